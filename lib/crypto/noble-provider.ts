@@ -1,0 +1,450 @@
+// CryptoProvider backed by @noble/* (hashes, AEADs, ECDHE, ECDSA, Ed25519). RSA and key/certificate
+// parsing go through node:crypto, which noble does not cover.
+
+import {
+  X509Certificate,
+  createPrivateKey,
+  sign as nodeSign,
+  verify as nodeVerify,
+  constants as nodeConstants,
+  type KeyObject,
+} from 'node:crypto';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import type { CHash } from '@noble/hashes/utils.js';
+import { gcm } from '@noble/ciphers/aes.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import type {
+  Aead,
+  AeadAlgorithm,
+  CryptoProvider,
+  HashAlgorithm,
+  IncrementalHash,
+  KeyShare,
+  RandomSource,
+  SigningKey,
+  VerifyingKey,
+} from './provider.js';
+import { NamedGroup, SignatureScheme } from '../engine/constants.js';
+import { ErrorCode, TlsError } from '../errors.js';
+
+/** The part of a noble hash instance we use. */
+interface RunningHash {
+  update(data: Uint8Array): unknown;
+  clone(): RunningHash;
+  digest(): Uint8Array;
+}
+type Ecdsa = typeof p256;
+
+const HASHES: Record<HashAlgorithm, CHash> = { sha256, sha384, sha512 };
+
+function hashFn(alg: HashAlgorithm): CHash {
+  const h = HASHES[alg];
+  if (h === undefined) throw new TlsError(ErrorCode.INTERNAL, `unsupported hash ${String(alg)}`, 'internal_error');
+  return h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hashes (RFC 5246 §7.4.9 transcript hash needs snapshots: clone() / non-destructive digest()).
+
+class NobleIncrementalHash implements IncrementalHash {
+  constructor(private readonly h: RunningHash) {}
+  update(data: Uint8Array): void {
+    this.h.update(data);
+  }
+  clone(): IncrementalHash {
+    return new NobleIncrementalHash(this.h.clone());
+  }
+  digest(): Uint8Array {
+    // Finish a copy so the running state stays usable.
+    return this.h.clone().digest();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AEADs (RFC 5288 AES-GCM, RFC 7905 ChaCha20-Poly1305). One object per key; nonce and AAD per record.
+
+type CipherCons = (key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array) => {
+  encrypt(plaintext: Uint8Array): Uint8Array;
+  decrypt(ciphertext: Uint8Array): Uint8Array;
+};
+
+const TAG_LENGTH = 16;
+
+class NobleAead implements Aead {
+  readonly tagLength = TAG_LENGTH;
+  constructor(
+    private readonly cons: CipherCons,
+    private readonly key: Uint8Array,
+  ) {}
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    return this.cons(this.key, nonce, aad).encrypt(plaintext);
+  }
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    if (ciphertextAndTag.length < TAG_LENGTH) return null;
+    try {
+      return this.cons(this.key, nonce, aad).decrypt(ciphertextAndTag);
+    } catch {
+      return null; // tag mismatch or malformed nonce: authentication failure either way
+    }
+  }
+}
+
+const AEADS: Record<AeadAlgorithm, { cons: CipherCons; keyLength: number }> = {
+  'AES-128-GCM': { cons: gcm, keyLength: 16 },
+  'AES-256-GCM': { cons: gcm, keyLength: 32 },
+  'CHACHA20-POLY1305': { cons: chacha20poly1305, keyLength: 32 },
+};
+
+// ---------------------------------------------------------------------------------------------
+// ECDHE key shares (RFC 8422 §5.10, RFC 7748 §6.1).
+
+function illegalParameter(message: string): TlsError {
+  return new TlsError(ErrorCode.ILLEGAL_PARAMETER, message, 'illegal_parameter');
+}
+
+class NistKeyShare implements KeyShare {
+  readonly publicKey: Uint8Array;
+  private readonly secretKey: Uint8Array;
+  constructor(
+    readonly group: number,
+    private readonly curve: Ecdsa,
+    random: RandomSource,
+  ) {
+    // FIPS 186-5 A.2.1-style: reduce (fieldLen + 8+) random bytes into [1, n-1] (noble mapHashToField).
+    const seedLength = curve.lengths.seed;
+    if (seedLength === undefined) throw new TlsError(ErrorCode.INTERNAL, 'curve has no seed length', 'internal_error');
+    this.secretKey = curve.utils.randomSecretKey(random(seedLength));
+    // RFC 8422 §5.4.1: only the uncompressed point format is used.
+    this.publicKey = curve.getPublicKey(this.secretKey, false);
+  }
+  computeSecret(peerPublicKey: Uint8Array): Uint8Array {
+    // RFC 8422 §5.11: the peer's point must be uncompressed (0x04 || X || Y) and on the curve.
+    if (peerPublicKey.length !== this.publicKey.length || peerPublicKey[0] !== 0x04) {
+      throw illegalParameter('ECDHE public value is not an uncompressed point of the right size');
+    }
+    let shared: Uint8Array;
+    try {
+      shared = this.curve.getSharedSecret(this.secretKey, peerPublicKey, true);
+    } catch {
+      throw illegalParameter('ECDHE public value is not a valid curve point');
+    }
+    // RFC 8422 §5.10: the premaster secret is the x-coordinate, fixed length (leading zeros kept).
+    return shared.subarray(1);
+  }
+}
+
+class X25519KeyShare implements KeyShare {
+  readonly group = NamedGroup.x25519;
+  readonly publicKey: Uint8Array;
+  private readonly secretKey: Uint8Array;
+  constructor(random: RandomSource) {
+    // RFC 7748 §6.1: 32 random bytes (clamped by the scalar multiplication).
+    this.secretKey = random(32).slice(); // own copy: the source may reuse its buffer
+    if (this.secretKey.length !== 32) throw new TlsError(ErrorCode.INTERNAL, 'random source returned wrong length', 'internal_error');
+    this.publicKey = x25519.getPublicKey(this.secretKey);
+  }
+  computeSecret(peerPublicKey: Uint8Array): Uint8Array {
+    if (peerPublicKey.length !== 32) throw illegalParameter('x25519 public value must be 32 bytes');
+    let shared: Uint8Array;
+    try {
+      // noble rejects low-order inputs up front (they would give the all-zero output).
+      shared = x25519.getSharedSecret(this.secretKey, peerPublicKey);
+    } catch {
+      throw illegalParameter('x25519 public value is of low order');
+    }
+    // RFC 7748 §6.1: abort if the shared secret is all zeros.
+    let acc = 0;
+    for (let i = 0; i < shared.length; i++) acc |= shared[i]!;
+    if (acc === 0) throw illegalParameter('x25519 shared secret is all zeros');
+    return shared;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures (RFC 5246 §4.7 digitally-signed, RFC 8422 §5.4/§5.8 ECDSA and EdDSA, RFC 8446 §4.2.3
+// code points; RSASSA-PSS with salt length = hash length per RFC 8446 §4.2.3).
+
+const S = SignatureScheme;
+
+type EcCurveName = 'P-256' | 'P-384';
+const EC_CURVES: Record<EcCurveName, { curve: Ecdsa; scheme: number; hash: CHash; fieldLength: number }> = {
+  'P-256': { curve: p256, scheme: S.ecdsa_secp256r1_sha256, hash: sha256, fieldLength: 32 },
+  'P-384': { curve: p384, scheme: S.ecdsa_secp384r1_sha384, hash: sha384, fieldLength: 48 },
+};
+
+const RSA_SCHEMES: readonly number[] = [
+  S.rsa_pss_rsae_sha256,
+  S.rsa_pss_rsae_sha384,
+  S.rsa_pss_rsae_sha512,
+  S.rsa_pkcs1_sha256,
+  S.rsa_pkcs1_sha384,
+  S.rsa_pkcs1_sha512,
+];
+
+/** node:crypto sign/verify parameters for an RSA scheme, or undefined if not an RSA scheme. */
+function rsaParams(scheme: number): { hash: HashAlgorithm; padding: number; saltLength?: number } | undefined {
+  const { RSA_PKCS1_PADDING, RSA_PKCS1_PSS_PADDING } = nodeConstants;
+  switch (scheme) {
+    case S.rsa_pkcs1_sha256: return { hash: 'sha256', padding: RSA_PKCS1_PADDING };
+    case S.rsa_pkcs1_sha384: return { hash: 'sha384', padding: RSA_PKCS1_PADDING };
+    case S.rsa_pkcs1_sha512: return { hash: 'sha512', padding: RSA_PKCS1_PADDING };
+    case S.rsa_pss_rsae_sha256: return { hash: 'sha256', padding: RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+    case S.rsa_pss_rsae_sha384: return { hash: 'sha384', padding: RSA_PKCS1_PSS_PADDING, saltLength: 48 };
+    case S.rsa_pss_rsae_sha512: return { hash: 'sha512', padding: RSA_PKCS1_PSS_PADDING, saltLength: 64 };
+    default: return undefined;
+  }
+}
+
+function unsupportedScheme(scheme: number): TlsError {
+  return new TlsError(ErrorCode.INVALID_ARG, `signature scheme 0x${scheme.toString(16)} not supported by this key`);
+}
+
+function b64url(s: string | undefined): Uint8Array {
+  if (s === undefined) throw new TlsError(ErrorCode.INVALID_ARG, 'key export lacks a component');
+  const b = Buffer.from(s, 'base64url');
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+/** Left-pad a big-endian integer to `length` bytes (JWK members should already be full length). */
+function fixedLength(bytes: Uint8Array, length: number): Uint8Array {
+  if (bytes.length === length) return bytes;
+  if (bytes.length > length) throw new TlsError(ErrorCode.INVALID_ARG, 'key component too long');
+  const out = new Uint8Array(length);
+  out.set(bytes, length - bytes.length);
+  return out;
+}
+
+function ecCurveName(key: KeyObject): EcCurveName | undefined {
+  switch (key.asymmetricKeyDetails?.namedCurve) {
+    case 'prime256v1':
+    case 'P-256':
+      return 'P-256';
+    case 'secp384r1':
+    case 'P-384':
+      return 'P-384';
+    default:
+      return undefined;
+  }
+}
+
+class EcSigningKey implements SigningKey {
+  readonly keyType = 'ec';
+  readonly schemes: readonly number[];
+  private readonly params: (typeof EC_CURVES)[EcCurveName];
+  private readonly secretKey: Uint8Array;
+  constructor(
+    readonly curve: EcCurveName,
+    key: KeyObject,
+  ) {
+    this.params = EC_CURVES[curve];
+    this.schemes = [this.params.scheme];
+    this.secretKey = fixedLength(b64url(key.export({ format: 'jwk' }).d), this.params.fieldLength);
+  }
+  sign(scheme: number, data: Uint8Array): Uint8Array {
+    if (scheme !== this.params.scheme) throw unsupportedScheme(scheme);
+    // ECDSA over Hash(data), DER-encoded Ecdsa-Sig-Value (RFC 8422 §5.4); RFC 6979 deterministic k.
+    const digest = this.params.hash(data);
+    return this.params.curve.sign(digest, this.secretKey, { prehash: false, format: 'der' });
+  }
+}
+
+class Ed25519SigningKey implements SigningKey {
+  readonly keyType = 'ed25519';
+  readonly schemes: readonly number[] = [S.ed25519];
+  private readonly seed: Uint8Array;
+  constructor(key: KeyObject) {
+    this.seed = fixedLength(b64url(key.export({ format: 'jwk' }).d), 32);
+  }
+  sign(scheme: number, data: Uint8Array): Uint8Array {
+    if (scheme !== S.ed25519) throw unsupportedScheme(scheme);
+    // RFC 8422 §5.4 / RFC 8032 §5.1.6: PureEdDSA over the data itself.
+    return ed25519.sign(data, this.seed);
+  }
+}
+
+class RsaSigningKey implements SigningKey {
+  readonly keyType = 'rsa';
+  readonly schemes = RSA_SCHEMES;
+  constructor(private readonly key: KeyObject) {}
+  sign(scheme: number, data: Uint8Array): Uint8Array {
+    const p = rsaParams(scheme);
+    if (p === undefined) throw unsupportedScheme(scheme);
+    const sig = nodeSign(p.hash, data, { key: this.key, padding: p.padding, saltLength: p.saltLength });
+    return new Uint8Array(sig.buffer, sig.byteOffset, sig.length);
+  }
+}
+
+class EcVerifyingKey implements VerifyingKey {
+  readonly keyType = 'ec';
+  readonly schemes: readonly number[];
+  private readonly params: (typeof EC_CURVES)[EcCurveName];
+  private readonly publicKey: Uint8Array;
+  constructor(
+    readonly curve: EcCurveName,
+    key: KeyObject,
+  ) {
+    this.params = EC_CURVES[curve];
+    this.schemes = [this.params.scheme];
+    const jwk = key.export({ format: 'jwk' });
+    const n = this.params.fieldLength;
+    const pub = new Uint8Array(1 + 2 * n);
+    pub[0] = 0x04;
+    pub.set(fixedLength(b64url(jwk.x), n), 1);
+    pub.set(fixedLength(b64url(jwk.y), n), 1 + n);
+    this.publicKey = pub;
+  }
+  verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
+    if (scheme !== this.params.scheme) return false;
+    try {
+      // DER signatures; high-S accepted (other stacks do not normalise S).
+      return this.params.curve.verify(signature, this.params.hash(data), this.publicKey, {
+        prehash: false,
+        lowS: false,
+        format: 'der',
+      });
+    } catch {
+      return false;
+    }
+  }
+}
+
+class Ed25519VerifyingKey implements VerifyingKey {
+  readonly keyType = 'ed25519';
+  readonly schemes: readonly number[] = [S.ed25519];
+  private readonly publicKey: Uint8Array;
+  constructor(key: KeyObject) {
+    this.publicKey = fixedLength(b64url(key.export({ format: 'jwk' }).x), 32);
+  }
+  verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
+    if (scheme !== S.ed25519) return false;
+    try {
+      // RFC 8032 §5.1.7 strict decoding (not ZIP-215).
+      return ed25519.verify(signature, data, this.publicKey, { zip215: false });
+    } catch {
+      return false;
+    }
+  }
+}
+
+class RsaVerifyingKey implements VerifyingKey {
+  readonly keyType = 'rsa';
+  readonly schemes = RSA_SCHEMES;
+  constructor(private readonly key: KeyObject) {}
+  verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
+    const p = rsaParams(scheme);
+    if (p === undefined) return false;
+    try {
+      return nodeVerify(p.hash, data, { key: this.key, padding: p.padding, saltLength: p.saltLength }, signature);
+    } catch {
+      return false;
+    }
+  }
+}
+
+const PEM_PREFIX = '-----BEGIN';
+
+function looksLikePem(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  for (let j = 0; j < PEM_PREFIX.length; j++) if (bytes[i + j] !== PEM_PREFIX.charCodeAt(j)) return false;
+  return true;
+}
+
+function parsePrivateKey(key: string | Uint8Array, passphrase: string | undefined): KeyObject {
+  try {
+    if (typeof key === 'string') return createPrivateKey({ key, format: 'pem', passphrase });
+    if (looksLikePem(key)) {
+      return createPrivateKey({ key: Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1'), format: 'pem', passphrase });
+    }
+    return createPrivateKey({ key: Buffer.from(key.buffer, key.byteOffset, key.length), format: 'der', type: 'pkcs8', passphrase });
+  } catch (e) {
+    throw new TlsError(ErrorCode.INVALID_ARG, `cannot load private key: ${(e as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export class NobleCryptoProvider implements CryptoProvider {
+  readonly name = 'noble';
+  readonly groups: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
+
+  hash(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
+    return hashFn(alg)(data);
+  }
+
+  createHash(alg: HashAlgorithm): IncrementalHash {
+    return new NobleIncrementalHash(hashFn(alg).create());
+  }
+
+  hmac(alg: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return hmac(hashFn(alg), key, data);
+  }
+
+  aead(alg: AeadAlgorithm, key: Uint8Array): Aead {
+    const spec = AEADS[alg];
+    if (spec === undefined) throw new TlsError(ErrorCode.INTERNAL, `unsupported AEAD ${String(alg)}`, 'internal_error');
+    if (key.length !== spec.keyLength) {
+      throw new TlsError(ErrorCode.INTERNAL, `${alg} needs a ${spec.keyLength}-byte key`, 'internal_error');
+    }
+    // Own copy: the caller's key-block buffer may be reused or wiped.
+    return new NobleAead(spec.cons, key.slice());
+  }
+
+  generateKeyShare(group: number, random: RandomSource): KeyShare {
+    switch (group) {
+      case NamedGroup.x25519: return new X25519KeyShare(random);
+      case NamedGroup.secp256r1: return new NistKeyShare(group, p256, random);
+      case NamedGroup.secp384r1: return new NistKeyShare(group, p384, random);
+      default: throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `unsupported group ${group}`, 'handshake_failure');
+    }
+  }
+
+  loadPrivateKey(key: string | Uint8Array, passphrase?: string): SigningKey {
+    const k = parsePrivateKey(key, passphrase);
+    switch (k.asymmetricKeyType) {
+      case 'ec': {
+        const curve = ecCurveName(k);
+        if (curve === undefined) {
+          throw new TlsError(ErrorCode.INVALID_ARG, `unsupported EC curve ${k.asymmetricKeyDetails?.namedCurve}`);
+        }
+        return new EcSigningKey(curve, k);
+      }
+      case 'ed25519':
+        return new Ed25519SigningKey(k);
+      case 'rsa':
+        return new RsaSigningKey(k);
+      default:
+        throw new TlsError(ErrorCode.INVALID_ARG, `unsupported private key type ${k.asymmetricKeyType}`);
+    }
+  }
+
+  publicKeyFromCertificate(der: Uint8Array): VerifyingKey {
+    let k: KeyObject;
+    try {
+      k = new X509Certificate(Buffer.from(der.buffer, der.byteOffset, der.length)).publicKey;
+    } catch (e) {
+      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `cannot parse certificate: ${(e as Error).message}`, 'bad_certificate');
+    }
+    switch (k.asymmetricKeyType) {
+      case 'ec': {
+        const curve = ecCurveName(k);
+        if (curve !== undefined) return new EcVerifyingKey(curve, k);
+        break;
+      }
+      case 'ed25519':
+        return new Ed25519VerifyingKey(k);
+      case 'rsa':
+        return new RsaVerifyingKey(k);
+    }
+    throw new TlsError(
+      ErrorCode.HANDSHAKE_FAILURE,
+      `unsupported certificate key ${k.asymmetricKeyType} ${k.asymmetricKeyDetails?.namedCurve ?? ''}`.trim(),
+      'unsupported_certificate',
+    );
+  }
+}
+
+export const nobleProvider: CryptoProvider = new NobleCryptoProvider();

@@ -1,0 +1,51 @@
+// Everything an Engine is built with. The engine does no I/O: randomness, the clock, and
+// certificate-path checking (which needs the trust store) are injected here.
+import type { CryptoProvider, RandomSource, SigningKey } from '../crypto/provider.js';
+import type { CipherSuite } from './cipher-suites.js';
+
+export interface CertificateCheck {
+  ok: boolean;
+  /** node:tls code (e.g. 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') when !ok. */
+  code?: string;
+  message?: string;
+}
+
+/** Checks a peer chain (DER, leaf first): path to a trust anchor, dates, usage, and for a
+ *  client the server name. Returns the first failure. */
+export type CertificateVerifier = (chain: Uint8Array[], role: 'server' | 'client', servername?: string) => CertificateCheck;
+
+export interface LocalIdentity {
+  /** DER certificates, leaf first. */
+  chain: Uint8Array[];
+  key: SigningKey;
+}
+
+export interface EngineConfig {
+  role: 'client' | 'server';
+  provider: CryptoProvider;
+  random: RandomSource;
+  /** Milliseconds, like Date.now(). */
+  now: () => number;
+  /** In preference order. */
+  cipherSuites: readonly CipherSuite[];
+  /** NamedGroup codes in preference order. */
+  groups: readonly number[];
+  /** SignatureScheme codes we accept from the peer, in preference order. */
+  signatureSchemes: readonly number[];
+  /** Our certificates (server: by key type; client: offered when asked). */
+  identities: readonly LocalIdentity[];
+  verifier: CertificateVerifier;
+  /** Client: fail the handshake when verification fails. Server: when requestCert, refuse
+   *  clients without a valid certificate. */
+  rejectUnauthorized: boolean;
+  /** Client: SNI host name and the name checked against the certificate. */
+  servername?: string;
+  /** Client: host to check the certificate against (defaults to servername). */
+  checkHost?: string;
+  /** ALPN protocol names in preference order (client: offered; server: accepted). */
+  alpnProtocols?: readonly string[];
+  /** Server: ask for a client certificate. */
+  requestCert: boolean;
+  /** Server: DER DistinguishedNames to list in CertificateRequest. */
+  certificateAuthorities?: readonly Uint8Array[];
+}

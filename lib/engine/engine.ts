@@ -1,0 +1,509 @@
+// The sans-IO TLS 1.2 engine (DESIGN.md): bytes in, bytes/events out. No sockets, no timers,
+// no streams. The shell calls receive()/write()/renegotiate()/close() and then drains
+// takeOutput() (bytes for the transport) and takeEvents() (plaintext and state changes).
+import { TlsError, ErrorCode } from '../errors.js';
+import { AlertDescription, AlertLevel, alertName } from './alerts.js';
+import type { CipherSuite } from './cipher-suites.js';
+import type { EngineConfig } from './config.js';
+import { constantTimeEqual } from './constant-time.js';
+import { ContentType, HandshakeType } from './constants.js';
+import { ClientHandshake } from './handshake/client-handshake.js';
+import type { HandshakeHost, HandshakeResult } from './handshake/handshake-host.js';
+import { decodeBody, encodeHandshake, HandshakeReassembler } from './handshake/messages.js';
+import type { HandshakeMessage } from './handshake/message-types.js';
+import { ServerHandshake, type ServerHandshakeOptions } from './handshake/server-handshake.js';
+import type { CipherState } from './record/cipher-state.js';
+import { TlsRecordLayer } from './record/tls-record-layer.js';
+
+export type EngineEvent =
+  /** A handshake finished: the first one, or a renegotiation. */
+  | { type: 'handshake'; renegotiation: boolean; initiator: 'local' | 'peer' }
+  /** Decrypted application data, in order. `duringRenegotiation` marks data that arrived while a
+   *  renegotiation was in progress. */
+  | { type: 'data'; data: Uint8Array; duringRenegotiation: boolean }
+  /** The peer sent close_notify: no more data will come. */
+  | { type: 'peer-closed' }
+  /** A renegotiation we asked for was refused or failed without ending the connection. */
+  | { type: 'renegotiation-refused'; error: TlsError }
+  /** A warning alert other than close_notify. */
+  | { type: 'warning'; alert: string }
+  /** Fatal: the connection is over. The fatal alert (if any) is already in the output. */
+  | { type: 'error'; error: TlsError };
+
+/**
+ * When application data we write may go out during a renegotiation.
+ * - 'eager': at every point RFC 5246 allows (nothing is held in this engine, since our
+ *   ChangeCipherSpec and Finished are always sent together).
+ * - 'conservative': also hold writes while the peer is past the point where it accepts
+ *   application data in OpenSSL (`ossl_statem_app_data_allowed`): a client holds from its
+ *   ClientHello, a server from its ServerHello, until the handshake completes.
+ */
+export type RenegotiationSendPolicy = 'eager' | 'conservative';
+
+export interface EngineOptions extends EngineConfig {
+  /** Accept renegotiations the peer starts (server: ClientHello; client: HelloRequest). */
+  allowRenegotiation?: boolean;
+  /** Peer-initiated renegotiations allowed per window (node:tls CLIENT_RENEG_LIMIT = 3). */
+  renegotiationLimit?: number;
+  /** Window in ms (node:tls CLIENT_RENEG_WINDOW = 600 s). */
+  renegotiationWindow?: number;
+  /** Allow the peer's certificate to change in a renegotiation (triple-handshake defence off). */
+  allowPeerIdentityChange?: boolean;
+  sendPolicy?: RenegotiationSendPolicy;
+}
+
+export interface RenegotiateOptions {
+  /** Server: ask the client for a certificate in this renegotiation. */
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+}
+
+type Handshake = ClientHandshake | ServerHandshake;
+
+export class Engine implements HandshakeHost {
+  readonly config: EngineOptions;
+  private readonly records = new TlsRecordLayer();
+  private readonly reassembler = new HandshakeReassembler();
+  private handshake: Handshake | null = null;
+  private handshakeInitiator: 'local' | 'peer' = 'local';
+  /** Server: we sent HelloRequest and wait for the client's ClientHello. */
+  private helloRequested = false;
+  private serverHandshakeOptions: ServerHandshakeOptions;
+  private output: Uint8Array[] = [];
+  private pendingHandshake: Uint8Array[] = [];
+  private events: EngineEvent[] = [];
+  /** Application data written while it may not be sent yet (initial handshake, held window). */
+  private heldWrites: Uint8Array[] = [];
+  private heldBytes = 0;
+  private peerRenegotiations: number[] = [];
+  /** The last completed handshake; undefined until the first completes. */
+  session: HandshakeResult | undefined;
+  private closedState: 'open' | 'failed' | 'closed' = 'open';
+  private sentCloseNotify = false;
+  private receivedCloseNotify = false;
+
+  constructor(options: EngineOptions) {
+    this.config = options;
+    this.serverHandshakeOptions = { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized };
+  }
+
+  // --- inputs --------------------------------------------------------------------------------
+
+  /** Client: send the ClientHello. */
+  start(): void {
+    if (this.config.role !== 'client' || this.handshake || this.session) return;
+    this.guard(() => {
+      const hs = new ClientHandshake(this);
+      this.handshake = hs;
+      hs.start();
+    });
+  }
+
+  /** Bytes from the transport. */
+  receive(bytes: Uint8Array): void {
+    if (this.closedState === 'failed' || this.receivedCloseNotify) return;
+    this.records.push(bytes);
+    this.guard(() => {
+      for (;;) {
+        if (this.closedState === 'failed' || this.receivedCloseNotify) return;
+        const rec = this.records.nextRecord();
+        if (!rec) return;
+        this.onRecord(rec.type, rec.data);
+      }
+    });
+  }
+
+  /** Application data to send. Never refused while open; held when it may not go out yet. */
+  write(data: Uint8Array): void {
+    if (this.closedState !== 'open' || this.sentCloseNotify) {
+      throw new TlsError('ERR_STREAM_WRITE_AFTER_END', 'write after the TLS connection was closed');
+    }
+    if (data.length === 0) return;
+    if (this.mustHoldWrites()) {
+      this.heldWrites.push(data);
+      this.heldBytes += data.length;
+      return;
+    }
+    this.output.push(this.records.encode(ContentType.application_data, data));
+  }
+
+  /** Bytes of application data held back (initial handshake or renegotiation window). */
+  get heldWriteBytes(): number {
+    return this.heldBytes;
+  }
+
+  /**
+   * Start a renegotiation (RFC 5746). Client: a new ClientHello; server: a HelloRequest.
+   * Returns false when one cannot start now (handshake in progress, not established, peer did
+   * not signal secure renegotiation, connection closed).
+   */
+  renegotiate(opts: RenegotiateOptions = {}): boolean {
+    if (this.closedState !== 'open' || this.sentCloseNotify || this.receivedCloseNotify) return false;
+    if (!this.session || this.handshake || this.helloRequested) return false;
+    // RFC 5746 §4.2/§4.4: never renegotiate with a peer that did not signal support.
+    if (!this.session.secureRenegotiation) return false;
+    this.handshakeInitiator = 'local';
+    if (this.config.role === 'client') {
+      this.guard(() => {
+        const hs = new ClientHandshake(this, this.binding());
+        this.handshake = hs;
+        hs.start();
+        this.flushHandshake();
+      });
+    } else {
+      this.serverHandshakeOptions = {
+        requestCert: opts.requestCert ?? this.config.requestCert,
+        rejectUnauthorized: opts.rejectUnauthorized ?? this.config.rejectUnauthorized,
+      };
+      // RFC 5246 §7.4.1.1: HelloRequest asks the client to begin a new handshake.
+      this.helloRequested = true;
+      this.sendHandshake({ type: 'hello_request' }, false);
+      this.flushHandshake();
+    }
+    return true;
+  }
+
+  /** Send close_notify (RFC 5246 §7.2.1). Held writes are sent first. */
+  close(): void {
+    if (this.sentCloseNotify || this.closedState === 'failed') return;
+    this.flushHeldWrites(true);
+    this.sentCloseNotify = true;
+    this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    if (this.receivedCloseNotify) this.closedState = 'closed';
+  }
+
+  // --- outputs -------------------------------------------------------------------------------
+
+  /** Bytes for the transport, in order; empties the queue. */
+  takeOutput(): Uint8Array[] {
+    const out = this.output;
+    this.output = [];
+    return out;
+  }
+
+  takeEvents(): EngineEvent[] {
+    const ev = this.events;
+    this.events = [];
+    return ev;
+  }
+
+  get handshaking(): boolean {
+    return this.handshake !== null || this.helloRequested;
+  }
+
+  get established(): boolean {
+    return this.session !== undefined;
+  }
+
+  get failed(): boolean {
+    return this.closedState === 'failed';
+  }
+
+  get cipherSuite(): CipherSuite | undefined {
+    return this.session?.suite;
+  }
+
+  /** setMaxSendFragment(): largest plaintext per record we send (512..16384). */
+  setMaxSendFragment(size: number): boolean {
+    if (!Number.isInteger(size) || size < 512 || size > 16384) return false;
+    this.records.maxFragment = size;
+    return true;
+  }
+
+  // --- HandshakeHost -------------------------------------------------------------------------
+
+  sendHandshake(msg: HandshakeMessage, intoTranscript = true): Uint8Array {
+    const raw = encodeHandshake(msg);
+    this.pendingHandshake.push(raw);
+    return intoTranscript ? raw : raw;
+  }
+
+  setPendingStates(read: CipherState, write: CipherState): void {
+    this.records.setPending(read, write);
+  }
+
+  sendChangeCipherSpec(): void {
+    this.flushHandshake();
+    this.output.push(this.records.encode(ContentType.change_cipher_spec, CCS_BODY));
+    // RFC 5246 §7.1: from here our records use the new write state.
+    this.records.activateWrite();
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private binding(): { clientVerifyData: Uint8Array; serverVerifyData: Uint8Array } {
+    return { clientVerifyData: this.session!.clientVerifyData, serverVerifyData: this.session!.serverVerifyData };
+  }
+
+  /** Run `fn`; a TlsError ends the connection with its alert, flushing queued handshake bytes. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+      this.flushHandshake();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof TlsError ? e : new TlsError(ErrorCode.INTERNAL, `internal error: ${(e as Error)?.message ?? e}`, 'internal_error');
+    if (!(e instanceof TlsError) && e instanceof Error) err.stack = e.stack;
+    if (this.closedState === 'failed') return;
+    this.pendingHandshake = [];
+    if (err.alert !== undefined && !this.sentCloseNotify) {
+      try {
+        this.sendAlert(AlertLevel.fatal, err.alert);
+      } catch {
+        /* the alert itself could not be encoded; nothing more to send */
+      }
+    }
+    this.closedState = 'failed';
+    this.handshake = null;
+    this.heldWrites = [];
+    this.heldBytes = 0;
+    this.events.push({ type: 'error', error: err });
+  }
+
+  private sendAlert(level: number, description: number): void {
+    this.flushHandshake();
+    this.output.push(this.records.encode(ContentType.alert, new Uint8Array([level, description])));
+  }
+
+  /** Put queued handshake messages into records (one burst for a whole flight). */
+  private flushHandshake(): void {
+    if (this.pendingHandshake.length === 0) return;
+    const parts = this.pendingHandshake;
+    this.pendingHandshake = [];
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const all = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
+    this.output.push(this.records.encode(ContentType.handshake, all));
+  }
+
+  private mustHoldWrites(): boolean {
+    if (!this.session) return true; // RFC 5246 §7.3: no application data before the first Finished
+    const hs = this.handshake;
+    if (!hs || this.config.sendPolicy === 'eager') return false;
+    // 'conservative': OpenSSL accepts renegotiation-time data only before the ServerHello.
+    return hs instanceof ClientHandshake ? true : hs.state !== 'wait_client_hello';
+  }
+
+  private flushHeldWrites(force = false): void {
+    if (this.heldWrites.length === 0 || (!force && this.mustHoldWrites())) return;
+    const held = this.heldWrites;
+    this.heldWrites = [];
+    this.heldBytes = 0;
+    // One burst: concatenated, then split into full records by the record layer.
+    let n = 0;
+    for (const h of held) n += h.length;
+    const all = new Uint8Array(n);
+    let o = 0;
+    for (const h of held) {
+      all.set(h, o);
+      o += h.length;
+    }
+    this.output.push(this.records.encode(ContentType.application_data, all));
+  }
+
+  private onRecord(type: number, data: Uint8Array): void {
+    switch (type) {
+      case ContentType.handshake:
+        if (data.length === 0) {
+          // RFC 5246 §6.2.1: zero-length fragments of handshake type are not allowed.
+          throw new TlsError(ErrorCode.DECODE, 'empty handshake record', 'decode_error');
+        }
+        for (const m of this.reassembler.push(data)) this.onHandshakeMessage(m.type, m.body, m.raw);
+        return;
+      case ContentType.change_cipher_spec:
+        this.onChangeCipherSpec(data);
+        return;
+      case ContentType.alert:
+        this.onAlert(data);
+        return;
+      case ContentType.application_data:
+        this.onApplicationData(data);
+        return;
+    }
+  }
+
+  private onChangeCipherSpec(data: Uint8Array): void {
+    // RFC 5246 §7.1: one byte of value 1, and never in the middle of a handshake message.
+    if (data.length !== 1 || data[0] !== 1) {
+      throw new TlsError(ErrorCode.DECODE, 'malformed ChangeCipherSpec', 'decode_error');
+    }
+    const hs = this.handshake;
+    if (!hs || !hs.expectsChangeCipherSpec || this.reassembler.hasPartial) {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'unexpected ChangeCipherSpec', 'unexpected_message');
+    }
+    this.records.activateRead();
+    hs.onChangeCipherSpec();
+  }
+
+  private onAlert(data: Uint8Array): void {
+    // RFC 5246 §7.2: two bytes; a record may in theory hold several alerts.
+    if (data.length === 0 || data.length % 2 !== 0) {
+      throw new TlsError(ErrorCode.DECODE, 'malformed alert', 'decode_error');
+    }
+    for (let i = 0; i < data.length; i += 2) {
+      const level = data[i]!;
+      const desc = data[i + 1]!;
+      if (desc === AlertDescription.close_notify) {
+        // RFC 5246 §7.2.1: the peer will send nothing more.
+        this.receivedCloseNotify = true;
+        if (this.sentCloseNotify) this.closedState = 'closed';
+        this.events.push({ type: 'peer-closed' });
+        return;
+      }
+      if (level === AlertLevel.fatal || level !== AlertLevel.warning) {
+        const err = new TlsError(ErrorCode.ALERT_RECEIVED, `peer sent fatal alert ${alertName(desc)} (${desc})`);
+        err.alertReceived = alertName(desc);
+        this.closedState = 'failed';
+        this.handshake = null;
+        this.events.push({ type: 'error', error: err });
+        return;
+      }
+      if (desc === AlertDescription.no_renegotiation) {
+        this.onNoRenegotiation();
+        continue;
+      }
+      this.events.push({ type: 'warning', alert: alertName(desc) });
+    }
+  }
+
+  /** RFC 5246 §7.2.2 no_renegotiation (warning): the peer declined our renegotiation. */
+  private onNoRenegotiation(): void {
+    const hs = this.handshake;
+    const waiting = this.config.role === 'client'
+      ? hs instanceof ClientHandshake && hs.state === 'wait_server_hello' && this.session !== undefined
+      : this.helloRequested;
+    if (!waiting) {
+      if (!this.session) {
+        throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'peer refused the handshake (no_renegotiation)', 'handshake_failure');
+      }
+      this.events.push({ type: 'warning', alert: 'no_renegotiation' });
+      return;
+    }
+    this.handshake = null;
+    this.helloRequested = false;
+    this.events.push({
+      type: 'renegotiation-refused',
+      error: new TlsError(ErrorCode.RENEGOTIATION_REFUSED, 'peer refused to renegotiate (no_renegotiation alert)'),
+    });
+    this.flushHeldWrites();
+  }
+
+  private onApplicationData(data: Uint8Array): void {
+    if (!this.session) {
+      // RFC 5246 §7.3: no application data before the first handshake completes.
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'application data before the handshake completed', 'unexpected_message');
+    }
+    const hs = this.handshake;
+    // RFC 5246 §7.4.9: Finished is the first thing after ChangeCipherSpec; data between is illegal.
+    if (hs && hs.state === 'wait_finished') {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'application data between ChangeCipherSpec and Finished', 'unexpected_message');
+    }
+    // RFC 5246 §6.2.1: zero-length application data fragments may be sent (traffic analysis).
+    if (data.length === 0) return;
+    this.events.push({ type: 'data', data, duringRenegotiation: hs !== null || this.helloRequested });
+  }
+
+  private onHandshakeMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    if (type === HandshakeType.hello_request) {
+      decodeBody(type, body, false);
+      this.onHelloRequest();
+      return;
+    }
+    if (!this.handshake && this.session) {
+      if (this.config.role === 'server' && type === HandshakeType.client_hello) {
+        if (!this.acceptPeerRenegotiation()) return;
+      } else {
+        throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected handshake message ${type} after the handshake`, 'unexpected_message');
+      }
+    }
+    if (!this.handshake && this.config.role === 'server' && !this.session) {
+      this.handshake = new ServerHandshake(this, this.serverHandshakeOptions);
+      this.handshakeInitiator = 'peer';
+    }
+    const hs = this.handshake;
+    if (!hs) {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected handshake message ${type}`, 'unexpected_message');
+    }
+    hs.handle(decodeBody(type, body, false), raw);
+    this.flushHandshake();
+    if (hs.result) this.onHandshakeComplete(hs.result);
+  }
+
+  /** Server, established: a ClientHello arrived. Returns whether a new handshake starts. */
+  private acceptPeerRenegotiation(): boolean {
+    const c = this.config;
+    const weAsked = this.helloRequested;
+    this.helloRequested = false;
+    // RFC 5746 §4.4: never renegotiate with a client that did not signal support; RFC 5246
+    // §7.2.2: a declined renegotiation gets a no_renegotiation warning.
+    if (!this.session!.secureRenegotiation || (!weAsked && c.allowRenegotiation === false)) {
+      this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      return false;
+    }
+    if (!weAsked) {
+      this.countPeerRenegotiation();
+      this.handshakeInitiator = 'peer';
+      this.serverHandshakeOptions = { requestCert: c.requestCert, rejectUnauthorized: c.rejectUnauthorized };
+    }
+    this.handshake = new ServerHandshake(this, this.serverHandshakeOptions, this.binding());
+    return true;
+  }
+
+  /** Client: RFC 5246 §7.4.1.1 HelloRequest. */
+  private onHelloRequest(): void {
+    if (this.config.role !== 'client') {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'HelloRequest sent to a server', 'unexpected_message');
+    }
+    // §7.4.1.1: ignored while a handshake is being negotiated.
+    if (this.handshake || !this.session) return;
+    if (!this.session.secureRenegotiation || this.config.allowRenegotiation === false) {
+      this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      return;
+    }
+    this.countPeerRenegotiation();
+    this.handshakeInitiator = 'peer';
+    const hs = new ClientHandshake(this, this.binding());
+    this.handshake = hs;
+    hs.start();
+  }
+
+  /** node:tls's CLIENT_RENEG_LIMIT per CLIENT_RENEG_WINDOW, for peer-started renegotiations. */
+  private countPeerRenegotiation(): void {
+    const limit = this.config.renegotiationLimit ?? 3;
+    const windowMs = this.config.renegotiationWindow ?? 600_000;
+    const now = this.config.now();
+    this.peerRenegotiations = this.peerRenegotiations.filter((t) => now - t < windowMs);
+    this.peerRenegotiations.push(now);
+    if (this.peerRenegotiations.length > limit) {
+      throw new TlsError(ErrorCode.SESSION_ATTACK, `TLS session renegotiation attack detected (${this.peerRenegotiations.length} in ${windowMs / 1000} s)`, 'handshake_failure');
+    }
+  }
+
+  private onHandshakeComplete(result: HandshakeResult): void {
+    const previous = this.session;
+    this.handshake = null;
+    if (previous) {
+      // DESIGN.md invariant 5 (triple-handshake defence): the peer's identity must not change.
+      const was = previous.peerChain[0];
+      const now = result.peerChain[0];
+      const same = was === undefined || (now !== undefined && constantTimeEqual(was, now));
+      if (!same && !this.config.allowPeerIdentityChange) {
+        throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, 'peer certificate changed during renegotiation', 'handshake_failure');
+      }
+    }
+    this.session = result;
+    this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator: this.handshakeInitiator });
+    this.flushHeldWrites();
+  }
+}
+
+const CCS_BODY = new Uint8Array([1]);

@@ -1,0 +1,46 @@
+// What a handshake state machine may do to its connection. The Engine implements it; the
+// handshake never sees records, only messages (DESIGN.md).
+import type { EngineConfig } from '../config.js';
+import type { CipherState } from '../record/cipher-state.js';
+import type { HandshakeMessage } from './message-types.js';
+
+export interface HandshakeHost {
+  readonly config: EngineConfig;
+  /** Encode and queue a handshake message; returns the bytes that enter the transcript. */
+  sendHandshake(msg: HandshakeMessage): Uint8Array;
+  /** Install the states the next ChangeCipherSpec in each direction switches to. */
+  setPendingStates(read: CipherState, write: CipherState): void;
+  /** Send ChangeCipherSpec and switch our write direction to the pending state (§7.1). */
+  sendChangeCipherSpec(): void;
+}
+
+/** The RFC 5746 binding of a renegotiation to the connection it renegotiates. */
+export interface RenegotiationBinding {
+  clientVerifyData: Uint8Array;
+  serverVerifyData: Uint8Array;
+}
+
+/** What a completed handshake leaves behind for the connection. */
+export interface HandshakeResult {
+  suite: import('../cipher-suites.js').CipherSuite;
+  group: number;
+  /** Signature scheme used in ServerKeyExchange. */
+  signatureScheme: number;
+  masterSecret: Uint8Array;
+  clientRandom: Uint8Array;
+  serverRandom: Uint8Array;
+  extendedMasterSecret: boolean;
+  /** RFC 5746: the peer signalled secure renegotiation (initial) / it was bound (renegotiation). */
+  secureRenegotiation: boolean;
+  clientVerifyData: Uint8Array;
+  serverVerifyData: Uint8Array;
+  /** Peer chain, DER, leaf first (empty when the peer sent none). */
+  peerChain: Uint8Array[];
+  /** Whether the peer's certificate passed verification (false when none was sent). */
+  authorized: boolean;
+  authorizationError?: { code: string; message: string };
+  alpnProtocol: string | false;
+  servername?: string;
+  /** Local certificate chain we presented, if any. */
+  localChain?: Uint8Array[];
+}

@@ -1,0 +1,344 @@
+// TLS 1.2 server handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422), as an explicit
+// state machine. One instance per handshake; a renegotiation is a new instance with a binding.
+import { verifyData } from '../../crypto/prf.js';
+import type { KeyShare, SigningKey } from '../../crypto/provider.js';
+import { TlsError, ErrorCode } from '../../errors.js';
+import type { CipherSuite } from '../cipher-suites.js';
+import { concatBytes } from '../concat-bytes.js';
+import { constantTimeEqual } from '../constant-time.js';
+import type { LocalIdentity } from '../config.js';
+import {
+  ClientCertificateType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, NamedGroup, ProtocolVersion,
+} from '../constants.js';
+import { certificateAlert } from './certificate-alert.js';
+import {
+  decodeAlpn, decodeEcPointFormats, decodeExtendedMasterSecret, decodeRenegotiationInfo, decodeServerName,
+  decodeSignatureAlgorithms, decodeSupportedGroups, encodeAlpn, encodeExtendedMasterSecret,
+  encodeRenegotiationInfo, findExtension, encodeEcPointFormats,
+} from './extensions.js';
+import { checkRenegotiationInfo } from './hello-checks.js';
+import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
+import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
+import { encodeEcdheParams } from './messages.js';
+import type { ClientHello, Extension, HandshakeMessage } from './message-types.js';
+import { Transcript } from './transcript.js';
+
+type ServerState =
+  | 'wait_client_hello'
+  | 'wait_certificate'
+  | 'wait_client_key_exchange'
+  | 'wait_certificate_verify'
+  | 'wait_change_cipher_spec'
+  | 'wait_finished'
+  | 'done';
+
+/** Options of one server handshake that a renegotiation may change. */
+export interface ServerHandshakeOptions {
+  requestCert: boolean;
+  rejectUnauthorized: boolean;
+}
+
+export class ServerHandshake {
+  state: ServerState = 'wait_client_hello';
+  private readonly host: HandshakeHost;
+  private readonly binding: RenegotiationBinding | undefined;
+  private readonly opts: ServerHandshakeOptions;
+  private readonly transcript = new Transcript();
+  private clientRandom: Uint8Array = new Uint8Array(0);
+  private readonly serverRandom: Uint8Array;
+  private suite: CipherSuite | undefined;
+  private identity: LocalIdentity | undefined;
+  private share: KeyShare | undefined;
+  private scheme = 0;
+  private ems = false;
+  private secureRenegotiation = false;
+  private alpn: string | false = false;
+  private servername: string | undefined;
+  private peerChain: Uint8Array[] = [];
+  private authorized = false;
+  private authorizationError: { code: string; message: string } | undefined;
+  private master: Uint8Array = new Uint8Array(0);
+  private clientVerify: Uint8Array = new Uint8Array(0);
+  result: HandshakeResult | undefined;
+
+  constructor(host: HandshakeHost, opts: ServerHandshakeOptions, binding?: RenegotiationBinding) {
+    this.host = host;
+    this.opts = opts;
+    this.binding = binding;
+    this.serverRandom = host.config.random(32);
+  }
+
+  get expectsChangeCipherSpec(): boolean {
+    return this.state === 'wait_change_cipher_spec';
+  }
+
+  /** The server name the client asked for (SNI), once its hello has arrived. */
+  get requestedServername(): string | undefined {
+    return this.servername;
+  }
+
+  handle(msg: HandshakeMessage, raw: Uint8Array): void {
+    switch (this.state) {
+      case 'wait_client_hello':
+        if (msg.type !== 'client_hello') break;
+        this.transcript.add(raw);
+        this.onClientHello(msg);
+        return;
+      case 'wait_certificate':
+        if (msg.type !== 'certificate') break;
+        this.transcript.add(raw);
+        this.onClientCertificate(msg.certificates);
+        this.state = 'wait_client_key_exchange';
+        return;
+      case 'wait_client_key_exchange':
+        if (msg.type !== 'client_key_exchange') break;
+        this.onClientKeyExchange(msg.publicKey, raw);
+        this.state = this.peerChain.length > 0 ? 'wait_certificate_verify' : 'wait_change_cipher_spec';
+        return;
+      case 'wait_certificate_verify':
+        if (msg.type !== 'certificate_verify') break;
+        this.onCertificateVerify(msg.scheme, msg.signature);
+        this.transcript.add(raw);
+        this.state = 'wait_change_cipher_spec';
+        return;
+      case 'wait_finished':
+        if (msg.type !== 'finished') break;
+        this.onFinished(msg.verifyData, raw);
+        this.state = 'done';
+        return;
+      default:
+        break;
+    }
+    throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected ${msg.type} in state ${this.state}`, 'unexpected_message');
+  }
+
+  onChangeCipherSpec(): void {
+    if (this.state !== 'wait_change_cipher_spec') {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `ChangeCipherSpec in state ${this.state}`, 'unexpected_message');
+    }
+    this.state = 'wait_finished';
+  }
+
+  private onClientHello(ch: ClientHello): void {
+    const c = this.host.config;
+    // RFC 5246 Appendix E.1: a client offering less than TLS 1.2 cannot talk to us.
+    if (ch.version < ProtocolVersion.TLS1_2) {
+      throw new TlsError(ErrorCode.PROTOCOL_VERSION, `client offers only version 0x${ch.version.toString(16)}`, 'protocol_version');
+    }
+    // RFC 5246 §7.4.1.2: the null compression method must be offered.
+    if (!ch.compressionMethods.includes(0)) {
+      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'client does not offer null compression', 'illegal_parameter');
+    }
+    this.clientRandom = ch.random;
+    const ext = (type: number): Extension | undefined => findExtension(ch.extensions, type);
+
+    // RFC 5746 §3.6 (initial) / §3.7 (renegotiation).
+    const ri = ext(ExtensionType.renegotiation_info);
+    const riValue = ri ? decodeRenegotiationInfo(ri.data) : undefined;
+    const scsv = ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
+    if (this.binding) {
+      if (scsv) {
+        throw new TlsError(ErrorCode.RENEGOTIATION_INFO_MISMATCH, 'SCSV in a renegotiation ClientHello', 'handshake_failure');
+      }
+      checkRenegotiationInfo(riValue, this.binding.clientVerifyData, 'ClientHello');
+      this.secureRenegotiation = true;
+    } else {
+      if (riValue !== undefined && riValue.length !== 0) {
+        throw new TlsError(ErrorCode.RENEGOTIATION_INFO_MISMATCH, 'initial ClientHello has a non-empty renegotiation_info', 'handshake_failure');
+      }
+      this.secureRenegotiation = scsv || riValue !== undefined;
+    }
+
+    const sni = ext(ExtensionType.server_name);
+    this.servername = sni ? decodeServerName(sni.data) : undefined;
+
+    const groupsExt = ext(ExtensionType.supported_groups);
+    // RFC 8422 §4: without supported_groups the client supports secp256r1 at least.
+    const clientGroups = groupsExt ? decodeSupportedGroups(groupsExt.data) : [NamedGroup.secp256r1];
+    const formatsExt = ext(ExtensionType.ec_point_formats);
+    if (formatsExt && !decodeEcPointFormats(formatsExt.data).includes(0)) {
+      // RFC 8422 §5.1.2: uncompressed must be supported.
+      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'client does not accept uncompressed points', 'illegal_parameter');
+    }
+    const sigExt = ext(ExtensionType.signature_algorithms);
+    const clientSchemes = sigExt ? decodeSignatureAlgorithms(sigExt.data) : undefined;
+    const emsExt = ext(ExtensionType.extended_master_secret);
+    if (emsExt) decodeExtendedMasterSecret(emsExt.data);
+    this.ems = emsExt !== undefined;
+
+    // Server preference (RFC 5246 §7.4.1.3: the server picks one suite from the client's list).
+    const group = c.groups.find((g) => clientGroups.includes(g));
+    if (group === undefined) {
+      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
+    }
+    let chosen: { suite: CipherSuite; identity: LocalIdentity; scheme: number } | undefined;
+    for (const suite of c.cipherSuites) {
+      if (!ch.cipherSuites.includes(suite.id)) continue;
+      for (const identity of c.identities) {
+        if (!identityFits(identity.key, suite)) continue;
+        const scheme = pickScheme(identity.key, clientSchemes);
+        if (scheme !== undefined) {
+          chosen = { suite, identity, scheme };
+          break;
+        }
+      }
+      if (chosen) break;
+    }
+    if (!chosen) {
+      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no cipher suite in common with the client', 'handshake_failure');
+    }
+    this.suite = chosen.suite;
+    this.identity = chosen.identity;
+    this.scheme = chosen.scheme;
+
+    const alpnExt = ext(ExtensionType.application_layer_protocol_negotiation);
+    if (alpnExt && c.alpnProtocols && c.alpnProtocols.length > 0) {
+      const offeredProtocols = decodeAlpn(alpnExt.data);
+      const pick = c.alpnProtocols.find((p) => offeredProtocols.includes(p));
+      // RFC 7301 §3.2: no overlap → fatal no_application_protocol.
+      if (pick === undefined) {
+        throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no ALPN protocol in common', 'no_application_protocol');
+      }
+      this.alpn = pick;
+    }
+
+    // ServerHello, Certificate, ServerKeyExchange, CertificateRequest?, ServerHelloDone.
+    const exts: Extension[] = [];
+    if (this.secureRenegotiation) {
+      // RFC 5746 §3.6: empty on the initial handshake; §3.7: both verify_data on renegotiation.
+      const value = this.binding
+        ? concatBytes(this.binding.clientVerifyData, this.binding.serverVerifyData)
+        : new Uint8Array(0);
+      exts.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(value) });
+    }
+    if (this.ems) exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+    if (formatsExt) exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
+    if (this.alpn !== false) {
+      exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([this.alpn]) });
+    }
+    // RFC 6066 §3: a server that used the client's server_name answers with an empty extension.
+    if (this.servername !== undefined && !this.binding) exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
+    send({
+      type: 'server_hello',
+      version: ProtocolVersion.TLS1_2,
+      random: this.serverRandom,
+      sessionId: new Uint8Array(0),
+      cipherSuite: this.suite.id,
+      compressionMethod: 0,
+      extensions: exts,
+    });
+    send({ type: 'certificate', certificates: this.identity.chain });
+    this.share = c.provider.generateKeyShare(group, c.random);
+    // RFC 8422 §5.4: sign client_random + server_random + ServerECDHParams.
+    const params = encodeEcdheParams(group, this.share.publicKey);
+    const signature = this.identity.key.sign(this.scheme, concatBytes(this.clientRandom, this.serverRandom, params));
+    send({ type: 'server_key_exchange', group, publicKey: this.share.publicKey, scheme: this.scheme, signature });
+    if (this.opts.requestCert) {
+      send({
+        type: 'certificate_request',
+        certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
+        signatureSchemes: [...c.signatureSchemes],
+        certificateAuthorities: [...(c.certificateAuthorities ?? [])],
+      });
+      this.state = 'wait_certificate';
+    } else {
+      this.state = 'wait_client_key_exchange';
+    }
+    send({ type: 'server_hello_done' });
+  }
+
+  private onClientCertificate(chain: Uint8Array[]): void {
+    const c = this.host.config;
+    this.peerChain = chain;
+    if (chain.length === 0) {
+      this.authorized = false;
+      this.authorizationError = { code: 'UNABLE_TO_GET_ISSUER_CERT', message: 'peer did not return a certificate' };
+      if (this.opts.rejectUnauthorized) {
+        // RFC 5246 §7.4.6: a server that requires a certificate may answer handshake_failure.
+        throw new TlsError(ErrorCode.PEER_DID_NOT_RETURN_A_CERTIFICATE, 'peer did not return a certificate', 'handshake_failure');
+      }
+      return;
+    }
+    const check = c.verifier(chain, 'client');
+    this.authorized = check.ok;
+    if (!check.ok) {
+      this.authorizationError = { code: check.code ?? 'CERT_UNKNOWN', message: check.message ?? 'certificate verification failed' };
+      if (this.opts.rejectUnauthorized) {
+        throw new TlsError(this.authorizationError.code, this.authorizationError.message, certificateAlert(this.authorizationError.code));
+      }
+    }
+  }
+
+  private onClientKeyExchange(publicKey: Uint8Array, raw: Uint8Array): void {
+    const c = this.host.config;
+    const suite = this.suite!;
+    const preMaster = this.share!.computeSecret(publicKey);
+    this.transcript.add(raw);
+    // RFC 7627 §3: session_hash up to and including ClientKeyExchange.
+    const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
+    this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
+    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
+    this.host.setPendingStates(states.client, states.server);
+  }
+
+  private onCertificateVerify(scheme: number, signature: Uint8Array): void {
+    const c = this.host.config;
+    if (!c.signatureSchemes.includes(scheme)) {
+      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `CertificateVerify scheme 0x${scheme.toString(16)} was not offered`, 'illegal_parameter');
+    }
+    let ok = false;
+    try {
+      ok = c.provider.publicKeyFromCertificate(this.peerChain[0]!).verify(scheme, this.transcript.bytes(), signature);
+    } catch {
+      ok = false;
+    }
+    // RFC 5246 §7.4.8: the signature over handshake_messages must verify.
+    if (!ok) throw new TlsError(ErrorCode.DECRYPT_ERROR, 'CertificateVerify signature does not verify', 'decrypt_error');
+  }
+
+  private onFinished(got: Uint8Array, raw: Uint8Array): void {
+    const c = this.host.config;
+    const suite = this.suite!;
+    const expected = verifyData(c.provider, suite.hash, this.master, 'client finished', this.transcript.hash(c.provider, suite.hash));
+    if (!constantTimeEqual(got, expected)) {
+      throw new TlsError(ErrorCode.DECRYPT_ERROR, 'client Finished does not verify', 'decrypt_error');
+    }
+    this.clientVerify = expected;
+    this.transcript.add(raw);
+    this.host.sendChangeCipherSpec();
+    const serverVerify = verifyData(c.provider, suite.hash, this.master, 'server finished', this.transcript.hash(c.provider, suite.hash));
+    this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: serverVerify }));
+    this.result = {
+      suite,
+      group: this.share!.group,
+      signatureScheme: this.scheme,
+      masterSecret: this.master,
+      clientRandom: this.clientRandom,
+      serverRandom: this.serverRandom,
+      extendedMasterSecret: this.ems,
+      secureRenegotiation: this.secureRenegotiation,
+      clientVerifyData: this.clientVerify,
+      serverVerifyData: serverVerify,
+      peerChain: this.peerChain,
+      authorized: this.authorized,
+      authorizationError: this.authorizationError,
+      alpnProtocol: this.alpn,
+      servername: this.servername,
+      localChain: this.identity!.chain,
+    };
+  }
+}
+
+/** RFC 8422 §5.3 / RFC 5246 §7.4.2: ECDSA suites need an EC (or EdDSA, RFC 8422 §2) key. */
+function identityFits(key: SigningKey, suite: CipherSuite): boolean {
+  return suite.auth === 'RSA' ? key.keyType === 'rsa' : key.keyType === 'ec' || key.keyType === 'ed25519';
+}
+
+/** The key's most preferred scheme that the client accepts (RFC 5246 §7.4.1.4.1). Without a
+ *  signature_algorithms extension we use the key's default (RFC 5246 would imply SHA-1, which
+ *  we do not implement). */
+function pickScheme(key: SigningKey, clientSchemes: number[] | undefined): number | undefined {
+  if (!clientSchemes) return key.schemes[0];
+  return key.schemes.find((s) => clientSchemes.includes(s));
+}

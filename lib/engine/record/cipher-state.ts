@@ -1,0 +1,105 @@
+// One direction's record protection for the AEAD suites (RFC 5246 §6.2.3.3).
+// The same object serves TLS and DTLS: the caller passes the 64-bit sequence number as two
+// 32-bit halves (TLS: the implicit counter; DTLS: epoch || sequence_number, RFC 6347 §4.1.2.1).
+import type { Aead, CryptoProvider } from '../../crypto/provider.js';
+import type { CipherSuite } from '../cipher-suites.js';
+
+export class CipherState {
+  readonly suite: CipherSuite;
+  private readonly aead: Aead;
+  private readonly fixedIv: Uint8Array;
+  /** Scratch buffers reused per record: 13-byte additional data and the 12-byte nonce. */
+  private readonly aad = new Uint8Array(13);
+  private readonly nonce = new Uint8Array(12);
+
+  constructor(provider: CryptoProvider, suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array) {
+    this.suite = suite;
+    this.aead = provider.aead(suite.aead, key);
+    this.fixedIv = fixedIv;
+  }
+
+  /** Bytes this state adds to a plaintext: explicit nonce + tag. */
+  get overhead(): number {
+    return this.suite.explicitNonceLength + this.aead.tagLength;
+  }
+
+  /**
+   * Nonce for record number (hi, lo).
+   * GCM, RFC 5288 §3: salt (4 bytes of the key block) || nonce_explicit, where we use the
+   * sequence number as nonce_explicit (unique per key, as §3 requires).
+   * ChaCha20-Poly1305, RFC 7905 §2: the 64-bit sequence number, left-padded to 12 bytes,
+   * XORed with the 12-byte IV.
+   */
+  private setNonce(hi: number, lo: number): void {
+    const n = this.nonce;
+    if (this.suite.explicitNonceLength === 8) {
+      n.set(this.fixedIv, 0);
+      writeU32(n, 4, hi);
+      writeU32(n, 8, lo);
+    } else {
+      const iv = this.fixedIv;
+      n[0] = iv[0]!; n[1] = iv[1]!; n[2] = iv[2]!; n[3] = iv[3]!;
+      writeU32(n, 4, (hi ^ readU32(iv, 4)) >>> 0);
+      writeU32(n, 8, (lo ^ readU32(iv, 8)) >>> 0);
+    }
+  }
+
+  /** RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length (of plaintext). */
+  private setAad(hi: number, lo: number, type: number, version: number, length: number): void {
+    const a = this.aad;
+    writeU32(a, 0, hi);
+    writeU32(a, 4, lo);
+    a[8] = type;
+    a[9] = version >>> 8;
+    a[10] = version & 0xff;
+    a[11] = length >>> 8;
+    a[12] = length & 0xff;
+  }
+
+  /**
+   * Encrypt one record's plaintext into `out` at `offset` (explicit nonce, then ciphertext and
+   * tag). `out` must have room for plaintext.length + overhead bytes. Returns bytes written.
+   */
+  sealInto(
+    hi: number, lo: number, type: number, version: number,
+    plaintext: Uint8Array, out: Uint8Array, offset: number,
+  ): number {
+    this.setNonce(hi, lo);
+    this.setAad(hi, lo, type, version, plaintext.length);
+    let o = offset;
+    if (this.suite.explicitNonceLength === 8) {
+      out.set(this.nonce.subarray(4), o);
+      o += 8;
+    }
+    const sealed = this.aead.seal(this.nonce, this.aad, plaintext);
+    out.set(sealed, o);
+    return o + sealed.length - offset;
+  }
+
+  /** Decrypt a record fragment; null when it does not authenticate or is too short. */
+  open(hi: number, lo: number, type: number, version: number, fragment: Uint8Array): Uint8Array | null {
+    const explicit = this.suite.explicitNonceLength;
+    const ptLength = fragment.length - explicit - this.aead.tagLength;
+    if (ptLength < 0) return null;
+    if (explicit === 8) {
+      // RFC 5288 §3: the nonce is salt || the record's nonce_explicit.
+      this.nonce.set(this.fixedIv, 0);
+      this.nonce.set(fragment.subarray(0, 8), 4);
+    } else {
+      this.setNonce(hi, lo);
+    }
+    this.setAad(hi, lo, type, version, ptLength);
+    return this.aead.open(this.nonce, this.aad, fragment.subarray(explicit));
+  }
+}
+
+function writeU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}
+
+function readU32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}

@@ -1,0 +1,149 @@
+// TLS 1.2 record layer (RFC 5246 §6.2): framing, sequence numbers, and one current CipherState
+// per direction. A renegotiation builds the next CipherState beside the current one (pending);
+// each direction switches at its ChangeCipherSpec (§7.1), resetting that direction's sequence.
+import { TlsError, ErrorCode } from '../../errors.js';
+import { MAX_CIPHERTEXT, MAX_PLAINTEXT, ProtocolVersion } from '../constants.js';
+import { ByteQueue } from './byte-queue.js';
+import type { CipherState } from './cipher-state.js';
+
+export interface Record {
+  type: number;
+  /** Plaintext (already decrypted when a read CipherState is active). */
+  data: Uint8Array;
+}
+
+const HEADER = 5;
+const TWO32 = 0x1_0000_0000;
+
+export class TlsRecordLayer {
+  private readonly input = new ByteQueue();
+  private readState: CipherState | null = null;
+  private writeState: CipherState | null = null;
+  private pendingRead: CipherState | null = null;
+  private pendingWrite: CipherState | null = null;
+  private readSeq = 0;
+  private writeSeq = 0;
+  /** Version put in record headers: TLS 1.0 for the first ClientHello is common practice
+   *  (RFC 5246 Appendix E.1) but TLS 1.2 is what everybody accepts; we always send 1.2. */
+  private readonly version = ProtocolVersion.TLS1_2;
+  /** Largest plaintext per record we send (setMaxSendFragment). */
+  maxFragment = MAX_PLAINTEXT;
+
+  /** Bytes received but not yet cut into records. */
+  get buffered(): number {
+    return this.input.length;
+  }
+
+  get readProtected(): boolean {
+    return this.readState !== null;
+  }
+
+  get writeProtected(): boolean {
+    return this.writeState !== null;
+  }
+
+  setPending(read: CipherState, write: CipherState): void {
+    this.pendingRead = read;
+    this.pendingWrite = write;
+  }
+
+  get hasPendingRead(): boolean {
+    return this.pendingRead !== null;
+  }
+
+  /** RFC 5246 §7.1: on receiving ChangeCipherSpec the pending read state becomes current. */
+  activateRead(): void {
+    if (!this.pendingRead) {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ChangeCipherSpec before keys were agreed', 'unexpected_message');
+    }
+    this.readState = this.pendingRead;
+    this.pendingRead = null;
+    this.readSeq = 0;
+  }
+
+  /** RFC 5246 §7.1: after sending ChangeCipherSpec the pending write state becomes current. */
+  activateWrite(): void {
+    if (!this.pendingWrite) throw new TlsError(ErrorCode.INTERNAL, 'no pending write state', 'internal_error');
+    this.writeState = this.pendingWrite;
+    this.pendingWrite = null;
+    this.writeSeq = 0;
+  }
+
+  push(bytes: Uint8Array): void {
+    this.input.push(bytes);
+  }
+
+  /**
+   * The next complete record, decrypted, or null when more bytes are needed.
+   * Throws TlsError for anything fatal (bad MAC, overflow, bad version or type).
+   */
+  nextRecord(): Record | null {
+    const q = this.input;
+    if (q.length < HEADER) return null;
+    const type = q.peek(0);
+    const major = q.peek(1);
+    const length = (q.peek(3) << 8) | q.peek(4);
+    // RFC 5246 §6.2.1: unknown content types get unexpected_message. A first byte that is not a
+    // TLS content type at all is most likely a plaintext protocol (HTTP) or garbage.
+    if (type < 20 || type > 23) {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unknown record content type ${type}`, 'unexpected_message');
+    }
+    if (major !== 3) {
+      throw new TlsError(ErrorCode.PROTOCOL_VERSION, `record version ${major}.${q.peek(2)} is not TLS`, 'protocol_version');
+    }
+    const limit = this.readState ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+    if (length > limit) {
+      // RFC 5246 §6.2.3: a TLSCiphertext longer than 2^14+2048 gets record_overflow.
+      throw new TlsError(ErrorCode.RECORD_OVERFLOW, `record of ${length} bytes`, 'record_overflow');
+    }
+    if (q.length < HEADER + length) return null;
+    const header = q.take(HEADER);
+    const version = (header[1]! << 8) | header[2]!;
+    const fragment = q.take(length);
+    if (!this.readState) return { type, data: fragment };
+    const seq = this.readSeq++;
+    const data = this.readState.open(Math.floor(seq / TWO32), seq >>> 0, type, version, fragment);
+    if (data === null) {
+      // RFC 5246 §7.2.2: a record that does not authenticate ends the connection.
+      throw new TlsError(ErrorCode.BAD_RECORD_MAC, 'record authentication failed', 'bad_record_mac');
+    }
+    if (data.length > MAX_PLAINTEXT) {
+      throw new TlsError(ErrorCode.RECORD_OVERFLOW, 'decrypted record too long', 'record_overflow');
+    }
+    return { type, data };
+  }
+
+  /**
+   * Frame (and protect) `data` as records of `type`, splitting at maxFragment, all written into
+   * one output buffer so a burst of records goes to the socket as one write.
+   */
+  encode(type: number, data: Uint8Array): Uint8Array {
+    const max = this.maxFragment;
+    const count = Math.max(1, Math.ceil(data.length / max));
+    const overhead = this.writeState ? this.writeState.overhead : 0;
+    const out = new Uint8Array(data.length + count * (HEADER + overhead));
+    let o = 0;
+    for (let i = 0; i < count; i++) {
+      const chunk = data.subarray(i * max, Math.min(data.length, (i + 1) * max));
+      o += this.encodeOne(type, chunk, out, o);
+    }
+    return o === out.length ? out : out.subarray(0, o);
+  }
+
+  private encodeOne(type: number, chunk: Uint8Array, out: Uint8Array, o: number): number {
+    out[o] = type;
+    out[o + 1] = this.version >>> 8;
+    out[o + 2] = this.version & 0xff;
+    let len: number;
+    if (this.writeState) {
+      const seq = this.writeSeq++;
+      len = this.writeState.sealInto(Math.floor(seq / TWO32), seq >>> 0, type, this.version, chunk, out, o + HEADER);
+    } else {
+      out.set(chunk, o + HEADER);
+      len = chunk.length;
+    }
+    out[o + 3] = len >>> 8;
+    out[o + 4] = len & 0xff;
+    return HEADER + len;
+  }
+}
