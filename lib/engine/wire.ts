@@ -25,6 +25,7 @@ export class ByteReader {
   private readonly end: number;
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
+    // Bounds may come from lengths on the wire, so a bad range is a decode_error.
     if (offset < 0 || end > buf.length || offset > end) throw decodeError('reader bounds');
     this.buf = buf;
     this.pos = offset;
