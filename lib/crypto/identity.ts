@@ -1,0 +1,46 @@
+// Pairs certificate chains with private keys (node:tls `cert` + `key` options).
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import { TlsError, ErrorCode } from '../errors.js';
+import type { LocalIdentity } from '../engine/config.js';
+import type { CryptoProvider } from './provider.js';
+
+export interface KeyInput {
+  pem: string | Uint8Array;
+  passphrase?: string;
+}
+
+/**
+ * Each key is matched to the chain whose leaf carries its public key (node:tls matches the same
+ * way, so `cert: [rsaChain, ecChain], key: [ecKey, rsaKey]` works in any order).
+ */
+export function pairIdentities(
+  provider: CryptoProvider,
+  chains: Uint8Array[][],
+  keys: KeyInput[],
+): LocalIdentity[] {
+  const leafKeys = chains.map((chain) => spki(new X509Certificate(Buffer.from(chain[0]!)).publicKey.export({ type: 'spki', format: 'der' })));
+  const out: LocalIdentity[] = [];
+  for (const k of keys) {
+    let pub: string;
+    try {
+      const text = typeof k.pem === 'string' ? k.pem : Buffer.from(k.pem);
+      pub = spki(createPublicKey({ key: text, passphrase: k.passphrase, format: looksPem(text) ? 'pem' : 'der', type: looksPem(text) ? undefined : 'pkcs8' } as Parameters<typeof createPublicKey>[0]).export({ type: 'spki', format: 'der' }));
+    } catch (e) {
+      throw new TlsError(ErrorCode.INVALID_ARG, `cannot read private key: ${(e as Error).message}`);
+    }
+    const i = leafKeys.indexOf(pub);
+    if (i < 0) {
+      throw new TlsError('ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'key values mismatch: no certificate matches the private key');
+    }
+    out.push({ chain: chains[i]!, key: provider.loadPrivateKey(k.pem, k.passphrase) });
+  }
+  return out;
+}
+
+function spki(b: Buffer): string {
+  return b.toString('base64');
+}
+
+function looksPem(x: string | Buffer): boolean {
+  return (typeof x === 'string' ? x : x.subarray(0, 64).toString('latin1')).includes('-----BEGIN');
+}

@@ -1,0 +1,11 @@
+// secure-duplex: TLS 1.2 as a Node Duplex stream, with RFC 5746 secure renegotiation while
+// application data flows.
+export { SecureDuplex, type CipherInfo, type SecureDuplexOptions } from './shell/secure-duplex.js';
+export { connect, type ConnectOptions } from './shell/connect.js';
+export { createServer, Server, type ServerOptions } from './shell/server.js';
+export type { SecureContextOptions } from './shell/secure-context.js';
+export { TlsError, ErrorCode } from './errors.js';
+export { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions, type RenegotiationSendPolicy } from './engine/engine.js';
+export { CIPHER_SUITES, parseCipherList, type CipherSuite } from './engine/cipher-suites.js';
+export { nobleProvider } from './crypto/noble-provider.js';
+export type { CryptoProvider } from './crypto/provider.js';

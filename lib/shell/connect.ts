@@ -1,0 +1,83 @@
+// connect(): the client side, mirroring tls.connect().
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { SecureContextOptions } from './secure-context.js';
+import { buildEngineOptions } from './engine-options.js';
+import { SecureDuplex } from './secure-duplex.js';
+
+export interface ConnectOptions extends SecureContextOptions {
+  host?: string;
+  port?: number;
+  /** An existing transport (net.Socket or any Duplex) to run TLS over, as in tls.connect. */
+  socket?: Duplex;
+  /** SNI name and certificate name (default: host, unless host is an IP address). */
+  servername?: string;
+  checkServerIdentity?: (host: string, cert: object) => Error | undefined;
+  allowHalfOpen?: boolean;
+  handshakeTimeout?: number;
+  /** Passed to net.connect when we make the socket. */
+  family?: number;
+  localAddress?: string;
+  timeout?: number;
+}
+
+export function connect(options: ConnectOptions, callback?: () => void): SecureDuplex;
+export function connect(port: number, host?: string, options?: ConnectOptions, callback?: () => void): SecureDuplex;
+export function connect(...args: unknown[]): SecureDuplex {
+  let options: ConnectOptions;
+  let callback: (() => void) | undefined;
+  if (typeof args[0] === 'number') {
+    const [port, host, rest, cb] = args as [number, string | ConnectOptions | (() => void) | undefined, unknown, unknown];
+    if (typeof host === 'object') {
+      options = { ...host, port };
+      callback = rest as (() => void) | undefined;
+    } else if (typeof host === 'function') {
+      options = { port };
+      callback = host;
+    } else {
+      options = { ...((rest as ConnectOptions) ?? {}), port, host };
+      callback = (typeof rest === 'function' ? rest : cb) as (() => void) | undefined;
+    }
+  } else {
+    options = (args[0] as ConnectOptions) ?? {};
+    callback = args[1] as (() => void) | undefined;
+  }
+  const host = options.host ?? 'localhost';
+  // node:tls: SNI defaults to the host unless it is an IP address; the certificate is checked
+  // against servername ?? host.
+  const servername = options.servername ?? (isIP(host) ? undefined : host);
+  const engine = buildEngineOptions(options, {
+    role: 'client',
+    rejectUnauthorized: options.rejectUnauthorized !== false,
+    requestCert: false,
+    servername,
+    checkHost: options.servername ?? host,
+    checkServerIdentity: options.checkServerIdentity,
+  });
+  const transport: Duplex = options.socket ?? netConnect({
+    host, port: options.port ?? 443, family: options.family, localAddress: options.localAddress,
+  });
+  const tlsSocket = new SecureDuplex(transport, {
+    isServer: false,
+    engine,
+    allowHalfOpen: options.allowHalfOpen,
+    handshakeTimeout: options.handshakeTimeout,
+  });
+  tlsSocket.once('_secureEstablished', () => {
+    if (!tlsSocket.authorized && options.rejectUnauthorized === false) {
+      // node:tls: with rejectUnauthorized false the connection proceeds; authorizationError tells why.
+    }
+    tlsSocket.emit('secureConnect');
+  });
+  if (callback) tlsSocket.once('secureConnect', callback);
+  const sock = transport as Partial<Socket>;
+  if (sock.connecting) {
+    sock.once?.('connect', () => {
+      tlsSocket.emit('connect');
+      tlsSocket.startHandshake();
+    });
+  } else {
+    process.nextTick(() => tlsSocket.startHandshake());
+  }
+  return tlsSocket;
+}

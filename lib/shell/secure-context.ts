@@ -1,0 +1,182 @@
+// node:tls-style options → the Engine's configuration (what node calls a SecureContext).
+import { nobleProvider } from '../crypto/noble-provider.js';
+import { certificatesFrom, pemBlocks, type CertificateInput } from '../crypto/pem.js';
+import { pairIdentities, type KeyInput } from '../crypto/identity.js';
+import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
+import { systemRandom } from '../crypto/system-random.js';
+import { checkServerIdentity as defaultCheckServerIdentity, verifyCertificateChain } from '../crypto/certificate-verifier.js';
+import { toPeerCertificate } from '../crypto/peer-certificate.js';
+import { TlsError, ErrorCode } from '../errors.js';
+import { parseCipherList, type CipherSuite } from '../engine/cipher-suites.js';
+import type { CertificateVerifier, LocalIdentity } from '../engine/config.js';
+import { NamedGroup, SignatureScheme } from '../engine/constants.js';
+import type { RenegotiationSendPolicy } from '../engine/engine.js';
+import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES } from '../engine/defaults.js';
+
+/** The options shared by connect() and createServer() (node:tls names where node has them). */
+export interface SecureContextOptions {
+  ca?: CertificateInput;
+  cert?: CertificateInput;
+  key?: string | Uint8Array | readonly (string | Uint8Array | KeyInput)[];
+  passphrase?: string;
+  ciphers?: string;
+  /** 'auto' or a ':'-separated list: X25519, P-256 (prime256v1), P-384 (secp384r1). */
+  ecdhCurve?: string;
+  /** ':'-separated: IANA scheme names or OpenSSL forms (ECDSA+SHA256, RSA-PSS+SHA256, ...). */
+  sigalgs?: string;
+  minVersion?: string;
+  maxVersion?: string;
+  ALPNProtocols?: readonly string[] | Uint8Array;
+  rejectUnauthorized?: boolean;
+  /** Renegotiation policy (docs/renegotiation.md). */
+  allowRenegotiation?: boolean;
+  renegotiationLimit?: number;
+  renegotiationWindow?: number;
+  allowPeerIdentityChange?: boolean;
+  renegotiationSendPolicy?: RenegotiationSendPolicy;
+  /** Crypto provider (default: noble). */
+  cryptoProvider?: CryptoProvider;
+  /** Randomness (default: the OS CSPRNG). Tests inject a seeded one. */
+  random?: RandomSource;
+}
+
+export interface ResolvedContext {
+  provider: CryptoProvider;
+  random: RandomSource;
+  cipherSuites: CipherSuite[];
+  groups: number[];
+  signatureSchemes: number[];
+  identities: LocalIdentity[];
+  ca: Uint8Array[] | undefined;
+  alpnProtocols: string[] | undefined;
+}
+
+const GROUP_NAMES: Record<string, number> = {
+  x25519: NamedGroup.x25519,
+  'p-256': NamedGroup.secp256r1,
+  prime256v1: NamedGroup.secp256r1,
+  secp256r1: NamedGroup.secp256r1,
+  'p-384': NamedGroup.secp384r1,
+  secp384r1: NamedGroup.secp384r1,
+};
+
+const OPENSSL_SIGALGS: Record<string, number> = {
+  'ECDSA+SHA256': SignatureScheme.ecdsa_secp256r1_sha256,
+  'ECDSA+SHA384': SignatureScheme.ecdsa_secp384r1_sha384,
+  'RSA-PSS+SHA256': SignatureScheme.rsa_pss_rsae_sha256,
+  'RSA-PSS+SHA384': SignatureScheme.rsa_pss_rsae_sha384,
+  'RSA-PSS+SHA512': SignatureScheme.rsa_pss_rsae_sha512,
+  'RSA+SHA256': SignatureScheme.rsa_pkcs1_sha256,
+  'RSA+SHA384': SignatureScheme.rsa_pkcs1_sha384,
+  'RSA+SHA512': SignatureScheme.rsa_pkcs1_sha512,
+  ED25519: SignatureScheme.ed25519,
+};
+
+function invalid(name: string, value: unknown, why: string): TlsError {
+  return new TlsError(ErrorCode.INVALID_ARG, `The property 'options.${name}' ${why}. Received ${JSON.stringify(value)}`);
+}
+
+export function parseGroups(spec: string | undefined): number[] {
+  if (spec === undefined || spec === 'auto') return [...DEFAULT_GROUPS];
+  const out: number[] = [];
+  for (const name of spec.split(':')) {
+    const g = GROUP_NAMES[name.toLowerCase()];
+    if (g === undefined) throw invalid('ecdhCurve', spec, `names an unsupported curve "${name}"`);
+    if (!out.includes(g)) out.push(g);
+  }
+  return out;
+}
+
+export function parseSigalgs(spec: string | undefined): number[] {
+  if (spec === undefined) return [...DEFAULT_SIGNATURE_SCHEMES];
+  const out: number[] = [];
+  for (const name of spec.split(':')) {
+    const s = (SignatureScheme as Record<string, number>)[name] ?? OPENSSL_SIGALGS[name.toUpperCase()];
+    if (s === undefined) throw invalid('sigalgs', spec, `names an unsupported signature algorithm "${name}"`);
+    if (!out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** Only TLS 1.2 (and DTLS 1.2) is spoken: a range that excludes it is an error. */
+export function checkVersionRange(min: string | undefined, max: string | undefined): void {
+  for (const [name, v] of [['minVersion', min], ['maxVersion', max]] as const) {
+    if (v !== undefined && !VERSIONS.includes(v)) {
+      throw new TlsError('ERR_TLS_INVALID_PROTOCOL_VERSION', `${JSON.stringify(v)} is not a valid ${name} TLS protocol version`);
+    }
+  }
+  const lo = min === undefined ? 0 : VERSIONS.indexOf(min);
+  const hi = max === undefined ? 3 : VERSIONS.indexOf(max);
+  if (lo > 2 || hi < 2) {
+    throw new TlsError('ERR_TLS_NO_PROTOCOLS_AVAILABLE', `secure-duplex speaks only TLS 1.2; minVersion ${min ?? '(default)'} / maxVersion ${max ?? '(default)'} exclude it`);
+  }
+}
+
+/** ALPNProtocols: an array of names, or node's wire-format Buffer (length-prefixed names). */
+export function parseAlpn(value: readonly string[] | Uint8Array | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map(String);
+  const b = value as Uint8Array;
+  const out: string[] = [];
+  for (let i = 0; i < b.length;) {
+    const n = b[i]!;
+    out.push(Buffer.from(b.subarray(i + 1, i + 1 + n)).toString('utf8'));
+    i += 1 + n;
+  }
+  return out;
+}
+
+function keyInputs(opts: SecureContextOptions): KeyInput[] {
+  if (opts.key === undefined) return [];
+  const items = Array.isArray(opts.key) ? opts.key : [opts.key as string | Uint8Array];
+  return items.map((k) =>
+    typeof k === 'string' || k instanceof Uint8Array ? { pem: k, passphrase: opts.passphrase } : { pem: k.pem, passphrase: k.passphrase ?? opts.passphrase });
+}
+
+function chainsFrom(cert: CertificateInput | undefined): Uint8Array[][] {
+  if (cert === undefined) return [];
+  const items = Array.isArray(cert) ? cert : [cert as string | Uint8Array];
+  return items.map((c) => certificatesFrom(c)).filter((chain) => chain.length > 0);
+}
+
+export function resolveContext(opts: SecureContextOptions): ResolvedContext {
+  checkVersionRange(opts.minVersion, opts.maxVersion);
+  const provider = opts.cryptoProvider ?? nobleProvider;
+  const chains = chainsFrom(opts.cert);
+  const keys = keyInputs(opts);
+  if (keys.length > 0 && chains.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'a key was given without a cert');
+  if (chains.length > 0 && keys.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'a cert was given without a key');
+  return {
+    provider,
+    random: opts.random ?? systemRandom,
+    cipherSuites: parseCipherList(opts.ciphers),
+    groups: parseGroups(opts.ecdhCurve),
+    signatureSchemes: parseSigalgs(opts.sigalgs),
+    identities: pairIdentities(provider, chains, keys),
+    ca: opts.ca === undefined ? undefined : certificatesFrom(opts.ca),
+    alpnProtocols: parseAlpn(opts.ALPNProtocols),
+  };
+}
+
+/** A peer-certificate checker as node:tls does it: chain to `ca` (or the bundled roots), then
+ *  (client side) the host name through `checkServerIdentity`. */
+export function makeVerifier(
+  ca: Uint8Array[] | undefined,
+  checkServerIdentity?: (host: string, cert: object) => Error | undefined,
+): CertificateVerifier {
+  return (chain, purpose, servername) => {
+    const r = verifyCertificateChain(chain, { ca, purpose });
+    if (!r.ok) return r;
+    if (purpose === 'server' && servername !== undefined) {
+      const err = checkServerIdentity
+        ? checkServerIdentity(servername, toPeerCertificate(chain, true))
+        : defaultCheckServerIdentity(servername, chain[0]!);
+      if (err) return { ok: false, code: (err as { code?: string }).code ?? ErrorCode.ALTNAME_INVALID, message: err.message };
+    }
+    return { ok: true };
+  };
+}
+
+export { pemBlocks };
