@@ -2,6 +2,7 @@
 // connections are wrapped in SecureDuplex; 'secureConnection' once the handshake completes,
 // 'tlsClientError' when it fails.
 import { Server as NetServer, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { EngineOptions } from '../engine/engine.js';
 import type { SecureContextOptions } from './secure-context.js';
 import { buildEngineOptions } from './engine-options.js';
@@ -23,7 +24,7 @@ export class Server extends NetServer {
     this.tlsOptions = options;
     this.engineOptions = serverEngineOptions(options);
     if (listener) this.on('secureConnection', listener);
-    this.on('connection', (socket: Socket) => this.wrap(socket));
+    this.on('connection', (socket: Socket) => { this.wrap(socket); });
   }
 
   /** node:tls setSecureContext(): new connections use the new options. */
@@ -32,7 +33,7 @@ export class Server extends NetServer {
   }
 
   /** Wrap an accepted transport (any Duplex) as this server would. */
-  wrap(socket: Socket): SecureDuplex {
+  wrap(socket: Duplex): SecureDuplex {
     const tlsSocket = new SecureDuplex(socket, {
       isServer: true,
       engine: this.engineOptions,

@@ -1,0 +1,47 @@
+// Moving seeded random bytes through a SecureDuplex and hashing both ends.
+import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { seededRandom } from './deterministic-random.js';
+
+export interface SendResult {
+  bytes: number;
+  sha256: string;
+}
+
+/** Write `total` seeded bytes in `chunk`-sized writes, honouring backpressure. Optionally
+ *  call `between(i)` after each write (to start renegotiations mid-stream). */
+export async function sendSeeded(
+  s: Duplex, seed: string, total: number, chunk = 16384, between?: (i: number) => void | Promise<void>,
+): Promise<SendResult> {
+  const rnd = seededRandom(seed);
+  const h = createHash('sha256');
+  let sent = 0;
+  for (let i = 0; sent < total; i++) {
+    const n = Math.min(chunk, total - sent);
+    const buf = Buffer.from(rnd(n));
+    h.update(buf);
+    sent += n;
+    if (!s.write(buf)) await new Promise<void>((r) => s.once('drain', r));
+    if (between) await between(i);
+  }
+  return { bytes: sent, sha256: h.digest('hex') };
+}
+
+/** Hash everything read from `s` until `total` bytes have arrived. */
+export function receiveHashed(s: Duplex, total: number): Promise<SendResult> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    let got = 0;
+    const onData = (d: Buffer): void => {
+      h.update(d);
+      got += d.length;
+      if (got >= total) {
+        s.removeListener('data', onData);
+        resolve({ bytes: got, sha256: h.digest('hex') });
+      }
+    };
+    s.on('data', onData);
+    s.once('error', reject);
+    s.once('close', () => { if (got < total) reject(new Error(`closed after ${got} of ${total} bytes`)); });
+  });
+}
