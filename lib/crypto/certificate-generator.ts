@@ -209,7 +209,7 @@ function extension(id: string, critical: boolean, value: Uint8Array): Uint8Array
 function generalName(name: string): Uint8Array {
   const family = isIP(name);
   if (family === 4) return der.implicit(7, Uint8Array.from(name.split('.').map(Number)));
-  if (family === 6) return der.implicit(7, ipv6Bytes(name));
+  if (family === 6) return der.implicit(7, ipv6Bytes(name.split('%')[0]!)); // no zone id in a SAN
   if (!/^[\x21-\x7e]+$/.test(name)) throw new Error(`altName ${JSON.stringify(name)} is not an IA5 DNS name`);
   return der.implicit(2, new TextEncoder().encode(name));
 }

@@ -154,12 +154,8 @@ function canonicalName(name: der.DerNode): string {
   }).sort().join('+')).join(',');
 }
 
-const parsedCache = new WeakMap<Uint8Array, Cert>();
-
 /** Parses a DER certificate (RFC 5280 §4.1). Throws on malformed input. */
 function parseCertificate(certDer: Uint8Array): Cert {
-  const cached = parsedCache.get(certDer);
-  if (cached !== undefined) return cached;
   const x509 = new X509Certificate(certDer);
   const [tbsNode] = der.children(der.decode(certDer));
   const tbs = der.children(der.expectTag(tbsNode, der.Tag.SEQUENCE, 'TBSCertificate'));
@@ -256,7 +252,6 @@ function parseCertificate(certDer: Uint8Array): Cert {
     selfSigned: false,
   };
   cert.selfSigned = likelyIssued(cert, cert);
-  parsedCache.set(certDer, cert);
   return cert;
 }
 
@@ -616,7 +611,12 @@ export class AltNameInvalidError extends TlsError {
  *  SANs; names against dNSName SANs (one leftmost wildcard label, not on a two-label pattern);
  *  the subject CN only when there is no dNSName SAN. */
 export function checkServerIdentity(hostname: string, certDer: Uint8Array): TlsError | undefined {
-  const cert = toPeerCertificate([certDer], false) as PeerCertificate;
+  let cert: PeerCertificate;
+  try {
+    cert = toPeerCertificate([certDer], false) as PeerCertificate;
+  } catch (e) {
+    return new TlsError(ErrorCode.DECODE, `unable to parse certificate: ${(e as Error).message}`);
+  }
   const altNames = cert.subjectaltname;
   const dnsNames: string[] = [];
   const ips: (string | undefined)[] = [];

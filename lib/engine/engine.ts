@@ -56,6 +56,9 @@ export interface RenegotiateOptions {
   /** Server: ask the client for a certificate in this renegotiation. */
   requestCert?: boolean;
   rejectUnauthorized?: boolean;
+  /** Cipher suites for this renegotiation (client: offered; server: preference), e.g. to
+   *  change the suite. Default: the connection's. */
+  cipherSuites?: readonly CipherSuite[];
 }
 
 type Handshake = ClientHandshake | ServerHandshake;
@@ -145,7 +148,7 @@ export class Engine implements HandshakeHost {
     this.handshakeInitiator = 'local';
     if (this.config.role === 'client') {
       this.guard(() => {
-        const hs = new ClientHandshake(this, this.binding());
+        const hs = new ClientHandshake(this, this.binding(), opts.cipherSuites);
         this.handshake = hs;
         hs.start();
         this.flushHandshake();
@@ -154,6 +157,7 @@ export class Engine implements HandshakeHost {
       this.serverHandshakeOptions = {
         requestCert: opts.requestCert ?? this.config.requestCert,
         rejectUnauthorized: opts.rejectUnauthorized ?? this.config.rejectUnauthorized,
+        cipherSuites: opts.cipherSuites,
       };
       // RFC 5246 §7.4.1.1: HelloRequest asks the client to begin a new handshake.
       this.helloRequested = true;
@@ -495,9 +499,13 @@ export class Engine implements HandshakeHost {
       // DESIGN.md invariant 5 (triple-handshake defence): the peer's identity must not change.
       const was = previous.peerChain[0];
       const now = result.peerChain[0];
-      const same = was === undefined || (now !== undefined && constantTimeEqual(was, now));
-      if (!same && !this.config.allowPeerIdentityChange) {
+      if (was !== undefined && now !== undefined && !constantTimeEqual(was, now) && !this.config.allowPeerIdentityChange) {
         throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, 'peer certificate changed during renegotiation', 'handshake_failure');
+      }
+      if (now === undefined && was !== undefined) {
+        // A renegotiation that did not ask for (or get) a certificate keeps the identity the
+        // peer already proved on this connection.
+        result = { ...result, peerChain: previous.peerChain, authorized: previous.authorized, authorizationError: previous.authorizationError };
       }
     }
     this.session = result;

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
 import { pemBlocks } from '../crypto/pem.js';
 import { TlsError, ErrorCode } from '../errors.js';
+import { parseCipherList } from '../engine/cipher-suites.js';
 import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions } from '../engine/engine.js';
 
 export interface CipherInfo {
@@ -20,6 +21,13 @@ export interface CipherInfo {
 }
 
 type RenegotiateCallback = (err: Error | null) => void;
+
+/** node:tls renegotiate() options, plus `ciphers` to change the suite in this renegotiation. */
+export interface RenegotiationOptions {
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+  ciphers?: string;
+}
 
 export interface SecureDuplexOptions {
   isServer: boolean;
@@ -134,8 +142,13 @@ export class SecureDuplex extends Duplex {
    * Start a renegotiation (node:tls signature). Client: a new handshake; server: a HelloRequest
    * (with `requestCert` it asks the client for a certificate). The callback fires once.
    */
-  renegotiate(options: RenegotiateOptions = {}, callback?: RenegotiateCallback): boolean {
-    const started = !this.destroyed && !this.renegotiateCallback && this.engine.renegotiate(options);
+  renegotiate(options: RenegotiationOptions = {}, callback?: RenegotiateCallback): boolean {
+    const engineOptions: RenegotiateOptions = {
+      requestCert: options.requestCert,
+      rejectUnauthorized: options.rejectUnauthorized,
+      cipherSuites: options.ciphers === undefined ? undefined : parseCipherList(options.ciphers),
+    };
+    const started = !this.destroyed && !this.renegotiateCallback && this.engine.renegotiate(engineOptions);
     if (!started) {
       if (callback) {
         const why = !this.engine.session?.secureRenegotiation && this.engine.established

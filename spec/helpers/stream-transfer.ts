@@ -21,10 +21,29 @@ export async function sendSeeded(
     const buf = Buffer.from(rnd(n));
     h.update(buf);
     sent += n;
-    if (!s.write(buf)) await new Promise<void>((r) => s.once('drain', r));
+    if (!s.write(buf)) await drained(s);
     if (between) await between(i);
   }
   return { bytes: sent, sha256: h.digest('hex') };
+}
+
+/** Wait for 'drain', failing if the stream errors or closes first (so a test cannot hang). */
+function drained(s: Duplex): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      s.removeListener('drain', onDrain);
+      s.removeListener('error', onError);
+      s.removeListener('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = (): void => done();
+    const onError = (e: Error): void => done(e);
+    const onClose = (): void => done(new Error('stream closed while writing'));
+    s.on('drain', onDrain);
+    s.on('error', onError);
+    s.on('close', onClose);
+  });
 }
 
 /** Hash everything read from `s` until `total` bytes have arrived. */

@@ -58,9 +58,13 @@ export class ClientHandshake {
   /** Set when the handshake is complete. */
   result: HandshakeResult | undefined;
 
-  constructor(host: HandshakeHost, binding?: RenegotiationBinding) {
+  /** Suites offered in this handshake (a renegotiation may offer others). */
+  private readonly suites: readonly CipherSuite[];
+
+  constructor(host: HandshakeHost, binding?: RenegotiationBinding, suites?: readonly CipherSuite[]) {
     this.host = host;
     this.binding = binding;
+    this.suites = suites ?? host.config.cipherSuites;
     this.clientRandom = host.config.random(32);
   }
 
@@ -80,7 +84,7 @@ export class ClientHandshake {
     if (c.alpnProtocols && c.alpnProtocols.length > 0) {
       exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
     }
-    const suites = c.cipherSuites.map((s) => s.id);
+    const suites = this.suites.map((s) => s.id);
     if (this.binding) {
       // RFC 5746 §3.5: on renegotiation, send renegotiation_info with client_verify_data and
       // do not send the SCSV.
@@ -171,7 +175,7 @@ export class ClientHandshake {
     if (sh.version !== ProtocolVersion.TLS1_2) {
       throw new TlsError(ErrorCode.PROTOCOL_VERSION, `server chose version 0x${sh.version.toString(16)}`, 'protocol_version');
     }
-    const suite = c.cipherSuites.find((s) => s.id === sh.cipherSuite) ? cipherSuiteById(sh.cipherSuite) : undefined;
+    const suite = this.suites.find((s) => s.id === sh.cipherSuite) ? cipherSuiteById(sh.cipherSuite) : undefined;
     if (!suite) {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server chose cipher suite 0x${sh.cipherSuite.toString(16)} that was not offered`, 'illegal_parameter');
     }

@@ -36,6 +36,8 @@ type ServerState =
 export interface ServerHandshakeOptions {
   requestCert: boolean;
   rejectUnauthorized: boolean;
+  /** Suites in server preference order for this handshake (default: the config's). */
+  cipherSuites?: readonly CipherSuite[];
 }
 
 export class ServerHandshake {
@@ -172,7 +174,7 @@ export class ServerHandshake {
       throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
     }
     let chosen: { suite: CipherSuite; identity: LocalIdentity; scheme: number } | undefined;
-    for (const suite of c.cipherSuites) {
+    for (const suite of this.opts.cipherSuites ?? c.cipherSuites) {
       if (!ch.cipherSuites.includes(suite.id)) continue;
       for (const identity of c.identities) {
         if (!identityFits(identity.key, suite)) continue;
