@@ -2,6 +2,7 @@
 // restrictions), limited to what X.509 certificates (RFC 5280 §4.1) use: low tag numbers,
 // definite lengths, and the universal types below. Encoding and decoding of TLVs only; the
 // meaning of certificate fields lives with the code that reads or writes them.
+import { concatBytes } from '../concat-bytes.js';
 
 /** Universal tags (X.690 §8.1.2; constructed bit 0x20 included for SEQUENCE / SET). */
 export const Tag = {
@@ -233,15 +234,7 @@ function latin1(bytes: Uint8Array): string {
 // ---------------------------------------------------------------------------------------------
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** One TLV with definite, minimal length (X.690 §8.1.3, §10.1). */

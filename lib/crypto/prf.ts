@@ -1,6 +1,7 @@
 // TLS 1.2 pseudorandom function (RFC 5246 §5) and the key derivations built on it.
 
 import type { CryptoProvider, HashAlgorithm } from './provider.js';
+import { concatBytes } from '../concat-bytes.js';
 
 const HASH_LENGTH: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
 
@@ -10,12 +11,7 @@ function ascii(s: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
+const concat = concatBytes;
 
 /**
  * RFC 5246 §5:

@@ -5,6 +5,7 @@ import { TlsError, ErrorCode } from '../errors.js';
 import { AlertDescription, AlertLevel, alertName } from './alerts.js';
 import type { CipherSuite } from './cipher-suites.js';
 import type { EngineConfig } from './config.js';
+import { concatBytes } from '../concat-bytes.js';
 import { constantTimeEqual } from './constant-time.js';
 import { ContentType, HandshakeType } from './constants.js';
 import { ClientHandshake } from './handshake/client-handshake.js';
@@ -159,9 +160,10 @@ export class Engine implements HandshakeHost {
         rejectUnauthorized: opts.rejectUnauthorized ?? this.config.rejectUnauthorized,
         cipherSuites: opts.cipherSuites,
       };
-      // RFC 5246 §7.4.1.1: HelloRequest asks the client to begin a new handshake.
+      // RFC 5246 §7.4.1.1: HelloRequest asks the client to begin a new handshake; it is not
+      // part of any handshake transcript.
       this.helloRequested = true;
-      this.sendHandshake({ type: 'hello_request' }, false);
+      this.sendHandshake({ type: 'hello_request' });
       this.flushHandshake();
     }
     return true;
@@ -216,10 +218,10 @@ export class Engine implements HandshakeHost {
 
   // --- HandshakeHost -------------------------------------------------------------------------
 
-  sendHandshake(msg: HandshakeMessage, intoTranscript = true): Uint8Array {
+  sendHandshake(msg: HandshakeMessage): Uint8Array {
     const raw = encodeHandshake(msg);
     this.pendingHandshake.push(raw);
-    return intoTranscript ? raw : raw;
+    return raw;
   }
 
   setPendingStates(read: CipherState, write: CipherState): void {
@@ -278,15 +280,7 @@ export class Engine implements HandshakeHost {
     if (this.pendingHandshake.length === 0) return;
     const parts = this.pendingHandshake;
     this.pendingHandshake = [];
-    let n = 0;
-    for (const p of parts) n += p.length;
-    const all = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-    this.output.push(this.records.encode(ContentType.handshake, all));
+    this.output.push(this.records.encode(ContentType.handshake, concatBytes(...parts)));
   }
 
   private mustHoldWrites(): boolean {
@@ -303,15 +297,7 @@ export class Engine implements HandshakeHost {
     this.heldWrites = [];
     this.heldBytes = 0;
     // One burst: concatenated, then split into full records by the record layer.
-    let n = 0;
-    for (const h of held) n += h.length;
-    const all = new Uint8Array(n);
-    let o = 0;
-    for (const h of held) {
-      all.set(h, o);
-      o += h.length;
-    }
-    this.output.push(this.records.encode(ContentType.application_data, all));
+    this.output.push(this.records.encode(ContentType.application_data, concatBytes(...held)));
   }
 
   private onRecord(type: number, data: Uint8Array): void {

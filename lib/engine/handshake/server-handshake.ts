@@ -4,7 +4,7 @@ import { verifyData } from '../../crypto/prf.js';
 import type { KeyShare, SigningKey } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import type { CipherSuite } from '../cipher-suites.js';
-import { concatBytes } from '../concat-bytes.js';
+import { concatBytes } from '../../concat-bytes.js';
 import { constantTimeEqual } from '../constant-time.js';
 import type { LocalIdentity } from '../config.js';
 import {
