@@ -1,0 +1,144 @@
+// `secure-duplex client`: the wolfSSL example client's command line over connect().
+import { connect, type ConnectOptions, type SecureDuplex } from '../lib/index.js';
+import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
+import { getRequest, responseComplete } from './http.js';
+import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
+import { messageText, Reporter } from './status.js';
+import {
+  certAndKey, checkSharedFlags, HELP_FLAG, port, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+} from './tls-options.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+const MESSAGE = 'hello wolfssl!';
+/** -i scr-app-data: also write application data while the renegotiation is in progress. */
+const SCR_APP_DATA = 'scr-app-data';
+/** After we close, how long to wait for the server to close before dropping the connection. */
+const CLOSE_GRACE_MS = 3000;
+
+export const CLIENT_FLAGS: readonly FlagSpec[] = [
+  { short: 'h', long: 'host', value: 'required', valueName: 'HOST', description: `server host (default ${DEFAULT_HOST})` },
+  ...sharedFlags('port'),
+  { short: 'A', long: 'ca', value: 'required', valueName: 'FILE', description: 'trust this PEM CA file (default: the default trust store)' },
+  { short: 'd', long: 'no-verify', description: 'do not verify the server certificate (rejectUnauthorized false)' },
+  { short: 'c', long: 'cert', value: 'required', valueName: 'FILE', description: 'PEM client certificate to offer' },
+  { short: 'k', long: 'key', value: 'required', valueName: 'FILE', description: 'PEM private key for -c' },
+  { short: 'x', long: 'no-client-cert', description: 'offer no client certificate (overrides -c/-k)' },
+  { short: 'S', long: 'servername', value: 'required', valueName: 'NAME', description: 'SNI name, and the name the certificate must match (default: HOST unless an IP address)' },
+  ...sharedFlags('ciphers'),
+  { short: 'g', long: 'http', description: 'send an HTTP GET request and print the response' },
+  { long: 'pipe', description: 'copy stdin to the connection and the connection to stdout; status lines on stderr' },
+  { short: 'R', long: 'allow-renegotiation', description: 'answer the server\'s renegotiation requests (default: refused)' },
+  { short: 'i', long: 'renegotiate', value: 'optional', valueName: 'TEXT', description: `start a renegotiation after the handshake; with "${SCR_APP_DATA}" also write data while it runs` },
+  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit'),
+  HELP_FLAG,
+];
+
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-g] [-N] [-v 3] [--pipe] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS]';
+
+/** Runs one client connection; resolves with the exit code when it has closed. */
+export async function runClient(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, CLIENT_FLAGS);
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+  checkSharedFlags(args);
+  const pipe = args.has('pipe');
+  if (pipe && args.has('http')) throw new UsageError('--pipe and -g cannot be combined');
+  const reporter = pipe ? new Reporter(process.stderr, process.stderr) : new Reporter();
+  const host = args.string('host') ?? DEFAULT_HOST;
+  const options = clientOptions(args, host);
+  const everyMs = renegotiateEveryMs(args);
+  const renegotiate = args.has('renegotiate');
+  const scrAppData = args.string('renegotiate') === SCR_APP_DATA;
+
+  return new Promise<number>((resolve) => {
+    const socket = connect(options, () => {
+      reporter.connection(socket);
+      const stopTimer = everyMs !== undefined ? renegotiateEvery(socket, everyMs, reporter) : undefined;
+      if (pipe) {
+        // Only now: stdin ending before the handshake would close before anything was sent.
+        process.stdin.pipe(socket, { end: false });
+        process.stdin.once('end', () => {
+          // No close_notify in the middle of our own renegotiation: the peer could not finish
+          // it, and data it holds back until it completes would never come.
+          stopTimer?.();
+          whenIdle(socket, () => socket.end());
+        });
+        if (renegotiate) startRenegotiation(socket, reporter);
+        return;
+      }
+      const request = args.has('http') ? getRequest(host) : MESSAGE;
+      if (!renegotiate) {
+        socket.write(request);
+        return;
+      }
+      startRenegotiation(socket, reporter, (ok) => {
+        if (scrAppData) return;
+        if (ok) socket.write(request);
+        else socket.end();
+      });
+      // Written right after renegotiate(): the engine sends it as soon as the handshake state
+      // allows (docs/renegotiation.md, send policy).
+      if (scrAppData) socket.write(request);
+    });
+    socket.on('error', (err) => reporter.error(err));
+    socket.on('close', () => resolve(reporter.failed ? 1 : 0));
+    reportRenegotiations(socket, reporter);
+    if (pipe) socket.on('data', (data: Buffer) => process.stdout.write(data));
+    else if (args.has('http')) readHttpResponse(socket, reporter);
+    else readReply(socket, reporter);
+  });
+}
+
+function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
+  const caPath = args.string('ca');
+  const identity = args.has('no-client-cert') ? undefined : certAndKey(args);
+  return {
+    host,
+    port: port(args),
+    ...(caPath !== undefined ? { ca: readTextFile(caPath, 'CA file') } : {}),
+    rejectUnauthorized: !args.has('no-verify'),
+    ...identity,
+    servername: args.string('servername'),
+    ciphers: args.string('ciphers'),
+    ...renegotiationPolicy(args, args.has('allow-renegotiation')),
+  };
+}
+
+/** Default mode: print the server's reply, then close (once any renegotiation has finished). */
+function readReply(socket: SecureDuplex, reporter: Reporter): void {
+  let closing = false;
+  onApplicationData(socket, (data, during) => {
+    const text = messageText(data);
+    reporter.status(during ? `Server message received during secure renegotiation: ${text}` : `Server response: ${text}`);
+    if (closing) return;
+    closing = true;
+    whenIdle(socket, () => closeGracefully(socket));
+  });
+}
+
+/** -g: collect one HTTP response, print it, then close. */
+function readHttpResponse(socket: SecureDuplex, reporter: Reporter): void {
+  let response = Buffer.alloc(0);
+  let printed = false;
+  const print = (): void => {
+    if (printed) return;
+    printed = true;
+    reporter.status(`Server response: ${response.toString('utf8')}`);
+  };
+  socket.on('data', (data: Buffer) => {
+    response = Buffer.concat([response, data]);
+    if (!printed && responseComplete(response)) {
+      print();
+      whenIdle(socket, () => closeGracefully(socket));
+    }
+  });
+  socket.on('end', () => {
+    if (response.length > 0) print();
+  });
+}
+
+/** close_notify and FIN; drop the connection if the server does not close in time. */
+function closeGracefully(socket: SecureDuplex): void {
+  if (socket.destroyed) return;
+  socket.end();
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+}

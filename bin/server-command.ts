@@ -1,0 +1,140 @@
+// `secure-duplex server`: the wolfSSL example server's command line over createServer().
+import type { Socket } from 'node:net';
+import { createServer, type SecureDuplex, type ServerOptions } from '../lib/index.js';
+import { generateCertificate } from '../lib/crypto/certificate-generator.js';
+import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
+import { pageResponse, takeRequests, wantsClose } from './http.js';
+import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation } from './renegotiation.js';
+import { messageText, Reporter } from './status.js';
+import {
+  certAndKey, checkSharedFlags, HELP_FLAG, port, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+} from './tls-options.js';
+
+export const SERVER_FLAGS: readonly FlagSpec[] = [
+  ...sharedFlags('port'),
+  { short: 'b', long: 'bind-any', description: 'listen on all interfaces (default: 127.0.0.1 only)' },
+  ...sharedFlags('cert', 'key'),
+  { short: 'A', long: 'ca', value: 'required', valueName: 'FILE', description: 'ask every client for a certificate and verify it against this PEM CA file' },
+  { short: 'd', long: 'no-client-cert', description: 'do not ask clients for a certificate (wins over -A)' },
+  { short: 'e', long: 'echo', description: 'echo every byte back' },
+  { short: 'g', long: 'http', description: 'tiny web server: answer each HTTP request with an HTML page (keep-alive)' },
+  { short: 'C', long: 'connections', value: 'required', valueName: 'N', description: 'serve N connections, then exit (default 1)' },
+  { short: 'i', long: 'loop', description: 'serve forever (overrides -C)' },
+  { short: 'M', long: 'allow-renegotiation', description: 'allow secure renegotiation started by clients (default: refused)' },
+  { short: 'm', long: 'server-renegotiate', description: 'start a renegotiation after each handshake (implies -M)' },
+  ...sharedFlags('ciphers', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit'),
+  HELP_FLAG,
+];
+
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [-i] [-C N] [-l CIPHERS] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS]';
+
+const MESSAGE_REPLY = 'I hear you fa shizzle!';
+
+type Mode = 'echo' | 'http' | 'message';
+
+/** Runs the server; resolves with the exit code once -C connections are done (never with -i). */
+export async function runServer(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, SERVER_FLAGS);
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+  checkSharedFlags(args);
+  if (args.has('echo') && args.has('http')) throw new UsageError('-e and -g cannot be combined');
+  const mode: Mode = args.has('echo') ? 'echo' : args.has('http') ? 'http' : 'message';
+  const serverRenegotiates = args.has('server-renegotiate');
+  const everyMs = renegotiateEveryMs(args);
+  const loop = args.has('loop');
+  const limit = args.integer('connections', 1);
+  if (!loop && limit < 1) throw new UsageError('-C expects at least 1');
+  const listenPort = port(args);
+  const reporter = new Reporter();
+  const options = serverOptions(args, reporter);
+
+  const server = createServer(options, (socket) => {
+    reporter.connection(socket);
+    reportRenegotiations(socket, reporter);
+    socket.on('error', (err) => reporter.error(err));
+    serve(socket, mode, reporter);
+    if (serverRenegotiates) startRenegotiation(socket, reporter);
+    if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
+  });
+  // A failed handshake is reported; the server goes on (it counts toward -C).
+  server.on('tlsClientError', (err: Error) => reporter.error(err));
+
+  let accepted = 0;
+  return new Promise<number>((resolve, reject) => {
+    server.on('connection', (_socket: Socket) => {
+      accepted++;
+      if (!loop && accepted >= limit) {
+        // Stop accepting; the callback runs once the accepted connections have all closed.
+        // setImmediate: a failed handshake's error event may come after the socket closed.
+        server.close(() => setImmediate(() => resolve(reporter.failed ? 1 : 0)));
+      }
+    });
+    server.once('error', (err: Error) => reject(err));
+    server.listen(listenPort, args.has('bind-any') ? undefined : '127.0.0.1', () => {
+      const addr = server.address();
+      if (addr && typeof addr === 'object') {
+        const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+        reporter.status(`listening: ${host}:${addr.port}`);
+      }
+    });
+  });
+}
+
+function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
+  let identity = certAndKey(args);
+  if (!identity) {
+    const generated = generateCertificate({ keyType: 'ec-p256', commonName: 'localhost', altNames: ['localhost', '127.0.0.1'] });
+    identity = { cert: generated.certPem, key: generated.keyPem };
+    reporter.status('certificate: generated self-signed ECDSA P-256 for localhost, 127.0.0.1');
+    reporter.status(`fingerprint: SHA256 ${generated.fingerprint256}`);
+  }
+  const caPath = args.string('ca');
+  const verifyClients = caPath !== undefined && !args.has('no-client-cert');
+  const allow = args.has('allow-renegotiation') || args.has('server-renegotiate');
+  return {
+    ...identity,
+    ...(verifyClients ? { ca: readTextFile(caPath, 'CA file'), requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
+    ciphers: args.string('ciphers'),
+    ...renegotiationPolicy(args, allow),
+  };
+}
+
+function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter): void {
+  switch (mode) {
+    case 'echo':
+      // Not pipe(): pausing the reader while our echo waits can stall a renegotiation (the
+      // echo is held until it completes, and its last flight would stay unread), see
+      // docs/cli.md. The echo buffers instead; the client is expected to read.
+      socket.on('data', (data: Buffer) => {
+        if (!socket.writableEnded) socket.write(data);
+      });
+      return;
+    case 'http': {
+      let pending: Buffer = Buffer.alloc(0);
+      const cipher = socket.getCipher()?.standardName ?? 'unknown';
+      socket.on('data', (data: Buffer) => {
+        if (socket.writableEnded) return;
+        const { requests, rest } = takeRequests(Buffer.concat([pending, data]));
+        pending = rest;
+        for (const request of requests) {
+          const close = wantsClose(request);
+          socket.write(pageResponse(cipher, close));
+          if (close) {
+            socket.end();
+            return;
+          }
+        }
+      });
+      return;
+    }
+    case 'message':
+      onApplicationData(socket, (data, during) => {
+        const text = messageText(data);
+        reporter.status(during
+          ? `Client message received during secure renegotiation: ${text}`
+          : `Client message: ${text}`);
+        if (!socket.writableEnded) socket.write(MESSAGE_REPLY);
+      });
+      return;
+  }
+}

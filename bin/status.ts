@@ -1,0 +1,80 @@
+// Status lines: what the CLI prints about a connection, with stable prefixes (docs/cli.md),
+// and `error: <code>: <message>` lines for failures.
+import type { Writable } from 'node:stream';
+import type { SecureDuplex } from '../lib/index.js';
+
+/** Where status lines go (stdout, or stderr in --pipe mode) and where errors go (stderr). */
+export class Reporter {
+  /** Set once any error has been reported: the process then exits non-zero. */
+  failed = false;
+  private readonly out: Writable;
+  private readonly err: Writable;
+
+  constructor(out: Writable = process.stdout, err: Writable = process.stderr) {
+    this.out = out;
+    this.err = err;
+  }
+
+  status(line: string): void {
+    this.out.write(line + '\n');
+  }
+
+  error(e: unknown): void {
+    this.failed = true;
+    this.err.write(errorLine(e) + '\n');
+  }
+
+  /** protocol, cipher, group and peer lines for a connection whose handshake completed. */
+  connection(socket: SecureDuplex): void {
+    for (const line of describeConnection(socket)) this.status(line);
+  }
+}
+
+export function errorLine(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown; alertReceived?: unknown } | undefined;
+  const code = typeof err?.code === 'string' && err.code !== '' ? err.code : 'ERR_UNKNOWN';
+  let message = typeof err?.message === 'string' ? err.message : String(e);
+  if (typeof err?.alertReceived === 'string' && !message.includes(err.alertReceived)) {
+    message += ` (alert received: ${err.alertReceived})`;
+  }
+  return `error: ${code}: ${message}`;
+}
+
+// Group names as node:tls / OpenSSL print them (getEphemeralKeyInfo().name).
+const GROUP_NAMES: Record<number, string> = { 23: 'prime256v1', 24: 'secp384r1', 29: 'X25519' };
+
+/** The ECDHE group of the last handshake. node:tls reports it to clients only
+ *  (getEphemeralKeyInfo() is {} on a server), so the server reads the engine's session. */
+export function groupName(socket: SecureDuplex): string | undefined {
+  const info = socket.getEphemeralKeyInfo() as { name?: string } | null;
+  if (info && typeof info.name === 'string') return info.name;
+  const group = socket.engine.session?.group;
+  return group === undefined ? undefined : GROUP_NAMES[group] ?? `group ${group}`;
+}
+
+export function describeConnection(socket: SecureDuplex): string[] {
+  const lines = [`protocol: ${socket.getProtocol() ?? 'unknown'}`];
+  const cipher = socket.getCipher();
+  lines.push(`cipher: ${cipher ? cipher.standardName : 'unknown'}`);
+  const group = groupName(socket);
+  if (group !== undefined) lines.push(`group: ${group}`);
+  lines.push(`peer: ${peerName(socket)} authorized=${socket.authorized}`);
+  if (!socket.authorized && socket.authorizationError) {
+    lines.push(`peer-verification: ${errorLine(socket.authorizationError).slice('error: '.length)}`);
+  }
+  return lines;
+}
+
+/** The peer certificate's subject CN, or a placeholder when it sent none. */
+export function peerName(socket: SecureDuplex): string {
+  const cert = socket.getPeerCertificate() as { subject?: Record<string, unknown> };
+  const cn = cert.subject?.['CN'];
+  if (typeof cn === 'string') return cn;
+  if (Array.isArray(cn) && typeof cn[0] === 'string') return cn[0];
+  return Object.keys(cert).length === 0 ? '(no certificate)' : '(no CN)';
+}
+
+/** Application data as a printable line: one trailing newline dropped. */
+export function messageText(data: Buffer): string {
+  return data.toString('utf8').replace(/\r?\n$/, '');
+}

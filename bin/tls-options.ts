@@ -1,0 +1,88 @@
+// The command-line flags both sides share, turned into connect()/createServer() options:
+// -v (protocol version), -u (DTLS), -c/-k (certificate and key files), -A (CA file), -l
+// (ciphers), renegotiation policy and --renegotiate-every.
+import { readFileSync } from 'node:fs';
+import { UsageError, type FlagSpec, type ParsedArgs } from './args.js';
+
+export const DEFAULT_PORT = 11111;
+
+/** Flags with the same meaning on both sides. */
+export const SHARED_FLAGS: readonly FlagSpec[] = [
+  { short: 'p', long: 'port', value: 'required', valueName: 'PORT', description: `port (default ${DEFAULT_PORT})` },
+  { short: 'c', long: 'cert', value: 'required', valueName: 'FILE', description: 'PEM certificate (chain, leaf first) to present' },
+  { short: 'k', long: 'key', value: 'required', valueName: 'FILE', description: 'PEM private key for -c' },
+  { short: 'A', long: 'ca', value: 'required', valueName: 'FILE', description: 'PEM CA certificate(s) to verify the peer against' },
+  { short: 'l', long: 'ciphers', value: 'required', valueName: 'LIST', description: 'cipher list (OpenSSL syntax, passed as `ciphers`)' },
+  { short: 'v', long: 'tls-version', value: 'required', valueName: 'N', description: 'protocol version: only 3 (TLS 1.2) is available' },
+  { short: 'N', long: 'nonblocking', description: 'accepted for wolfSSL compatibility (Node sockets never block)' },
+  { short: 'u', long: 'dtls', description: 'use DTLS (not available yet: exits with ERR_DTLS_UNSUPPORTED)' },
+  { long: 'renegotiate-every', value: 'required', valueName: 'MS', description: 'renegotiate every MS milliseconds while the connection is up' },
+  { long: 'renegotiation-limit', value: 'required', valueName: 'N', description: 'peer-started renegotiations allowed per 10 minutes (default: unlimited)' },
+];
+
+/** The shared flags named, in that order. */
+export function sharedFlags(...names: string[]): FlagSpec[] {
+  return names.map((n) => {
+    const spec = SHARED_FLAGS.find((s) => s.long === n);
+    if (!spec) throw new Error(`internal: no shared flag --${n}`);
+    return spec;
+  });
+}
+
+export const HELP_FLAG: FlagSpec = { short: '?', long: 'help', description: 'show this help' };
+
+/** wolfSSL's -v numbers: 0 SSLv3, 1 TLS 1.0, 2 TLS 1.1, 3 TLS 1.2, 4 TLS 1.3, d downgrade. */
+const VERSION_NAMES: Record<string, string> = {
+  '0': 'SSL 3.0', '1': 'TLS 1.0', '2': 'TLS 1.1', '3': 'TLS 1.2', '4': 'TLS 1.3', d: 'version downgrade',
+};
+
+/** Checks that need no I/O: -u and -v. Throws a UsageError (exit 2). */
+export function checkSharedFlags(args: ParsedArgs): void {
+  if (args.has('dtls')) throw new UsageError('DTLS is not available yet', 'ERR_DTLS_UNSUPPORTED');
+  const v = args.has('tls-version') ? args.string('tls-version') ?? '' : '3';
+  if (v !== '3') {
+    const what = VERSION_NAMES[v] ? ` (${VERSION_NAMES[v]})` : '';
+    throw new UsageError(`-v ${v}${what} is not supported: secure-duplex speaks only TLS 1.2 (-v 3)`, 'ERR_TLS_VERSION_UNSUPPORTED');
+  }
+}
+
+export function port(args: ParsedArgs): number {
+  return args.integer('port', DEFAULT_PORT, 65535);
+}
+
+/** --renegotiate-every MS, or undefined. */
+export function renegotiateEveryMs(args: ParsedArgs): number | undefined {
+  if (!args.has('renegotiate-every')) return undefined;
+  const ms = args.integer('renegotiate-every', 0);
+  if (ms < 1) throw new UsageError('--renegotiate-every expects a positive number of milliseconds');
+  return ms;
+}
+
+/** A file's text; a missing or unreadable file is reported with what it was for. */
+export function readTextFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`cannot read ${what} ${path}: ${err.message}`), { code: err.code ?? 'ERR_FILE' });
+  }
+}
+
+/** -c/-k: both or neither. */
+export function certAndKey(args: ParsedArgs): { cert: string; key: string } | undefined {
+  const certPath = args.string('cert');
+  const keyPath = args.string('key');
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined) throw new UsageError('-k/--key needs -c/--cert');
+  if (keyPath === undefined) throw new UsageError('-c/--cert needs -k/--key');
+  return { cert: readTextFile(certPath, 'certificate file'), key: readTextFile(keyPath, 'key file') };
+}
+
+/** Renegotiation policy: whether the peer may start one, and how many per window. wolfSSL's
+ *  examples have no rate limit, so with renegotiation allowed the limit is off unless given. */
+export function renegotiationPolicy(args: ParsedArgs, allow: boolean): { allowRenegotiation: boolean; renegotiationLimit: number } {
+  return {
+    allowRenegotiation: allow,
+    renegotiationLimit: args.has('renegotiation-limit') ? args.integer('renegotiation-limit', 3) : Number.POSITIVE_INFINITY,
+  };
+}
