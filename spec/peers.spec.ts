@@ -271,12 +271,12 @@ describe('interop harness (real peers only)', function () {
       const s = track(await opensslServer({ port, cert: server.cert, key: server.key, commands: true }));
       const c = track(await gnutlsClient({ port, ca: server.cert, logFile: true }));
       await s.write('before\n');
-      await c.waitForBytes(7, 5000);
+      await c.waitForBytes(7, 15000);
       const m = s.mark();
       await s.write('r\n');
-      await s.waitFor(/SSL_do_handshake -> 1/, 5000, m);
+      await s.waitFor(/SSL_do_handshake -> 1/, 15000, m);
       await s.write('after\n');
-      await c.waitForBytes(13, 5000);
+      await c.waitForBytes(13, 15000);
       expect(c.stdout()).to.equal('before\nafter\n');
       expect(c.stderr()).to.match(/Rehandshake was requested by the peer/);
       expect(c.log()).to.equal(''); // block-buffered until exit
