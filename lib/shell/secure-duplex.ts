@@ -38,6 +38,9 @@ export interface SecureDuplexOptions {
   handshakeTimeout?: number;
 }
 
+/** Unread plaintext we accept past the highWaterMark while a renegotiation is in progress. */
+export const RENEGOTIATION_READ_CAP = 8 * 1024 * 1024;
+
 const GROUP_NAMES: Record<number, string> = { 23: 'prime256v1', 24: 'secp384r1', 29: 'X25519' };
 
 export class SecureDuplex extends Duplex {
@@ -335,6 +338,20 @@ export class SecureDuplex extends Duplex {
     return ok;
   }
 
+  /**
+   * Backpressure: stop reading the transport until _read() asks for more. Exception: while a
+   * renegotiation is in progress the handshake messages we need are queued behind application
+   * data in the same TCP stream, and an application that echoes (pipe()) waits for its held
+   * writes, which wait for the handshake: pausing would deadlock. So during a renegotiation we
+   * keep reading up to RENEGOTIATION_READ_CAP bytes of unread data, then pause.
+   */
+  private applyBackpressure(): void {
+    if (this.transportPaused) return;
+    if (this.engine.handshaking && this.readableLength < RENEGOTIATION_READ_CAP) return;
+    this.transportPaused = true;
+    this.socket.pause();
+  }
+
   private releaseHeldCallbacks(): void {
     if (this.heldCallbacks.length === 0) return;
     const cbs = this.heldCallbacks;
@@ -348,11 +365,7 @@ export class SecureDuplex extends Duplex {
         if (this.ended) return;
         if (ev.duringRenegotiation) this.emit('renegotiationData', ev.data.length);
         const more = this.push(Buffer.from(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength));
-        if (!more && !this.transportPaused) {
-          // Backpressure: stop reading the transport until _read() asks for more.
-          this.transportPaused = true;
-          this.socket.pause();
-        }
+        if (!more) this.applyBackpressure();
         return;
       }
       case 'handshake':
@@ -401,6 +414,8 @@ export class SecureDuplex extends Duplex {
       return;
     }
     this.renegotiations++;
+    // Back to ordinary backpressure if the reader fell behind during the renegotiation.
+    if (this.readableLength >= this.readableHighWaterMark) this.applyBackpressure();
     const cipher = this.getCipher();
     this.emit('renegotiated', { cipher, initiator, authorized: this.authorized });
     if (initiator === 'local' && this.renegotiateCallback) {
