@@ -13,6 +13,10 @@ function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
+function whenClosed(s: SecureDuplex): Promise<void> {
+  return s.destroyed ? Promise.resolve() : new Promise((r) => s.once('close', () => r()));
+}
+
 /** Renegotiate from `s` and wait until `peer` has seen it complete too (the initiator's
  *  callback can fire before the peer has processed the last Finished). */
 function renegotiate(s: SecureDuplex, opts: Parameters<SecureDuplex['renegotiate']>[0], peer?: SecureDuplex): Promise<void> {
@@ -171,6 +175,61 @@ describe('Renegotiation while data flows (TCP)', function () {
     expect(renegs).to.be.greaterThan(0);
     c.end();
   });
+
+  for (const closer of ['client', 'server'] as const) {
+    it(`end() on the ${closer} right after it starts a renegotiation: held data is delivered and both sides close`, async () => {
+      let serverSide: SecureDuplex | undefined;
+      server = createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem, renegotiationLimit: 1000 }, (s) => { serverSide = s; });
+      const port = await listen(server);
+      const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, renegotiationLimit: 1000 });
+      await new Promise<void>((resolve, reject) => { c.once('secureConnect', resolve); c.once('error', reject); });
+      for (let i = 0; i < 200 && !serverSide; i++) await new Promise((r) => setTimeout(r, 5));
+      const s = serverSide!;
+      const [closing, other] = closer === 'client' ? [c, s] : [s, c];
+      const size = 256 * 1024;
+      // Both directions carry data; the closer renegotiates, writes, and ends at once.
+      const toOther = receiveHashed(other, size);
+      const toCloser = receiveHashed(closing, size);
+      const otherSent = sendSeeded(other, `${closer}-other`, size, 16384);
+      const renegDone = new Promise<Error | null>((resolve) => { closing.renegotiate({}, (err) => resolve(err)); });
+      const closerSent = await sendSeeded(closing, `${closer}-closer`, size, 16384);
+      closing.end();
+      const [gotOther, gotCloser, sentOther] = await Promise.all([toOther, toCloser, otherSent]);
+      expect(gotOther.sha256).to.equal(closerSent.sha256);
+      expect(gotCloser.sha256).to.equal(sentOther.sha256);
+      other.end();
+      closing.resume();
+      other.resume();
+      await Promise.all([whenClosed(closing), whenClosed(other)]);
+      // The renegotiation either completed or was abandoned because the connection closed.
+      const err = await renegDone;
+      if (err) expect((err as TlsError).code).to.be.a('string');
+    });
+  }
+
+  for (const closer of ['client', 'server'] as const) {
+    it(`echo peer: the ${closer} renegotiates, writes and ends at once; everything is echoed and both close`, async () => {
+      let serverSide: SecureDuplex | undefined;
+      server = createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem, renegotiationLimit: 1000 }, (s) => { serverSide = s; });
+      const port = await listen(server);
+      const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, renegotiationLimit: 1000 });
+      await new Promise<void>((resolve, reject) => { c.once('secureConnect', resolve); c.once('error', reject); });
+      for (let i = 0; i < 200 && !serverSide; i++) await new Promise((r) => setTimeout(r, 5));
+      const [closing, echo] = closer === 'client' ? [c, serverSide!] : [serverSide!, c];
+      echo.pipe(echo);
+      const size = 512 * 1024;
+      const echoed = receiveHashed(closing, size);
+      // Renegotiate half way through the writes, then end() as soon as the last write is queued.
+      const sent = await sendSeeded(closing, `echo-${closer}`, size, 16384, (i) => {
+        if (i === 15) closing.renegotiate({}, () => undefined);
+      });
+      closing.end();
+      const got = await echoed;
+      expect(got.sha256).to.equal(sent.sha256);
+      closing.resume(); // consume to the end so 'close' can follow
+      await Promise.all([whenClosed(closing), whenClosed(echo)]);
+    });
+  }
 
   it('peer-initiated renegotiations over the limit end with ERR_TLS_SESSION_ATTACK', async () => {
     const { c, s } = await pair({ server: { renegotiationLimit: 3 } });

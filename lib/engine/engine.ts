@@ -84,6 +84,7 @@ export class Engine implements HandshakeHost {
   session: HandshakeResult | undefined;
   private closedState: 'open' | 'failed' | 'closed' = 'open';
   private sentCloseNotify = false;
+  private closeAfterHandshake = false;
   private receivedCloseNotify = false;
 
   constructor(options: EngineOptions) {
@@ -131,6 +132,11 @@ export class Engine implements HandshakeHost {
     this.output.push(this.records.encode(ContentType.application_data, data));
   }
 
+  /** close() was called during a renegotiation; close_notify follows its completion. */
+  get closePending(): boolean {
+    return this.closeAfterHandshake;
+  }
+
   /** Bytes of application data held back (initial handshake or renegotiation window). */
   get heldWriteBytes(): number {
     return this.heldBytes;
@@ -172,6 +178,14 @@ export class Engine implements HandshakeHost {
   /** Send close_notify (RFC 5246 §7.2.1). Held writes are sent first. */
   close(): void {
     if (this.sentCloseNotify || this.closedState === 'failed') return;
+    if (this.handshake && this.session && !this.receivedCloseNotify) {
+      // A renegotiation is in progress: close_notify now would leave it half done (the peer
+      // stops reading handshake messages and keeps its held writes). Finish it first.
+      this.closeAfterHandshake = true;
+      return;
+    }
+    this.closeAfterHandshake = false;
+    this.helloRequested = false;
     this.flushHeldWrites(true);
     this.sentCloseNotify = true;
     this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
@@ -346,7 +360,9 @@ export class Engine implements HandshakeHost {
         // RFC 5246 §7.2.1: the peer will send nothing more.
         this.receivedCloseNotify = true;
         if (this.sentCloseNotify) this.closedState = 'closed';
+        this.abandonRenegotiation('peer closed the connection during the renegotiation');
         this.events.push({ type: 'peer-closed' });
+        if (this.closeAfterHandshake) this.close();
         return;
       }
       if (level === AlertLevel.fatal || level !== AlertLevel.warning) {
@@ -478,6 +494,19 @@ export class Engine implements HandshakeHost {
     }
   }
 
+  /**
+   * A renegotiation that can no longer complete (the peer sent close_notify): drop it, release
+   * held writes under the current keys, and tell the initiator.
+   */
+  private abandonRenegotiation(why: string): void {
+    if (!this.session || (!this.handshake && !this.helloRequested)) return;
+    const ours = this.handshakeInitiator === 'local';
+    this.handshake = null;
+    this.helloRequested = false;
+    if (ours) this.events.push({ type: 'renegotiation-refused', error: new TlsError(ErrorCode.RENEGOTIATION_REFUSED, why) });
+    this.flushHeldWrites(true);
+  }
+
   private onHandshakeComplete(result: HandshakeResult): void {
     const previous = this.session;
     this.handshake = null;
@@ -497,6 +526,7 @@ export class Engine implements HandshakeHost {
     this.session = result;
     this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator: this.handshakeInitiator });
     this.flushHeldWrites();
+    if (this.closeAfterHandshake) this.close();
   }
 }
 

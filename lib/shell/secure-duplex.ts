@@ -63,6 +63,8 @@ export class SecureDuplex extends Duplex {
   private transportPaused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private ended = false;
+  /** _final's callback while close_notify waits for a renegotiation to complete. */
+  private pendingFinal: ((err?: Error | null) => void) | undefined;
 
   constructor(socket: Duplex, options: SecureDuplexOptions) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true });
@@ -255,6 +257,15 @@ export class SecureDuplex extends Duplex {
   override _final(cb: (err?: Error | null) => void): void {
     this.engine.close();
     this.pump();
+    if (this.engine.closePending) {
+      // A renegotiation is in progress: close_notify goes out when it completes (pump()).
+      this.pendingFinal = cb;
+      return;
+    }
+    this.finishWriting(cb);
+  }
+
+  private finishWriting(cb: (err?: Error | null) => void): void {
     this.releaseHeldCallbacks();
     const s = this.socket;
     if (!s.writableEnded && !s.destroyed) s.end(() => cb());
@@ -335,6 +346,13 @@ export class SecureDuplex extends Duplex {
     }
     for (const ev of this.engine.takeEvents()) this.onEngineEvent(ev);
     if (this.engine.heldWriteBytes === 0) this.releaseHeldCallbacks();
+    if (this.pendingFinal && !this.engine.closePending) {
+      const cb = this.pendingFinal;
+      this.pendingFinal = undefined;
+      const out = this.engine.takeOutput();
+      for (const o of out) if (!this.socket.destroyed && this.socket.writable) this.socket.write(o);
+      this.finishWriting(cb);
+    }
     return ok;
   }
 
