@@ -10,11 +10,12 @@ import { constantTimeEqual } from './constant-time.js';
 import { ContentType, HandshakeType } from './constants.js';
 import { ClientHandshake } from './handshake/client-handshake.js';
 import type { HandshakeHost, HandshakeResult } from './handshake/handshake-host.js';
-import { decodeBody, encodeHandshake, HandshakeReassembler } from './handshake/messages.js';
+import { decodeBody, encodeBody } from './handshake/messages.js';
 import type { HandshakeMessage } from './handshake/message-types.js';
 import { ServerHandshake, type ServerHandshakeOptions } from './handshake/server-handshake.js';
 import type { CipherState } from './record/cipher-state.js';
-import { TlsRecordLayer } from './record/tls-record-layer.js';
+import { TlsChannel } from './record/tls-channel.js';
+import type { RecordChannel } from './record-channel.js';
 
 export type EngineEvent =
   /** A handshake finished: the first one, or a renegotiation. */
@@ -66,15 +67,13 @@ type Handshake = ClientHandshake | ServerHandshake;
 
 export class Engine implements HandshakeHost {
   readonly config: EngineOptions;
-  private readonly records = new TlsRecordLayer();
-  private readonly reassembler = new HandshakeReassembler();
+  protected readonly channel: RecordChannel;
   private handshake: Handshake | null = null;
   private handshakeInitiator: 'local' | 'peer' = 'local';
   /** Server: we sent HelloRequest and wait for the client's ClientHello. */
   private helloRequested = false;
   private serverHandshakeOptions: ServerHandshakeOptions;
   private output: Uint8Array[] = [];
-  private pendingHandshake: Uint8Array[] = [];
   private events: EngineEvent[] = [];
   /** Application data written while it may not be sent yet (initial handshake, held window). */
   private heldWrites: Uint8Array[] = [];
@@ -87,8 +86,9 @@ export class Engine implements HandshakeHost {
   private closeAfterHandshake = false;
   private receivedCloseNotify = false;
 
-  constructor(options: EngineOptions) {
+  constructor(options: EngineOptions, channel: RecordChannel = new TlsChannel()) {
     this.config = options;
+    this.channel = channel;
     this.serverHandshakeOptions = { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized };
   }
 
@@ -107,11 +107,11 @@ export class Engine implements HandshakeHost {
   /** Bytes from the transport. */
   receive(bytes: Uint8Array): void {
     if (this.closedState === 'failed' || this.receivedCloseNotify) return;
-    this.records.push(bytes);
+    this.channel.push(bytes);
     this.guard(() => {
       for (;;) {
         if (this.closedState === 'failed' || this.receivedCloseNotify) return;
-        const rec = this.records.nextRecord();
+        const rec = this.channel.nextRecord();
         if (!rec) return;
         this.onRecord(rec.type, rec.data);
       }
@@ -129,7 +129,7 @@ export class Engine implements HandshakeHost {
       this.heldBytes += data.length;
       return;
     }
-    this.output.push(this.records.encode(ContentType.application_data, data));
+    this.output.push(...this.channel.encode(ContentType.application_data, data));
   }
 
   /** close() was called during a renegotiation; close_notify follows its completion. */
@@ -226,27 +226,22 @@ export class Engine implements HandshakeHost {
   /** setMaxSendFragment(): largest plaintext per record we send (512..16384). */
   setMaxSendFragment(size: number): boolean {
     if (!Number.isInteger(size) || size < 512 || size > 16384) return false;
-    this.records.maxFragment = size;
+    this.channel.maxFragment = size;
     return true;
   }
 
   // --- HandshakeHost -------------------------------------------------------------------------
 
   sendHandshake(msg: HandshakeMessage): Uint8Array {
-    const raw = encodeHandshake(msg);
-    this.pendingHandshake.push(raw);
-    return raw;
+    return this.channel.queueHandshake(HandshakeType[msg.type], encodeBody(msg, this.channel.dtls));
   }
 
   setPendingStates(read: CipherState, write: CipherState): void {
-    this.records.setPending(read, write);
+    this.channel.setPending(read, write);
   }
 
   sendChangeCipherSpec(): void {
-    this.flushHandshake();
-    this.output.push(this.records.encode(ContentType.change_cipher_spec, CCS_BODY));
-    // RFC 5246 §7.1: from here our records use the new write state.
-    this.records.activateWrite();
+    this.output.push(...this.channel.changeCipherSpec());
   }
 
   // --- internals -----------------------------------------------------------------------------
@@ -269,7 +264,6 @@ export class Engine implements HandshakeHost {
     const err = e instanceof TlsError ? e : new TlsError(ErrorCode.INTERNAL, `internal error: ${(e as Error)?.message ?? e}`, 'internal_error');
     if (!(e instanceof TlsError) && e instanceof Error) err.stack = e.stack;
     if (this.closedState === 'failed') return;
-    this.pendingHandshake = [];
     if (err.alert !== undefined && !this.sentCloseNotify) {
       try {
         this.sendAlert(AlertLevel.fatal, err.alert);
@@ -286,15 +280,12 @@ export class Engine implements HandshakeHost {
 
   private sendAlert(level: number, description: number): void {
     this.flushHandshake();
-    this.output.push(this.records.encode(ContentType.alert, new Uint8Array([level, description])));
+    this.output.push(...this.channel.encode(ContentType.alert, new Uint8Array([level, description])));
   }
 
   /** Put queued handshake messages into records (one burst for a whole flight). */
   private flushHandshake(): void {
-    if (this.pendingHandshake.length === 0) return;
-    const parts = this.pendingHandshake;
-    this.pendingHandshake = [];
-    this.output.push(this.records.encode(ContentType.handshake, concatBytes(...parts)));
+    this.output.push(...this.channel.flush());
   }
 
   private mustHoldWrites(): boolean {
@@ -311,7 +302,7 @@ export class Engine implements HandshakeHost {
     this.heldWrites = [];
     this.heldBytes = 0;
     // One burst: concatenated, then split into full records by the record layer.
-    this.output.push(this.records.encode(ContentType.application_data, concatBytes(...held)));
+    this.output.push(...this.channel.encode(ContentType.application_data, concatBytes(...held)));
   }
 
   private onRecord(type: number, data: Uint8Array): void {
@@ -321,7 +312,7 @@ export class Engine implements HandshakeHost {
           // RFC 5246 §6.2.1: zero-length fragments of handshake type are not allowed.
           throw new TlsError(ErrorCode.DECODE, 'empty handshake record', 'decode_error');
         }
-        for (const m of this.reassembler.push(data)) this.onHandshakeMessage(m.type, m.body, m.raw);
+        for (const m of this.channel.handshakeIn(data)) this.onHandshakeMessage(m.type, m.body, m.raw);
         return;
       case ContentType.change_cipher_spec:
         this.onChangeCipherSpec(data);
@@ -341,10 +332,10 @@ export class Engine implements HandshakeHost {
       throw new TlsError(ErrorCode.DECODE, 'malformed ChangeCipherSpec', 'decode_error');
     }
     const hs = this.handshake;
-    if (!hs || !hs.expectsChangeCipherSpec || this.reassembler.hasPartial) {
+    if (!hs || !hs.expectsChangeCipherSpec || this.channel.handshakePartial) {
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'unexpected ChangeCipherSpec', 'unexpected_message');
     }
-    this.records.activateRead();
+    this.channel.activateRead();
     hs.onChangeCipherSpec();
   }
 
@@ -420,7 +411,7 @@ export class Engine implements HandshakeHost {
 
   private onHandshakeMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
     if (type === HandshakeType.hello_request) {
-      decodeBody(type, body, false);
+      decodeBody(type, body, this.channel.dtls);
       this.onHelloRequest();
       return;
     }
@@ -439,7 +430,7 @@ export class Engine implements HandshakeHost {
     if (!hs) {
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected handshake message ${type}`, 'unexpected_message');
     }
-    hs.handle(decodeBody(type, body, false), raw);
+    hs.handle(decodeBody(type, body, this.channel.dtls), raw);
     this.flushHandshake();
     if (hs.result) this.onHandshakeComplete(hs.result);
   }
@@ -529,5 +520,3 @@ export class Engine implements HandshakeHost {
     if (this.closeAfterHandshake) this.close();
   }
 }
-
-const CCS_BODY = new Uint8Array([1]);

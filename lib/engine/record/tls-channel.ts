@@ -1,0 +1,90 @@
+// RecordChannel over TLS's byte stream: the TLS record layer plus the handshake reassembler.
+import { ContentType } from '../constants.js';
+import { concatBytes } from '../../concat-bytes.js';
+import { HandshakeReassembler, type RawHandshakeMessage } from '../handshake/messages.js';
+import type { InboundRecord, RecordChannel } from '../record-channel.js';
+import type { CipherState } from './cipher-state.js';
+import { TlsRecordLayer } from './tls-record-layer.js';
+
+const CCS_BODY = new Uint8Array([1]);
+
+export class TlsChannel implements RecordChannel {
+  readonly dtls = false;
+  private readonly records = new TlsRecordLayer();
+  private readonly reassembler = new HandshakeReassembler();
+  private queued: Uint8Array[] = [];
+
+  get maxFragment(): number {
+    return this.records.maxFragment;
+  }
+
+  set maxFragment(n: number) {
+    this.records.maxFragment = n;
+  }
+
+  push(bytes: Uint8Array): void {
+    this.records.push(bytes);
+  }
+
+  nextRecord(): InboundRecord | null {
+    return this.records.nextRecord();
+  }
+
+  handshakeIn(data: Uint8Array): RawHandshakeMessage[] {
+    return this.reassembler.push(data);
+  }
+
+  get handshakePartial(): boolean {
+    return this.reassembler.hasPartial;
+  }
+
+  queueHandshake(type: number, body: Uint8Array): Uint8Array {
+    // RFC 5246 §7.4: msg_type, uint24 length, body.
+    const raw = new Uint8Array(4 + body.length);
+    raw[0] = type;
+    raw[1] = body.length >>> 16;
+    raw[2] = (body.length >>> 8) & 0xff;
+    raw[3] = body.length & 0xff;
+    raw.set(body, 4);
+    this.queued.push(raw);
+    return raw;
+  }
+
+  /** A whole flight goes out as one burst of handshake records. */
+  flush(): Uint8Array[] {
+    if (this.queued.length === 0) return [];
+    const parts = this.queued;
+    this.queued = [];
+    return [this.records.encode(ContentType.handshake, concatBytes(...parts))];
+  }
+
+  changeCipherSpec(): Uint8Array[] {
+    const out = this.flush();
+    out.push(this.records.encode(ContentType.change_cipher_spec, CCS_BODY));
+    // RFC 5246 §7.1: from here our records use the new write state.
+    this.records.activateWrite();
+    return out;
+  }
+
+  encode(type: number, data: Uint8Array): Uint8Array[] {
+    return [this.records.encode(type, data)];
+  }
+
+  setPending(read: CipherState, write: CipherState): void {
+    this.records.setPending(read, write);
+  }
+
+  activateRead(): void {
+    this.records.activateRead();
+  }
+
+  handshakeDone(): void {}
+
+  tick(): Uint8Array[] {
+    return [];
+  }
+
+  get nextDeadline(): number | undefined {
+    return undefined;
+  }
+}
