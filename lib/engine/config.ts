@@ -20,8 +20,18 @@ export interface LocalIdentity {
   key: SigningKey;
 }
 
+/** DTLS HelloVerifyRequest cookies for one peer (RFC 6347 §4.2.1). */
+export interface DtlsCookies {
+  make(ch: import('./handshake/message-types.js').ClientHello): Uint8Array;
+  verify(ch: import('./handshake/message-types.js').ClientHello): boolean;
+}
+
 export interface EngineConfig {
   role: 'client' | 'server';
+  /** 'tls' (default) or 'dtls' (DTLS 1.2 over datagrams). */
+  transport?: 'tls' | 'dtls';
+  /** DTLS server: check ClientHello cookies here (omit when the datagram server already did). */
+  dtlsCookies?: DtlsCookies;
   provider: CryptoProvider;
   random: RandomSource;
   /** Milliseconds, like Date.now(). */
@@ -34,6 +44,8 @@ export interface EngineConfig {
   signatureSchemes: readonly number[];
   /** Our certificates (server: by key type; client: offered when asked). */
   identities: readonly LocalIdentity[];
+  /** Server: the identities to choose from for the client's SNI name (SNICallback, addContext); default `identities`. */
+  selectIdentities?: (servername: string | undefined) => readonly LocalIdentity[];
   verifier: CertificateVerifier;
   /** Client: fail the handshake when verification fails. Server: when requestCert, refuse
    *  clients without a valid certificate. */

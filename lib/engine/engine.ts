@@ -16,6 +16,7 @@ import { ServerHandshake, type ServerHandshakeOptions } from './handshake/server
 import type { CipherState } from './record/cipher-state.js';
 import { TlsChannel } from './record/tls-channel.js';
 import type { RecordChannel } from './record-channel.js';
+import { DtlsChannel, type DtlsChannelOptions } from './dtls/dtls-channel.js';
 
 export type EngineEvent =
   /** A handshake finished: the first one, or a renegotiation. */
@@ -52,6 +53,8 @@ export interface EngineOptions extends EngineConfig {
   /** Allow the peer's certificate to change in a renegotiation (triple-handshake defence off). */
   allowPeerIdentityChange?: boolean;
   sendPolicy?: RenegotiationSendPolicy;
+  /** DTLS: MTU, retransmission timers, handshake timeout, invalid-record limit. */
+  dtls?: Omit<DtlsChannelOptions, 'role' | 'now'>;
 }
 
 export interface RenegotiateOptions {
@@ -78,6 +81,8 @@ export class Engine implements HandshakeHost {
   /** Application data written while it may not be sent yet (initial handshake, held window). */
   private heldWrites: Uint8Array[] = [];
   private heldBytes = 0;
+  /** DTLS: application data of the new epoch that overtook the peer's Finished. */
+  private earlyAppData: Uint8Array[] = [];
   private peerRenegotiations: number[] = [];
   /** The last completed handshake; undefined until the first completes. */
   session: HandshakeResult | undefined;
@@ -86,9 +91,11 @@ export class Engine implements HandshakeHost {
   private closeAfterHandshake = false;
   private receivedCloseNotify = false;
 
-  constructor(options: EngineOptions, channel: RecordChannel = new TlsChannel()) {
+  constructor(options: EngineOptions, channel?: RecordChannel) {
     this.config = options;
-    this.channel = channel;
+    this.channel = channel ?? (options.transport === 'dtls'
+      ? new DtlsChannel({ role: options.role, now: options.now, ...options.dtls })
+      : new TlsChannel());
     this.serverHandshakeOptions = { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized };
   }
 
@@ -107,8 +114,8 @@ export class Engine implements HandshakeHost {
   /** Bytes from the transport. */
   receive(bytes: Uint8Array): void {
     if (this.closedState === 'failed' || this.receivedCloseNotify) return;
-    this.channel.push(bytes);
     this.guard(() => {
+      this.channel.push(bytes);
       for (;;) {
         if (this.closedState === 'failed' || this.receivedCloseNotify) return;
         const rec = this.channel.nextRecord();
@@ -130,6 +137,19 @@ export class Engine implements HandshakeHost {
       return;
     }
     this.output.push(...this.channel.encode(ContentType.application_data, data));
+  }
+
+  /** DTLS timers: call at or after nextDeadline. */
+  tick(now: number): void {
+    if (this.closedState === 'failed') return;
+    this.guard(() => {
+      this.output.push(...this.channel.tick(now));
+    });
+  }
+
+  /** When tick() next has work (ms, like now()), or undefined. */
+  get nextDeadline(): number | undefined {
+    return this.closedState === 'failed' ? undefined : this.channel.nextDeadline;
   }
 
   /** close() was called during a renegotiation; close_notify follows its completion. */
@@ -155,6 +175,7 @@ export class Engine implements HandshakeHost {
     this.handshakeInitiator = 'local';
     if (this.config.role === 'client') {
       this.guard(() => {
+        this.channel.beginHandshake?.();
         const hs = new ClientHandshake(this, this.binding(), opts.cipherSuites);
         this.handshake = hs;
         hs.start();
@@ -169,6 +190,7 @@ export class Engine implements HandshakeHost {
       // RFC 5246 §7.4.1.1: HelloRequest asks the client to begin a new handshake; it is not
       // part of any handshake transcript.
       this.helloRequested = true;
+      this.channel.beginHandshake?.();
       this.sendHandshake({ type: 'hello_request' });
       this.flushHandshake();
     }
@@ -387,6 +409,7 @@ export class Engine implements HandshakeHost {
     }
     this.handshake = null;
     this.helloRequested = false;
+    this.channel.handshakeDone();
     this.events.push({
       type: 'renegotiation-refused',
       error: new TlsError(ErrorCode.RENEGOTIATION_REFUSED, 'peer refused to renegotiate (no_renegotiation alert)'),
@@ -400,6 +423,12 @@ export class Engine implements HandshakeHost {
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'application data before the handshake completed', 'unexpected_message');
     }
     const hs = this.handshake;
+    if (hs && hs.state === 'wait_finished' && this.channel.dtls) {
+      // RFC 6347 §4.1: datagrams reorder, so data of the new epoch may overtake the peer's
+      // Finished; keep it until the Finished arrives (bounded; beyond that it is lost, as UDP is).
+      if (this.earlyAppData.length < 64) this.earlyAppData.push(data);
+      return;
+    }
     // RFC 5246 §7.4.9: Finished is the first thing after ChangeCipherSpec; data between is illegal.
     if (hs && hs.state === 'wait_finished') {
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'application data between ChangeCipherSpec and Finished', 'unexpected_message');
@@ -463,6 +492,7 @@ export class Engine implements HandshakeHost {
     // §7.4.1.1: ignored while a handshake is being negotiated.
     if (this.handshake || !this.session) return;
     if (!this.session.secureRenegotiation || this.config.allowRenegotiation === false) {
+      this.channel.handshakeDone();
       this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
       return;
     }
@@ -494,6 +524,7 @@ export class Engine implements HandshakeHost {
     const ours = this.handshakeInitiator === 'local';
     this.handshake = null;
     this.helloRequested = false;
+    this.channel.handshakeDone();
     if (ours) this.events.push({ type: 'renegotiation-refused', error: new TlsError(ErrorCode.RENEGOTIATION_REFUSED, why) });
     this.flushHeldWrites(true);
   }
@@ -501,6 +532,7 @@ export class Engine implements HandshakeHost {
   private onHandshakeComplete(result: HandshakeResult): void {
     const previous = this.session;
     this.handshake = null;
+    this.channel.handshakeDone();
     if (previous) {
       // DESIGN.md invariant 5 (triple-handshake defence): the peer's identity must not change.
       const was = previous.peerChain[0];
@@ -516,6 +548,9 @@ export class Engine implements HandshakeHost {
     }
     this.session = result;
     this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator: this.handshakeInitiator });
+    const early = this.earlyAppData;
+    this.earlyAppData = [];
+    for (const d of early) this.events.push({ type: 'data', data: d, duringRenegotiation: false });
     this.flushHeldWrites();
     if (this.closeAfterHandshake) this.close();
   }

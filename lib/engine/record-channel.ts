@@ -32,6 +32,8 @@ export interface RecordChannel {
   setPending(read: CipherState, write: CipherState): void;
   /** The peer's ChangeCipherSpec: switch the read state. */
   activateRead(): void;
+  /** A handshake we start ourselves (renegotiation) begins (DTLS: message_seq restarts). */
+  beginHandshake?(): void;
   /** The handshake completed (DTLS: stop retransmitting, keep the final flight for replays). */
   handshakeDone(): void;
   /** Time passed (DTLS retransmission timers): transport units to send. */

@@ -39,7 +39,11 @@ export class ClientHandshake {
   state: ClientState = 'wait_server_hello';
   private readonly host: HandshakeHost;
   private readonly binding: RenegotiationBinding | undefined;
-  private readonly transcript = new Transcript();
+  private transcript = new Transcript();
+  /** DTLS: the cookie from a HelloVerifyRequest (RFC 6347 §4.2.1). */
+  private cookie: Uint8Array = new Uint8Array(0);
+  private helloExtensions: Extension[] = [];
+  private helloSuites: number[] = [];
   private readonly clientRandom: Uint8Array;
   private serverRandom: Uint8Array = new Uint8Array(0);
   private suite: CipherSuite | undefined;
@@ -96,14 +100,25 @@ export class ClientHandshake {
     this.offered = new Set(exts.map((e) => e.type));
     // RFC 5746 §3.4: the server's renegotiation_info answers our SCSV too.
     this.offered.add(ExtensionType.renegotiation_info);
+    this.helloExtensions = exts;
+    this.helloSuites = suites;
+    this.sendClientHello();
+  }
+
+  private get dtls(): boolean {
+    return this.host.config.transport === 'dtls';
+  }
+
+  private sendClientHello(): void {
     this.transcript.add(this.host.sendHandshake({
       type: 'client_hello',
-      version: ProtocolVersion.TLS1_2,
+      version: this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2,
       random: this.clientRandom,
       sessionId: new Uint8Array(0),
-      cipherSuites: suites,
+      ...(this.dtls ? { cookie: this.cookie } : {}),
+      cipherSuites: this.helloSuites,
       compressionMethods: [0],
-      extensions: exts,
+      extensions: this.helloExtensions,
     }));
   }
 
@@ -114,6 +129,17 @@ export class ClientHandshake {
   handle(msg: HandshakeMessage, raw: Uint8Array): void {
     switch (this.state) {
       case 'wait_server_hello':
+        if (msg.type === 'hello_verify_request' && this.dtls && this.cookie.length === 0) {
+          // RFC 6347 §4.2.1: resend the same ClientHello with the cookie; neither the first
+          // ClientHello nor the HelloVerifyRequest enter the transcript.
+          if (msg.cookie.length === 0) {
+            throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'empty HelloVerifyRequest cookie', 'illegal_parameter');
+          }
+          this.cookie = msg.cookie;
+          this.transcript = new Transcript();
+          this.sendClientHello();
+          return;
+        }
         if (msg.type !== 'server_hello') break;
         this.transcript.add(raw);
         this.onServerHello(msg);
@@ -172,7 +198,7 @@ export class ClientHandshake {
   private onServerHello(sh: ServerHello): void {
     const c = this.host.config;
     // RFC 5246 §7.4.1.3 / Appendix E.1: we only speak TLS 1.2.
-    if (sh.version !== ProtocolVersion.TLS1_2) {
+    if (sh.version !== (this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2)) {
       throw new TlsError(ErrorCode.PROTOCOL_VERSION, `server chose version 0x${sh.version.toString(16)}`, 'protocol_version');
     }
     const suite = this.suites.find((s) => s.id === sh.cipherSuite) ? cipherSuiteById(sh.cipherSuite) : undefined;

@@ -83,6 +83,7 @@ export class ServerHandshake {
     switch (this.state) {
       case 'wait_client_hello':
         if (msg.type !== 'client_hello') break;
+        if (this.needsCookie(msg)) return;
         this.transcript.add(raw);
         this.onClientHello(msg);
         return;
@@ -121,10 +122,24 @@ export class ServerHandshake {
     this.state = 'wait_finished';
   }
 
+  private get dtls(): boolean {
+    return this.host.config.transport === 'dtls';
+  }
+
+  /** RFC 6347 §4.2.1: answer a ClientHello without a valid cookie with a HelloVerifyRequest,
+   *  keeping no state (neither message enters the transcript). */
+  private needsCookie(ch: ClientHello): boolean {
+    const jar = this.host.config.dtlsCookies;
+    if (!this.dtls || !jar || this.binding || jar.verify(ch)) return false;
+    this.host.sendHandshake({ type: 'hello_verify_request', version: ProtocolVersion.DTLS1_2, cookie: jar.make(ch) });
+    return true;
+  }
+
   private onClientHello(ch: ClientHello): void {
     const c = this.host.config;
-    // RFC 5246 Appendix E.1: a client offering less than TLS 1.2 cannot talk to us.
-    if (ch.version < ProtocolVersion.TLS1_2) {
+    // RFC 5246 Appendix E.1 / RFC 6347 §4.1: a client offering less than (D)TLS 1.2 cannot talk
+    // to us (DTLS versions count down: 1.2 is 0xfefd, 1.0 is 0xfeff).
+    if (this.dtls ? ch.version > ProtocolVersion.DTLS1_2 || ch.version < 0xfe00 : ch.version < ProtocolVersion.TLS1_2) {
       throw new TlsError(ErrorCode.PROTOCOL_VERSION, `client offers only version 0x${ch.version.toString(16)}`, 'protocol_version');
     }
     // RFC 5246 §7.4.1.2: the null compression method must be offered.
@@ -176,7 +191,7 @@ export class ServerHandshake {
     let chosen: { suite: CipherSuite; identity: LocalIdentity; scheme: number } | undefined;
     for (const suite of this.opts.cipherSuites ?? c.cipherSuites) {
       if (!ch.cipherSuites.includes(suite.id)) continue;
-      for (const identity of c.identities) {
+      for (const identity of c.selectIdentities?.(this.servername) ?? c.identities) {
         if (!identityFits(identity.key, suite)) continue;
         const scheme = pickScheme(identity.key, clientSchemes);
         if (scheme !== undefined) {
@@ -223,7 +238,7 @@ export class ServerHandshake {
     const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
     send({
       type: 'server_hello',
-      version: ProtocolVersion.TLS1_2,
+      version: this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2,
       random: this.serverRandom,
       sessionId: new Uint8Array(0),
       cipherSuite: this.suite.id,

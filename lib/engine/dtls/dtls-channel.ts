@@ -1,0 +1,467 @@
+// RecordChannel over datagrams: the DTLS 1.2 record layer (RFC 6347 §4.1) with epochs, 48-bit
+// sequence numbers and a replay window, and the handshake layer of §4.2 (message_seq,
+// fragmentation to the MTU, reassembly, flights and retransmission timers).
+import { TlsError, ErrorCode } from '../../errors.js';
+import { ContentType, HandshakeType, MAX_CIPHERTEXT, MAX_PLAINTEXT, ProtocolVersion } from '../constants.js';
+import type { RawHandshakeMessage } from '../handshake/messages.js';
+import type { InboundRecord, RecordChannel } from '../record-channel.js';
+import type { CipherState } from '../record/cipher-state.js';
+import { ReplayWindow } from './replay-window.js';
+
+const RECORD_HEADER = 13;
+const HS_HEADER = 12;
+const TWO32 = 0x1_0000_0000;
+const MAX_SEQ = 2 ** 48 - 1;
+
+export interface DtlsChannelOptions {
+  role: 'client' | 'server';
+  now: () => number;
+  /** Largest UDP payload we send (RFC 6347 §4.1.1.1 PMTU), default 1200. */
+  mtu?: number;
+  /** Initial retransmission timer (§4.2.4.1: 1 s), doubled per retransmission... */
+  initialTimeout?: number;
+  /** ...up to this cap (60 s). */
+  maxTimeout?: number;
+  /** A handshake that has not completed after this long fails (ms). */
+  handshakeTimeout?: number;
+  /** Records that fail authentication before the connection is torn down (§4.1.2.7). */
+  maxInvalidRecords?: number;
+}
+
+interface FlightItem {
+  kind: 'handshake' | 'ccs';
+  epoch: number;
+  type: number;
+  seq: number;
+  body: Uint8Array;
+}
+
+interface WriteEpoch {
+  state: CipherState | null;
+  seq: number;
+}
+
+interface ReadEpoch {
+  epoch: number;
+  state: CipherState | null;
+  window: ReplayWindow;
+}
+
+interface Reassembly {
+  type: number;
+  length: number;
+  buf: Uint8Array;
+  /** Covered byte ranges [start, end), merged and sorted. */
+  ranges: [number, number][];
+}
+
+interface EarlyRecord {
+  type: number;
+  version: number;
+  epoch: number;
+  seq: number;
+  fragment: Uint8Array;
+}
+
+export class DtlsChannel implements RecordChannel {
+  readonly dtls = true;
+  maxFragment = MAX_PLAINTEXT;
+  private readonly o: Required<DtlsChannelOptions>;
+  private readonly version = ProtocolVersion.DTLS1_2;
+  // write side
+  private writeEpoch = 0;
+  private readonly writeEpochs = new Map<number, WriteEpoch>([[0, { state: null, seq: 0 }]]);
+  private pendingWrite: CipherState | null = null;
+  // read side
+  private read: ReadEpoch = { epoch: 0, state: null, window: new ReplayWindow() };
+  private previousRead: ReadEpoch | undefined;
+  private pendingRead: CipherState | null = null;
+  private early: EarlyRecord[] = [];
+  private inbox: InboundRecord[] = [];
+  private invalid = 0;
+  // handshake layer
+  private inHandshake = true;
+  private initialHandshake = true;
+  private sendSeq = 0;
+  private recvSeq: number | undefined;
+  private readonly reassembly = new Map<number, Reassembly>();
+  private flight: FlightItem[] = [];
+  private flightOpen = false;
+  private unsent: FlightItem[] = [];
+  private outbox: Uint8Array[] = [];
+  // timers
+  private deadline: number | undefined;
+  private timeout: number;
+  private handshakeStarted: number;
+  private lastReplayRetransmit = -Infinity;
+
+  constructor(options: DtlsChannelOptions) {
+    this.o = {
+      mtu: 1200, initialTimeout: 1000, maxTimeout: 60_000, handshakeTimeout: 60_000, maxInvalidRecords: 100,
+      ...options,
+    } as Required<DtlsChannelOptions>;
+    this.timeout = this.o.initialTimeout;
+    this.handshakeStarted = this.o.now();
+  }
+
+  get mtu(): number {
+    return this.o.mtu;
+  }
+
+  // --- inbound records ------------------------------------------------------------------
+
+  /** One datagram; it may hold several records (§4.1.1). Bad records are dropped silently. */
+  push(datagram: Uint8Array): void {
+    let off = 0;
+    while (datagram.length - off >= RECORD_HEADER) {
+      const d = datagram;
+      const type = d[off]!;
+      const version = (d[off + 1]! << 8) | d[off + 2]!;
+      const epoch = (d[off + 3]! << 8) | d[off + 4]!;
+      const seq = ((d[off + 5]! << 8) | d[off + 6]!) * TWO32 + (((d[off + 7]! << 24) | (d[off + 8]! << 16) | (d[off + 9]! << 8) | d[off + 10]!) >>> 0);
+      const length = (d[off + 11]! << 8) | d[off + 12]!;
+      const end = off + RECORD_HEADER + length;
+      // §4.1.2.7: malformed datagrams are discarded silently; the rest of it cannot be parsed.
+      if (end > d.length || type < 20 || type > 23 || d[off + 1] !== 0xfe || length > MAX_CIPHERTEXT) return;
+      const fragment = d.subarray(off + RECORD_HEADER, end);
+      off = end;
+      this.acceptRecord({ type, version, epoch, seq, fragment });
+    }
+  }
+
+  private acceptRecord(r: EarlyRecord): void {
+    let rd: ReadEpoch | undefined;
+    if (r.epoch === this.read.epoch) rd = this.read;
+    else if (this.previousRead && r.epoch === this.previousRead.epoch) rd = this.previousRead;
+    else if (r.epoch === this.read.epoch + 1) {
+      // §4.1: records of the next epoch may arrive before the ChangeCipherSpec; keep a few.
+      if (this.early.length < 64) this.early.push({ ...r, fragment: r.fragment.slice() });
+      return;
+    }
+    if (!rd || !rd.window.check(r.seq)) return; // unknown epoch or replay (§4.1.2.6)
+    let data: Uint8Array | null = r.fragment;
+    if (rd.state) {
+      const hi = ((r.epoch << 16) | Math.floor(r.seq / TWO32)) >>> 0;
+      data = rd.state.open(hi, r.seq >>> 0, r.type, r.version, r.fragment);
+      if (data === null) {
+        // §4.1.2.7: invalid records are discarded; too many of them end the connection.
+        if (++this.invalid > this.o.maxInvalidRecords) {
+          throw new TlsError('ERR_DTLS_TOO_MANY_INVALID_RECORDS', `more than ${this.o.maxInvalidRecords} records failed authentication`, 'bad_record_mac');
+        }
+        return;
+      }
+    }
+    if (data.length > MAX_PLAINTEXT) return;
+    rd.window.mark(r.seq);
+    // Records of the previous epoch stay valid (§4.1: application data sent before the peer's
+    // ChangeCipherSpec may arrive after it); its handshake records are retransmissions.
+    this.inbox.push({ type: r.type, data });
+  }
+
+  nextRecord(): InboundRecord | null {
+    return this.inbox.shift() ?? null;
+  }
+
+  // --- handshake layer ------------------------------------------------------------------
+
+  handshakeIn(data: Uint8Array): RawHandshakeMessage[] {
+    const out: RawHandshakeMessage[] = [];
+    let off = 0;
+    while (off < data.length) {
+      if (data.length - off < HS_HEADER) throw decodeError('truncated DTLS handshake header');
+      const type = data[off]!;
+      const length = (data[off + 1]! << 16) | (data[off + 2]! << 8) | data[off + 3]!;
+      const seq = (data[off + 4]! << 8) | data[off + 5]!;
+      const fOff = (data[off + 6]! << 16) | (data[off + 7]! << 8) | data[off + 8]!;
+      const fLen = (data[off + 9]! << 16) | (data[off + 10]! << 8) | data[off + 11]!;
+      if (off + HS_HEADER + fLen > data.length || fOff + fLen > length) throw decodeError('DTLS handshake fragment out of bounds');
+      const limit = type === HandshakeType.certificate ? 256 * 1024 : 64 * 1024;
+      if (length > limit) throw decodeError(`handshake message of ${length} bytes`);
+      const frag = data.subarray(off + HS_HEADER, off + HS_HEADER + fLen);
+      off += HS_HEADER + fLen;
+      this.fragmentIn(type, length, seq, fOff, frag);
+    }
+    // Deliver complete messages in message_seq order (§4.2.2).
+    for (;;) {
+      if (this.recvSeq === undefined) break;
+      const r = this.reassembly.get(this.recvSeq);
+      if (!r || !(r.ranges.length === 1 && r.ranges[0]![0] === 0 && r.ranges[0]![1] === r.length)) break;
+      this.reassembly.delete(this.recvSeq);
+      // The transcript sees each message as if it were sent unfragmented (§4.2.6).
+      const raw = new Uint8Array(HS_HEADER + r.length);
+      raw.set(dtlsHeader(r.type, r.length, this.recvSeq, 0, r.length), 0);
+      raw.set(r.buf, HS_HEADER);
+      out.push({ type: r.type, body: raw.subarray(HS_HEADER), raw });
+      this.recvSeq++;
+      // The peer has moved on to its next flight: ours arrived (§4.2.4).
+      this.deadline = undefined;
+    }
+    return out;
+  }
+
+  private fragmentIn(type: number, length: number, seq: number, fOff: number, frag: Uint8Array): void {
+    if (!this.inHandshake || this.recvSeq === undefined) {
+      const opens = this.o.role === 'server'
+        ? type === HandshakeType.client_hello
+        : type === HandshakeType.hello_request || type === HandshakeType.server_hello || type === HandshakeType.hello_verify_request;
+      if (!this.inHandshake) {
+        // Between handshakes: only the first message of a new one (message_seq 0) starts one;
+        // anything else is a retransmission of the finished handshake's flight.
+        if (!(opens && seq === 0)) {
+          this.replayLastFlight();
+          return;
+        }
+        this.beginHandshake();
+        this.recvSeq = 0;
+      } else if (opens && seq <= 1) {
+        this.recvSeq = seq;
+        // §4.2.2 with a stateless HelloVerifyRequest: the server's ServerHello answers the
+        // client's second ClientHello with the same message_seq.
+        if (this.o.role === 'server' && this.initialHandshake && type === HandshakeType.client_hello) this.sendSeq = seq;
+      } else {
+        return;
+      }
+    }
+    if (seq < this.recvSeq!) {
+      // §4.2.4: the peer retransmitted a flight we already have: it lost ours.
+      this.replayLastFlight();
+      return;
+    }
+    if (seq > this.recvSeq! + 16) return; // too far ahead to be legitimate
+    let r = this.reassembly.get(seq);
+    if (!r) {
+      r = { type, length, buf: new Uint8Array(length), ranges: [] };
+      this.reassembly.set(seq, r);
+    } else if (r.type !== type || r.length !== length) {
+      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'DTLS handshake fragments disagree', 'illegal_parameter');
+    }
+    r.buf.set(frag, fOff);
+    r.ranges = mergeRange(r.ranges, fOff, fOff + frag.length);
+    if (length === 0) r.ranges = [[0, 0]];
+  }
+
+  get handshakePartial(): boolean {
+    return this.recvSeq !== undefined && this.reassembly.has(this.recvSeq);
+  }
+
+  /** A new handshake (renegotiation) starts on our side: message_seq restarts at 0 (§4.2.2). */
+  beginHandshake(): void {
+    this.inHandshake = true;
+    this.sendSeq = 0;
+    this.recvSeq = undefined;
+    this.reassembly.clear();
+    this.handshakeStarted = this.o.now();
+  }
+
+  queueHandshake(type: number, body: Uint8Array): Uint8Array {
+    if (!this.flightOpen) {
+      this.flight = [];
+      this.flightOpen = true;
+    }
+    const seq = this.sendSeq++;
+    const item: FlightItem = { kind: 'handshake', epoch: this.writeEpoch, type, seq, body };
+    this.flight.push(item);
+    this.unsent.push(item);
+    const raw = new Uint8Array(HS_HEADER + body.length);
+    raw.set(dtlsHeader(type, body.length, seq, 0, body.length), 0);
+    raw.set(body, HS_HEADER);
+    return raw;
+  }
+
+  flush(): Uint8Array[] {
+    const out = this.outbox;
+    this.outbox = [];
+    if (this.unsent.length > 0) {
+      out.push(...this.packDatagrams(this.unsent.flatMap((it) => this.flightRecords(it))));
+      this.unsent = [];
+      this.flightOpen = false;
+      // §4.2.4: wait for the peer's next flight; retransmit this one if it does not come.
+      this.timeout = this.o.initialTimeout;
+      this.deadline = this.inHandshake ? this.o.now() + this.timeout : undefined;
+    }
+    return out;
+  }
+
+  changeCipherSpec(): Uint8Array[] {
+    if (!this.flightOpen) {
+      this.flight = [];
+      this.flightOpen = true;
+    }
+    const item: FlightItem = { kind: 'ccs', epoch: this.writeEpoch, type: ContentType.change_cipher_spec, seq: -1, body: CCS_BODY };
+    this.flight.push(item);
+    this.unsent.push(item);
+    if (!this.pendingWrite) throw new TlsError(ErrorCode.INTERNAL, 'no pending write state', 'internal_error');
+    // §4.1: the epoch increments with each ChangeCipherSpec; sequence numbers restart at 0.
+    this.writeEpoch++;
+    this.writeEpochs.set(this.writeEpoch, { state: this.pendingWrite, seq: 0 });
+    this.writeEpochs.delete(this.writeEpoch - 2);
+    this.pendingWrite = null;
+    return [];
+  }
+
+  /** Application data and alerts: each call's records go out now, one record per datagram
+   *  (a write of up to maxFragment bytes stays one datagram). */
+  encode(type: number, data: Uint8Array): Uint8Array[] {
+    const out = this.flush();
+    const max = this.maxFragment;
+    for (let i = 0; i < Math.max(1, Math.ceil(data.length / max)); i++) {
+      out.push(this.record(type, this.writeEpoch, data.subarray(i * max, Math.min(data.length, (i + 1) * max))));
+    }
+    return out;
+  }
+
+  setPending(read: CipherState, write: CipherState): void {
+    this.pendingRead = read;
+    this.pendingWrite = write;
+  }
+
+  activateRead(): void {
+    if (!this.pendingRead) {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ChangeCipherSpec before keys were agreed', 'unexpected_message');
+    }
+    this.previousRead = this.read;
+    this.read = { epoch: this.read.epoch + 1, state: this.pendingRead, window: new ReplayWindow() };
+    this.pendingRead = null;
+    // Records of the new epoch that arrived early go first, right after the ChangeCipherSpec.
+    const early = this.early;
+    this.early = [];
+    const before = this.inbox;
+    this.inbox = [];
+    for (const r of early) if (r.epoch === this.read.epoch) this.acceptRecord(r);
+    this.inbox.push(...before);
+  }
+
+  handshakeDone(): void {
+    this.inHandshake = false;
+    this.initialHandshake = false;
+    this.deadline = undefined;
+    this.flightOpen = false;
+    this.reassembly.clear();
+  }
+
+  tick(now: number): Uint8Array[] {
+    if (this.deadline === undefined || now < this.deadline) return [];
+    if (now - this.handshakeStarted > this.o.handshakeTimeout) {
+      throw new TlsError(ErrorCode.HANDSHAKE_TIMEOUT, `DTLS handshake did not complete within ${this.o.handshakeTimeout} ms`);
+    }
+    // §4.2.4.1: retransmit the last flight and double the timer, up to the cap.
+    this.timeout = Math.min(this.timeout * 2, this.o.maxTimeout);
+    this.deadline = now + this.timeout;
+    return this.retransmit();
+  }
+
+  get nextDeadline(): number | undefined {
+    return this.deadline;
+  }
+
+  /** §4.2.4: on receiving the peer's retransmission, resend our last flight (rate limited). */
+  private replayLastFlight(): void {
+    const now = this.o.now();
+    if (this.flight.length === 0 || now - this.lastReplayRetransmit < 100) return;
+    this.lastReplayRetransmit = now;
+    this.outbox.push(...this.retransmit());
+  }
+
+  private retransmit(): Uint8Array[] {
+    return this.packDatagrams(this.flight.flatMap((it) => this.flightRecords(it)));
+  }
+
+  /** The records of one flight item: a ChangeCipherSpec, or a handshake message cut into
+   *  fragments that fit the MTU (§4.2.3). */
+  private flightRecords(it: FlightItem): Uint8Array[] {
+    if (!this.writeEpochs.has(it.epoch)) return []; // an epoch we no longer keep
+    if (it.kind === 'ccs') return [this.record(ContentType.change_cipher_spec, it.epoch, it.body)];
+    const overhead = RECORD_HEADER + HS_HEADER + (this.writeEpochs.get(it.epoch)!.state?.overhead ?? 0);
+    const room = Math.max(64, this.o.mtu - overhead);
+    const out: Uint8Array[] = [];
+    const len = it.body.length;
+    for (let o = 0; o === 0 || o < len; o += room) {
+      const n = Math.min(room, len - o);
+      const payload = new Uint8Array(HS_HEADER + n);
+      payload.set(dtlsHeader(it.type, len, it.seq, o, n), 0);
+      payload.set(it.body.subarray(o, o + n), HS_HEADER);
+      out.push(this.record(ContentType.handshake, it.epoch, payload));
+      if (len === 0) break;
+    }
+    return out;
+  }
+
+  private record(type: number, epoch: number, payload: Uint8Array): Uint8Array {
+    const w = this.writeEpochs.get(epoch)!;
+    const seq = w.seq++;
+    if (seq > MAX_SEQ) throw new TlsError(ErrorCode.INTERNAL, 'DTLS sequence number space exhausted', 'internal_error');
+    const seqHi = Math.floor(seq / TWO32);
+    const overhead = w.state?.overhead ?? 0;
+    const rec = new Uint8Array(RECORD_HEADER + payload.length + overhead);
+    rec[0] = type;
+    rec[1] = this.version >>> 8;
+    rec[2] = this.version & 0xff;
+    rec[3] = epoch >>> 8;
+    rec[4] = epoch & 0xff;
+    rec[5] = seqHi >>> 8;
+    rec[6] = seqHi & 0xff;
+    rec[7] = seq >>> 24;
+    rec[8] = (seq >>> 16) & 0xff;
+    rec[9] = (seq >>> 8) & 0xff;
+    rec[10] = seq & 0xff;
+    let len = payload.length;
+    if (w.state) {
+      // §4.1.2.1: the 64-bit sequence number in the nonce and AAD is epoch || sequence_number.
+      len = w.state.sealInto(((epoch << 16) | seqHi) >>> 0, seq >>> 0, type, this.version, payload, rec, RECORD_HEADER);
+    } else {
+      rec.set(payload, RECORD_HEADER);
+    }
+    rec[11] = len >>> 8;
+    rec[12] = len & 0xff;
+    return rec;
+  }
+
+  /** Several records per datagram (§4.1.1), each datagram at most the MTU. */
+  private packDatagrams(records: Uint8Array[]): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let batch: Uint8Array[] = [];
+    let size = 0;
+    const emit = (): void => {
+      if (batch.length === 0) return;
+      const d = new Uint8Array(size);
+      let o = 0;
+      for (const r of batch) { d.set(r, o); o += r.length; }
+      out.push(d);
+      batch = [];
+      size = 0;
+    };
+    for (const r of records) {
+      if (size + r.length > this.o.mtu) emit();
+      batch.push(r);
+      size += r.length;
+    }
+    emit();
+    return out;
+  }
+}
+
+const CCS_BODY = new Uint8Array([1]);
+
+function dtlsHeader(type: number, length: number, seq: number, fOff: number, fLen: number): Uint8Array {
+  // §4.2.2: msg_type, length, message_seq, fragment_offset, fragment_length.
+  return new Uint8Array([
+    type, length >>> 16, (length >>> 8) & 0xff, length & 0xff, seq >>> 8, seq & 0xff,
+    fOff >>> 16, (fOff >>> 8) & 0xff, fOff & 0xff, fLen >>> 16, (fLen >>> 8) & 0xff, fLen & 0xff,
+  ]);
+}
+
+function mergeRange(ranges: [number, number][], s: number, e: number): [number, number][] {
+  if (e <= s) return ranges;
+  const all = [...ranges, [s, e] as [number, number]].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const r of all) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}
+
+function decodeError(what: string): TlsError {
+  return new TlsError(ErrorCode.DECODE, what, 'decode_error');
+}
