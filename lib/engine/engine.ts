@@ -323,7 +323,12 @@ export class Engine implements HandshakeHost {
     const held = this.heldWrites;
     this.heldWrites = [];
     this.heldBytes = 0;
-    // One burst: concatenated, then split into full records by the record layer.
+    if (this.channel.dtls) {
+      // RFC 6347: each write is its own record (datagram boundaries are kept).
+      for (const h of held) this.output.push(...this.channel.encode(ContentType.application_data, h));
+      return;
+    }
+    // TLS: one burst, concatenated, then split into full records by the record layer.
     this.output.push(...this.channel.encode(ContentType.application_data, concatBytes(...held)));
   }
 
@@ -354,6 +359,11 @@ export class Engine implements HandshakeHost {
       throw new TlsError(ErrorCode.DECODE, 'malformed ChangeCipherSpec', 'decode_error');
     }
     const hs = this.handshake;
+    if (this.channel.dtls && (!hs || !hs.expectsChangeCipherSpec)) {
+      // RFC 6347 §4.2.4: a ChangeCipherSpec from a retransmitted flight; the handshake layer
+      // answers the flight's other messages by resending our last flight.
+      return;
+    }
     if (!hs || !hs.expectsChangeCipherSpec || this.channel.handshakePartial) {
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'unexpected ChangeCipherSpec', 'unexpected_message');
     }

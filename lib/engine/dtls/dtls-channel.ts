@@ -77,10 +77,14 @@ export class DtlsChannel implements RecordChannel {
   private previousRead: ReadEpoch | undefined;
   private pendingRead: CipherState | null = null;
   private early: EarlyRecord[] = [];
-  private inbox: InboundRecord[] = [];
+  private inbox: (InboundRecord & { epoch: number })[] = [];
+  /** Epoch of the record last returned by nextRecord(). */
+  private currentEpoch = 0;
   private invalid = 0;
   // handshake layer
   private inHandshake = true;
+  /** Read epoch when the current handshake began: its Finished must come in a later one. */
+  private handshakeStartEpoch = 0;
   private initialHandshake = true;
   private sendSeq = 0;
   private recvSeq: number | undefined;
@@ -155,11 +159,14 @@ export class DtlsChannel implements RecordChannel {
     rd.window.mark(r.seq);
     // Records of the previous epoch stay valid (§4.1: application data sent before the peer's
     // ChangeCipherSpec may arrive after it); its handshake records are retransmissions.
-    this.inbox.push({ type: r.type, data });
+    this.inbox.push({ type: r.type, data, epoch: r.epoch });
   }
 
   nextRecord(): InboundRecord | null {
-    return this.inbox.shift() ?? null;
+    const r = this.inbox.shift();
+    if (!r) return null;
+    this.currentEpoch = r.epoch;
+    return r;
   }
 
   // --- handshake layer ------------------------------------------------------------------
@@ -200,20 +207,27 @@ export class DtlsChannel implements RecordChannel {
   }
 
   private fragmentIn(type: number, length: number, seq: number, fOff: number, frag: Uint8Array): void {
+    if (this.currentEpoch < this.read.epoch) {
+      // A handshake record of the previous epoch can only be a retransmission of the flight
+      // that finished the last handshake (§4.2.4): the peer lost our answer.
+      this.replayLastFlight();
+      return;
+    }
     if (!this.inHandshake || this.recvSeq === undefined) {
-      const opens = this.o.role === 'server'
-        ? type === HandshakeType.client_hello
-        : type === HandshakeType.hello_request || type === HandshakeType.server_hello || type === HandshakeType.hello_verify_request;
       if (!this.inHandshake) {
-        // Between handshakes: only the first message of a new one (message_seq 0) starts one;
-        // anything else is a retransmission of the finished handshake's flight.
+        // Between handshakes only the first message of a new one starts one (message_seq 0:
+        // the client's ClientHello, or the server's HelloRequest); anything else is a
+        // retransmission of the finished handshake's final flight.
+        const opens = this.o.role === 'server' ? type === HandshakeType.client_hello : type === HandshakeType.hello_request;
         if (!(opens && seq === 0)) {
           this.replayLastFlight();
           return;
         }
         this.beginHandshake();
         this.recvSeq = 0;
-      } else if (opens && seq <= 1) {
+      } else if (seq <= 1 && (this.o.role === 'server'
+        ? type === HandshakeType.client_hello
+        : type === HandshakeType.server_hello || type === HandshakeType.hello_verify_request || type === HandshakeType.hello_request)) {
         this.recvSeq = seq;
         // §4.2.2 with a stateless HelloVerifyRequest: the server's ServerHello answers the
         // client's second ClientHello with the same message_seq.
@@ -228,6 +242,12 @@ export class DtlsChannel implements RecordChannel {
       return;
     }
     if (seq > this.recvSeq! + 16) return; // too far ahead to be legitimate
+    if (type === HandshakeType.finished && this.read.epoch === this.handshakeStartEpoch) {
+      // Finished always follows the peer's ChangeCipherSpec, in a new epoch: one in the epoch
+      // this handshake started in is a late retransmission from the previous handshake, whose
+      // message_seq may collide with this one's (message_seq restarts each handshake, §4.2.2).
+      return;
+    }
     let r = this.reassembly.get(seq);
     if (!r) {
       r = { type, length, buf: new Uint8Array(length), ranges: [] };
@@ -251,6 +271,7 @@ export class DtlsChannel implements RecordChannel {
     this.recvSeq = undefined;
     this.reassembly.clear();
     this.handshakeStarted = this.o.now();
+    this.handshakeStartEpoch = this.read.epoch;
   }
 
   queueHandshake(type: number, body: Uint8Array): Uint8Array {

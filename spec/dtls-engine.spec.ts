@@ -1,0 +1,174 @@
+// DTLS 1.2 engines over a simulated lossy link (issue 4): handshake, retransmission, cookies,
+// replay protection, renegotiation across epochs with data in flight.
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { generateCertificate } from '../lib/crypto/certificate-generator.js';
+import { nobleProvider } from '../lib/crypto/noble-provider.js';
+import { CookieJar } from '../lib/engine/dtls/cookie.js';
+import type { EngineEvent } from '../lib/engine/engine.js';
+import { TlsError } from '../lib/errors.js';
+import { seededRandom } from './helpers/deterministic-random.js';
+import { EnginePair } from './helpers/engine-pair.js';
+import { LossyLink, type LinkRates } from './helpers/lossy-link.js';
+
+const serverCert = generateCertificate({ keyType: 'ec-p256' });
+
+function dtlsPair(seed: string, extra: { cookies?: boolean; mtu?: number } = {}) {
+  const time = { t: 1_000_000 };
+  const now = () => time.t;
+  const cookies = extra.cookies ? new CookieJar(nobleProvider, seededRandom(`${seed}/cookie`), now) : undefined;
+  const dtls = { mtu: extra.mtu ?? 1200 };
+  const p = new EnginePair({
+    serverCert,
+    seed,
+    client: { transport: 'dtls', now, renegotiationLimit: 1000, dtls },
+    server: {
+      transport: 'dtls', now, renegotiationLimit: 1000, dtls,
+      dtlsCookies: cookies && { make: (ch) => cookies.make('peer', ch), verify: (ch) => cookies.verify('peer', ch) },
+    },
+  });
+  return { p, time };
+}
+
+function link(p: EnginePair, time: { t: number }, rates: LinkRates, seed: string, onDeliver?: (to: 'client' | 'server', d: Uint8Array) => void) {
+  return new LossyLink(time, p.client, p.server, rates, seed, onDeliver);
+}
+
+function drain(p: EnginePair): void {
+  p.clientEvents.push(...p.client.takeEvents());
+  p.serverEvents.push(...p.server.takeEvents());
+}
+
+const errors = (ev: EngineEvent[]) => ev.filter((e) => e.type === 'error').map((e) => (e as { error: TlsError }).error.message);
+const handshakes = (ev: EngineEvent[]) => ev.filter((e) => e.type === 'handshake').length;
+
+describe('DTLS engine over a simulated link', function () {
+  this.timeout(120_000);
+
+  it('handshake with a cookie exchange and a small MTU (fragmented flights), then data both ways', () => {
+    const { p, time } = dtlsPair('basic', { cookies: true, mtu: 300 });
+    const l = link(p, time, {}, 'basic');
+    p.client.start();
+    expect(l.runUntil(() => { drain(p); return p.client.established && p.server.established; })).to.equal(true);
+    expect(p.client.session?.extendedMasterSecret).to.equal(true);
+    p.client.write(new TextEncoder().encode('ping'));
+    p.server.write(new TextEncoder().encode('pong'));
+    l.runUntil(() => { drain(p); return EnginePair.dataOf(p.serverEvents).length === 4 && EnginePair.dataOf(p.clientEvents).length === 4; });
+    expect(EnginePair.dataOf(p.serverEvents).toString()).to.equal('ping');
+    expect(EnginePair.dataOf(p.clientEvents).toString()).to.equal('pong');
+    expect(errors(p.clientEvents).concat(errors(p.serverEvents))).to.deep.equal([]);
+  });
+
+  it('a ClientHello without a valid cookie gets a HelloVerifyRequest and no server state', () => {
+    const { p } = dtlsPair('cookie', { cookies: true });
+    p.client.start();
+    const hello = p.client.takeOutput();
+    p.server.receive(hello[0]!);
+    const reply = p.server.takeOutput();
+    expect(reply).to.have.length(1);
+    // Record header (13) then handshake header: type 3 = hello_verify_request.
+    expect(reply[0]![13]).to.equal(3);
+    expect(p.server.handshaking).to.equal(true); // only the stateless wait for a ClientHello
+    expect(p.server.established).to.equal(false);
+  });
+
+  it('completes the handshake and 20 renegotiations at 10 % loss with reordering and duplicates', () => {
+    const { p, time } = dtlsPair('lossy', { cookies: true });
+    const l = link(p, time, { loss: 0.1, reorder: 0.2, duplicate: 0.05 }, 'lossy-link');
+    p.client.start();
+    expect(l.runUntil(() => { drain(p); return p.client.established && p.server.established; })).to.equal(true);
+    for (let i = 0; i < 20; i++) {
+      const before = handshakes(p.clientEvents);
+      const starter = i % 2 === 0 ? p.client : p.server;
+      expect(starter.renegotiate()).to.equal(true);
+      // Application datagrams keep flowing during the renegotiation.
+      for (let k = 0; k < 5; k++) {
+        p.client.write(new Uint8Array([i, k]));
+        p.server.write(new Uint8Array([i, k, 1]));
+      }
+      const ok = l.runUntil(() => {
+        drain(p);
+        return handshakes(p.clientEvents) > before && handshakes(p.serverEvents) > before && !p.client.handshaking && !p.server.handshaking;
+      });
+      expect(ok, `renegotiation ${i}`).to.equal(true);
+    }
+    expect(errors(p.clientEvents).concat(errors(p.serverEvents))).to.deep.equal([]);
+    expect(handshakes(p.clientEvents)).to.equal(21);
+    expect(l.dropped).to.be.greaterThan(0);
+  });
+
+  it('on a lossless link every application datagram sent during renegotiations arrives exactly once, in order', () => {
+    const { p, time } = dtlsPair('lossless');
+    const l = link(p, time, {}, 'lossless');
+    p.client.start();
+    l.runUntil(() => { drain(p); return p.client.established && p.server.established; });
+    const sent = createHash('sha256');
+    let count = 0;
+    for (let i = 0; i < 20; i++) {
+      const before = handshakes(p.clientEvents);
+      (i % 2 === 0 ? p.client : p.server).renegotiate();
+      for (let k = 0; k < 10; k++) {
+        const d = new Uint8Array(100).fill(count % 251);
+        new DataView(d.buffer).setUint32(0, count);
+        sent.update(d);
+        count++;
+        p.client.write(d);
+        l.collect();
+        l.runUntil(() => false, 3);
+      }
+      l.runUntil(() => { drain(p); return handshakes(p.clientEvents) > before && handshakes(p.serverEvents) > before; });
+    }
+    l.runUntil(() => { drain(p); return p.serverEvents.filter((e) => e.type === 'data').length >= count; });
+    const chunks = p.serverEvents.filter((e) => e.type === 'data').map((e) => (e as { data: Uint8Array }).data);
+    expect(chunks).to.have.length(count);
+    const got = createHash('sha256');
+    for (const c of chunks) got.update(c);
+    expect(got.digest('hex')).to.equal(sent.digest('hex'));
+  });
+
+  it('a replayed record is ignored; a forged one is ignored; too many invalid records end the connection', () => {
+    const { p, time } = dtlsPair('replay');
+    const l = link(p, time, {}, 'replay');
+    p.client.start();
+    l.runUntil(() => { drain(p); return p.client.established && p.server.established; });
+    p.client.write(new TextEncoder().encode('once'));
+    const datagram = p.client.takeOutput()[0]!;
+    p.server.receive(datagram);
+    p.server.receive(datagram); // replay
+    drain(p);
+    expect(EnginePair.dataOf(p.serverEvents).toString()).to.equal('once');
+    const forged = datagram.slice();
+    forged[forged.length - 1]! ^= 0x55;
+    forged[10]! += 1; // new sequence number, so it passes the window and fails authentication
+    p.server.receive(forged);
+    drain(p);
+    expect(errors(p.serverEvents)).to.deep.equal([]);
+    for (let i = 0; i < 200 && !p.server.failed; i++) {
+      const f = datagram.slice();
+      f[9] = (i >> 8) & 0xff;
+      f[10] = i & 0xff;
+      f[f.length - 2]! ^= 0x33;
+      p.server.receive(f);
+    }
+    drain(p);
+    const err = p.serverEvents.find((e) => e.type === 'error') as { error: TlsError } | undefined;
+    expect(err?.error.code).to.equal('ERR_DTLS_TOO_MANY_INVALID_RECORDS');
+  });
+
+  it('a handshake that gets no answer retransmits with doubling timers, then times out with an error', () => {
+    const { p, time } = dtlsPair('timeout');
+    p.client.start();
+    const sends: number[] = [];
+    for (let i = 0; i < 100 && !p.client.failed; i++) {
+      if (p.client.takeOutput().length > 0) sends.push(time.t);
+      const d = p.client.nextDeadline;
+      if (d === undefined) break;
+      time.t = d;
+      p.client.tick(time.t);
+    }
+    const gaps = sends.slice(1).map((t, i) => t - sends[i]!);
+    expect(gaps.slice(0, 4)).to.deep.equal([1000, 2000, 4000, 8000]);
+    const err = p.client.takeEvents().find((e) => e.type === 'error') as { error: TlsError } | undefined;
+    expect(err?.error.code).to.equal('ERR_TLS_HANDSHAKE_TIMEOUT');
+  });
+});
