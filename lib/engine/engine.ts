@@ -176,7 +176,7 @@ export class Engine implements HandshakeHost {
     if (this.config.role === 'client') {
       this.guard(() => {
         this.channel.beginHandshake?.();
-        const hs = new ClientHandshake(this, this.binding(), opts.cipherSuites);
+        const hs = new ClientHandshake(this, this.binding(), opts.cipherSuites, this.dtlsRandomReuse());
         this.handshake = hs;
         hs.start();
         this.flushHandshake();
@@ -508,9 +508,14 @@ export class Engine implements HandshakeHost {
     }
     this.countPeerRenegotiation();
     this.handshakeInitiator = 'peer';
-    const hs = new ClientHandshake(this, this.binding());
+    const hs = new ClientHandshake(this, this.binding(), undefined, this.dtlsRandomReuse());
     this.handshake = hs;
     hs.start();
+  }
+
+  /** See ClientHandshake: DTLS renegotiations keep the first client_random (OpenSSL interop). */
+  private dtlsRandomReuse(): Uint8Array | undefined {
+    return this.channel.dtls ? this.session?.clientRandom : undefined;
   }
 
   /** node:tls's CLIENT_RENEG_LIMIT per CLIENT_RENEG_WINDOW, for peer-started renegotiations. */

@@ -65,11 +65,15 @@ export class ClientHandshake {
   /** Suites offered in this handshake (a renegotiation may offer others). */
   private readonly suites: readonly CipherSuite[];
 
-  constructor(host: HandshakeHost, binding?: RenegotiationBinding, suites?: readonly CipherSuite[]) {
+  constructor(host: HandshakeHost, binding?: RenegotiationBinding, suites?: readonly CipherSuite[], reuseRandom?: Uint8Array) {
     this.host = host;
     this.binding = binding;
     this.suites = suites ?? host.config.cipherSuites;
-    this.clientRandom = host.config.random(32);
+    // DTLS renegotiation: OpenSSL's DTLS server keeps using the client_random of the first
+    // ClientHello for the whole connection (its client does the same: it reuses a non-zero
+    // client_random, meant for the HelloVerifyRequest retry), so a new random makes its
+    // ServerKeyExchange signature fail. The caller passes the previous random to interoperate.
+    this.clientRandom = reuseRandom ?? host.config.random(32);
   }
 
   /** Send the ClientHello (RFC 5246 §7.4.1.2). */
