@@ -5,7 +5,7 @@ import { getRequest, responseComplete } from './http.js';
 import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, port, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -29,11 +29,11 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   { long: 'pipe', description: 'copy stdin to the connection and the connection to stdout; status lines on stderr' },
   { short: 'R', long: 'allow-renegotiation', description: 'answer the server\'s renegotiation requests (default: refused)' },
   { short: 'i', long: 'renegotiate', value: 'optional', valueName: 'TEXT', description: `start a renegotiation after the handshake; with "${SCR_APP_DATA}" also write data while it runs` },
-  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit'),
+  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
   HELP_FLAG,
 ];
 
-export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-g] [-N] [-v 3] [--pipe] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS]';
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-g] [-N] [-v 3] [--pipe] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
 
 /** Runs one client connection; resolves with the exit code when it has closed. */
 export async function runClient(argv: readonly string[]): Promise<number> {
@@ -79,6 +79,8 @@ export async function runClient(argv: readonly string[]): Promise<number> {
       // allows (docs/renegotiation.md, send policy).
       if (scrAppData) socket.write(request);
     });
+    const keylog = keylogAppender(args);
+    if (keylog) socket.on('keylog', keylog);
     socket.on('error', (err) => reporter.error(err));
     socket.on('close', () => resolve(reporter.failed ? 1 : 0));
     reportRenegotiations(socket, reporter);

@@ -7,7 +7,7 @@ import { pageResponse, takeRequests, wantsClose } from './http.js';
 import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, port, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
@@ -22,11 +22,11 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { short: 'i', long: 'loop', description: 'serve forever (overrides -C)' },
   { short: 'M', long: 'allow-renegotiation', description: 'allow secure renegotiation started by clients (default: refused)' },
   { short: 'm', long: 'server-renegotiate', description: 'start a renegotiation after each handshake (implies -M)' },
-  ...sharedFlags('ciphers', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit'),
+  ...sharedFlags('ciphers', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
   HELP_FLAG,
 ];
 
-export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [-i] [-C N] [-l CIPHERS] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS]';
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [-i] [-C N] [-l CIPHERS] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
 
 const MESSAGE_REPLY = 'I hear you fa shizzle!';
 
@@ -56,6 +56,8 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     if (serverRenegotiates) startRenegotiation(socket, reporter);
     if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
   });
+  const keylog = keylogAppender(args);
+  if (keylog) server.on('keylog', keylog);
   // A failed handshake is reported; the server goes on (it counts toward -C).
   server.on('tlsClientError', (err: Error) => reporter.error(err));
 

@@ -1,7 +1,7 @@
 // The command-line flags both sides share, turned into connect()/createServer() options:
 // -v (protocol version), -u (DTLS), -c/-k (certificate and key files), -A (CA file), -l
 // (ciphers), renegotiation policy and --renegotiate-every.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 
 export const DEFAULT_PORT = 11111;
@@ -18,6 +18,7 @@ export const SHARED_FLAGS: readonly FlagSpec[] = [
   { short: 'u', long: 'dtls', description: 'use DTLS (not available yet: exits with ERR_DTLS_UNSUPPORTED)' },
   { long: 'renegotiate-every', value: 'required', valueName: 'MS', description: 'renegotiate every MS milliseconds while the connection is up' },
   { long: 'renegotiation-limit', value: 'required', valueName: 'N', description: 'peer-started renegotiations allowed per 10 minutes (default: unlimited)' },
+  { long: 'keylog', value: 'required', valueName: 'FILE', description: 'append NSS key log lines (CLIENT_RANDOM ...) for every handshake to FILE, for Wireshark (default: $SSLKEYLOGFILE)' },
 ];
 
 /** The shared flags named, in that order. */
@@ -85,4 +86,12 @@ export function renegotiationPolicy(args: ParsedArgs, allow: boolean): { allowRe
     allowRenegotiation: allow,
     renegotiationLimit: args.has('renegotiation-limit') ? args.integer('renegotiation-limit', 3) : Number.POSITIVE_INFINITY,
   };
+}
+
+/** --keylog FILE, else $SSLKEYLOGFILE: a 'keylog' listener appending each line to the file, or
+ *  undefined when neither is set. */
+export function keylogAppender(args: ParsedArgs): ((line: Buffer) => void) | undefined {
+  const file = args.string('keylog') ?? (process.env['SSLKEYLOGFILE'] || undefined);
+  if (file === undefined) return undefined;
+  return (line: Buffer) => appendFileSync(file, line, { mode: 0o600 });
 }

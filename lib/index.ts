@@ -2,10 +2,12 @@
 // application data flows.
 export { SecureDuplex, type CipherInfo, type SecureDuplexOptions, type RenegotiationOptions } from './shell/secure-duplex.js';
 export { connect, type ConnectOptions } from './shell/connect.js';
-export { createServer, Server, type ServerOptions } from './shell/server.js';
-export type { SecureContextOptions } from './shell/secure-context.js';
+export { createServer, Server, type ServerOptions, type SNICallback } from './shell/server.js';
+export { createSecureContext, SecureContext, type SecureContextOptions } from './shell/secure-context.js';
+export { Agent } from './shell/https-agent.js';
 export { TlsError, ErrorCode } from './errors.js';
 export { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions, type RenegotiationSendPolicy } from './engine/engine.js';
 export { CIPHER_SUITES, parseCipherList, type CipherSuite } from './engine/cipher-suites.js';
 export { nobleProvider } from './crypto/noble-provider.js';
 export type { CryptoProvider } from './crypto/provider.js';
+export { DtlsServer, type DtlsServerOptions } from './transport/dtls-server.js';

@@ -4,8 +4,13 @@ import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from './secure-context.js';
 import { buildEngineOptions } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
+import { connectUdp } from './connect-udp.js';
 
 export interface ConnectOptions extends SecureContextOptions {
+  /** 'tcp' (TLS, default) or 'udp' (DTLS 1.2). */
+  transport?: 'tcp' | 'udp';
+  /** DTLS: path MTU, retransmission timers, handshake timeout, invalid-record limit. */
+  dtls?: import('../engine/dtls/dtls-channel.js').DtlsChannelOptions extends infer O ? Omit<O, 'role' | 'now'> : never;
   host?: string;
   port?: number;
   /** An existing transport (net.Socket or any Duplex) to run TLS over, as in tls.connect. */
@@ -42,6 +47,7 @@ export function connect(...args: unknown[]): SecureDuplex {
     options = (args[0] as ConnectOptions) ?? {};
     callback = args[1] as (() => void) | undefined;
   }
+  if (options.transport === 'udp') return connectUdp(options, callback);
   const host = options.host ?? 'localhost';
   // node:tls: SNI defaults to the host unless it is an IP address; the certificate is checked
   // against servername ?? host.
@@ -51,7 +57,7 @@ export function connect(...args: unknown[]): SecureDuplex {
     rejectUnauthorized: options.rejectUnauthorized !== false,
     requestCert: false,
     servername,
-    checkHost: options.servername ?? host,
+    checkHost: options.servername || host, // servername "" (no SNI, as https.Agent passes for IPs) checks host
     checkServerIdentity: options.checkServerIdentity,
   });
   const transport: Duplex = options.socket ?? netConnect({
@@ -70,6 +76,8 @@ export function connect(...args: unknown[]): SecureDuplex {
     tlsSocket.emit('secureConnect');
   });
   if (callback) tlsSocket.once('secureConnect', callback);
+  // node:tls: `timeout` is set on a socket connect() creates itself.
+  if (options.timeout !== undefined && !options.socket) tlsSocket.setTimeout(options.timeout);
   const sock = transport as Partial<Socket>;
   if (sock.connecting) {
     sock.once?.('connect', () => {

@@ -180,3 +180,33 @@ export function makeVerifier(
 }
 
 export { pemBlocks };
+
+/**
+ * node:tls createSecureContext(): the options resolved once (certificates and keys parsed), for
+ * Server.addContext() and SNICallback. Of a context, the SNI selection uses the certificates and
+ * keys (`identities`); its other options (ca, ciphers, ...) stay those of the server.
+ */
+export class SecureContext {
+  /** Resolved configuration (node:tls has its OpenSSL SSL_CTX handle here). */
+  readonly context: ResolvedContext;
+  constructor(readonly options: SecureContextOptions = {}) {
+    this.context = resolveContext(options);
+  }
+  get identities(): readonly LocalIdentity[] {
+    return this.context.identities;
+  }
+}
+
+export function createSecureContext(options: SecureContextOptions = {}): SecureContext {
+  return new SecureContext(options);
+}
+
+/** A SecureContext, or node:tls-style options for one (as addContext() and SNICallback take). */
+export function toSecureContext(value: SecureContext | SecureContextOptions): SecureContext {
+  if (value instanceof SecureContext) return value;
+  if (value === null || typeof value !== 'object' || 'context' in value) {
+    // node:tls's own SecureContext holds an OpenSSL handle whose key cannot be read back.
+    throw new TlsError('ERR_TLS_INVALID_CONTEXT', 'context must be a secure-duplex SecureContext (createSecureContext()) or its options; a node:tls SecureContext cannot be used');
+  }
+  return new SecureContext(value);
+}

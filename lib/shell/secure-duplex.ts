@@ -7,12 +7,18 @@
 // v4 is a copy of Node's), node:stream is what net.Socket and tls.TLSSocket extend, and it
 // avoids a dependency. See docs/architecture.md.
 import { Duplex } from 'node:stream';
+import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
 import { pemBlocks } from '../crypto/pem.js';
+import { prf } from '../crypto/prf.js';
 import { TlsError, ErrorCode } from '../errors.js';
 import { parseCipherList } from '../engine/cipher-suites.js';
+import type { LocalIdentity } from '../engine/config.js';
+import { SignatureScheme } from '../engine/constants.js';
 import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions } from '../engine/engine.js';
+import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
+import { HandshakeSniffer } from './handshake-sniffer.js';
 
 export interface CipherInfo {
   name: string;
@@ -36,6 +42,41 @@ export interface SecureDuplexOptions {
   allowHalfOpen?: boolean;
   /** Abort the handshake after this many ms (node:tls handshakeTimeout, default 120 s). */
   handshakeTimeout?: number;
+  /**
+   * Server: the certificates for the client's SNI name (Server's SNICallback / addContext).
+   * Called once the whole ClientHello has arrived and before the engine sees it, only when the
+   * client sent server_name; the callback may come later (the ClientHello waits for it).
+   * `identities` undefined or empty: the default ones. An error ends the connection.
+   */
+  resolveIdentities?: (servername: string, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
+}
+
+/** node:tls getSharedSigalgs() names (OpenSSL "<sign>+<hash>", as node builds them). */
+const SIGALG_NAMES: Record<number, string> = {
+  [SignatureScheme.ecdsa_secp256r1_sha256]: 'ECDSA+SHA256',
+  [SignatureScheme.ecdsa_secp384r1_sha384]: 'ECDSA+SHA384',
+  [SignatureScheme.ed25519]: 'Ed25519+UNDEF',
+  [SignatureScheme.rsa_pss_rsae_sha256]: 'RSA-PSS+SHA256',
+  [SignatureScheme.rsa_pss_rsae_sha384]: 'RSA-PSS+SHA384',
+  [SignatureScheme.rsa_pss_rsae_sha512]: 'RSA-PSS+SHA512',
+  [SignatureScheme.rsa_pkcs1_sha256]: 'RSA+SHA256',
+  [SignatureScheme.rsa_pkcs1_sha384]: 'RSA+SHA384',
+  [SignatureScheme.rsa_pkcs1_sha512]: 'RSA+SHA512',
+};
+
+/** RFC 5705 §4 / OpenSSL: labels that would collide with the TLS 1.2 key schedule. */
+const RESERVED_EXPORTER_LABELS = ['client finished', 'server finished', 'master secret', 'extended master secret', 'key expansion'];
+
+/** NSS key log line (CLIENT_RANDOM <client_random> <master_secret>), as node's 'keylog'. */
+export function keylogLine(session: Pick<HandshakeResult, 'clientRandom' | 'masterSecret'>): Buffer {
+  const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return Buffer.from(`CLIENT_RANDOM ${hex(session.clientRandom)} ${hex(session.masterSecret)}\n`, 'latin1');
+}
+
+function argTypeError(name: string, expected: string, value: unknown): TypeError {
+  const err = new TypeError(`The "${name}" argument must be ${expected}. Received ${value === null ? 'null' : typeof value}`);
+  (err as { code?: string }).code = 'ERR_INVALID_ARG_TYPE';
+  return err;
 }
 
 /** Unread plaintext we accept past the highWaterMark while a renegotiation is in progress. */
@@ -63,14 +104,42 @@ export class SecureDuplex extends Duplex {
   private transportPaused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private ended = false;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private tickAt: number | undefined;
   /** _final's callback while close_notify waits for a renegotiation to complete. */
   private pendingFinal: ((err?: Error | null) => void) | undefined;
+  private handshakeStarted = false;
+  private renegotiationDisabled = false;
+  /** Reads the initial handshake's plaintext messages (SNI, peer signature_algorithms). */
+  private sniffer: HandshakeSniffer | undefined;
+  /** The peer's signature_algorithms of the initial handshake (getSharedSigalgs()). */
+  private peerSignatureSchemes: number[] | undefined;
+  /** Server with resolveIdentities: transport bytes held until the SNI name is resolved. */
+  private heldTransport: Buffer[] | undefined;
+  private sniPending = false;
+  private sniIdentities: readonly LocalIdentity[] | undefined;
+  private readonly resolveIdentities: SecureDuplexOptions['resolveIdentities'];
 
   constructor(socket: Duplex, options: SecureDuplexOptions) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true });
+    // DTLS keeps datagram boundaries: one readable chunk per record (object mode).
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, readableObjectMode: options.engine.transport === 'dtls' });
     this.socket = socket;
     this.isServer = options.isServer;
-    this.engine = new Engine(options.engine);
+    // A copy per connection: setServername() and disableRenegotiation() change this connection's
+    // configuration only (a Server hands the same options object to every connection).
+    const engineOptions: EngineOptions = { ...options.engine };
+    // The sniffer reads TLS framing; DTLS (records with epochs, fragmented handshake messages)
+    // goes without it: no getSharedSigalgs() and no SNI certificate choice there yet.
+    const tlsFraming = engineOptions.transport !== 'dtls';
+    this.resolveIdentities = options.isServer && tlsFraming ? options.resolveIdentities : undefined;
+    if (this.resolveIdentities) {
+      const defaults = engineOptions.identities;
+      // Renegotiations keep the certificate chosen for the initial handshake's SNI name.
+      engineOptions.selectIdentities = () => this.sniIdentities ?? defaults;
+      this.heldTransport = [];
+    }
+    this.engine = new Engine(engineOptions);
+    this.sniffer = tlsFraming ? new HandshakeSniffer(options.isServer ? 'server' : 'client') : undefined;
     socket.on('data', (chunk: Buffer) => this.onTransportData(chunk));
     socket.on('end', () => this.onTransportEnd());
     socket.on('error', (err: Error) => this.destroy(err));
@@ -88,6 +157,7 @@ export class SecureDuplex extends Duplex {
 
   /** Client: send the ClientHello now (connect() calls this once the transport is connected). */
   startHandshake(): void {
+    this.handshakeStarted = true;
     this.engine.start();
     this.pump();
   }
@@ -95,7 +165,8 @@ export class SecureDuplex extends Duplex {
   // --- node:tls TLSSocket surface ------------------------------------------------------------
 
   getProtocol(): string | null {
-    return this.engine.established ? 'TLSv1.2' : null;
+    if (!this.engine.established) return null;
+    return this.engine.config.transport === 'dtls' ? 'DTLSv1.2' : 'TLSv1.2';
   }
 
   getCipher(): CipherInfo | undefined {
@@ -103,11 +174,12 @@ export class SecureDuplex extends Duplex {
     return s ? { name: s.opensslName, standardName: s.name, version: 'TLSv1.2' } : undefined;
   }
 
-  /** node:tls getEphemeralKeyInfo(): the ECDHE group of the last handshake. */
+  /** node:tls getEphemeralKeyInfo(): the ECDHE group of the last handshake. As in node:tls:
+   *  client only (null on a server or a destroyed socket), {} before the handshake. */
   getEphemeralKeyInfo(): { type: 'ECDH'; name: string; size: number } | object | null {
+    if (this.isServer || this.destroyed) return null;
     const sess = this.engine.session;
-    if (!sess) return null;
-    if (this.isServer) return {};
+    if (!sess) return {};
     const name = GROUP_NAMES[sess.group] ?? String(sess.group);
     return { type: 'ECDH', name, size: sess.group === 24 ? 384 : sess.group === 29 ? 253 : 256 };
   }
@@ -118,9 +190,11 @@ export class SecureDuplex extends Duplex {
     return toPeerCertificate(chain, detailed);
   }
 
+  /** node:tls getCertificate(): our certificate; {} when we sent none, null once destroyed. */
   getCertificate(): object | null {
+    if (this.destroyed) return null;
     const chain = this.engine.session?.localChain;
-    return chain && chain.length > 0 ? toPeerCertificate(chain, false) : null;
+    return chain && chain.length > 0 ? toPeerCertificate(chain, false) : {};
   }
 
   getFinished(): Buffer | undefined {
@@ -139,6 +213,110 @@ export class SecureDuplex extends Duplex {
     return false;
   }
 
+  /** node:tls getX509Certificate(): our certificate (leaf) of the last handshake. */
+  getX509Certificate(): X509Certificate | undefined {
+    const leaf = this.engine.session?.localChain?.[0];
+    return leaf ? new X509Certificate(Buffer.from(leaf)) : undefined;
+  }
+
+  /** node:tls getPeerX509Certificate(): the peer's leaf certificate. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const leaf = this.engine.session?.peerChain[0];
+    return leaf ? new X509Certificate(Buffer.from(leaf)) : undefined;
+  }
+
+  /**
+   * node:tls getSharedSigalgs(): the signature algorithms both sides accept, named as node names
+   * them ('ECDSA+SHA256', 'RSA-PSS+SHA256', 'Ed25519+UNDEF', ...). Server: the client's
+   * signature_algorithms, in our order (node:tls servers default to honorCipherOrder, which makes
+   * OpenSSL use the server's order); client: the server's CertificateRequest list in the server's
+   * order ([] when it asked for no certificate), as OpenSSL does. Taken from the initial
+   * handshake (a renegotiation's messages are encrypted, out of the shell's sight).
+   */
+  getSharedSigalgs(): string[] {
+    const peer = this.peerSignatureSchemes;
+    if (!this.engine.session || !peer) return [];
+    const ours = this.engine.config.signatureSchemes;
+    const shared = this.isServer ? ours.filter((s) => peer.includes(s)) : peer.filter((s) => ours.includes(s));
+    return shared.filter((s) => SIGALG_NAMES[s] !== undefined).map((s) => SIGALG_NAMES[s]!);
+  }
+
+  /**
+   * node:tls exportKeyingMaterial() (RFC 5705 §4): PRF(master_secret, label, client_random +
+   * server_random [+ uint16 context length + context]) with the suite's PRF hash, from the last
+   * handshake. Throws before the handshake (ERR_TLS_INVALID_STATE) and for the labels the TLS
+   * 1.2 key schedule uses (ERR_SSL_TLS_ILLEGAL_EXPORTER_LABEL), as node does.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || length > 0xffffffff) {
+      const err = new RangeError(`The value of "length" is out of range. It must be >= 1 && <= 4294967295. Received ${String(length)}`);
+      (err as { code?: string }).code = 'ERR_OUT_OF_RANGE';
+      throw err;
+    }
+    if (typeof label !== 'string') throw argTypeError('label', 'of type string', label);
+    if (context !== undefined && !ArrayBuffer.isView(context)) {
+      throw argTypeError('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    }
+    const s = this.engine.session;
+    if (!s || this.destroyed) {
+      throw new TlsError('ERR_TLS_INVALID_STATE', 'TLS socket connection must be securely established');
+    }
+    const labelBytes = Buffer.from(label, 'utf8');
+    // OpenSSL compares the start of label + seed with each reserved label.
+    if (RESERVED_EXPORTER_LABELS.some((r) => labelBytes.subarray(0, r.length).toString('latin1') === r)) {
+      throw new TlsError('ERR_SSL_TLS_ILLEGAL_EXPORTER_LABEL', `"${label}" is reserved by TLS and cannot be an exporter label`);
+    }
+    const parts: Uint8Array[] = [labelBytes, s.clientRandom, s.serverRandom];
+    if (context !== undefined) {
+      const ctx = new Uint8Array(context.buffer, context.byteOffset, context.byteLength);
+      if (ctx.length > 0xffff) throw new TlsError(ErrorCode.INVALID_ARG, 'exportKeyingMaterial: context is longer than 65535 bytes');
+      parts.push(new Uint8Array([ctx.length >> 8, ctx.length & 0xff]), ctx);
+    }
+    // PRF(secret, label, seed) = P_hash(secret, label + seed): the label goes into the seed so
+    // that it is hashed as UTF-8 bytes, as node passes it.
+    const out = prf(this.engine.config.provider, s.suite.hash, s.masterSecret, '', Buffer.concat(parts), length);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  /**
+   * node:tls setServername() (client): the SNI name of the ClientHello. Only before the handshake
+   * starts (connect() starts it on the next tick, or when the transport connects).
+   */
+  setServername(name: string): void {
+    if (typeof name !== 'string') throw argTypeError('name', 'of type string', name);
+    if (this.isServer) throw new TlsError('ERR_TLS_SNI_FROM_SERVER', 'Cannot issue SNI from a TLS server-side socket');
+    if (this.handshakeStarted) {
+      throw new TlsError('ERR_TLS_INVALID_STATE', 'setServername() must be called before the TLS handshake starts');
+    }
+    (this.engine.config as { servername?: string }).servername = name;
+  }
+
+  /**
+   * node:tls disableRenegotiation(): from now on a renegotiation the peer asks for is refused
+   * (no_renegotiation warning; the connection goes on) and renegotiate() returns false with
+   * ERR_TLS_RENEGOTIATION_DISABLED. (node:tls instead emits ERR_TLS_RENEGOTIATION_DISABLED as an
+   * 'error' on a server socket, and does nothing on a client socket: see docs/compat.md.)
+   */
+  disableRenegotiation(): void {
+    this.renegotiationDisabled = true;
+    (this.engine.config as { allowRenegotiation?: boolean }).allowRenegotiation = false;
+  }
+
+  /** node:tls getSession(): session resumption is not implemented yet, so always undefined. */
+  getSession(): Buffer | undefined {
+    return undefined;
+  }
+
+  /** node:tls getTLSTicket(): no session tickets yet (RFC 5077), so always undefined. */
+  getTLSTicket(): Buffer | undefined {
+    return undefined;
+  }
+
+  /** node:tls enableTrace(): accepted, does nothing (no OpenSSL trace to print). */
+  enableTrace(): void {
+    /* no-op */
+  }
+
   setMaxSendFragment(size: number): boolean {
     return this.engine.setMaxSendFragment(size);
   }
@@ -153,6 +331,10 @@ export class SecureDuplex extends Duplex {
       rejectUnauthorized: options.rejectUnauthorized,
       cipherSuites: options.ciphers === undefined ? undefined : parseCipherList(options.ciphers),
     };
+    if (this.renegotiationDisabled) {
+      if (callback) process.nextTick(callback, new TlsError('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'));
+      return false;
+    }
     const started = !this.destroyed && !this.renegotiateCallback && this.engine.renegotiate(engineOptions);
     if (!started) {
       if (callback) {
@@ -199,6 +381,17 @@ export class SecureDuplex extends Duplex {
     return this;
   }
 
+  /** net.Socket ref()/unref() on the transport (http.Agent keep-alive pools call them). */
+  ref(): this {
+    (this.socket as Partial<Socket>).ref?.();
+    return this;
+  }
+
+  unref(): this {
+    (this.socket as Partial<Socket>).unref?.();
+    return this;
+  }
+
   setKeepAlive(enable?: boolean, initialDelay?: number): this {
     (this.socket as Partial<Socket>).setKeepAlive?.(enable, initialDelay);
     return this;
@@ -228,6 +421,19 @@ export class SecureDuplex extends Duplex {
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    if (this.engine.config.transport === 'dtls' && chunks.length > 1) {
+      // DTLS: each write is its own record/datagram; never merge them.
+      let left = chunks.length;
+      let failed = false;
+      for (const c of chunks) {
+        this.writeData(c.chunk, (err) => {
+          if (failed) return;
+          if (err) { failed = true; cb(err); return; }
+          if (--left === 0) cb();
+        });
+      }
+      return;
+    }
     this.writeData(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
   }
 
@@ -274,6 +480,7 @@ export class SecureDuplex extends Duplex {
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.clearHandshakeTimer();
+    if (this.tickTimer) clearTimeout(this.tickTimer);
     if (err && !this.secureEstablished && !this.isServer && !(err instanceof TlsError)) {
       // node:tls wording for a transport that fails before the handshake completes.
     }
@@ -297,7 +504,57 @@ export class SecureDuplex extends Duplex {
 
   private onTransportData(chunk: Buffer): void {
     if (this.destroyed) return;
+    if (this.heldTransport) {
+      // Waiting for the ClientHello's SNI name to be resolved (resolveIdentities).
+      this.heldTransport.push(chunk);
+      if (this.sniffer) this.sniff(chunk);
+      return;
+    }
+    if (this.sniffer) this.sniff(chunk);
     this.engine.receive(chunk);
+    this.pump();
+  }
+
+  private sniff(chunk: Buffer): void {
+    const sniffer = this.sniffer!;
+    sniffer.push(chunk);
+    if (!sniffer.done) return;
+    this.sniffer = undefined;
+    this.peerSignatureSchemes = this.isServer ? sniffer.clientHello?.signatureSchemes : sniffer.certificateRequestSchemes;
+    if (!this.heldTransport || this.sniPending) return;
+    const name = sniffer.clientHello?.servername;
+    if (name === undefined || !this.resolveIdentities) {
+      this.releaseTransport();
+      return;
+    }
+    this.sniPending = true;
+    let answered = false;
+    const done = (err: Error | null, identities?: readonly LocalIdentity[]): void => {
+      if (answered) return;
+      answered = true;
+      if (this.destroyed) return;
+      if (err) {
+        this.destroy(err);
+        return;
+      }
+      if (identities && identities.length > 0) this.sniIdentities = identities;
+      this.releaseTransport();
+    };
+    try {
+      this.resolveIdentities(name, done);
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+
+  /** Hand the held transport bytes (ClientHello onwards) to the engine. */
+  private releaseTransport(): void {
+    const held = this.heldTransport ?? [];
+    this.heldTransport = undefined;
+    for (const chunk of held) {
+      if (this.destroyed) return;
+      this.engine.receive(chunk);
+    }
     this.pump();
   }
 
@@ -353,7 +610,25 @@ export class SecureDuplex extends Duplex {
       for (const o of out) if (!this.socket.destroyed && this.socket.writable) this.socket.write(o);
       this.finishWriting(cb);
     }
+    this.scheduleTick();
     return ok;
+  }
+
+  /** DTLS retransmission timers: the engine says when it next needs tick(). */
+  private scheduleTick(): void {
+    const at = this.engine.nextDeadline;
+    if (at === this.tickAt) return;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+    this.tickAt = at;
+    if (at === undefined || this.destroyed) return;
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = undefined;
+      this.tickAt = undefined;
+      if (this.destroyed) return;
+      this.engine.tick(Date.now());
+      this.pump();
+    }, Math.max(0, at - Date.now()));
   }
 
   /**
@@ -418,12 +693,16 @@ export class SecureDuplex extends Duplex {
 
   private onHandshake(renegotiation: boolean, initiator: 'local' | 'peer'): void {
     const sess = this.engine.session!;
+    // node:tls 'keylog' (and Server 'keylog'): one NSS line per handshake, renegotiations too.
+    if (this.listenerCount('keylog') > 0) this.emit('keylog', keylogLine(sess));
     this.authorized = sess.authorized;
     this.authorizationError = sess.authorizationError
       ? Object.assign(new TlsError(sess.authorizationError.code, sess.authorizationError.message), {})
       : undefined;
     this.alpnProtocol = sess.alpnProtocol;
+    // Server: the name the client asked for (false: none). Client: the SNI name we sent.
     if (this.isServer) this.servername = sess.servername ?? false;
+    else if (this.engine.config.servername) this.servername = this.engine.config.servername;
     if (!renegotiation) {
       this.secureEstablished = true;
       this.clearHandshakeTimer();

@@ -77,9 +77,10 @@ export class DtlsChannel implements RecordChannel {
   private previousRead: ReadEpoch | undefined;
   private pendingRead: CipherState | null = null;
   private early: EarlyRecord[] = [];
-  private inbox: (InboundRecord & { epoch: number })[] = [];
-  /** Epoch of the record last returned by nextRecord(). */
+  private inbox: (InboundRecord & { epoch: number; seq: number })[] = [];
+  /** Epoch and sequence number of the record last returned by nextRecord(). */
   private currentEpoch = 0;
+  private currentSeq = 0;
   private invalid = 0;
   // handshake layer
   private inHandshake = true;
@@ -159,13 +160,14 @@ export class DtlsChannel implements RecordChannel {
     rd.window.mark(r.seq);
     // Records of the previous epoch stay valid (§4.1: application data sent before the peer's
     // ChangeCipherSpec may arrive after it); its handshake records are retransmissions.
-    this.inbox.push({ type: r.type, data, epoch: r.epoch });
+    this.inbox.push({ type: r.type, data, epoch: r.epoch, seq: r.seq });
   }
 
   nextRecord(): InboundRecord | null {
     const r = this.inbox.shift();
     if (!r) return null;
     this.currentEpoch = r.epoch;
+    this.currentSeq = r.seq;
     return r;
   }
 
@@ -231,9 +233,20 @@ export class DtlsChannel implements RecordChannel {
         this.recvSeq = seq;
         // §4.2.2 with a stateless HelloVerifyRequest: the server's ServerHello answers the
         // client's second ClientHello with the same message_seq.
-        if (this.o.role === 'server' && this.initialHandshake && type === HandshakeType.client_hello) this.sendSeq = seq;
+        if (this.o.role === 'server' && this.initialHandshake && type === HandshakeType.client_hello) {
+          this.sendSeq = seq;
+          // Likewise the record sequence: a stateless HelloVerifyRequest used the first
+          // ClientHello's record number, so continue from this one's (as OpenSSL does).
+          const w0 = this.writeEpochs.get(0)!;
+          w0.seq = Math.max(w0.seq, this.currentSeq);
+        }
       } else {
         return;
+      }
+      if (type === HandshakeType.hello_verify_request && this.o.role === 'client') {
+        // The HelloVerifyRequest's record number copies our ClientHello's (§4.2.1), so the
+        // server's next records may reuse numbers: start epoch 0's replay window afresh.
+        this.read.window = new ReplayWindow();
       }
     }
     if (seq < this.recvSeq!) {

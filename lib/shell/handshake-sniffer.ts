@@ -1,0 +1,104 @@
+// Reads the plaintext handshake messages of the INITIAL handshake out of the transport bytes,
+// next to the engine (which gets the same bytes): the shell needs a few things the engine does
+// not report — the client's SNI name before the engine picks a certificate (an asynchronous
+// SNICallback runs before the ClientHello is handed to the engine), and the peer's
+// signature_algorithms list (getSharedSigalgs()). Everything before the peer's
+// ChangeCipherSpec is plaintext (RFC 5246 §6.1: the initial state has no encryption); once the
+// peer's ChangeCipherSpec goes by, or the message we wait for is found, the sniffer stops.
+// Malformed input only stops the sniffer: the engine reports the real error.
+import { ContentType, ExtensionType, HandshakeType } from '../engine/constants.js';
+import { decodeServerName, decodeSignatureAlgorithms, findExtension } from '../engine/handshake/extensions.js';
+import { decodeBody } from '../engine/handshake/messages.js';
+
+/** Past this many bytes without the message we wait for, give up (Certificate ≤ 256 KiB). */
+const SNIFF_LIMIT = 512 * 1024;
+
+export interface ClientHelloInfo {
+  servername: string | undefined;
+  /** signature_algorithms (SignatureScheme codes, client order); undefined when absent. */
+  signatureSchemes: number[] | undefined;
+}
+
+export class HandshakeSniffer {
+  /** True once the sniffer has stopped (found what it waits for, CCS, or unparseable input). */
+  done = false;
+  clientHello: ClientHelloInfo | undefined;
+  /** Client: the signature schemes of the server's CertificateRequest, if it sent one. */
+  certificateRequestSchemes: number[] | undefined;
+  private records: Buffer = Buffer.alloc(0);
+  private messages: Buffer = Buffer.alloc(0);
+  private seen = 0;
+
+  /** `role` is OUR role: a server waits for the ClientHello, a client for CertificateRequest /
+   *  ServerHelloDone. */
+  constructor(private readonly role: 'client' | 'server') {}
+
+  push(chunk: Uint8Array): void {
+    if (this.done) return;
+    this.seen += chunk.length;
+    if (this.seen > SNIFF_LIMIT) {
+      this.stop();
+      return;
+    }
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength); // a view, no copy
+    this.records = this.records.length === 0 ? bytes : Buffer.concat([this.records, bytes]);
+    try {
+      while (!this.done && this.records.length >= 5) {
+        const type = this.records[0]!;
+        const len = this.records.readUInt16BE(3);
+        if (this.records.length < 5 + len) return;
+        const fragment = this.records.subarray(5, 5 + len);
+        this.records = this.records.subarray(5 + len);
+        if (type === ContentType.change_cipher_spec) this.stop();
+        else if (type === ContentType.handshake) this.onHandshakeBytes(fragment);
+        else if (type !== ContentType.alert) this.stop();
+      }
+    } catch {
+      this.stop();
+    }
+  }
+
+  private onHandshakeBytes(fragment: Buffer): void {
+    this.messages = this.messages.length === 0 ? fragment : Buffer.concat([this.messages, fragment]);
+    while (!this.done && this.messages.length >= 4) {
+      const type = this.messages[0]!;
+      const len = this.messages.readUIntBE(1, 3);
+      if (this.messages.length < 4 + len) return;
+      const body = this.messages.subarray(4, 4 + len);
+      this.messages = this.messages.subarray(4 + len);
+      this.onMessage(type, body);
+    }
+  }
+
+  private onMessage(type: number, body: Uint8Array): void {
+    if (this.role === 'server') {
+      if (type !== HandshakeType.client_hello) {
+        this.stop();
+        return;
+      }
+      const ch = decodeBody(type, body, false);
+      if (ch.type !== 'client_hello') return this.stop();
+      const sni = findExtension(ch.extensions, ExtensionType.server_name);
+      const sig = findExtension(ch.extensions, ExtensionType.signature_algorithms);
+      this.clientHello = {
+        servername: sni ? decodeServerName(sni.data) : undefined,
+        signatureSchemes: sig ? decodeSignatureAlgorithms(sig.data) : undefined,
+      };
+      this.stop();
+      return;
+    }
+    if (type === HandshakeType.certificate_request) {
+      const cr = decodeBody(type, body, false);
+      if (cr.type === 'certificate_request') this.certificateRequestSchemes = cr.signatureSchemes;
+      this.stop();
+    } else if (type === HandshakeType.server_hello_done) {
+      this.stop();
+    }
+  }
+
+  private stop(): void {
+    this.done = true;
+    this.records = Buffer.alloc(0);
+    this.messages = Buffer.alloc(0);
+  }
+}

@@ -1,0 +1,38 @@
+// A message-oriented Duplex over a datagram socket: each write() is one datagram, each
+// readable chunk is one received datagram (object mode keeps the boundaries). SecureDuplex runs
+// DTLS over it exactly as it runs TLS over a net.Socket.
+import { Duplex } from 'node:stream';
+
+/** Datagrams kept while the reader is paused; beyond this they are dropped, as UDP would. */
+const MAX_QUEUED = 256;
+
+export class DatagramDuplex extends Duplex {
+  private readonly sendDatagram: (d: Buffer) => void;
+
+  constructor(send: (d: Buffer) => void) {
+    super({ readableObjectMode: true, allowHalfOpen: true });
+    this.sendDatagram = send;
+  }
+
+  /** A datagram arrived from the peer. */
+  deliver(d: Buffer): void {
+    if (this.destroyed || this.readableEnded) return;
+    if (this.readableLength >= MAX_QUEUED) return;
+    this.push(d);
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    try {
+      this.sendDatagram(chunk);
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  override _final(cb: () => void): void {
+    cb();
+  }
+}

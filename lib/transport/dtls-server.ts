@@ -1,0 +1,128 @@
+// createServer({ transport: 'udp' }): one dgram socket, peers demultiplexed by address and
+// port, a SecureDuplex (DTLS) per peer. No state is kept for a peer until it returns a valid
+// HelloVerifyRequest cookie (RFC 6347 §4.2.1), so spoofed-address floods cost no memory.
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
+import { CookieJar } from '../engine/dtls/cookie.js';
+import type { EngineOptions } from '../engine/engine.js';
+import { SecureDuplex } from '../shell/secure-duplex.js';
+import { DatagramDuplex } from './datagram-duplex.js';
+import { helloVerifyRequest, readClientHello } from './hello-verify.js';
+
+export interface DtlsServerOptions {
+  /** Close a peer after this long without a datagram (ms), default 300 000. */
+  idleTimeout?: number;
+  /** Most peers kept at once, default 10 000; new ones beyond are ignored. */
+  maxPeers?: number;
+  handshakeTimeout?: number;
+}
+
+interface Peer {
+  transport: DatagramDuplex;
+  tls: SecureDuplex;
+  lastSeen: number;
+}
+
+export class DtlsServer extends EventEmitter {
+  private socket: UdpSocket | undefined;
+  private readonly peers = new Map<string, Peer>();
+  private readonly cookies: CookieJar;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly engineOptions: () => EngineOptions,
+    private readonly options: DtlsServerOptions = {},
+    listener?: (socket: SecureDuplex) => void,
+  ) {
+    super();
+    const e = engineOptions();
+    this.cookies = new CookieJar(e.provider, e.random, e.now);
+    if (listener) this.on('secureConnection', listener);
+  }
+
+  listen(port = 0, host = '127.0.0.1', cb?: () => void): this {
+    const sock = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
+    this.socket = sock;
+    sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    sock.on('error', (err) => this.emit('error', err));
+    sock.bind(port, host, () => {
+      this.emit('listening');
+      cb?.();
+    });
+    const idle = this.options.idleTimeout ?? 300_000;
+    this.sweeper = setInterval(() => this.sweep(idle), Math.min(idle, 5_000));
+    this.sweeper.unref();
+    return this;
+  }
+
+  address(): { address: string; family: string; port: number } {
+    return this.socket!.address();
+  }
+
+  /** Number of peers with state (for tests and monitoring). */
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  close(cb?: () => void): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const p of this.peers.values()) p.tls.destroy();
+    this.peers.clear();
+    const s = this.socket;
+    this.socket = undefined;
+    if (s) s.close(() => { this.emit('close'); cb?.(); });
+    else cb?.();
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    const key = `${rinfo.address}|${rinfo.port}`;
+    const known = this.peers.get(key);
+    if (known) {
+      known.lastSeen = Date.now();
+      known.transport.deliver(msg);
+      return;
+    }
+    const info = readClientHello(msg);
+    if (!info) return; // not the start of a handshake: nothing to keep
+    if (!this.cookies.verify(key, info.hello)) {
+      // §4.2.1: stateless answer; the client repeats its hello with the cookie.
+      this.socket?.send(helloVerifyRequest(info, this.cookies.make(key, info.hello)), rinfo.port, rinfo.address);
+      return;
+    }
+    if (this.peers.size >= (this.options.maxPeers ?? 10_000)) return;
+    this.accept(key, rinfo, msg);
+  }
+
+  private accept(key: string, rinfo: RemoteInfo, first: Buffer): void {
+    const transport = new DatagramDuplex((d) => this.socket?.send(d, rinfo.port, rinfo.address));
+    Object.assign(transport, { remoteAddress: rinfo.address, remotePort: rinfo.port, remoteFamily: rinfo.family });
+    const tls = new SecureDuplex(transport, {
+      isServer: true,
+      engine: this.engineOptions(),
+      handshakeTimeout: this.options.handshakeTimeout,
+    });
+    const peer: Peer = { transport, tls, lastSeen: Date.now() };
+    this.peers.set(key, peer);
+    const onError = (err: Error): void => { this.emit('tlsClientError', err, tls); };
+    tls.once('error', onError);
+    tls.once('_secureEstablished', () => {
+      tls.removeListener('error', onError);
+      this.emit('secureConnection', tls);
+    });
+    tls.once('close', () => {
+      if (this.peers.get(key) === peer) this.peers.delete(key);
+    });
+    transport.deliver(first);
+  }
+
+  private sweep(idle: number): void {
+    const now = Date.now();
+    for (const [key, p] of this.peers) {
+      if (now - p.lastSeen > idle) {
+        this.peers.delete(key);
+        p.tls.destroy();
+      }
+    }
+  }
+}

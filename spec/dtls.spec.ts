@@ -1,0 +1,170 @@
+// DTLS 1.2 over real UDP sockets on loopback (issue 4): ours against ours, and against
+// openssl s_server/s_client -dtls1_2 and gnutls-serv/gnutls-cli --udp.
+import { expect } from 'chai';
+import { createSocket } from 'node:dgram';
+import { connect, createServer, type DtlsServer, type SecureDuplex } from '../lib/index.js';
+import { makePki } from './helpers/pki.js';
+import { freeUdpPort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, requirePeer, type PeerProcess } from './helpers/peers.js';
+
+function listen(srv: DtlsServer, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve) => srv.listen(0, host, () => resolve(srv.address().port)));
+}
+
+function secure(c: SecureDuplex): Promise<void> {
+  return new Promise((resolve, reject) => { c.once('secureConnect', resolve); c.once('error', reject); });
+}
+
+function nextData(s: SecureDuplex, timeoutMs = 5000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no datagram')), timeoutMs);
+    s.once('data', (d: Buffer) => { clearTimeout(t); resolve(d); });
+  });
+}
+
+function renegotiate(s: SecureDuplex): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (!s.renegotiate({}, (e) => (e ? reject(e) : resolve()))) reject(new Error('renegotiate() returned false'));
+  });
+}
+
+describe('DTLS over UDP', function () {
+  this.timeout(60_000);
+  const pki = makePki();
+  const leaf = pki.leaves['ec-p256'];
+  let server: DtlsServer | undefined;
+  const peers: PeerProcess[] = [];
+  afterEach(async () => {
+    server?.close();
+    server = undefined;
+    for (const p of peers.splice(0)) await p.kill();
+  });
+
+  function echoServer(): DtlsServer {
+    return createServer({ transport: 'udp', cert: leaf.certPem, key: leaf.keyPem, renegotiationLimit: 100 }, (s) => {
+      s.on('data', (d: Buffer) => s.write(d));
+      s.on('error', () => undefined);
+    });
+  }
+
+  it('ours ↔ ours: DTLSv1.2, datagram boundaries kept, renegotiations from both sides with data', async () => {
+    let serverSide: SecureDuplex | undefined;
+    server = echoServer();
+    server.on('secureConnection', (s: SecureDuplex) => { serverSide = s; });
+    const port = await listen(server);
+    const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', renegotiationLimit: 100 });
+    await secure(c);
+    expect(c.getProtocol()).to.equal('DTLSv1.2');
+    for (let i = 0; i < 10; i++) {
+      const msg = Buffer.from(`datagram ${i} `.repeat(i + 1));
+      const reply = nextData(c);
+      c.write(msg);
+      expect((await reply).equals(msg)).to.equal(true);
+      // Wait for both ends: the initiator's callback can fire before the other end has
+      // processed the final Finished.
+      const other = i % 2 === 0 ? serverSide! : c;
+      const seen = new Promise<void>((r) => other.once('renegotiated', () => r()));
+      await renegotiate(i % 2 === 0 ? c : serverSide!);
+      await seen;
+    }
+    expect(c.renegotiations).to.equal(10);
+    c.end();
+  });
+
+  it('IPv6 (::1)', async () => {
+    server = echoServer();
+    const port = await listen(server, '::1');
+    const c = connect({ transport: 'udp', host: '::1', port, ca: pki.ca.certPem, servername: 'localhost' });
+    await secure(c);
+    const reply = nextData(c);
+    c.write('over v6');
+    expect((await reply).toString()).to.equal('over v6');
+    c.end();
+  });
+
+  it('ClientHellos without a valid cookie create no server state (a flood of them from 300 ports)', async () => {
+    server = echoServer();
+    const port = await listen(server);
+    // A captured first ClientHello (no cookie) from a real client, replayed from many addresses.
+    const sniff = createSocket('udp4');
+    const sniffPort = await new Promise<number>((r) => sniff.bind(0, '127.0.0.1', () => r(sniff.address().port)));
+    const hello = new Promise<Buffer>((r) => sniff.once('message', (m) => r(m)));
+    const probe = connect({ transport: 'udp', host: '127.0.0.1', port: sniffPort, rejectUnauthorized: false, handshakeTimeout: 2000 });
+    probe.on('error', () => undefined);
+    const ch = await hello;
+    probe.destroy();
+    sniff.close();
+    let answers = 0;
+    const senders = await Promise.all(Array.from({ length: 300 }, () => new Promise<ReturnType<typeof createSocket>>((r) => {
+      const s = createSocket('udp4');
+      s.on('message', () => { answers++; });
+      s.bind(0, '127.0.0.1', () => r(s));
+    })));
+    for (const s of senders) s.send(ch, port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(server.peerCount).to.equal(0);
+    expect(answers).to.be.greaterThan(250); // each got a HelloVerifyRequest, statelessly
+    for (const s of senders) s.close();
+  });
+
+  describe('interop', () => {
+    it('our client ↔ openssl s_server -dtls1_2: data, then a client renegotiation (-client_renegotiation) and a server one (r)', async function () {
+      requirePeer(this, 'openssl');
+      const port = await freeUdpPort();
+      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, dtls: true, commands: true, clientRenegotiation: true });
+      peers.push(s);
+      const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost' });
+      await secure(c);
+      c.write('hello s_server\n');
+      await s.waitFor(/hello s_server/, 5000);
+      await renegotiate(c);
+      c.write('after client renegotiation\n');
+      await s.waitFor(/after client renegotiation/, 5000);
+      const m = s.mark();
+      const got = new Promise<void>((r) => c.once('renegotiated', () => r()));
+      await s.write('r\n');
+      await got;
+      await s.waitFor(/SSL_do_handshake -> 1/, 5000, m);
+      c.write('after server renegotiation\n');
+      await s.waitFor(/after server renegotiation/, 5000);
+      c.end();
+    });
+
+    it('openssl s_client -dtls1_2 ↔ our server: echo', async function () {
+      requirePeer(this, 'openssl');
+      server = echoServer();
+      const port = await listen(server);
+      const cl = await opensslClient({ port, dtls: true, ca: pki.ca.certPath, servername: 'localhost', ignEof: true });
+      peers.push(cl);
+      await cl.write('ping from s_client\n');
+      await cl.waitFor(/ping from s_client/, 5000);
+    });
+
+    it('our client ↔ gnutls-serv --udp --echo, with a renegotiation', async function () {
+      requirePeer(this, 'gnutls-serv');
+      const port = await freeUdpPort();
+      const s = await gnutlsServer({ port, cert: leaf.certPath, key: leaf.keyPath, udp: true, echo: true });
+      peers.push(s);
+      const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost' });
+      await secure(c);
+      let reply = nextData(c);
+      c.write('hello gnutls\n');
+      expect((await reply).toString()).to.equal('hello gnutls\n');
+      await renegotiate(c);
+      reply = nextData(c);
+      c.write('after renegotiation\n');
+      expect((await reply).toString()).to.equal('after renegotiation\n');
+      c.end();
+    });
+
+    it('gnutls-cli --udp --rehandshake ↔ our server', async function () {
+      requirePeer(this, 'gnutls-cli');
+      server = echoServer();
+      const port = await listen(server);
+      const cl = await gnutlsClient({ port, ca: pki.ca.certPath, udp: true, rehandshake: true, servername: 'localhost' });
+      peers.push(cl);
+      expect(cl.preamble()).to.match(/ReHandshake was completed/);
+      await cl.write('after rehandshake\n');
+      await cl.waitFor(/after rehandshake/, 5000);
+    });
+  });
+});

@@ -1,0 +1,503 @@
+/**
+ * Issue 5 "Drop-in for tls.TLSSocket": the node:tls surface beyond read/write, checked against
+ * real peers (node:tls in this process, openssl s_server / s_client, the CLI as a process).
+ *
+ * - 'keylog' (socket and Server) equals the peer's own key log line for the same connection, for
+ *   the initial handshake and after a renegotiation; the CLI's --keylog / SSLKEYLOGFILE too.
+ * - exportKeyingMaterial() equals node:tls's on the other end (with and without a context, a
+ *   SHA-256 and a SHA-384 suite) and our two ends agree.
+ * - getSharedSigalgs() equals what node:tls reports for the same peer with the same sigalgs.
+ * - setServername(), disableRenegotiation(), getX509Certificate(), getPeerX509Certificate(),
+ *   getSession(), getTLSTicket(), enableTrace().
+ * - Server addContext() and SNICallback (sync and async) choose the certificate by SNI.
+ */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import {
+  connect, createSecureContext, createServer, type ConnectOptions, type SecureDuplex, type Server, type ServerOptions,
+} from '../lib/index.js';
+import { generateCertificate } from '../lib/crypto/certificate-generator.js';
+import { freePort, opensslClient, opensslServer, peersTmpDir, requirePeer } from './helpers/peers.js';
+import { makePki, type Pki } from './helpers/pki.js';
+
+const WAIT_MS = 10_000;
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/cli.js');
+/** Our default signature schemes, in node:tls `sigalgs` syntax. */
+const OUR_SIGALGS = 'ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ed25519:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512';
+
+let pki: Pki;
+const cleanups: (() => void)[] = [];
+
+function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function once<T = unknown>(emitter: NodeJS.EventEmitter, event: string, what = event): Promise<T> {
+  return within(new Promise<T>((res, rej) => {
+    const onError = (e: Error): void => {
+      emitter.removeListener(event, onEvent);
+      rej(e);
+    };
+    const onEvent = (v: T): void => {
+      emitter.removeListener('error', onError);
+      res(v);
+    };
+    emitter.once(event, onEvent);
+    if (event !== 'error') emitter.once('error', onError);
+  }), what);
+}
+
+function renegotiate(s: { renegotiate(o: object, cb: (err: Error | null) => void): unknown }, what: string): Promise<void> {
+  return within(new Promise<void>((res, rej) => {
+    s.renegotiate({}, (err) => (err ? rej(err) : res()));
+  }), what);
+}
+
+async function listen(server: tls.Server | Server): Promise<number> {
+  cleanups.push(() => server.close());
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
+  return (server.address() as AddressInfo).port;
+}
+
+function track<T extends { destroy(): unknown }>(s: T): T {
+  cleanups.push(() => s.destroy());
+  return s;
+}
+
+function nodeServer(options: tls.TlsOptions = {}): tls.Server {
+  const leaf = pki.leaves['ec-p256'];
+  return tls.createServer({ cert: leaf.certPem, key: leaf.keyPem, maxVersion: 'TLSv1.2', ...options });
+}
+
+function ourServer(options: ServerOptions = {}): Server {
+  const leaf = pki.leaves['ec-p256'];
+  return createServer({ cert: leaf.certPem, key: leaf.keyPem, ...options });
+}
+
+/** Our client to 127.0.0.1:port trusting the test CA; resolves after secureConnect. */
+async function ourClient(port: number, options: ConnectOptions = {}): Promise<SecureDuplex> {
+  const c = track(connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', ...options }));
+  await once(c, 'secureConnect', 'our client secureConnect');
+  return c;
+}
+
+/** node:tls client to 127.0.0.1:port trusting the test CA; resolves after secureConnect. */
+async function nodeClient(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+  const c = track(tls.connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', maxVersion: 'TLSv1.2', ...options }));
+  await once(c, 'secureConnect', 'node client secureConnect');
+  return c;
+}
+
+/** The next secureConnection of `server`. */
+function nextConnection<T>(server: NodeJS.EventEmitter): Promise<T> {
+  return once<T>(server, 'secureConnection', 'secureConnection');
+}
+
+/** node:tls exportKeyingMaterial() without a context (@types/node declares it required). */
+function nodeEkm(s: tls.TLSSocket, length: number, label: string): Buffer {
+  return (s as unknown as { exportKeyingMaterial(length: number, label: string): Buffer }).exportKeyingMaterial(length, label);
+}
+
+function keylogLines(text: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith('CLIENT_RANDOM ')).map((l) => `${l}\n`);
+}
+
+async function waitForFileLines(file: string, n: number): Promise<string[]> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const lines = fs.existsSync(file) ? keylogLines(fs.readFileSync(file, 'utf8')) : [];
+    if (lines.length >= n || Date.now() > deadline) return lines;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('node:tls surface (issue 5)', function () {
+  this.timeout(30_000);
+
+  before(() => {
+    pki = makePki();
+  });
+
+  afterEach(() => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        c();
+      } catch {
+        /* already closed */
+      }
+    }
+  });
+
+  describe("'keylog'", () => {
+    it('our client: equals openssl s_server -keylogfile, initial handshake and a renegotiation', async function () {
+      requirePeer(this, 'openssl');
+      const port = await freePort();
+      const file = path.join(peersTmpDir(), `s_server-keylog-${port}.txt`);
+      const leaf = pki.leaves['ec-p256'];
+      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, clientRenegotiation: true, keylog: file });
+      cleanups.push(() => void s.kill());
+      const ours: string[] = [];
+      const c = track(connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost' }));
+      c.on('keylog', (line: Buffer) => ours.push(line.toString('latin1')));
+      await once(c, 'secureConnect');
+      expect(ours).to.have.length(1);
+      await renegotiate(c, 'renegotiation with s_server');
+      expect(ours).to.have.length(2);
+      expect(ours[0]).to.match(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/);
+      expect(ours[1]).to.not.equal(ours[0]);
+      expect(await waitForFileLines(file, 2)).to.deep.equal(ours);
+    });
+
+    it("our server (socket and Server 'keylog'): equals node:tls client's 'keylog', initial and renegotiated", async () => {
+      const server = ourServer();
+      const serverLines: { line: string; socket: SecureDuplex }[] = [];
+      server.on('keylog', (line: Buffer, socket: SecureDuplex) => serverLines.push({ line: line.toString('latin1'), socket }));
+      const port = await listen(server);
+      const accepted = nextConnection<SecureDuplex>(server);
+      const nodeLines: string[] = [];
+      const c = track(tls.connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', maxVersion: 'TLSv1.2' }));
+      c.on('keylog', (line) => nodeLines.push(line.toString('latin1')));
+      await once(c, 'secureConnect');
+      const sock = await accepted;
+      const socketLines: string[] = [];
+      sock.on('keylog', (line: Buffer) => socketLines.push(line.toString('latin1')));
+      c.resume();
+      await renegotiate(c, 'node client renegotiation');
+      expect(nodeLines).to.have.length(2);
+      expect(serverLines.map((l) => l.line)).to.deep.equal(nodeLines);
+      expect(serverLines.every((l) => l.socket === sock)).to.equal(true);
+      expect(socketLines).to.deep.equal([nodeLines[1]]);
+    });
+
+    it('CLI: client --keylog FILE and server with SSLKEYLOGFILE append the lines the openssl peer logs', async function () {
+      requirePeer(this, 'openssl');
+      const dir = peersTmpDir();
+      const leaf = pki.leaves['ec-p256'];
+      const runCli = (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string }> => {
+        const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        cleanups.push(() => child.kill('SIGKILL'));
+        return within(new Promise((res) => child.once('close', (code) => res({ code, out }))), `cli ${args.join(' ')}`, 20_000);
+      };
+
+      // Our client (--keylog) against s_server -keylogfile.
+      const port1 = await freePort();
+      const peerFile1 = path.join(dir, `cli-s_server-${port1}.txt`);
+      const ourFile1 = path.join(dir, `cli-client-${port1}.txt`);
+      const s = await opensslServer({ port: port1, cert: leaf.certPath, key: leaf.keyPath, keylog: peerFile1 });
+      cleanups.push(() => void s.kill());
+      const client = await runCli(['client', '-p', String(port1), '-A', pki.ca.certPath, '-S', 'localhost', '--pipe', '--keylog', ourFile1]);
+      expect(client.code, client.out).to.equal(0);
+      const ourClientLines = keylogLines(fs.readFileSync(ourFile1, 'utf8'));
+      expect(ourClientLines).to.have.length(1);
+      expect(await waitForFileLines(peerFile1, 1)).to.deep.equal(ourClientLines);
+
+      // Our server (SSLKEYLOGFILE) against s_client -keylogfile.
+      const port2 = await freePort();
+      const peerFile2 = path.join(dir, `cli-s_client-${port2}.txt`);
+      const ourFile2 = path.join(dir, `cli-server-${port2}.txt`);
+      const server = runCli(['server', '-p', String(port2), '-c', leaf.certPath, '-k', leaf.keyPath, '-e'], { ...process.env, SSLKEYLOGFILE: ourFile2 });
+      const deadline = Date.now() + WAIT_MS;
+      let sc;
+      for (;;) {
+        try {
+          sc = await opensslClient({ port: port2, ca: pki.ca.certPath, servername: 'localhost', keylog: peerFile2 });
+          break;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      await sc.write('ping\n');
+      await sc.waitForBytes(5);
+      await sc.end();
+      const srv = await server;
+      expect(srv.code, srv.out).to.equal(0);
+      const ourServerLines = keylogLines(fs.readFileSync(ourFile2, 'utf8'));
+      expect(ourServerLines).to.have.length(1);
+      expect(await waitForFileLines(peerFile2, 1)).to.deep.equal(ourServerLines);
+    });
+  });
+
+  describe('exportKeyingMaterial()', () => {
+    const LABEL = 'EXPERIMENTAL-secure-duplex';
+    const CONTEXT = Buffer.from('some context bytes');
+
+    for (const ciphers of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384']) {
+      it(`our client = node:tls server, with and without context (${ciphers})`, async () => {
+        const server = nodeServer({ ciphers });
+        const port = await listen(server);
+        const accepted = nextConnection<tls.TLSSocket>(server);
+        const c = await ourClient(port);
+        const peer = track(await accepted);
+        expect(c.getCipher()?.name).to.equal(ciphers);
+        for (const len of [1, 32, 100]) {
+          expect(c.exportKeyingMaterial(len, LABEL).toString('hex'), `len ${len}`).to.equal(nodeEkm(peer, len, LABEL).toString('hex'));
+        }
+        expect(c.exportKeyingMaterial(48, LABEL, CONTEXT).toString('hex')).to.equal(peer.exportKeyingMaterial(48, LABEL, CONTEXT).toString('hex'));
+        // An empty context is a context (RFC 5705 §4: its length is part of the seed).
+        expect(c.exportKeyingMaterial(16, LABEL, Buffer.alloc(0)).toString('hex')).to.equal(peer.exportKeyingMaterial(16, LABEL, Buffer.alloc(0)).toString('hex'));
+        expect(c.exportKeyingMaterial(16, LABEL, Buffer.alloc(0))).to.not.deep.equal(c.exportKeyingMaterial(16, LABEL));
+      });
+    }
+
+    it('our server = node:tls client, also after a renegotiation; our two ends agree', async () => {
+      const server = ourServer();
+      const port = await listen(server);
+      let accepted = nextConnection<SecureDuplex>(server);
+      const c = await nodeClient(port);
+      const sock = await accepted;
+      c.resume();
+      const before = sock.exportKeyingMaterial(32, LABEL, CONTEXT);
+      expect(before.toString('hex')).to.equal(c.exportKeyingMaterial(32, LABEL, CONTEXT).toString('hex'));
+      await renegotiate(c, 'node client renegotiation');
+      const after = sock.exportKeyingMaterial(32, LABEL, CONTEXT);
+      expect(after.toString('hex')).to.equal(c.exportKeyingMaterial(32, LABEL, CONTEXT).toString('hex'));
+      expect(after).to.not.deep.equal(before);
+
+      accepted = nextConnection<SecureDuplex>(server);
+      const ours = await ourClient(port);
+      const theirs = await accepted;
+      expect(ours.exportKeyingMaterial(64, LABEL).toString('hex')).to.equal(theirs.exportKeyingMaterial(64, LABEL).toString('hex'));
+      expect(ours.exportKeyingMaterial(64, LABEL, CONTEXT).toString('hex')).to.equal(theirs.exportKeyingMaterial(64, LABEL, CONTEXT).toString('hex'));
+    });
+
+    it('throws before the handshake, for reserved labels and bad arguments (node:tls codes)', async () => {
+      const server = ourServer();
+      const port = await listen(server);
+      const c = track(connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost' }));
+      expect(() => c.exportKeyingMaterial(16, LABEL)).to.throw().with.property('code', 'ERR_TLS_INVALID_STATE');
+      await once(c, 'secureConnect');
+      expect(() => c.exportKeyingMaterial(16, 'key expansion')).to.throw().with.property('code', 'ERR_SSL_TLS_ILLEGAL_EXPORTER_LABEL');
+      expect(() => c.exportKeyingMaterial(16, 'master secret')).to.throw().with.property('code', 'ERR_SSL_TLS_ILLEGAL_EXPORTER_LABEL');
+      expect(() => c.exportKeyingMaterial(0, LABEL)).to.throw().with.property('code', 'ERR_OUT_OF_RANGE');
+      expect(() => c.exportKeyingMaterial(16, 5 as unknown as string)).to.throw().with.property('code', 'ERR_INVALID_ARG_TYPE');
+      expect(() => c.exportKeyingMaterial(16, LABEL, 'x' as unknown as Buffer)).to.throw().with.property('code', 'ERR_INVALID_ARG_TYPE');
+    });
+  });
+
+  describe('getSharedSigalgs()', () => {
+    for (const clientSigalgs of [undefined, 'rsa_pkcs1_sha256:ed25519:ecdsa_secp521r1_sha512:ecdsa_secp256r1_sha256:rsa_pss_rsae_sha384']) {
+      it(`server side equals node:tls's for the same client (client sigalgs: ${clientSigalgs ?? 'default'})`, async () => {
+        const theirs = nodeServer({ sigalgs: OUR_SIGALGS });
+        const theirPort = await listen(theirs);
+        const ours = ourServer();
+        const ourPort = await listen(ours);
+        const opts = clientSigalgs ? { sigalgs: clientSigalgs } : {};
+
+        const a = nextConnection<tls.TLSSocket>(theirs);
+        await nodeClient(theirPort, opts);
+        const expected = track(await a).getSharedSigalgs();
+        const b = nextConnection<SecureDuplex>(ours);
+        await nodeClient(ourPort, opts);
+        const got = (await b).getSharedSigalgs();
+        expect(expected.length).to.be.greaterThan(0);
+        expect(got).to.deep.equal(expected);
+      });
+    }
+
+    it("client side equals node:tls's: [] without a CertificateRequest, the shared list with one", async () => {
+      const client = pki.client;
+      for (const requestCert of [false, true]) {
+        const server = nodeServer({ requestCert, ca: pki.ca.certPem, sigalgs: 'rsa_pkcs1_sha256:ecdsa_secp256r1_sha256:ed448:ecdsa_secp384r1_sha384' });
+        const port = await listen(server);
+        server.on('secureConnection', (s: tls.TLSSocket) => track(s));
+        const reference = await nodeClient(port, { cert: client.certPem, key: client.keyPem, sigalgs: OUR_SIGALGS });
+        const ours = await ourClient(port, { cert: client.certPem, key: client.keyPem });
+        expect(ours.getSharedSigalgs(), `requestCert ${requestCert}`).to.deep.equal(reference.getSharedSigalgs());
+        if (requestCert) expect(ours.getSharedSigalgs()).to.deep.equal(['RSA+SHA256', 'ECDSA+SHA256', 'ECDSA+SHA384']);
+        else expect(ours.getSharedSigalgs()).to.deep.equal([]);
+      }
+    });
+  });
+
+  describe('certificates, session, trace', () => {
+    it('getX509Certificate() / getPeerX509Certificate() are node:crypto X509Certificates of both leaves', async () => {
+      const server = ourServer({ requestCert: true, ca: pki.ca.certPem });
+      const port = await listen(server);
+      const accepted = nextConnection<SecureDuplex>(server);
+      const c = track(connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', cert: pki.client.certPem, key: pki.client.keyPem }));
+      expect(c.getX509Certificate()).to.equal(undefined);
+      expect(c.getPeerX509Certificate()).to.equal(undefined);
+      await once(c, 'secureConnect');
+      const sock = await accepted;
+      const serverLeaf = new X509Certificate(pki.leaves['ec-p256'].certPem);
+      const clientLeaf = new X509Certificate(pki.client.certPem);
+      expect(c.getPeerX509Certificate()).to.be.instanceOf(X509Certificate);
+      expect(c.getPeerX509Certificate()!.fingerprint256).to.equal(serverLeaf.fingerprint256);
+      expect(c.getX509Certificate()!.fingerprint256).to.equal(clientLeaf.fingerprint256);
+      expect(sock.getX509Certificate()!.fingerprint256).to.equal(serverLeaf.fingerprint256);
+      expect(sock.getPeerX509Certificate()!.fingerprint256).to.equal(clientLeaf.fingerprint256);
+      // node:tls shapes: ephemeral key info on the client only; the client's SNI name.
+      expect(c.getEphemeralKeyInfo()).to.deep.equal({ type: 'ECDH', name: 'X25519', size: 253 });
+      expect(sock.getEphemeralKeyInfo()).to.equal(null);
+      expect(c.servername).to.equal('localhost');
+      expect(sock.servername).to.equal('localhost');
+      // No resumption or tickets yet; tracing is accepted and does nothing.
+      expect(c.getSession()).to.equal(undefined);
+      expect(c.getTLSTicket()).to.equal(undefined);
+      expect(() => c.enableTrace()).to.not.throw();
+    });
+  });
+
+  describe('setServername()', () => {
+    it('sets the SNI name a node:tls server sees; throws after the handshake started and on a server', async () => {
+      const server = nodeServer();
+      const port = await listen(server);
+      const accepted = nextConnection<tls.TLSSocket>(server);
+      // No servername: connecting to an IP address sends no SNI; setServername() adds one. The
+      // certificate is still checked against the host (127.0.0.1 is in the test leaf).
+      const c = track(connect({ host: '127.0.0.1', port, ca: pki.ca.certPem }));
+      c.setServername('sni.example');
+      await once(c, 'secureConnect');
+      expect(c.authorized).to.equal(true);
+      expect(c.servername).to.equal('sni.example');
+      // No client certificate: {} as node:tls (null once destroyed).
+      expect(c.getCertificate()).to.deep.equal({});
+      expect((track(await accepted) as tls.TLSSocket & { servername: string }).servername).to.equal('sni.example');
+      expect(() => c.setServername('late.example')).to.throw().with.property('code', 'ERR_TLS_INVALID_STATE');
+      expect(() => c.setServername(7 as unknown as string)).to.throw().with.property('code', 'ERR_INVALID_ARG_TYPE');
+
+      const ours = ourServer();
+      const ourPort = await listen(ours);
+      const ourAccepted = nextConnection<SecureDuplex>(ours);
+      await ourClient(ourPort);
+      let err: unknown;
+      try {
+        (await ourAccepted).setServername('x');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.have.property('code', 'ERR_TLS_SNI_FROM_SERVER');
+    });
+  });
+
+  describe('disableRenegotiation()', () => {
+    it('server: a client-initiated renegotiation is refused and the connection goes on; own renegotiate() fails', async () => {
+      const server = ourServer();
+      const port = await listen(server);
+      const accepted = nextConnection<SecureDuplex>(server);
+      const c = await ourClient(port);
+      const sock = await accepted;
+      sock.disableRenegotiation();
+      let refused: Error | undefined;
+      try {
+        await renegotiate(c, 'refused renegotiation');
+      } catch (e) {
+        refused = e as Error;
+      }
+      expect(refused).to.have.property('code', 'ERR_TLS_RENEGOTIATION_REFUSED');
+      expect(sock.renegotiations).to.equal(0);
+      // Still usable both ways.
+      const got = once<Buffer>(sock, 'data');
+      c.write('after');
+      expect((await got).toString()).to.equal('after');
+      let own: Error | null | undefined;
+      const done = new Promise<void>((res) => {
+        expect(sock.renegotiate({}, (e) => {
+          own = e;
+          res();
+        })).to.equal(false);
+      });
+      await within(done, 'renegotiate callback');
+      expect(own).to.have.property('code', 'ERR_TLS_RENEGOTIATION_DISABLED');
+    });
+
+    it('client: a HelloRequest from openssl s_server gets no_renegotiation (OpenSSL 3 then ends the connection)', async function () {
+      requirePeer(this, 'openssl');
+      const port = await freePort();
+      const leaf = pki.leaves['ec-p256'];
+      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, commands: true });
+      cleanups.push(() => void s.kill());
+      const c = await ourClient(port);
+      c.disableRenegotiation();
+      const failed = once<Error & { alertReceived?: string }>(c, 'error', 'our client error');
+      await s.write('r\n');
+      // OpenSSL treats a no_renegotiation answer to its HelloRequest as fatal
+      // (SSL_R_NO_RENEGOTIATION, handshake_failure alert).
+      const err = await failed;
+      expect(err.alertReceived).to.equal('handshake_failure');
+      await s.waitFor(/no renegotiation/);
+      expect(c.renegotiations).to.equal(0);
+    });
+  });
+
+  describe('SNI: Server addContext() and SNICallback', () => {
+    let other: { certPem: string; keyPem: string };
+    let wild: { certPem: string; keyPem: string };
+    before(() => {
+      const issuer = { certPem: pki.ca.certPem, keyPem: pki.ca.keyPem };
+      other = generateCertificate({ issuer, commonName: 'other.test', altNames: ['other.test'], extKeyUsage: ['serverAuth'] });
+      wild = generateCertificate({ issuer, keyType: 'rsa2048', commonName: '*.wild.test', altNames: ['*.wild.test'], extKeyUsage: ['serverAuth'] });
+    });
+
+    const peerCn = (c: tls.TLSSocket): string => String(c.getPeerCertificate().subject?.CN);
+
+    it('addContext(): node:tls clients get the certificate for their servername, others the default', async () => {
+      const server = ourServer();
+      server.addContext('other.test', { cert: other.certPem, key: other.keyPem });
+      server.addContext('*.wild.test', createSecureContext({ cert: wild.certPem, key: wild.keyPem }));
+      const port = await listen(server);
+      const names: (string | false | undefined)[] = [];
+      server.on('secureConnection', (s: SecureDuplex) => names.push(s.servername));
+      for (const [servername, cn] of [['other.test', 'other.test'], ['a.wild.test', '*.wild.test'], ['localhost', 'localhost']] as const) {
+        const c = await nodeClient(port, { servername });
+        expect(c.authorized, servername).to.equal(true);
+        expect(peerCn(c), servername).to.equal(cn);
+      }
+      expect(names).to.deep.equal(['other.test', 'a.wild.test', 'localhost']);
+      // '*' is one label only, as in node:tls: a.b.wild.test gets the default certificate.
+      const deep = await nodeClient(port, { servername: 'a.b.wild.test', checkServerIdentity: () => undefined });
+      expect(peerCn(deep)).to.equal('localhost');
+    });
+
+    it('SNICallback answering later (async): the chosen certificate, kept across a renegotiation', async () => {
+      const seen: string[] = [];
+      const server = ourServer({
+        SNICallback(servername, cb) {
+          seen.push(servername);
+          setTimeout(() => cb(null, servername === 'other.test' ? createSecureContext({ cert: other.certPem, key: other.keyPem }) : undefined), 30);
+        },
+      });
+      const port = await listen(server);
+      const c = await nodeClient(port, { servername: 'other.test' });
+      expect(c.authorized).to.equal(true);
+      expect(peerCn(c)).to.equal('other.test');
+      c.resume();
+      await renegotiate(c, 'renegotiation after SNI');
+      expect(peerCn(c)).to.equal('other.test');
+      const d = await nodeClient(port, { servername: 'localhost' });
+      expect(peerCn(d)).to.equal('localhost');
+      expect(seen).to.deep.equal(['other.test', 'localhost']);
+    });
+
+    it('SNICallback answering synchronously with options; an error fails the handshake (tlsClientError)', async () => {
+      const server = ourServer({
+        SNICallback(servername, cb) {
+          if (servername === 'bad.test') cb(new Error('no certificate for bad.test'));
+          else cb(null, { cert: other.certPem, key: other.keyPem });
+        },
+      });
+      const port = await listen(server);
+      const c = await nodeClient(port, { servername: 'other.test' });
+      expect(peerCn(c)).to.equal('other.test');
+      const clientError = once(server, 'tlsClientError');
+      const bad = track(tls.connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'bad.test', maxVersion: 'TLSv1.2' }));
+      const badClientFailed = once<Error>(bad, 'error');
+      expect(((await clientError) as Error).message).to.equal('no certificate for bad.test');
+      await badClientFailed;
+    });
+  });
+});
