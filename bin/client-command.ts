@@ -1,5 +1,7 @@
 // `secure-duplex client`: the wolfSSL example client's command line over connect().
+import { rootCertificates } from 'node:tls';
 import { connect, type ConnectOptions, type SecureDuplex } from '../lib/index.js';
+import { readDemoCa } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { getRequest, responseComplete } from './http.js';
 import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
@@ -90,18 +92,25 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   });
 }
 
+/** Without -A: Node's bundled roots plus the CLI's demo CA when it exists (bin/demo-ca.ts). */
+function defaultTrust(): { ca?: string[] } {
+  const demo = readDemoCa();
+  return demo ? { ca: [...rootCertificates, demo] } : {};
+}
+
 function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
   const caPath = args.string('ca');
   const identity = args.has('no-client-cert') ? undefined : certAndKey(args);
   return {
     host,
     port: port(args),
-    ...(caPath !== undefined ? { ca: readTextFile(caPath, 'CA file') } : {}),
+    ...(caPath !== undefined ? { ca: readTextFile(caPath, 'CA file') } : defaultTrust()),
     rejectUnauthorized: !args.has('no-verify'),
     ...identity,
     servername: args.string('servername'),
     ciphers: args.string('ciphers'),
     ...renegotiationPolicy(args, args.has('allow-renegotiation')),
+    ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
   };
 }
 

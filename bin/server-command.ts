@@ -1,7 +1,7 @@
 // `secure-duplex server`: the wolfSSL example server's command line over createServer().
 import type { Socket } from 'node:net';
 import { createServer, type SecureDuplex, type ServerOptions } from '../lib/index.js';
-import { generateCertificate } from '../lib/crypto/certificate-generator.js';
+import { demoServerCertificate } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { pageResponse, takeRequests, wantsClose } from './http.js';
 import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation } from './renegotiation.js';
@@ -85,9 +85,9 @@ export async function runServer(argv: readonly string[]): Promise<number> {
 function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
   let identity = certAndKey(args);
   if (!identity) {
-    const generated = generateCertificate({ keyType: 'ec-p256', commonName: 'localhost', altNames: ['localhost', '127.0.0.1'] });
-    identity = { cert: generated.certPem, key: generated.keyPem };
-    reporter.status('certificate: generated self-signed ECDSA P-256 for localhost, 127.0.0.1');
+    const generated = demoServerCertificate();
+    identity = { cert: generated.cert, key: generated.key };
+    reporter.status(`certificate: generated ECDSA P-256 for localhost, 127.0.0.1, ::1, signed by the demo CA ${generated.caPath}`);
     reporter.status(`fingerprint: SHA256 ${generated.fingerprint256}`);
   }
   const caPath = args.string('ca');
@@ -98,6 +98,7 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
     ...(verifyClients ? { ca: readTextFile(caPath, 'CA file'), requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
     ciphers: args.string('ciphers'),
     ...renegotiationPolicy(args, allow),
+    ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
   };
 }
 

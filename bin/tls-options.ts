@@ -1,5 +1,5 @@
 // The command-line flags both sides share, turned into connect()/createServer() options:
-// -v (protocol version), -u (DTLS), -c/-k (certificate and key files), -A (CA file), -l
+// -v (protocol version), -u (DTLS over UDP), -c/-k (certificate and key files), -A (CA file), -l
 // (ciphers), renegotiation policy and --renegotiate-every.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { UsageError, type FlagSpec, type ParsedArgs } from './args.js';
@@ -15,7 +15,7 @@ export const SHARED_FLAGS: readonly FlagSpec[] = [
   { short: 'l', long: 'ciphers', value: 'required', valueName: 'LIST', description: 'cipher list (OpenSSL syntax, passed as `ciphers`)' },
   { short: 'v', long: 'tls-version', value: 'required', valueName: 'N', description: 'protocol version: only 3 (TLS 1.2) is available' },
   { short: 'N', long: 'nonblocking', description: 'accepted for wolfSSL compatibility (Node sockets never block)' },
-  { short: 'u', long: 'dtls', description: 'use DTLS (not available yet: exits with ERR_DTLS_UNSUPPORTED)' },
+  { short: 'u', long: 'dtls', description: 'use DTLS 1.2 over UDP' },
   { long: 'renegotiate-every', value: 'required', valueName: 'MS', description: 'renegotiate every MS milliseconds while the connection is up' },
   { long: 'renegotiation-limit', value: 'required', valueName: 'N', description: 'peer-started renegotiations allowed per 10 minutes (default: unlimited)' },
   { long: 'keylog', value: 'required', valueName: 'FILE', description: 'append NSS key log lines (CLIENT_RANDOM ...) for every handshake to FILE, for Wireshark (default: $SSLKEYLOGFILE)' },
@@ -39,7 +39,6 @@ const VERSION_NAMES: Record<string, string> = {
 
 /** Checks that need no I/O: -u and -v. Throws a UsageError (exit 2). */
 export function checkSharedFlags(args: ParsedArgs): void {
-  if (args.has('dtls')) throw new UsageError('DTLS is not available yet', 'ERR_DTLS_UNSUPPORTED');
   const v = args.has('tls-version') ? args.string('tls-version') ?? '' : '3';
   if (v !== '3') {
     const what = VERSION_NAMES[v] ? ` (${VERSION_NAMES[v]})` : '';

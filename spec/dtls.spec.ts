@@ -34,7 +34,7 @@ describe('DTLS over UDP', function () {
   let server: DtlsServer | undefined;
   const peers: PeerProcess[] = [];
   afterEach(async () => {
-    server?.close();
+    server?.destroy();
     server = undefined;
     for (const p of peers.splice(0)) await p.kill();
   });

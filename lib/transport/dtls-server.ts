@@ -29,6 +29,7 @@ export class DtlsServer extends EventEmitter {
   private readonly peers = new Map<string, Peer>();
   private readonly cookies: CookieJar;
   private sweeper: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(
     private readonly engineOptions: () => EngineOptions,
@@ -41,8 +42,9 @@ export class DtlsServer extends EventEmitter {
     if (listener) this.on('secureConnection', listener);
   }
 
-  listen(port = 0, host = '127.0.0.1', cb?: () => void): this {
-    const sock = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
+  /** Bind like net.Server.listen(): without a host, on all IPv4 interfaces. */
+  listen(port = 0, host?: string, cb?: () => void): this {
+    const sock = createSocket({ type: host !== undefined && isIP(host) === 6 ? 'udp6' : 'udp4' });
     this.socket = sock;
     sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     sock.on('error', (err) => this.emit('error', err));
@@ -65,14 +67,27 @@ export class DtlsServer extends EventEmitter {
     return this.peers.size;
   }
 
+  /** Like net.Server.close(): stop accepting new peers; the socket closes (and `cb` runs)
+   *  once the existing peers have closed. destroy() closes everything now. */
   close(cb?: () => void): void {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.closing = true;
+    if (cb) this.once('close', cb);
+    this.closeWhenIdle();
+  }
+
+  /** Close every peer and the socket now. */
+  destroy(): void {
     for (const p of this.peers.values()) p.tls.destroy();
     this.peers.clear();
+    this.close();
+  }
+
+  private closeWhenIdle(): void {
+    if (!this.closing || this.peers.size > 0) return;
+    if (this.sweeper) clearInterval(this.sweeper);
     const s = this.socket;
     this.socket = undefined;
-    if (s) s.close(() => { this.emit('close'); cb?.(); });
-    else cb?.();
+    if (s) s.close(() => this.emit('close'));
   }
 
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
@@ -90,7 +105,7 @@ export class DtlsServer extends EventEmitter {
       this.socket?.send(helloVerifyRequest(info, this.cookies.make(key, info.hello)), rinfo.port, rinfo.address);
       return;
     }
-    if (this.peers.size >= (this.options.maxPeers ?? 10_000)) return;
+    if (this.closing || this.peers.size >= (this.options.maxPeers ?? 10_000)) return;
     this.accept(key, rinfo, msg);
   }
 
@@ -112,7 +127,9 @@ export class DtlsServer extends EventEmitter {
     });
     tls.once('close', () => {
       if (this.peers.get(key) === peer) this.peers.delete(key);
+      this.closeWhenIdle();
     });
+    this.emit('connection', transport);
     transport.deliver(first);
   }
 
