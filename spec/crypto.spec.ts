@@ -373,9 +373,11 @@ describe('crypto: signatures', () => {
     dir = mkdtempSync(join(tmpdir(), 'sd-crypto-'));
     const gen: [string, Case['keyType'], number[], KeyObject, KeyObject][] = [];
     let kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    gen.push(['p256', 'ec', [S.ecdsa_secp256r1_sha256], kp.privateKey, kp.publicKey]);
+    // TLS 1.2 ECDSA names the hash, not the curve: either EC key signs with SHA-256 or SHA-384,
+    // its own curve's hash first (OpenSSL picks {sha384, ecdsa} with a P-256 key when asked to).
+    gen.push(['p256', 'ec', [S.ecdsa_secp256r1_sha256, S.ecdsa_secp384r1_sha384], kp.privateKey, kp.publicKey]);
     kp = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-    gen.push(['p384', 'ec', [S.ecdsa_secp384r1_sha384], kp.privateKey, kp.publicKey]);
+    gen.push(['p384', 'ec', [S.ecdsa_secp384r1_sha384, S.ecdsa_secp256r1_sha256], kp.privateKey, kp.publicKey]);
     kp = generateKeyPairSync('ed25519');
     gen.push(['ed25519', 'ed25519', [S.ed25519], kp.privateKey, kp.publicKey]);
     kp = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -101,6 +101,24 @@ describe('SecureDuplex over TCP', function () {
     expect(() => connect({ port: 1, minVersion: 'TLSv1.3' })).to.throw(TlsError).with.property('code', 'ERR_TLS_NO_PROTOCOLS_AVAILABLE');
   });
 
+  it('a P-256 server that signs with {sha384, ecdsa} (TLS 1.2 allows it; OpenSSL does it when asked) is accepted', async () => {
+    const leaf = pki.leaves['ec-p256'];
+    const nodeServer = tls.createServer({
+      cert: leaf.certPem, key: leaf.keyPem, maxVersion: 'TLSv1.2', sigalgs: 'ecdsa_secp384r1_sha384:ecdsa_secp256r1_sha256',
+    }, (s) => s.end('signed with sha384'));
+    const port = await listen(nodeServer);
+    try {
+      const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', sigalgs: 'ecdsa_secp384r1_sha384:ecdsa_secp256r1_sha256' });
+      const chunks: Buffer[] = [];
+      c.on('data', (d: Buffer) => chunks.push(d));
+      await once(c, 'end');
+      expect(Buffer.concat(chunks).toString()).to.equal('signed with sha384');
+      expect(c.engine.session?.signatureScheme).to.equal(0x0503);
+    } finally {
+      nodeServer.close();
+    }
+  });
+
   it('ALPN is negotiated as node:tls does', async () => {
     server = createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem, ALPNProtocols: ['h2', 'http/1.1'] }, (s) => s.end());
     const port = await listen(server);

@@ -175,6 +175,21 @@ const EC_CURVES: Record<EcCurveName, { curve: Ecdsa; scheme: number; hash: CHash
   'P-384': { curve: p384, scheme: S.ecdsa_secp384r1_sha384, hash: sha384, fieldLength: 48 },
 };
 
+/**
+ * TLS 1.2 ECDSA: the SignatureAndHashAlgorithm names the hash, not the curve (RFC 5246
+ * §7.4.1.4.1; the curve binding of ecdsa_secp256r1_sha256 & co. is TLS 1.3's), so any EC key may
+ * sign or verify with either hash. OpenSSL servers pick {sha384, ecdsa} for a P-256 key when a
+ * peer lists it first. The key's own curve hash stays first in preference.
+ */
+const ECDSA_HASHES = new Map<number, CHash>([
+  [S.ecdsa_secp256r1_sha256, sha256],
+  [S.ecdsa_secp384r1_sha384, sha384],
+]);
+
+function ecdsaSchemes(own: number): number[] {
+  return [own, ...[...ECDSA_HASHES.keys()].filter((s) => s !== own)];
+}
+
 const RSA_SCHEMES: readonly number[] = [
   S.rsa_pss_rsae_sha256,
   S.rsa_pss_rsae_sha384,
@@ -240,13 +255,14 @@ class EcSigningKey implements SigningKey {
     key: KeyObject,
   ) {
     this.params = EC_CURVES[curve];
-    this.schemes = [this.params.scheme];
+    this.schemes = ecdsaSchemes(this.params.scheme);
     this.secretKey = fixedLength(b64url(key.export({ format: 'jwk' }).d), this.params.fieldLength);
   }
   sign(scheme: number, data: Uint8Array): Uint8Array {
-    if (scheme !== this.params.scheme) throw unsupportedScheme(scheme);
+    const hash = ECDSA_HASHES.get(scheme);
+    if (!hash) throw unsupportedScheme(scheme);
     // ECDSA over Hash(data), DER-encoded Ecdsa-Sig-Value (RFC 8422 §5.4); RFC 6979 deterministic k.
-    const digest = this.params.hash(data);
+    const digest = hash(data);
     return this.params.curve.sign(digest, this.secretKey, { prehash: false, format: 'der' });
   }
 }
@@ -287,7 +303,7 @@ class EcVerifyingKey implements VerifyingKey {
     key: KeyObject,
   ) {
     this.params = EC_CURVES[curve];
-    this.schemes = [this.params.scheme];
+    this.schemes = ecdsaSchemes(this.params.scheme);
     const jwk = key.export({ format: 'jwk' });
     const n = this.params.fieldLength;
     const pub = new Uint8Array(1 + 2 * n);
@@ -297,10 +313,11 @@ class EcVerifyingKey implements VerifyingKey {
     this.publicKey = pub;
   }
   verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
-    if (scheme !== this.params.scheme) return false;
+    const hash = ECDSA_HASHES.get(scheme);
+    if (!hash) return false;
     try {
       // DER signatures; high-S accepted (other stacks do not normalise S).
-      return this.params.curve.verify(signature, this.params.hash(data), this.publicKey, {
+      return this.params.curve.verify(signature, hash(data), this.publicKey, {
         prehash: false,
         lowS: false,
         format: 'der',
