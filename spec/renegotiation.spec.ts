@@ -152,15 +152,8 @@ describe('Renegotiation while data flows (TCP)', function () {
   });
 
   it('an echo server (pipe) does not deadlock when renegotiations overlap a bulk transfer', async () => {
-    let serverSide: SecureDuplex | undefined;
-    server = createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem, renegotiationLimit: 1000 }, (s) => {
-      serverSide = s;
-      s.pipe(s);
-    });
-    const port = await listen(server);
-    const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, renegotiationLimit: 1000 });
-    await new Promise<void>((resolve, reject) => { c.once('secureConnect', resolve); c.once('error', reject); });
-    for (let i = 0; i < 200 && !serverSide; i++) await new Promise((r) => setTimeout(r, 5));
+    const { c, s: serverSide } = await pair();
+    serverSide.pipe(serverSide);
     const total = 24 * MiB;
     const echo = Promise.all([sendSeeded(c, 'echo-reneg', total, 65536), receiveHashed(c, total)]);
     let renegs = 0;
@@ -178,13 +171,7 @@ describe('Renegotiation while data flows (TCP)', function () {
 
   for (const closer of ['client', 'server'] as const) {
     it(`end() on the ${closer} right after it starts a renegotiation: held data is delivered and both sides close`, async () => {
-      let serverSide: SecureDuplex | undefined;
-      server = createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem, renegotiationLimit: 1000 }, (s) => { serverSide = s; });
-      const port = await listen(server);
-      const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, renegotiationLimit: 1000 });
-      await new Promise<void>((resolve, reject) => { c.once('secureConnect', resolve); c.once('error', reject); });
-      for (let i = 0; i < 200 && !serverSide; i++) await new Promise((r) => setTimeout(r, 5));
-      const s = serverSide!;
+      const { c, s } = await pair();
       const [closing, other] = closer === 'client' ? [c, s] : [s, c];
       const size = 256 * 1024;
       // Both directions carry data; the closer renegotiates, writes, and ends at once.
@@ -209,13 +196,8 @@ describe('Renegotiation while data flows (TCP)', function () {
 
   for (const closer of ['client', 'server'] as const) {
     it(`echo peer: the ${closer} renegotiates, writes and ends at once; everything is echoed and both close`, async () => {
-      let serverSide: SecureDuplex | undefined;
-      server = createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem, renegotiationLimit: 1000 }, (s) => { serverSide = s; });
-      const port = await listen(server);
-      const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, renegotiationLimit: 1000 });
-      await new Promise<void>((resolve, reject) => { c.once('secureConnect', resolve); c.once('error', reject); });
-      for (let i = 0; i < 200 && !serverSide; i++) await new Promise((r) => setTimeout(r, 5));
-      const [closing, echo] = closer === 'client' ? [c, serverSide!] : [serverSide!, c];
+      const { c, s } = await pair();
+      const [closing, echo] = closer === 'client' ? [c, s] : [s, c];
       echo.pipe(echo);
       const size = 512 * 1024;
       const echoed = receiveHashed(closing, size);
