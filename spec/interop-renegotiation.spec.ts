@@ -80,7 +80,7 @@ export interface Row {
   policy: RenegotiationSendPolicy | '—';
   attempted: number;
   completed: number;
-  /** 'yes' | 'no: ...' | 'prefix ok (truncated)' ... */
+  /** 'yes', or per direction 'truncated (prefix of N B intact)' / 'NO (...)'. */
   intact: string;
   /** Bytes each way: "→ N / ← M" from the first-named side's view. */
   bytes: string;
@@ -566,6 +566,11 @@ class Run {
   peer<P extends PeerProcess>(label: string, p: P): P {
     this.peers.push({ label, p });
     return p;
+  }
+
+  /** The node children of this run. */
+  nodePeers(): { label: string; p: PeerProcess }[] {
+    return this.peers.filter(({ label }) => label.startsWith('node'));
   }
 
   client(o: Ours): Ours {
@@ -1169,6 +1174,7 @@ async function scenarioDClient(traffic: 'echo' | 'both' | 'down', server: 'ours'
     run.stopped(e);
   }
   if (cl) for (const e of nodeErrors(cl)) run.row.errors.push(`node client: ${e}`);
+  for (const { label, p } of run.nodePeers()) if (p !== cl) for (const e of nodeErrors(p)) run.row.errors.push(`${label}: ${e}`);
   return run.finish();
 }
 
@@ -1596,22 +1602,25 @@ describe('interop: renegotiation while data flows (real peers)', function () {
   describe('(d) node:tls client renegotiate()', function () {
     // node runs the client's handshake from SSL_write whenever it has writes queued; OpenSSL
     // then refuses the server's in-flight application data ("unexpected record").
+    // 'echo' runs 3 renegotiations: node-tls-peer's echo server keeps node's default
+    // tls.CLIENT_RENEG_LIMIT (3 per 10 minutes; the 4th is ERR_TLS_SESSION_ATTACK).
     for (const traffic of ['both', 'echo'] as const) {
       const chunk = traffic === 'echo' ? 64 * KiB : 16 * KiB;
+      const n = traffic === 'echo' ? 3 : 5;
       it(`${traffic}: secure-duplex server, conservative: node fails as against itself; we sent nothing after our ServerHello`, async function () {
-        const row = await scenarioDClient(traffic, 'ours', 'conservative', 5, chunk);
-        expectFailure(row, 5, UNEXPECTED);
+        const row = await scenarioDClient(traffic, 'ours', 'conservative', n, chunk);
+        expectFailure(row, n, UNEXPECTED);
         expect(row.facts.wireInWindow, why(row)).to.equal(0);
       });
       it(`${traffic}: secure-duplex server, eager`, async function () {
-        expectFailure(await scenarioDClient(traffic, 'ours', 'eager', 5, chunk), 5, UNEXPECTED);
+        expectFailure(await scenarioDClient(traffic, 'ours', 'eager', n, chunk), n, UNEXPECTED);
       });
     }
     it('both: node:tls server (peer vs itself): the node client fails', async function () {
       expectFailure(await scenarioDClient('both', 'node', '—', 5), 5, UNEXPECTED);
     });
     it('echo: node:tls echo server (peer vs itself): the node client fails, or (rarely) completes', async function () {
-      expectCleanOrFailure(await scenarioDClient('echo', 'node', '—', 5, 64 * KiB), 5, UNEXPECTED);
+      expectCleanOrFailure(await scenarioDClient('echo', 'node', '—', 3, 64 * KiB), 3, UNEXPECTED);
     });
     it('down: secure-duplex server, conservative: 5/5', async function () {
       expectClean(await scenarioDClient('down', 'ours', 'conservative', 5), 5);
@@ -1647,8 +1656,13 @@ describe('interop: renegotiation while data flows (real peers)', function () {
     it('secure-duplex client, eager: node refuses our data after our ClientHello', async function () {
       expectFailure(await scenarioDServer('ours', 'eager', 5), 5, /node server: .*unexpected record/);
     });
-    it('node:tls client (peer vs itself): the node client fails', async function () {
-      expectFailure(await scenarioDServer('node', '—', 5), 5, /node client: write (?:EPROTO|ECONNRESET)/);
+    it('node:tls client (peer vs itself): fails; the node client resumes its session, so no certificate either', async function () {
+      // The node (OpenSSL) client answers the HelloRequest with a session-resuming ClientHello:
+      // an abbreviated handshake, no CertificateRequest, and the node server (rejectUnauthorized)
+      // drops the connection. Or the client dies first on in-flight data (unexpected record).
+      const row = await scenarioDServer('node', '—', 5);
+      expectFailure(row, 5, /node client: (?:read|write) (?:EPROTO|ECONNRESET)/);
+      expect(row.facts.peerCN, why(row)).to.not.equal('client');
     });
   });
 
@@ -1672,18 +1686,16 @@ describe('interop: renegotiation while data flows (real peers)', function () {
       requirePeer(this, 'gnutls-serv');
       expectClean(await scenarioECli('gnutls', '—', 'rehandshake', 1), 1);
     });
+    // (A server that streams on its own would starve gnutls-cli's stdin: it reads its stdin only
+    // when its socket has nothing to read, so it may never see the command. Echo servers don't.)
     for (const policy of ['conservative', 'eager'] as const) {
-      it(`^renegotiate^: secure-duplex server streaming, ${policy}: gnutls-cli fails on our in-flight data`, async function () {
+      it(`^renegotiate^: secure-duplex echo server, echo in flight, ${policy}: gnutls-cli fails on the in-flight echo`, async function () {
         requirePeer(this, 'gnutls-cli');
-        const row = await scenarioECli('ours-stream', policy, 'inline', 3);
+        const row = await scenarioECli('ours-echo', policy, 'inline', 3, true);
         expectCleanOrFailure(row, 3, policy === 'eager' ? GNUTLS_CLI_EAGER : GNUTLS_GOT_APP_DATA);
         if (policy === 'conservative') expect(row.facts.wireInWindow, why(row)).to.equal(0);
       });
     }
-    it('^renegotiate^: secure-duplex echo server, echo in flight: gnutls-cli fails, or completes when nothing happened to be in flight', async function () {
-      requirePeer(this, 'gnutls-cli');
-      expectCleanOrFailure(await scenarioECli('ours-echo', 'conservative', 'inline', 3, true), 3, GNUTLS_GOT_APP_DATA);
-    });
     it('^renegotiate^: gnutls-serv --echo, echo in flight (peer vs itself): the same', async function () {
       requirePeer(this, 'gnutls-cli');
       requirePeer(this, 'gnutls-serv');
