@@ -5,20 +5,23 @@ import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { connect, createServer } from '../lib/index.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
+import { nodeCryptoProvider } from '../lib/crypto/node-provider.js';
 
 const MiB = 1024 * 1024;
 const cert = generateCertificate({ keyType: 'ec-p256' });
 const opts = { cert: cert.certPem, key: cert.keyPem };
 const clientOpts = { ca: cert.certPem, host: '127.0.0.1', servername: 'localhost' };
 
-type Stack = 'secure-duplex' | 'node:tls';
+type Stack = 'secure-duplex' | 'secure-duplex+node-crypto' | 'node:tls';
+const STACKS: Stack[] = ['secure-duplex', 'secure-duplex+node-crypto', 'node:tls'];
+const provider = (stack: Stack) => (stack === 'secure-duplex+node-crypto' ? { cryptoProvider: nodeCryptoProvider } : {});
 type AnyServer = tls.Server | ReturnType<typeof createServer>;
 type AnySocket = tls.TLSSocket | ReturnType<typeof connect>;
 
 function server(stack: Stack, onSocket: (s: AnySocket) => void, ciphers?: string): Promise<{ srv: AnyServer; port: number }> {
   const srv: AnyServer = stack === 'node:tls'
     ? tls.createServer({ ...opts, maxVersion: 'TLSv1.2', ciphers }, onSocket)
-    : createServer({ ...opts, ciphers }, onSocket);
+    : createServer({ ...opts, ciphers, ...provider(stack) }, onSocket);
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, port: (srv.address() as AddressInfo).port })));
 }
 
@@ -26,7 +29,7 @@ function client(stack: Stack, port: number, ciphers?: string): Promise<AnySocket
   return new Promise((resolve, reject) => {
     const c: AnySocket = stack === 'node:tls'
       ? tls.connect({ ...clientOpts, port, maxVersion: 'TLSv1.2', ciphers }, () => resolve(c))
-      : connect({ ...clientOpts, port, ciphers }, () => resolve(c));
+      : connect({ ...clientOpts, port, ciphers, ...provider(stack) }, () => resolve(c));
     c.on('error', reject);
   });
 }
@@ -86,17 +89,17 @@ async function main(): Promise<void> {
   const total = Number(process.env.BENCH_MIB ?? 32) * MiB;
   const rows: string[] = [];
   for (const ciphers of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305']) {
-    for (const stack of ['secure-duplex', 'node:tls'] as Stack[]) {
-      rows.push(`throughput ${ciphers.padEnd(32)} ${stack.padEnd(14)} ${(await throughput(stack, ciphers, total)).toFixed(1)} MiB/s`);
+    for (const stack of STACKS) {
+      rows.push(`throughput ${ciphers.padEnd(32)} ${stack.padEnd(26)} ${(await throughput(stack, ciphers, total)).toFixed(1)} MiB/s`);
       console.log(rows[rows.length - 1]);
     }
   }
-  for (const stack of ['secure-duplex', 'node:tls'] as Stack[]) {
-    console.log(`handshakes/s (ECDHE-ECDSA P-256, x25519)            ${stack.padEnd(14)} ${(await handshakes(stack, 100)).toFixed(0)}`);
+  for (const stack of STACKS) {
+    console.log(`handshakes/s (ECDHE-ECDSA P-256, x25519)            ${stack.padEnd(26)} ${(await handshakes(stack, 100)).toFixed(0)}`);
   }
-  for (const stack of ['secure-duplex', 'node:tls'] as Stack[]) {
+  for (const stack of STACKS) {
     // node:tls allows 3 client renegotiations per 10 minutes by default; 3 it is, for both.
-    console.log(`idle client renegotiation (mean of 3)               ${stack.padEnd(14)} ${(await renegotiationLatency(stack, 3)).toFixed(2)} ms`);
+    console.log(`idle client renegotiation (mean of 3)               ${stack.padEnd(26)} ${(await renegotiationLatency(stack, 3)).toFixed(2)} ms`);
   }
   console.log(`memory: rss ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB after the run`);
 }

@@ -9,5 +9,6 @@ export { TlsError, ErrorCode } from './errors.js';
 export { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions, type RenegotiationSendPolicy } from './engine/engine.js';
 export { CIPHER_SUITES, parseCipherList, type CipherSuite } from './engine/cipher-suites.js';
 export { nobleProvider } from './crypto/noble-provider.js';
+export { nodeCryptoProvider } from './crypto/node-provider.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { DtlsServer, type DtlsServerOptions } from './transport/dtls-server.js';

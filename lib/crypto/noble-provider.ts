@@ -385,7 +385,7 @@ function parsePrivateKey(key: string | Uint8Array, passphrase: string | undefine
 // ---------------------------------------------------------------------------------------------
 
 export class NobleCryptoProvider implements CryptoProvider {
-  readonly name = 'noble';
+  readonly name: string = 'noble';
   readonly groups: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
 
   hash(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
