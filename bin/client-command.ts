@@ -4,6 +4,7 @@ import { connect, type ConnectOptions, type SecureDuplex } from '../lib/index.js
 import { readDemoCa } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { getRequest, responseComplete } from './http.js';
+import { LISTEN_FLAG, listenPort, runListenProxy } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
@@ -29,13 +30,15 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   ...sharedFlags('ciphers'),
   { short: 'g', long: 'http', description: 'send an HTTP GET request and print the response' },
   { long: 'pipe', description: 'copy stdin to the connection and the connection to stdout; status lines on stderr' },
+  LISTEN_FLAG,
+  { short: 'C', long: 'connections', value: 'required', valueName: 'N', description: 'with --listen: serve N connections, then exit (default: until killed)' },
   { short: 'R', long: 'allow-renegotiation', description: 'answer the server\'s renegotiation requests (default: refused)' },
   { short: 'i', long: 'renegotiate', value: 'optional', valueName: 'TEXT', description: `start a renegotiation after the handshake; with "${SCR_APP_DATA}" also write data while it runs` },
   ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
   HELP_FLAG,
 ];
 
-export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-g] [-N] [-v 3] [--pipe] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-g] [-N] [-v 3] [--pipe] [--listen PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
 
 /** Runs one client connection; resolves with the exit code when it has closed. */
 export async function runClient(argv: readonly string[]): Promise<number> {
@@ -50,6 +53,13 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   const everyMs = renegotiateEveryMs(args);
   const renegotiate = args.has('renegotiate');
   const scrAppData = args.string('renegotiate') === SCR_APP_DATA;
+  const listen = listenPort(args);
+  if (listen !== undefined) {
+    if (pipe || args.has('http')) throw new UsageError('--listen cannot be combined with --pipe or -g');
+    const connections = args.integer('connections', 0);
+    return runListenProxy({ listenPort: listen, connect: options, connections, renegotiateAfterHandshake: renegotiate, everyMs, keylog: keylogAppender(args) }, reporter);
+  }
+  if (args.has('connections')) throw new UsageError('-C needs --listen');
 
   return new Promise<number>((resolve) => {
     const socket = connect(options, () => {

@@ -44,11 +44,17 @@ export function startRenegotiation(
   then?: (ok: boolean) => void,
   quietOnClose = false,
 ): void {
+  if (socket.engine.handshaking) {
+    // -m and -i (or a timer tick) can meet: let the renegotiation under way finish, then start ours.
+    socket.once('renegotiated', () => startRenegotiation(socket, reporter, then, quietOnClose));
+    return;
+  }
   socket.renegotiate({}, (err) => {
     if (err) {
-      const closed = socket.destroyed;
+      // A renegotiation cut short because the connection is closing (ECONNRESET) is news only
+      // when asked for explicitly; any other failure is reported unless the socket is gone.
       const plainClose = (err as { code?: string }).code === ErrorCode.SOCKET_CLOSED;
-      if (!closed || (plainClose && !quietOnClose)) reporter.error(err);
+      if (plainClose ? !quietOnClose : !socket.destroyed) reporter.error(err);
     }
     then?.(!err);
   });

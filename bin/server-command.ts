@@ -4,6 +4,7 @@ import { createServer, type SecureDuplex, type ServerOptions } from '../lib/inde
 import { demoServerCertificate } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { pageResponse, takeRequests, wantsClose } from './http.js';
+import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
@@ -18,6 +19,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { short: 'd', long: 'no-client-cert', description: 'do not ask clients for a certificate (wins over -A)' },
   { short: 'e', long: 'echo', description: 'echo every byte back' },
   { short: 'g', long: 'http', description: 'tiny web server: answer each HTTP request with an HTML page (keep-alive)' },
+  FORWARD_FLAG,
   { short: 'C', long: 'connections', value: 'required', valueName: 'N', description: 'serve N connections, then exit (default 1)' },
   { short: 'i', long: 'loop', description: 'serve forever (overrides -C)' },
   { short: 'M', long: 'allow-renegotiation', description: 'allow secure renegotiation started by clients (default: refused)' },
@@ -26,7 +28,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
-export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [-i] [-C N] [-l CIPHERS] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward HOST:PORT] [-i] [-C N] [-l CIPHERS] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
 
 const MESSAGE_REPLY = 'I hear you fa shizzle!';
 
@@ -38,6 +40,8 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   checkSharedFlags(args);
   if (args.has('echo') && args.has('http')) throw new UsageError('-e and -g cannot be combined');
+  const forward = args.has('forward') ? parseHostPort(args.string('forward') ?? '', '--forward') : undefined;
+  if (forward && (args.has('echo') || args.has('http'))) throw new UsageError('--forward cannot be combined with -e or -g');
   const mode: Mode = args.has('echo') ? 'echo' : args.has('http') ? 'http' : 'message';
   const serverRenegotiates = args.has('server-renegotiate');
   const everyMs = renegotiateEveryMs(args);
@@ -52,7 +56,8 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     reporter.connection(socket);
     reportRenegotiations(socket, reporter);
     socket.on('error', (err) => reporter.error(err));
-    serve(socket, mode, reporter);
+    if (forward) forwardConnection(socket, forward, reporter, args.has('dtls'));
+    else serve(socket, mode, reporter);
     if (serverRenegotiates) startRenegotiation(socket, reporter);
     if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
   });
@@ -77,6 +82,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       if (addr && typeof addr === 'object') {
         const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
         reporter.status(`listening: ${host}:${addr.port}`);
+        if (forward) reporter.status(`forwarding: to ${displayHostPort(forward)} over TCP`);
       }
     });
   });

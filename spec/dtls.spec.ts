@@ -70,6 +70,22 @@ describe('DTLS over UDP', function () {
     c.end();
   });
 
+  it('connect({ transport: "udp", socket }) runs over an existing dgram socket', async () => {
+    server = echoServer();
+    const port = await listen(server);
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    let peerPort: number | undefined;
+    server.once('secureConnection', (s: SecureDuplex) => { peerPort = s.remotePort; });
+    const c = connect({ transport: 'udp', host: '127.0.0.1', port, socket: sock, ca: pki.ca.certPem, servername: 'localhost' });
+    await secure(c);
+    expect(peerPort).to.equal(sock.address().port);
+    const reply = nextData(c);
+    c.write('over a given socket');
+    expect((await reply).toString()).to.equal('over a given socket');
+    c.end();
+  });
+
   it('IPv6 (::1)', async () => {
     server = echoServer();
     const port = await listen(server, '::1');

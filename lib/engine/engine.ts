@@ -7,9 +7,10 @@ import type { CipherSuite } from './cipher-suites.js';
 import type { EngineConfig } from './config.js';
 import { concatBytes } from '../concat-bytes.js';
 import { constantTimeEqual } from './constant-time.js';
-import { ContentType, HandshakeType } from './constants.js';
+import { ContentType, HandshakeType, ProtocolVersion } from './constants.js';
 import { ClientHandshake } from './handshake/client-handshake.js';
-import type { HandshakeHost, HandshakeResult } from './handshake/handshake-host.js';
+import { sessionStateOf, type HandshakeHost, type HandshakeResult } from './handshake/handshake-host.js';
+import type { SessionState } from './handshake/session.js';
 import { decodeBody, encodeBody } from './handshake/messages.js';
 import type { HandshakeMessage } from './handshake/message-types.js';
 import { ServerHandshake, type ServerHandshakeOptions } from './handshake/server-handshake.js';
@@ -19,8 +20,9 @@ import type { RecordChannel } from './record-channel.js';
 import { DtlsChannel, type DtlsChannelOptions } from './dtls/dtls-channel.js';
 
 export type EngineEvent =
-  /** A handshake finished: the first one, or a renegotiation. */
-  | { type: 'handshake'; renegotiation: boolean; initiator: 'local' | 'peer' }
+  /** A handshake finished: the first one, or a renegotiation; `resumed`: an abbreviated
+   *  handshake resumed a session (RFC 5246 §7.3). */
+  | { type: 'handshake'; renegotiation: boolean; initiator: 'local' | 'peer'; resumed: boolean }
   /** Decrypted application data, in order. `duringRenegotiation` marks data that arrived while a
    *  renegotiation was in progress. */
   | { type: 'data'; data: Uint8Array; duringRenegotiation: boolean }
@@ -64,6 +66,9 @@ export interface RenegotiateOptions {
   /** Cipher suites for this renegotiation (client: offered; server: preference), e.g. to
    *  change the suite. Default: the connection's. */
   cipherSuites?: readonly CipherSuite[];
+  /** Client: offer the connection's current session, for an abbreviated renegotiation
+   *  (RFC 5246 §7.3 figure 2; the server may still choose a full handshake). */
+  resume?: boolean;
 }
 
 type Handshake = ClientHandshake | ServerHandshake;
@@ -105,7 +110,7 @@ export class Engine implements HandshakeHost {
   start(): void {
     if (this.config.role !== 'client' || this.handshake || this.session) return;
     this.guard(() => {
-      const hs = new ClientHandshake(this);
+      const hs = new ClientHandshake(this, { session: this.config.session });
       this.handshake = hs;
       hs.start();
     });
@@ -176,7 +181,12 @@ export class Engine implements HandshakeHost {
     if (this.config.role === 'client') {
       this.guard(() => {
         this.channel.beginHandshake?.();
-        const hs = new ClientHandshake(this, this.binding(), opts.cipherSuites, this.dtlsRandomReuse());
+        const hs = new ClientHandshake(this, {
+          binding: this.binding(),
+          suites: opts.cipherSuites,
+          reuseRandom: this.dtlsRandomReuse(),
+          session: opts.resume ? this.sessionState : undefined,
+        });
         this.handshake = hs;
         hs.start();
         this.flushHandshake();
@@ -243,6 +253,13 @@ export class Engine implements HandshakeHost {
 
   get cipherSuite(): CipherSuite | undefined {
     return this.session?.suite;
+  }
+
+  /** The current session as resumable state (getSession()), or undefined before the first
+   *  handshake. */
+  get sessionState(): SessionState | undefined {
+    if (!this.session) return undefined;
+    return sessionStateOf(this.session, this.channel.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2);
   }
 
   /** setMaxSendFragment(): largest plaintext per record we send (512..16384). */
@@ -508,7 +525,7 @@ export class Engine implements HandshakeHost {
     }
     this.countPeerRenegotiation();
     this.handshakeInitiator = 'peer';
-    const hs = new ClientHandshake(this, this.binding(), undefined, this.dtlsRandomReuse());
+    const hs = new ClientHandshake(this, { binding: this.binding(), reuseRandom: this.dtlsRandomReuse() });
     this.handshake = hs;
     hs.start();
   }
@@ -540,7 +557,9 @@ export class Engine implements HandshakeHost {
     this.handshake = null;
     this.helloRequested = false;
     this.channel.handshakeDone();
-    if (ours) this.events.push({ type: 'renegotiation-refused', error: new TlsError(ErrorCode.RENEGOTIATION_REFUSED, why) });
+    // The connection is closing, not refusing: the same code as a renegotiation cut short by a
+    // closed socket (ECONNRESET).
+    if (ours) this.events.push({ type: 'renegotiation-refused', error: new TlsError(ErrorCode.SOCKET_CLOSED, why) });
     this.flushHeldWrites(true);
   }
 
@@ -550,6 +569,8 @@ export class Engine implements HandshakeHost {
     this.channel.handshakeDone();
     if (previous) {
       // DESIGN.md invariant 5 (triple-handshake defence): the peer's identity must not change.
+      // After an abbreviated handshake result.peerChain is the resumed session's stored chain
+      // (RFC 5246 §7.3: no Certificate is sent), so resuming another peer's session is caught.
       const was = previous.peerChain[0];
       const now = result.peerChain[0];
       if (was !== undefined && now !== undefined && !constantTimeEqual(was, now) && !this.config.allowPeerIdentityChange) {
@@ -562,7 +583,7 @@ export class Engine implements HandshakeHost {
       }
     }
     this.session = result;
-    this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator: this.handshakeInitiator });
+    this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator: this.handshakeInitiator, resumed: result.resumed });
     const early = this.earlyAppData;
     this.earlyAppData = [];
     for (const d of early) this.events.push({ type: 'data', data: d, duringRenegotiation: false });

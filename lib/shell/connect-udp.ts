@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DatagramDuplex } from '../transport/datagram-duplex.js';
 import type { ConnectOptions } from './connect.js';
-import { buildEngineOptions } from './engine-options.js';
+import { buildEngineOptions, sessionOption } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
 
 function isUdpSocket(s: unknown): s is UdpSocket {
@@ -27,6 +27,7 @@ export function connectUdp(options: ConnectOptions, callback?: () => void): Secu
     }),
     transport: 'dtls' as const,
     dtls: options.dtls,
+    session: sessionOption(options.session),
   };
   let transport: Duplex;
   let ready: (go: () => void) => void;

@@ -2,7 +2,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from './secure-context.js';
-import { buildEngineOptions } from './engine-options.js';
+import { buildEngineOptions, sessionOption } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { connectUdp } from './connect-udp.js';
 
@@ -14,12 +14,14 @@ export interface ConnectOptions extends SecureContextOptions {
   host?: string;
   port?: number;
   /** An existing transport (net.Socket or any Duplex) to run TLS over, as in tls.connect. */
-  socket?: Duplex;
+  socket?: Duplex | import('node:dgram').Socket;
   /** SNI name and certificate name (default: host, unless host is an IP address). */
   servername?: string;
   checkServerIdentity?: (host: string, cert: object) => Error | undefined;
   allowHalfOpen?: boolean;
   handshakeTimeout?: number;
+  /** A session to resume (a Buffer from getSession() or the 'session' event). */
+  session?: Uint8Array;
   /** Passed to net.connect when we make the socket. */
   family?: number;
   localAddress?: string;
@@ -60,7 +62,8 @@ export function connect(...args: unknown[]): SecureDuplex {
     checkHost: options.servername || host, // servername "" (no SNI, as https.Agent passes for IPs) checks host
     checkServerIdentity: options.checkServerIdentity,
   });
-  const transport: Duplex = options.socket ?? netConnect({
+  engine.session = sessionOption(options.session);
+  const transport: Duplex = (options.socket as Duplex | undefined) ?? netConnect({
     host, port: options.port ?? 443, family: options.family, localAddress: options.localAddress,
   });
   const tlsSocket = new SecureDuplex(transport, {

@@ -1,6 +1,29 @@
 // Shared by connect() and createServer(): node:tls options → EngineOptions.
 import type { EngineOptions } from '../engine/engine.js';
+import { decodeSession, type SessionState } from '../engine/handshake/session.js';
 import { makeVerifier, resolveContext, type SecureContextOptions } from './secure-context.js';
+
+/** OpenSSL's SSL_OP_NO_TICKET (node:tls constants.SSL_OP_NO_TICKET). */
+export const SSL_OP_NO_TICKET = 0x4000;
+
+/** RFC 5077 tickets are on unless secureOptions has SSL_OP_NO_TICKET. */
+export function ticketsEnabled(opts: SecureContextOptions): boolean {
+  return ((opts.secureOptions ?? 0) & SSL_OP_NO_TICKET) === 0;
+}
+
+/**
+ * connect({ session }): a Buffer from getSession() / the 'session' event. Anything we cannot
+ * read (another library's session, e.g. node:tls's DER, or a later format) is ignored and the
+ * handshake is a full one, as when a server declines a session.
+ */
+export function sessionOption(value: unknown): SessionState | undefined {
+  if (!(value instanceof Uint8Array) || value.length === 0) return undefined;
+  try {
+    return decodeSession(value);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface RoleOptions {
   role: 'client' | 'server';
@@ -33,5 +56,6 @@ export function buildEngineOptions(opts: SecureContextOptions, role: RoleOptions
     renegotiationWindow: opts.renegotiationWindow,
     allowPeerIdentityChange: opts.allowPeerIdentityChange,
     sendPolicy: opts.renegotiationSendPolicy ?? 'conservative',
+    sessionTickets: ticketsEnabled(opts),
   };
 }

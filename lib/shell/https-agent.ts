@@ -9,18 +9,34 @@ import { connect, type ConnectOptions } from './connect.js';
 export class Agent extends https.Agent {
   /**
    * http.Agent calls this with the request's options merged with the agent's (host, port,
-   * servername, ca, cert, key, rejectUnauthorized, ...). node's https.Agent also caches TLS
-   * sessions here; secure-duplex has no session resumption yet, so nothing is cached.
+   * servername, ca, cert, key, rejectUnauthorized, ...). As node's https.Agent does, TLS
+   * sessions are cached per agent key (its `maxCachedSessions` LRU, default 100): a new
+   * connection offers the last session of its key, each 'session' event replaces it, and a
+   * connection that fails evicts it.
    */
   override createConnection(
     options: https.RequestOptions,
     _callback?: (err: Error | null, stream: Duplex) => void,
   ): Duplex {
-    const o = options as https.RequestOptions & ConnectOptions;
-    return connect({
+    const o = options as https.RequestOptions & ConnectOptions & { _agentKey?: string };
+    // node's internal session cache of https.Agent (node 20: _getSession/_cacheSession/_evictSession).
+    const cache = this as unknown as {
+      _getSession?(key: string): Buffer | undefined;
+      _cacheSession?(key: string, session: Buffer): void;
+      _evictSession?(key: string): void;
+    };
+    const key = o._agentKey;
+    const session = o.session ?? (key !== undefined ? cache._getSession?.(key) : undefined);
+    const socket = connect({
       ...o,
+      session,
       host: o.host ?? o.hostname ?? 'localhost',
       port: o.port === undefined || o.port === null ? 443 : Number(o.port),
     } as ConnectOptions);
+    if (key !== undefined) {
+      socket.on('session', (s: Buffer) => cache._cacheSession?.(key, s));
+      socket.once('error', () => cache._evictSession?.(key));
+    }
+    return socket;
   }
 }

@@ -38,6 +38,10 @@ export interface SecureContextOptions {
   cryptoProvider?: CryptoProvider;
   /** Randomness (default: the OS CSPRNG). Tests inject a seeded one. */
   random?: RandomSource;
+  /** node:tls secureOptions (OpenSSL SSL_OP_* bits): only SSL_OP_NO_TICKET (0x4000) has an
+   *  effect (no RFC 5077 tickets: a client neither asks for nor offers them, a server issues
+   *  none and resumes by session ID only); the other bits are ignored. */
+  secureOptions?: number;
 }
 
 export interface ResolvedContext {

@@ -18,6 +18,7 @@ import type { LocalIdentity } from '../engine/config.js';
 import { SignatureScheme } from '../engine/constants.js';
 import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions } from '../engine/engine.js';
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
+import { encodeSession } from '../engine/handshake/session.js';
 import { HandshakeSniffer } from './handshake-sniffer.js';
 
 export interface CipherInfo {
@@ -28,11 +29,13 @@ export interface CipherInfo {
 
 type RenegotiateCallback = (err: Error | null) => void;
 
-/** node:tls renegotiate() options, plus `ciphers` to change the suite in this renegotiation. */
+/** node:tls renegotiate() options, plus `ciphers` to change the suite in this renegotiation
+ *  and `resume` (client) to offer the current session for an abbreviated renegotiation. */
 export interface RenegotiationOptions {
   requestCert?: boolean;
   rejectUnauthorized?: boolean;
   ciphers?: string;
+  resume?: boolean;
 }
 
 export interface SecureDuplexOptions {
@@ -100,7 +103,7 @@ export class SecureDuplex extends Duplex {
   private secureEstablished = false;
   private renegotiateCallback: RenegotiateCallback | undefined;
   /** Write callbacks waiting for held data to reach the transport. */
-  private heldCallbacks: (() => void)[] = [];
+  private heldCallbacks: ((err?: Error) => void)[] = [];
   private transportPaused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private ended = false;
@@ -179,7 +182,8 @@ export class SecureDuplex extends Duplex {
   getEphemeralKeyInfo(): { type: 'ECDH'; name: string; size: number } | object | null {
     if (this.isServer || this.destroyed) return null;
     const sess = this.engine.session;
-    if (!sess) return {};
+    // A resumed session has no ephemeral key exchange (RFC 5246 §7.3), as OpenSSL reports it.
+    if (!sess || sess.group === 0) return {};
     const name = GROUP_NAMES[sess.group] ?? String(sess.group);
     return { type: 'ECDH', name, size: sess.group === 24 ? 384 : sess.group === 29 ? 253 : 256 };
   }
@@ -209,8 +213,9 @@ export class SecureDuplex extends Duplex {
     return Buffer.from(this.isServer ? s.clientVerifyData : s.serverVerifyData);
   }
 
+  /** node:tls isSessionReused(): the last handshake resumed a session (abbreviated handshake). */
   isSessionReused(): boolean {
-    return false;
+    return this.engine.session?.resumed ?? false;
   }
 
   /** node:tls getX509Certificate(): our certificate (leaf) of the last handshake. */
@@ -302,14 +307,24 @@ export class SecureDuplex extends Duplex {
     (this.engine.config as { allowRenegotiation?: boolean }).allowRenegotiation = false;
   }
 
-  /** node:tls getSession(): session resumption is not implemented yet, so always undefined. */
+  /**
+   * node:tls getSession(): the session of the last handshake, serialized (a versioned binary
+   * format, lib/engine/handshake/session.ts; not node's DER), to pass as `session` to a later
+   * connect(). undefined before the handshake. A session without extended master secret
+   * (RFC 7627) is returned too, but never offered for resumption.
+   */
   getSession(): Buffer | undefined {
-    return undefined;
+    const state = this.engine.sessionState;
+    if (!state) return undefined;
+    const bytes = encodeSession(state);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  /** node:tls getTLSTicket(): no session tickets yet (RFC 5077), so always undefined. */
+  /** node:tls getTLSTicket(): client, the RFC 5077 ticket the server gave for this session;
+   *  undefined without one. */
   getTLSTicket(): Buffer | undefined {
-    return undefined;
+    const t = this.engine.session?.ticket;
+    return t && t.length > 0 ? Buffer.from(t) : undefined;
   }
 
   /** node:tls enableTrace(): accepted, does nothing (no OpenSSL trace to print). */
@@ -330,6 +345,7 @@ export class SecureDuplex extends Duplex {
       requestCert: options.requestCert,
       rejectUnauthorized: options.rejectUnauthorized,
       cipherSuites: options.ciphers === undefined ? undefined : parseCipherList(options.ciphers),
+      resume: options.resume === true,
     };
     if (this.renegotiationDisabled) {
       if (callback) process.nextTick(callback, new TlsError('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'));
@@ -452,7 +468,7 @@ export class SecureDuplex extends Duplex {
     const flushed = this.pump();
     if (held) {
       // Completes when the held data goes out (end of the handshake or of the held window).
-      this.heldCallbacks.push(() => cb());
+      this.heldCallbacks.push((err) => cb(err));
     } else if (flushed) {
       cb();
     } else {
@@ -491,7 +507,8 @@ export class SecureDuplex extends Duplex {
     }
     const cbs = this.heldCallbacks;
     this.heldCallbacks = [];
-    for (const c of cbs) c();
+    // Held data that will never be sent: its writers learn why.
+    for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
     if (this.renegotiateCallback) {
       const rc = this.renegotiateCallback;
       this.renegotiateCallback = undefined;
@@ -563,6 +580,13 @@ export class SecureDuplex extends Duplex {
     if (!this.secureEstablished) {
       const e = new TlsError(ErrorCode.SOCKET_CLOSED, 'Client network socket disconnected before secure TLS connection was established');
       this.destroy(e);
+      return;
+    }
+    if (this.engine.handshaking) {
+      // The peer hung up (FIN, no close_notify) in the middle of a renegotiation: it can never
+      // complete, and the writes held for it cannot be delivered. Fail loudly rather than wait
+      // forever or push data at a peer that is gone.
+      this.destroy(new TlsError(ErrorCode.SOCKET_CLOSED, 'the peer closed the connection during a renegotiation'));
       return;
     }
     // TCP FIN without close_notify: node:tls ends the stream the same way (truncation is not
@@ -703,6 +727,9 @@ export class SecureDuplex extends Duplex {
     // Server: the name the client asked for (false: none). Client: the SNI name we sent.
     if (this.isServer) this.servername = sess.servername ?? false;
     else if (this.engine.config.servername) this.servername = this.engine.config.servername;
+    // node:tls 'session' (client): the session to resume later, after every handshake
+    // (renegotiations included), before 'secureConnect' as in node.
+    if (!this.isServer && this.listenerCount('session') > 0) this.emit('session', this.getSession());
     if (!renegotiation) {
       this.secureEstablished = true;
       this.clearHandshakeTimer();

@@ -5,9 +5,10 @@ import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EngineOptions } from '../engine/engine.js';
 import type { LocalIdentity } from '../engine/config.js';
-import { TlsError } from '../errors.js';
+import { TlsError, ErrorCode } from '../errors.js';
+import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
 import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
-import { buildEngineOptions } from './engine-options.js';
+import { buildEngineOptions, ticketsEnabled } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { DtlsServer, type DtlsServerOptions } from '../transport/dtls-server.js';
 import type { ConnectOptions } from './connect.js';
@@ -34,25 +35,99 @@ export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   pauseOnConnect?: boolean;
   /** Choose the certificate by SNI name (replaces the addContext() lookup, as in node:tls). */
   SNICallback?: SNICallback;
+  /** Seconds a session stays resumable, by session ID or ticket (node:tls default 300). */
+  sessionTimeout?: number;
+  /** 48 bytes: 16 key name + 32 key (node:tls ticketKeys); default random per server. */
+  ticketKeys?: Uint8Array;
+}
+
+function invalidArg(code: string, message: string): TlsError {
+  return new TlsError(code, message);
+}
+
+/** node:tls checks of sessionTimeout and ticketKeys (same codes and wording). */
+function checkSessionOptions(o: ServerOptions): void {
+  const t = o.sessionTimeout;
+  if (t !== undefined) {
+    if (typeof t !== 'number') {
+      throw invalidArg('ERR_INVALID_ARG_TYPE', `The "options.sessionTimeout" property must be of type number. Received type ${typeof t}`);
+    }
+    if (!Number.isInteger(t) || t < 0 || t > 2147483647) {
+      throw invalidArg('ERR_OUT_OF_RANGE', `The value of "options.sessionTimeout" is out of range. It must be >= 0 && <= 2147483647. Received ${t}`);
+    }
+  }
+  const k = o.ticketKeys;
+  if (k !== undefined) {
+    if (!(k instanceof Uint8Array)) {
+      throw invalidArg('ERR_INVALID_ARG_TYPE', 'The "options.ticketKeys" property must be an instance of Buffer, TypedArray, or DataView.');
+    }
+    if (k.length !== TICKET_KEYS_LENGTH) {
+      throw invalidArg(ErrorCode.INVALID_ARG, `The property 'options.ticketKeys' must be exactly 48 bytes. Received ${k.length}`);
+    }
+  }
+}
+
+/** One session-ID cache and set of ticket keys per server (docs/architecture.md, resumption). */
+function makeSessionStore(o: ServerOptions, engine: EngineOptions): SessionStore {
+  checkSessionOptions(o);
+  return new SessionStore({
+    provider: engine.provider,
+    random: engine.random,
+    now: engine.now,
+    timeout: o.sessionTimeout,
+    ticketKeys: o.ticketKeys,
+    tickets: ticketsEnabled(o),
+  });
 }
 
 export class Server extends NetServer {
   private engineOptions: EngineOptions;
   private readonly tlsOptions: ServerOptions;
+  /** Session-ID cache and ticket keys shared by this server's connections. */
+  readonly sessionStore: SessionStore;
   /** addContext() entries: host-name pattern → context; the last match wins (node:tls). */
   private readonly contexts: [RegExp, SecureContext][] = [];
 
   constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super({ allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect });
     this.tlsOptions = options;
-    this.engineOptions = serverEngineOptions(options);
+    const engine = serverEngineOptions(options);
+    this.sessionStore = makeSessionStore(options, engine);
+    this.engineOptions = { ...engine, sessionStore: this.sessionStore };
     if (listener) this.on('secureConnection', listener);
     this.on('connection', (socket: Socket) => { this.wrap(socket); });
   }
 
   /** node:tls setSecureContext(): new connections use the new options. */
   setSecureContext(options: ServerOptions): void {
-    this.engineOptions = serverEngineOptions({ ...this.tlsOptions, ...options });
+    checkSessionOptions(options);
+    const merged = { ...this.tlsOptions, ...options };
+    // The session cache stays (sessions of the old context resume only with a suite the new
+    // one allows); new sessionTimeout / ticketKeys apply from now on.
+    if (options.sessionTimeout !== undefined) this.sessionStore.timeout = options.sessionTimeout;
+    if (options.ticketKeys !== undefined) this.sessionStore.setTicketKeys(options.ticketKeys);
+    this.sessionStore.tickets = ticketsEnabled(merged);
+    this.engineOptions = { ...serverEngineOptions(merged), sessionStore: this.sessionStore };
+  }
+
+  /** node:tls getTicketKeys(): the current 48 bytes (16 name + 32 key). */
+  getTicketKeys(): Buffer {
+    return Buffer.from(this.sessionStore.getTicketKeys());
+  }
+
+  /**
+   * node:tls setTicketKeys(): new keys for tickets issued from now on. Unlike node (which
+   * forgets the old keys), the previous keys are kept for decryption: tickets issued under them
+   * still resume, and are replaced by a ticket under the new keys (RFC 5077 §3.3).
+   */
+  setTicketKeys(keys: Uint8Array): void {
+    if (!(keys instanceof Uint8Array)) {
+      throw invalidArg('ERR_INVALID_ARG_TYPE', `The "buffer" argument must be an instance of Buffer, TypedArray, or DataView. Received type ${typeof keys}`);
+    }
+    if (keys.length !== TICKET_KEYS_LENGTH) {
+      throw invalidArg(ErrorCode.INVALID_ARG, `Session ticket keys must be a ${TICKET_KEYS_LENGTH}-byte buffer. Received ${keys.length} bytes`);
+    }
+    this.sessionStore.setTicketKeys(keys);
   }
 
   /**
@@ -131,7 +206,8 @@ export function createServer(listener?: (socket: SecureDuplex) => void): Server;
 export function createServer(a?: ServerOptions | ((socket: SecureDuplex) => void), b?: (socket: SecureDuplex) => void): Server | DtlsServer {
   if (typeof a === 'object' && a.transport === 'udp') {
     const opts = a;
-    const engine = { ...serverEngineOptions(opts), transport: 'dtls' as const, dtls: opts.dtls };
+    const base = serverEngineOptions(opts);
+    const engine = { ...base, transport: 'dtls' as const, dtls: opts.dtls, sessionStore: makeSessionStore(opts, base) };
     return new DtlsServer(() => engine, opts, b);
   }
   return typeof a === 'function' ? new Server({}, a) : new Server(a ?? {}, b);

@@ -185,7 +185,7 @@ export function isConnected(pid: number, port: number, proto: 'tcp' | 'udp'): bo
 // requirePeer
 // ---------------------------------------------------------------------------------------------
 
-export type PeerCommand = 'openssl' | 'gnutls-serv' | 'gnutls-cli';
+export type PeerCommand = 'openssl' | 'gnutls-serv' | 'gnutls-cli' | 'tshark';
 
 const peerAvailability = new Map<PeerCommand, string | null>();
 
@@ -210,7 +210,7 @@ export function peerVersion(cmd: PeerCommand): string | null {
  */
 export function requirePeer(ctx: Mocha.Context, cmd: PeerCommand): void {
   if (peerVersion(cmd) !== null) return;
-  const pkg = cmd === 'openssl' ? 'openssl' : 'gnutls-bin';
+  const pkg = cmd === 'openssl' || cmd === 'tshark' ? cmd : 'gnutls-bin';
   const msg = `peer program '${cmd}' is not installed (Debian package: ${pkg}; .ci/run installs it)`;
   if (process.env['CI']) throw new Error(`${msg} -- interop tests must not be skipped in CI`);
   process.stderr.write(

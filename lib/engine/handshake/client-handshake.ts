@@ -1,5 +1,6 @@
-// TLS 1.2 client handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422), as an explicit
-// state machine. One instance per handshake; a renegotiation is a new instance with a binding.
+// TLS 1.2 client handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422; abbreviated
+// handshake resuming a session by session ID or RFC 5077 ticket), as an explicit state machine.
+// One instance per handshake; a renegotiation is a new instance with a binding.
 import { isIP } from 'node:net';
 import type { KeyShare } from '../../crypto/provider.js';
 import { verifyData } from '../../crypto/prf.js';
@@ -12,9 +13,9 @@ import {
 } from '../constants.js';
 import { certificateAlert } from './certificate-alert.js';
 import {
-  decodeAlpn, decodeRenegotiationInfo, encodeAlpn, encodeEcPointFormats, encodeExtendedMasterSecret,
-  encodeRenegotiationInfo, encodeServerName, encodeSignatureAlgorithms, encodeSupportedGroups,
-  findExtension,
+  decodeAlpn, decodeRenegotiationInfo, decodeSessionTicket, encodeAlpn, encodeEcPointFormats,
+  encodeExtendedMasterSecret, encodeRenegotiationInfo, encodeServerName, encodeSessionTicket,
+  encodeSignatureAlgorithms, encodeSupportedGroups, findExtension,
 } from './extensions.js';
 import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-checks.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
@@ -23,6 +24,7 @@ import { encodeEcdheParams } from './messages.js';
 import type {
   CertificateRequest, Extension, HandshakeMessage, ServerHello, ServerKeyExchange,
 } from './message-types.js';
+import type { SessionState } from './session.js';
 import { Transcript } from './transcript.js';
 
 type ClientState =
@@ -31,9 +33,22 @@ type ClientState =
   | 'wait_server_key_exchange'
   | 'wait_certificate_request_or_done'
   | 'wait_server_hello_done'
+  | 'wait_new_session_ticket'
   | 'wait_change_cipher_spec'
   | 'wait_finished'
   | 'done';
+
+export interface ClientHandshakeOptions {
+  /** RFC 5746 binding of a renegotiation. */
+  binding?: RenegotiationBinding;
+  /** Suites offered in this handshake (default: the config's). */
+  suites?: readonly CipherSuite[];
+  /** DTLS renegotiation: the client_random to reuse (see the constructor). */
+  reuseRandom?: Uint8Array;
+  /** A session to offer for an abbreviated handshake (RFC 5246 §7.3); offered only when
+   *  resumable (see resumableOffer). */
+  session?: SessionState;
+}
 
 export class ClientHandshake {
   state: ClientState = 'wait_server_hello';
@@ -59,21 +74,70 @@ export class ClientHandshake {
   private master: Uint8Array = new Uint8Array(0);
   private clientVerify: Uint8Array = new Uint8Array(0);
   private localChain: Uint8Array[] | undefined;
+  /** The session we offer, when it is resumable, with its certificate check redone now. */
+  private offer: { session: SessionState; authorized: boolean; authorizationError?: { code: string; message: string } } | undefined;
+  /** session_id of our ClientHello (the offered session's, or one we made up for a ticket). */
+  private offeredSessionId: Uint8Array = new Uint8Array(0);
+  /** The server echoed our session_id: abbreviated handshake (RFC 5246 §7.3). */
+  private resumed = false;
+  /** RFC 5077 §3.2: the server will send NewSessionTicket (it answered our session_ticket). */
+  private ticketExpected = false;
+  private newTicket: { ticket: Uint8Array; lifetimeHint: number } | undefined;
+  private sessionId: Uint8Array = new Uint8Array(0);
   /** Set when the handshake is complete. */
   result: HandshakeResult | undefined;
 
   /** Suites offered in this handshake (a renegotiation may offer others). */
   private readonly suites: readonly CipherSuite[];
 
-  constructor(host: HandshakeHost, binding?: RenegotiationBinding, suites?: readonly CipherSuite[], reuseRandom?: Uint8Array) {
+  constructor(host: HandshakeHost, opts: ClientHandshakeOptions = {}) {
     this.host = host;
-    this.binding = binding;
-    this.suites = suites ?? host.config.cipherSuites;
+    this.binding = opts.binding;
+    this.suites = opts.suites ?? host.config.cipherSuites;
     // DTLS renegotiation: OpenSSL's DTLS server keeps using the client_random of the first
     // ClientHello for the whole connection (its client does the same: it reuses a non-zero
     // client_random, meant for the HelloVerifyRequest retry), so a new random makes its
     // ServerKeyExchange signature fail. The caller passes the previous random to interoperate.
-    this.clientRandom = reuseRandom ?? host.config.random(32);
+    this.clientRandom = opts.reuseRandom ?? host.config.random(32);
+    this.offer = opts.session ? this.resumableOffer(opts.session) : undefined;
+  }
+
+  /** Whether the server resumed the offered session (known after the ServerHello). */
+  get isResumption(): boolean {
+    return this.resumed;
+  }
+
+  private get protocolVersion(): number {
+    return this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2;
+  }
+
+  /**
+   * The session is offered only if it can be resumed safely and usefully:
+   * - same protocol (TLS 1.2 vs DTLS 1.2) and a suite we offer in this handshake (RFC 5246
+   *   §7.4.1.3: the server must resume with the session's suite);
+   * - RFC 7627 §5.3: it has an extended master secret, and we send the extension ("the client
+   *   SHOULD NOT offer an abbreviated handshake to resume a session that does not use an
+   *   extended master secret");
+   * - a session_id, or a ticket we send (RFC 5077 §3.2) whose lifetime hint has not run out;
+   * - the server chain stored with it still passes our certificate check (host name, dates,
+   *   trust) now: with rejectUnauthorized a session whose chain no longer verifies is not offered.
+   */
+  private resumableOffer(s: SessionState): ClientHandshake['offer'] {
+    const c = this.host.config;
+    if (s.version !== this.protocolVersion || !this.suites.some((x) => x.id === s.suite)) return undefined;
+    if (!s.extendedMasterSecret || c.extendedMasterSecret === false || s.masterSecret.length !== 48) return undefined;
+    const ticketLive = s.ticket.length > 0 && c.sessionTickets !== false
+      && (s.ticketLifetime === 0 || c.now() - s.createdAt < s.ticketLifetime * 1000);
+    const session = ticketLive ? s : { ...s, ticket: new Uint8Array(0) };
+    if (session.sessionId.length === 0 && session.ticket.length === 0) return undefined;
+    if (s.peerChain.length === 0) return undefined; // our suites always authenticate the server
+    const check = c.verifier(s.peerChain, 'server', c.checkHost ?? c.servername);
+    if (!check.ok && c.rejectUnauthorized) return undefined;
+    return {
+      session,
+      authorized: check.ok,
+      authorizationError: check.ok ? undefined : { code: check.code ?? 'CERT_UNKNOWN', message: check.message ?? 'certificate verification failed' },
+    };
   }
 
   /** Send the ClientHello (RFC 5246 §7.4.1.2). */
@@ -87,8 +151,21 @@ export class ClientHandshake {
     // RFC 8422 §5.1.2: uncompressed points only.
     exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
     exts.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(c.signatureSchemes) });
-    // RFC 7627 §5.1: always offer extended master secret.
-    exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+    // RFC 7627 §5.1: always offer extended master secret (§5.3: a resumption offer must too).
+    if (c.extendedMasterSecret !== false) {
+      exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+    }
+    if (c.sessionTickets !== false) {
+      // RFC 5077 §3.2: an empty extension asks for a ticket; a non-empty one offers it.
+      exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(this.offer?.session.ticket ?? new Uint8Array(0)) });
+    }
+    if (this.offer) {
+      // RFC 5246 §7.4.1.2: the session_id of the session to resume. With a ticket and no
+      // session_id, RFC 5077 §3.4 lets the client make one up, so that the server's echo of
+      // it tells us the ticket was accepted (OpenSSL does the same).
+      const s = this.offer.session;
+      this.offeredSessionId = s.sessionId.length > 0 ? s.sessionId : c.random(32);
+    }
     if (c.alpnProtocols && c.alpnProtocols.length > 0) {
       exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
     }
@@ -118,7 +195,7 @@ export class ClientHandshake {
       type: 'client_hello',
       version: this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2,
       random: this.clientRandom,
-      sessionId: new Uint8Array(0),
+      sessionId: this.offeredSessionId,
       ...(this.dtls ? { cookie: this.cookie } : {}),
       cipherSuites: this.helloSuites,
       compressionMethods: [0],
@@ -147,7 +224,9 @@ export class ClientHandshake {
         if (msg.type !== 'server_hello') break;
         this.transcript.add(raw);
         this.onServerHello(msg);
-        this.state = 'wait_certificate';
+        // RFC 5246 §7.3 figure 2 / RFC 5077 §3.1: an abbreviated handshake goes on with
+        // [NewSessionTicket], ChangeCipherSpec, Finished from the server.
+        this.state = !this.resumed ? 'wait_certificate' : this.ticketExpected ? 'wait_new_session_ticket' : 'wait_change_cipher_spec';
         return;
       case 'wait_certificate':
         if (msg.type !== 'certificate') break;
@@ -171,6 +250,15 @@ export class ClientHandshake {
         return this.onServerHelloDone(msg, raw);
       case 'wait_server_hello_done':
         return this.onServerHelloDone(msg, raw);
+      case 'wait_new_session_ticket':
+        // RFC 5077 §3.3: sent after the ServerHello answered our session_ticket, before the
+        // server's ChangeCipherSpec; it is part of the transcript.
+        if (msg.type !== 'new_session_ticket') break;
+        this.transcript.add(raw);
+        // §3.3: a zero-length ticket means the server decided not to issue one.
+        if (msg.ticket.length > 0) this.newTicket = { ticket: msg.ticket.slice(), lifetimeHint: msg.lifetimeHint };
+        this.state = 'wait_change_cipher_spec';
+        return;
       case 'wait_finished':
         if (msg.type !== 'finished') break;
         this.onFinished(msg.verifyData, raw);
@@ -188,7 +276,7 @@ export class ClientHandshake {
     }
     this.transcript.add(raw);
     this.sendSecondFlight();
-    this.state = 'wait_change_cipher_spec';
+    this.state = this.ticketExpected ? 'wait_new_session_ticket' : 'wait_change_cipher_spec';
   }
 
   /** The server's ChangeCipherSpec arrived (the engine has switched the read state). */
@@ -202,7 +290,7 @@ export class ClientHandshake {
   private onServerHello(sh: ServerHello): void {
     const c = this.host.config;
     // RFC 5246 §7.4.1.3 / Appendix E.1: we only speak TLS 1.2.
-    if (sh.version !== (this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2)) {
+    if (sh.version !== this.protocolVersion) {
       throw new TlsError(ErrorCode.PROTOCOL_VERSION, `server chose version 0x${sh.version.toString(16)}`, 'protocol_version');
     }
     const suite = this.suites.find((s) => s.id === sh.cipherSuite) ? cipherSuiteById(sh.cipherSuite) : undefined;
@@ -215,7 +303,17 @@ export class ClientHandshake {
     checkServerExtensionsOffered(sh.extensions, this.offered);
     this.suite = suite;
     this.serverRandom = sh.random;
+    this.sessionId = sh.sessionId.slice();
     this.ems = findExtension(sh.extensions, ExtensionType.extended_master_secret) !== undefined;
+    const ticketExt = findExtension(sh.extensions, ExtensionType.session_ticket);
+    if (ticketExt && decodeSessionTicket(ticketExt.data).length !== 0) {
+      // RFC 5077 §3.2: the server's SessionTicket extension is empty.
+      throw new TlsError(ErrorCode.DECODE, 'ServerHello session_ticket extension is not empty', 'decode_error');
+    }
+    this.ticketExpected = ticketExt !== undefined;
+    // RFC 5246 §7.4.1.3: the server resumes by echoing the session_id we offered.
+    this.resumed = this.offer !== undefined && sh.sessionId.length > 0 && constantTimeEqual(sh.sessionId, this.offeredSessionId);
+    if (this.resumed) this.onResumption();
     const ri = findExtension(sh.extensions, ExtensionType.renegotiation_info);
     const riValue = ri ? decodeRenegotiationInfo(ri.data) : undefined;
     if (this.binding) {
@@ -238,6 +336,29 @@ export class ClientHandshake {
       }
       this.alpn = chosen[0]!;
     }
+  }
+
+  /** The server accepted our session: check it resumed it faithfully, install its keys. */
+  private onResumption(): void {
+    const c = this.host.config;
+    const s = this.offer!.session;
+    // RFC 5246 §7.4.1.3: "the value from the state of the session being resumed".
+    if (this.suite!.id !== s.suite) {
+      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server resumed the session with cipher suite 0x${this.suite!.id.toString(16)}, not the session's`, 'illegal_parameter');
+    }
+    // RFC 7627 §5.3: resuming an extended-master-secret session without the extension (or the
+    // reverse, which we never offer) must abort.
+    if (s.extendedMasterSecret !== this.ems) {
+      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'server resumed the session without extended master secret (RFC 7627 §5.3)', 'handshake_failure');
+    }
+    this.master = s.masterSecret;
+    this.peerChain = s.peerChain;
+    this.authorized = this.offer!.authorized;
+    this.authorizationError = this.offer!.authorizationError;
+    // RFC 5246 §7.3 figure 2: new keys from the session's master secret and the new randoms;
+    // the server's ChangeCipherSpec comes next.
+    const states = deriveCipherStates(c.provider, this.suite!, this.master, this.clientRandom, this.serverRandom);
+    this.host.setPendingStates(states.server, states.client);
   }
 
   private onCertificate(chain: Uint8Array[]): void {
@@ -325,10 +446,29 @@ export class ClientHandshake {
       throw new TlsError(ErrorCode.DECRYPT_ERROR, 'server Finished does not verify', 'decrypt_error');
     }
     this.transcript.add(raw);
+    if (this.resumed) {
+      // RFC 5246 §7.3 figure 2: the client's ChangeCipherSpec and Finished close the
+      // abbreviated handshake; its verify_data covers the server's Finished too.
+      this.host.sendChangeCipherSpec();
+      this.clientVerify = verifyData(c.provider, suite.hash, this.master, 'client finished', this.transcript.hash(c.provider, suite.hash));
+      this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: this.clientVerify }));
+    }
+    const s = this.offer?.session;
+    const now = c.now();
+    let ticket: Uint8Array = new Uint8Array(0);
+    let ticketLifetime = 0;
+    if (this.newTicket) {
+      ticket = this.newTicket.ticket;
+      // The hint counts from now (RFC 5077 §3.3); the session stores it from its creation.
+      ticketLifetime = this.newTicket.lifetimeHint === 0 ? 0 : this.newTicket.lifetimeHint + (this.resumed ? Math.max(0, Math.floor((now - s!.createdAt) / 1000)) : 0);
+    } else if (this.resumed) {
+      ticket = s!.ticket;
+      ticketLifetime = s!.ticketLifetime;
+    }
     this.result = {
       suite,
-      group: this.skx!.group,
-      signatureScheme: this.skx!.scheme,
+      group: this.skx?.group ?? 0,
+      signatureScheme: this.skx?.scheme ?? 0,
       masterSecret: this.master,
       clientRandom: this.clientRandom,
       serverRandom: this.serverRandom,
@@ -342,6 +482,14 @@ export class ClientHandshake {
       alpnProtocol: this.alpn,
       servername: c.servername,
       localChain: this.localChain,
+      resumed: this.resumed,
+      // Resumed with a ticket and a session_id we made up: keep offering that one (as OpenSSL's
+      // client keeps its own; OpenSSL's DTLS server, resuming in a renegotiation, echoes the
+      // session_id the session was last resumed with, not a new one — measured).
+      sessionId: this.resumed ? this.offeredSessionId : this.sessionId,
+      ticket,
+      ticketLifetime,
+      createdAt: this.resumed ? s!.createdAt : now,
     };
   }
 }

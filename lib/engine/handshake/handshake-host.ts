@@ -3,6 +3,7 @@
 import type { EngineConfig } from '../config.js';
 import type { CipherState } from '../record/cipher-state.js';
 import type { HandshakeMessage } from './message-types.js';
+import type { SessionState } from './session.js';
 
 export interface HandshakeHost {
   readonly config: EngineConfig;
@@ -43,4 +44,32 @@ export interface HandshakeResult {
   servername?: string;
   /** Local certificate chain we presented, if any. */
   localChain?: Uint8Array[];
+  /** RFC 5246 §7.3 abbreviated handshake: the session was resumed (no certificates, no key
+   *  exchange; `group` and `signatureScheme` are 0, `peerChain` is the session's). */
+  resumed: boolean;
+  /** The session_id of the session (empty when the server assigned none). */
+  sessionId: Uint8Array;
+  /** Client: the RFC 5077 ticket to offer next time (empty: none). */
+  ticket: Uint8Array;
+  /** Seconds after createdAt the ticket may be offered (0: unknown). */
+  ticketLifetime: number;
+  /** When the session's full handshake completed (ms, EngineConfig.now). */
+  createdAt: number;
+}
+
+/** The resumable session state a completed handshake leaves (RFC 5246 §7.3). */
+export function sessionStateOf(r: HandshakeResult, version: number): SessionState {
+  const s: SessionState = {
+    version,
+    suite: r.suite.id,
+    masterSecret: r.masterSecret,
+    extendedMasterSecret: r.extendedMasterSecret,
+    peerChain: r.peerChain,
+    sessionId: r.sessionId,
+    ticket: r.ticket,
+    ticketLifetime: r.ticketLifetime,
+    createdAt: r.createdAt,
+  };
+  if (r.servername !== undefined) s.servername = r.servername;
+  return s;
 }

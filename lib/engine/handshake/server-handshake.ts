@@ -1,9 +1,11 @@
-// TLS 1.2 server handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422), as an explicit
-// state machine. One instance per handshake; a renegotiation is a new instance with a binding.
+// TLS 1.2 server handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422; abbreviated
+// handshake resuming a cached session or an RFC 5077 ticket, and ticket issuance), as an
+// explicit state machine. One instance per handshake; a renegotiation is a new instance with a
+// binding.
 import { verifyData } from '../../crypto/prf.js';
 import type { KeyShare, SigningKey } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
-import type { CipherSuite } from '../cipher-suites.js';
+import { cipherSuiteById, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
 import { constantTimeEqual } from '../constant-time.js';
 import type { LocalIdentity } from '../config.js';
@@ -13,14 +15,15 @@ import {
 import { certificateAlert } from './certificate-alert.js';
 import {
   decodeAlpn, decodeEcPointFormats, decodeExtendedMasterSecret, decodeRenegotiationInfo, decodeServerName,
-  decodeSignatureAlgorithms, decodeSupportedGroups, encodeAlpn, encodeExtendedMasterSecret,
-  encodeRenegotiationInfo, findExtension, encodeEcPointFormats,
+  decodeSessionTicket, decodeSignatureAlgorithms, decodeSupportedGroups, encodeAlpn, encodeExtendedMasterSecret,
+  encodeRenegotiationInfo, encodeSessionTicket, findExtension, encodeEcPointFormats,
 } from './extensions.js';
 import { checkRenegotiationInfo } from './hello-checks.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import { encodeEcdheParams } from './messages.js';
 import type { ClientHello, Extension, HandshakeMessage } from './message-types.js';
+import type { SessionState } from './session.js';
 import { Transcript } from './transcript.js';
 
 type ServerState =
@@ -61,6 +64,13 @@ export class ServerHandshake {
   private authorizationError: { code: string; message: string } | undefined;
   private master: Uint8Array = new Uint8Array(0);
   private clientVerify: Uint8Array = new Uint8Array(0);
+  private serverVerify: Uint8Array = new Uint8Array(0);
+  /** The session being resumed (RFC 5246 §7.3 abbreviated handshake). */
+  private resumedSession: SessionState | undefined;
+  /** RFC 5077 §3.2: we answered the client's session_ticket and owe it a NewSessionTicket. */
+  private issueTicket = false;
+  /** session_id of our ServerHello. */
+  private sessionId: Uint8Array = new Uint8Array(0);
   result: HandshakeResult | undefined;
 
   constructor(host: HandshakeHost, opts: ServerHandshakeOptions, binding?: RenegotiationBinding) {
@@ -181,7 +191,34 @@ export class ServerHandshake {
     const clientSchemes = sigExt ? decodeSignatureAlgorithms(sigExt.data) : undefined;
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
-    this.ems = emsExt !== undefined;
+    this.ems = emsExt !== undefined && c.extendedMasterSecret !== false;
+    const ticketExt = ext(ExtensionType.session_ticket);
+    const clientTicket = ticketExt ? decodeSessionTicket(ticketExt.data) : undefined;
+
+    const alpnExt = ext(ExtensionType.application_layer_protocol_negotiation);
+    if (alpnExt && c.alpnProtocols && c.alpnProtocols.length > 0) {
+      const offeredProtocols = decodeAlpn(alpnExt.data);
+      const pick = c.alpnProtocols.find((p) => offeredProtocols.includes(p));
+      // RFC 7301 §3.2: no overlap → fatal no_application_protocol (also when resuming: ALPN is
+      // negotiated in every handshake).
+      if (pick === undefined) {
+        throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no ALPN protocol in common', 'no_application_protocol');
+      }
+      this.alpn = pick;
+    }
+
+    const resumable = this.findResumableSession(ch, clientTicket);
+    if (resumable) {
+      this.resume(ch, resumable.state, resumable.renewTicket, formatsExt !== undefined);
+      return;
+    }
+    const store = c.sessionStore;
+    // RFC 7627 §5.3 / our rule: only extended-master-secret sessions are ever resumed, so only
+    // they get a session_id or a ticket. With a ticket the session lives in the ticket alone:
+    // the session_id is empty (RFC 5077 §3.4 allows it; the client detects a later resumption
+    // by the echo of the session_id it makes up) and nothing is cached.
+    this.issueTicket = store !== undefined && store.tickets && clientTicket !== undefined && this.ems;
+    if (store && this.ems && !this.issueTicket && store.cacheSize > 0) this.sessionId = c.random(32);
 
     // Server preference (RFC 5246 §7.4.1.3: the server picks one suite from the client's list).
     const group = c.groups.find((g) => clientGroups.includes(g));
@@ -208,39 +245,18 @@ export class ServerHandshake {
     this.identity = chosen.identity;
     this.scheme = chosen.scheme;
 
-    const alpnExt = ext(ExtensionType.application_layer_protocol_negotiation);
-    if (alpnExt && c.alpnProtocols && c.alpnProtocols.length > 0) {
-      const offeredProtocols = decodeAlpn(alpnExt.data);
-      const pick = c.alpnProtocols.find((p) => offeredProtocols.includes(p));
-      // RFC 7301 §3.2: no overlap → fatal no_application_protocol.
-      if (pick === undefined) {
-        throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no ALPN protocol in common', 'no_application_protocol');
-      }
-      this.alpn = pick;
-    }
-
     // ServerHello, Certificate, ServerKeyExchange, CertificateRequest?, ServerHelloDone.
-    const exts: Extension[] = [];
-    if (this.secureRenegotiation) {
-      // RFC 5746 §3.6: empty on the initial handshake; §3.7: both verify_data on renegotiation.
-      const value = this.binding
-        ? concatBytes(this.binding.clientVerifyData, this.binding.serverVerifyData)
-        : new Uint8Array(0);
-      exts.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(value) });
-    }
-    if (this.ems) exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
-    if (formatsExt) exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
-    if (this.alpn !== false) {
-      exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([this.alpn]) });
-    }
+    const exts = this.serverHelloExtensions(formatsExt !== undefined);
     // RFC 6066 §3: a server that used the client's server_name answers with an empty extension.
     if (this.servername !== undefined && !this.binding) exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    // RFC 5077 §3.2: an empty SessionTicket extension announces the NewSessionTicket.
+    if (this.issueTicket) exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(new Uint8Array(0)) });
     const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
     send({
       type: 'server_hello',
-      version: this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2,
+      version: this.protocolVersion,
       random: this.serverRandom,
-      sessionId: new Uint8Array(0),
+      sessionId: this.sessionId,
       cipherSuite: this.suite.id,
       compressionMethod: 0,
       extensions: exts,
@@ -263,6 +279,123 @@ export class ServerHandshake {
       this.state = 'wait_client_key_exchange';
     }
     send({ type: 'server_hello_done' });
+  }
+
+  private get protocolVersion(): number {
+    return this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2;
+  }
+
+  /** ServerHello extensions shared by the full and the abbreviated handshake. */
+  private serverHelloExtensions(pointFormats: boolean): Extension[] {
+    const exts: Extension[] = [];
+    if (this.secureRenegotiation) {
+      // RFC 5746 §3.6: empty on the initial handshake; §3.7: both verify_data on renegotiation.
+      const value = this.binding
+        ? concatBytes(this.binding.clientVerifyData, this.binding.serverVerifyData)
+        : new Uint8Array(0);
+      exts.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(value) });
+    }
+    if (this.ems) exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+    if (pointFormats) exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
+    if (this.alpn !== false) {
+      exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([this.alpn]) });
+    }
+    return exts;
+  }
+
+  /**
+   * The session the client asks to resume, if we can and may (RFC 5246 §7.4.1.2: "If the session
+   * ID is not found or the server is not willing to resume, a full handshake is performed").
+   * A non-empty ticket is tried first (RFC 5077 §3.4), then the session_id in the cache. The
+   * session must be live (sessionTimeout), of this protocol, for the same SNI name (RFC 6066 §3),
+   * with a suite the client still offers and we still allow (RFC 5246 §7.4.1.2: the client
+   * "MUST include at least the cipher_suite from that session"), and with an extended master
+   * secret (RFC 7627 §5.3: other sessions are never resumed; a full handshake follows). When
+   * this handshake requires a client certificate, the session must carry one that verifies.
+   * Throws handshake_failure when the client offers an extended-master-secret session without
+   * the extension (RFC 7627 §5.3 "MUST abort").
+   */
+  private findResumableSession(ch: ClientHello, clientTicket: Uint8Array | undefined): { state: SessionState; renewTicket: boolean } | undefined {
+    const c = this.host.config;
+    const store = c.sessionStore;
+    if (!store) return undefined;
+    let state: SessionState | undefined;
+    let renewTicket = false;
+    if (clientTicket && clientTicket.length > 0 && store.tickets) {
+      const opened = store.openTicket(clientTicket);
+      if (opened) {
+        state = opened.state;
+        renewTicket = opened.renew;
+      }
+    }
+    state ??= store.lookup(ch.sessionId);
+    if (!state) return undefined;
+    const suites = this.opts.cipherSuites ?? c.cipherSuites;
+    if (state.version !== this.protocolVersion) return undefined;
+    if (!ch.cipherSuites.includes(state.suite) || !suites.some((s) => s.id === state.suite)) return undefined;
+    if ((state.servername ?? '') !== (this.servername ?? '')) return undefined;
+    if (!state.extendedMasterSecret) return undefined;
+    if (this.opts.requestCert) {
+      if (state.peerChain.length === 0) return undefined;
+      if (this.opts.rejectUnauthorized && !c.verifier(state.peerChain, 'client').ok) return undefined;
+    }
+    if (!this.ems) {
+      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'client offers to resume an extended-master-secret session without the extension (RFC 7627 §5.3)', 'handshake_failure');
+    }
+    // The cipher suite must still be usable with one of our certificates (getCertificate()).
+    if (!cipherSuiteById(state.suite)) return undefined;
+    return { state, renewTicket: renewTicket && clientTicket !== undefined };
+  }
+
+  /**
+   * RFC 5246 §7.3 figure 2: ServerHello (echoing the client's session_id), [NewSessionTicket]
+   * (RFC 5077 §3.1, when renewing a ticket sealed under the previous key), ChangeCipherSpec,
+   * Finished; then the client's ChangeCipherSpec and Finished.
+   */
+  private resume(ch: ClientHello, state: SessionState, renewTicket: boolean, pointFormats: boolean): void {
+    const c = this.host.config;
+    const suite = cipherSuiteById(state.suite)!;
+    this.resumedSession = state;
+    this.suite = suite;
+    this.master = state.masterSecret;
+    this.peerChain = state.peerChain;
+    if (state.peerChain.length > 0) {
+      const check = c.verifier(state.peerChain, 'client');
+      this.authorized = check.ok;
+      if (!check.ok) this.authorizationError = { code: check.code ?? 'CERT_UNKNOWN', message: check.message ?? 'certificate verification failed' };
+    }
+    this.identity = (c.selectIdentities?.(this.servername) ?? c.identities).find((id) => identityFits(id.key, suite));
+    this.issueTicket = renewTicket;
+    // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: echo the client's session_id.
+    this.sessionId = ch.sessionId.slice();
+    // RFC 6066 §3: "When resuming a session, the server MUST NOT include a server_name
+    // extension in the server hello."
+    const exts = this.serverHelloExtensions(pointFormats);
+    if (this.issueTicket) exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(new Uint8Array(0)) });
+    const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
+    send({
+      type: 'server_hello',
+      version: this.protocolVersion,
+      random: this.serverRandom,
+      sessionId: this.sessionId,
+      cipherSuite: suite.id,
+      compressionMethod: 0,
+      extensions: exts,
+    });
+    if (this.issueTicket) this.sendNewSessionTicket(state);
+    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
+    this.host.setPendingStates(states.client, states.server);
+    this.host.sendChangeCipherSpec();
+    this.serverVerify = verifyData(c.provider, suite.hash, this.master, 'server finished', this.transcript.hash(c.provider, suite.hash));
+    send({ type: 'finished', verifyData: this.serverVerify });
+    this.state = 'wait_change_cipher_spec';
+  }
+
+  /** RFC 5077 §3.3: the ticket for `state` (a zero-length one when it cannot be sealed). */
+  private sendNewSessionTicket(state: SessionState): void {
+    const store = this.host.config.sessionStore!;
+    const ticket = store.sealTicket(state) ?? new Uint8Array(0);
+    this.transcript.add(this.host.sendHandshake({ type: 'new_session_ticket', lifetimeHint: store.secondsLeft(state), ticket }));
   }
 
   private onClientCertificate(chain: Uint8Array[]): void {
@@ -323,13 +456,23 @@ export class ServerHandshake {
     }
     this.clientVerify = expected;
     this.transcript.add(raw);
-    this.host.sendChangeCipherSpec();
-    const serverVerify = verifyData(c.provider, suite.hash, this.master, 'server finished', this.transcript.hash(c.provider, suite.hash));
-    this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: serverVerify }));
+    const resumed = this.resumedSession;
+    const createdAt = resumed ? resumed.createdAt : c.now();
+    if (!resumed) {
+      const fresh = this.sessionState(createdAt);
+      // RFC 5077 §3.3: NewSessionTicket before our ChangeCipherSpec (it enters our Finished).
+      if (this.issueTicket) this.sendNewSessionTicket(fresh);
+      this.host.sendChangeCipherSpec();
+      this.serverVerify = verifyData(c.provider, suite.hash, this.master, 'server finished', this.transcript.hash(c.provider, suite.hash));
+      this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: this.serverVerify }));
+      // The session becomes resumable once its handshake has completed (RFC 5246 §7.4.9).
+      if (this.sessionId.length > 0) c.sessionStore?.save(fresh);
+    }
+    const serverVerify = this.serverVerify;
     this.result = {
       suite,
-      group: this.share!.group,
-      signatureScheme: this.scheme,
+      group: this.share?.group ?? 0,
+      signatureScheme: resumed ? 0 : this.scheme,
       masterSecret: this.master,
       clientRandom: this.clientRandom,
       serverRandom: this.serverRandom,
@@ -342,8 +485,30 @@ export class ServerHandshake {
       authorizationError: this.authorizationError,
       alpnProtocol: this.alpn,
       servername: this.servername,
-      localChain: this.identity!.chain,
+      localChain: this.identity?.chain,
+      resumed: resumed !== undefined,
+      sessionId: this.sessionId,
+      ticket: new Uint8Array(0),
+      ticketLifetime: 0,
+      createdAt,
     };
+  }
+
+  /** What a resumption of this (full) handshake's session needs (cache entry, ticket). */
+  private sessionState(createdAt: number): SessionState {
+    const s: SessionState = {
+      version: this.protocolVersion,
+      suite: this.suite!.id,
+      masterSecret: this.master,
+      extendedMasterSecret: this.ems,
+      peerChain: this.peerChain,
+      sessionId: this.sessionId,
+      ticket: new Uint8Array(0),
+      ticketLifetime: 0,
+      createdAt,
+    };
+    if (this.servername !== undefined) s.servername = this.servername;
+    return s;
   }
 }
 
