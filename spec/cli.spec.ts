@@ -1,7 +1,7 @@
 // The CLI (bin/cli.ts) as real processes: `node dist/bin/cli.js server|client|demo` talking to
 // each other, to `openssl s_client` / `openssl s_server`, and to node:tls.
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as netCreateServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { connect as nodeTlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
+import { requirePeer } from './helpers/peers.js';
 
 // dist/spec/cli.spec.js → dist/bin/cli.js
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/cli.js');
@@ -112,11 +113,6 @@ async function freePort(): Promise<number> {
   const { port } = srv.address() as AddressInfo;
   await new Promise<void>((res) => srv.close(() => res()));
   return port;
-}
-
-function hasOpenssl(): boolean {
-  const r = spawnSync('openssl', ['version'], { encoding: 'utf8' });
-  return r.status === 0;
 }
 
 describe('CLI (dist/bin/cli.js)', function () {
@@ -246,7 +242,7 @@ describe('CLI (dist/bin/cli.js)', function () {
   });
 
   it('server -e -c/-k echoes a line for openssl s_client -tls1_2 -CAfile', async function () {
-    if (!hasOpenssl()) this.skip();
+    requirePeer(this, 'openssl'); // fails in CI when missing, skips loudly elsewhere
     const { server, port } = await startServer(['-e', '-c', files.cert, '-k', files.key]);
     const sClient = openssl('openssl s_client', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-CAfile', files.ca, '-quiet', '-no_ign_eof']);
     sClient.write('echo me, secure-duplex\n');
@@ -259,7 +255,7 @@ describe('CLI (dist/bin/cli.js)', function () {
   });
 
   it('client -d talks to openssl s_server -tls1_2', async function () {
-    if (!hasOpenssl()) this.skip();
+    requirePeer(this, 'openssl'); // fails in CI when missing, skips loudly elsewhere
     const port = await freePort();
     // s_server's stdin stays an open pipe: it is how s_server is told what to send.
     const sServer = openssl('openssl s_server', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-cert', files.cert, '-key', files.key]);
