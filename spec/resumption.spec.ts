@@ -23,7 +23,7 @@ import { TlsError } from '../lib/errors.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { EnginePair, sha256 } from './helpers/engine-pair.js';
 import { LossyLink } from './helpers/lossy-link.js';
-import { freePort, opensslClient, opensslServer, peersTmpDir, requirePeer, type PeerProcess } from './helpers/peers.js';
+import { freePort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, peersTmpDir, requirePeer, type PeerProcess } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
 
 const serverCert = generateCertificate({ keyType: 'ec-p256' });
@@ -939,6 +939,35 @@ describe('Session resumption over streams', function () {
         await s.waitFor(/^after$/m, WAIT_MS);
       });
     }
+
+    it('gnutls-cli --resume against our server (ticket, and session ID with SSL_OP_NO_TICKET)', async function () {
+      requirePeer(this, 'gnutls-cli');
+      for (const secureOptions of [0, SSL_OP_NO_TICKET]) {
+        const { port, reused } = await ourServer({ secureOptions });
+        const c = await gnutlsClient({ port, ca: pki.ca.certPath, servername: 'localhost', extraArgs: ['--resume'] });
+        peers.push(c);
+        await c.waitFor(/^\*\*\* This is a resumed session$/m, WAIT_MS);
+        await c.end();
+        await c.waitExit(WAIT_MS);
+        expect(reused, `secureOptions ${secureOptions}`).to.deep.equal([false, true]);
+      }
+    });
+
+    it('our client resumes against gnutls-serv (ticket; session ID with --noticket), and renegotiates abbreviated', async function () {
+      requirePeer(this, 'gnutls-serv');
+      for (const mode of ['ticket', 'session ID'] as const) {
+        const port = await freePort();
+        const s = await gnutlsServer({ port, cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, echo: true, extraArgs: mode === 'ticket' ? [] : ['--noticket'] });
+        peers.push(s);
+        const a = await ourRound(port, { silent: true });
+        expect(a.reused).to.equal(false);
+        expect(a.ticket === undefined, mode).to.equal(mode !== 'ticket');
+        const b = await ourRound(port, { silent: true, session: a.session, renegotiateResume: true });
+        expect(b.reused, mode).to.equal(true);
+        expect(b.renegotiated, mode).to.equal(true);
+        await s.kill();
+      }
+    });
 
     it('DTLS: openssl s_client -dtls1_2 -sess_out / -sess_in against our DTLS server (ticket and session ID)', async function () {
       requirePeer(this, 'openssl');
