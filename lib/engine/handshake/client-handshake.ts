@@ -208,6 +208,14 @@ export class ClientHandshake {
   }
 
   handle(msg: HandshakeMessage, raw: Uint8Array): void {
+    if (msg.type === 'certificate' && this.resumed && (this.state === 'wait_change_cipher_spec' || this.state === 'wait_new_session_ticket') && !this.newTicket) {
+      // The server echoed our session_id but goes on with a full handshake. RFC 5246 §7.4.1.3
+      // says an echo means resumption, but OpenSSL 3.0's DTLS server does this when it declines
+      // an abbreviated renegotiation on a connection that was not itself resumed (measured).
+      // Everything the abbreviated path took from the session is replaced by what the full
+      // handshake proves (certificate, signed key exchange, new master secret, Finished).
+      this.abandonResumption();
+    }
     switch (this.state) {
       case 'wait_server_hello':
         if (msg.type === 'hello_verify_request' && this.dtls && this.cookie.length === 0) {
@@ -336,6 +344,16 @@ export class ClientHandshake {
       }
       this.alpn = chosen[0]!;
     }
+  }
+
+  /** See handle(): a ServerHello that looked like a resumption was followed by a Certificate. */
+  private abandonResumption(): void {
+    this.resumed = false;
+    this.master = new Uint8Array(0);
+    this.peerChain = [];
+    this.authorized = false;
+    this.authorizationError = undefined;
+    this.state = 'wait_certificate';
   }
 
   /** The server accepted our session: check it resumed it faithfully, install its keys. */
