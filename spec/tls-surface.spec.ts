@@ -433,6 +433,55 @@ describe('node:tls surface (issue 5)', function () {
     });
   });
 
+  describe('ALPNCallback', () => {
+    type AlpnArgs = { servername: string | undefined; protocols: string[] };
+    /** Run node:tls's server and ours with the same ALPNCallback; the same node:tls client
+     *  offering h2 + http/1.1 connects to each. Resolves the client's result per server. */
+    async function bothServers(pick: (a: AlpnArgs) => string | undefined): Promise<{ node: unknown; ours: unknown; seen: AlpnArgs[] }> {
+      const seen: AlpnArgs[] = [];
+      const cb = (a: AlpnArgs): string | undefined => {
+        seen.push(a);
+        return pick(a);
+      };
+      const results: unknown[] = [];
+      for (const server of [nodeServer({ ALPNCallback: cb } as tls.TlsOptions), ourServer({ ALPNCallback: cb })]) {
+        server.on('tlsClientError', () => undefined);
+        const port = await listen(server);
+        const c = track(tls.connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', maxVersion: 'TLSv1.2', ALPNProtocols: ['h2', 'http/1.1'] }));
+        results.push(await within(new Promise((res) => {
+          c.once('secureConnect', () => res({ alpn: c.alpnProtocol }));
+          c.once('error', (e: NodeJS.ErrnoException) => res({ error: e.code }));
+        }), 'client outcome'));
+      }
+      return { node: results[0], ours: results[1], seen };
+    }
+
+    it('the callback picks the protocol; undefined refuses with no_application_protocol (both as node:tls)', async () => {
+      const picked = await bothServers((a) => a.protocols[1]);
+      expect(picked.ours).to.deep.equal({ alpn: 'http/1.1' });
+      expect(picked.ours).to.deep.equal(picked.node);
+      expect(picked.seen).to.deep.equal([{ servername: 'localhost', protocols: ['h2', 'http/1.1'] }, { servername: 'localhost', protocols: ['h2', 'http/1.1'] }]);
+      const refused = await bothServers(() => undefined);
+      expect(refused.ours).to.deep.equal({ error: 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' });
+      expect(refused.ours).to.deep.equal(refused.node);
+    });
+
+    it('a protocol the client did not offer is ERR_TLS_ALPN_CALLBACK_INVALID_RESULT (tlsClientError, internal_error alert); ALPNProtocols with it throws', async () => {
+      const server = ourServer({ ALPNCallback: () => 'spdy/3' });
+      const port = await listen(server);
+      const serverError = once<{ code: string }>(server, 'tlsClientError');
+      const c = track(tls.connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', maxVersion: 'TLSv1.2', ALPNProtocols: ['h2'] }));
+      const clientError = once<{ code: string }>(c, 'error');
+      expect((await serverError).code).to.equal('ERR_TLS_ALPN_CALLBACK_INVALID_RESULT');
+      expect((await clientError).code).to.equal('ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR');
+      // A client without ALPN never reaches the callback: no protocol, no error.
+      const plain = await nodeClient(port);
+      expect(plain.alpnProtocol).to.equal(false);
+      expect(() => ourServer({ ALPNCallback: () => 'h2', ALPNProtocols: ['h2'] })).to.throw().with.property('code', 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+      expect(() => tls.createServer({ ALPNCallback: () => 'h2', ALPNProtocols: ['h2'] } as tls.TlsOptions)).to.throw().with.property('code', 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+    });
+  });
+
   describe('SNI: Server addContext() and SNICallback', () => {
     let other: { certPem: string; keyPem: string };
     let wild: { certPem: string; keyPem: string };

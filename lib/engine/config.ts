@@ -56,6 +56,9 @@ export interface EngineConfig {
   checkHost?: string;
   /** ALPN protocol names in preference order (client: offered; server: accepted). */
   alpnProtocols?: readonly string[];
+  /** Server (node:tls ALPNCallback): called when the client offers ALPN; return one of
+   *  `protocols`, or undefined to refuse the connection (no_application_protocol). */
+  alpnCallback?: (args: { servername: string | undefined; protocols: string[] }) => string | undefined;
   /** Server: ask for a client certificate. */
   requestCert: boolean;
   /** Server: DER DistinguishedNames to list in CertificateRequest. */

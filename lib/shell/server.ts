@@ -39,6 +39,9 @@ export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   sessionTimeout?: number;
   /** 48 bytes: 16 key name + 32 key (node:tls ticketKeys); default random per server. */
   ticketKeys?: Uint8Array;
+  /** node:tls ALPNCallback: pick one of the client's ALPN protocols, or return undefined to
+   *  refuse the connection with a no_application_protocol alert. Not with ALPNProtocols. */
+  ALPNCallback?: (args: { servername: string | undefined; protocols: string[] }) => string | undefined;
 }
 
 function invalidArg(code: string, message: string): TlsError {
@@ -192,12 +195,22 @@ export class Server extends NetServer {
 }
 
 function serverEngineOptions(options: ServerOptions): EngineOptions {
-  return buildEngineOptions(options, {
+  const alpnCallback = options.ALPNCallback;
+  if (alpnCallback !== undefined) {
+    if (typeof alpnCallback !== 'function') {
+      throw invalidArg('ERR_INVALID_ARG_TYPE', `The "options.ALPNCallback" property must be of type function. Received type ${typeof alpnCallback}`);
+    }
+    if (options.ALPNProtocols !== undefined) {
+      throw invalidArg('ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS', 'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive');
+    }
+  }
+  const engine = buildEngineOptions(options, {
     role: 'server',
     requestCert: options.requestCert === true,
     // node:tls: a server rejects unauthorized client certificates only when requestCert is set.
     rejectUnauthorized: options.rejectUnauthorized !== false,
   });
+  return alpnCallback ? { ...engine, alpnCallback } : engine;
 }
 
 export function createServer(options: ServerOptions & { transport: 'udp' }, listener?: (socket: SecureDuplex) => void): DtlsServer;

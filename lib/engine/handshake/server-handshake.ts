@@ -8,7 +8,7 @@ import { TlsError, ErrorCode } from '../../errors.js';
 import { cipherSuiteById, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
 import { constantTimeEqual } from '../constant-time.js';
-import type { LocalIdentity } from '../config.js';
+import type { EngineConfig, LocalIdentity } from '../config.js';
 import {
   ClientCertificateType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, NamedGroup, ProtocolVersion,
 } from '../constants.js';
@@ -196,7 +196,9 @@ export class ServerHandshake {
     const clientTicket = ticketExt ? decodeSessionTicket(ticketExt.data) : undefined;
 
     const alpnExt = ext(ExtensionType.application_layer_protocol_negotiation);
-    if (alpnExt && c.alpnProtocols && c.alpnProtocols.length > 0) {
+    if (alpnExt && c.alpnCallback) {
+      this.alpn = this.alpnFromCallback(c.alpnCallback, decodeAlpn(alpnExt.data));
+    } else if (alpnExt && c.alpnProtocols && c.alpnProtocols.length > 0) {
       const offeredProtocols = decodeAlpn(alpnExt.data);
       const pick = c.alpnProtocols.find((p) => offeredProtocols.includes(p));
       // RFC 7301 §3.2: no overlap → fatal no_application_protocol (also when resuming: ALPN is
@@ -315,6 +317,19 @@ export class ServerHandshake {
    * Throws handshake_failure when the client offers an extended-master-secret session without
    * the extension (RFC 7627 §5.3 "MUST abort").
    */
+  /** node:tls ALPNCallback: undefined refuses the connection (RFC 7301 §3.2 alert); a name the
+   *  client did not offer is the application's mistake (node throws ERR_TLS_ALPN_CALLBACK_INVALID_RESULT). */
+  private alpnFromCallback(cb: NonNullable<EngineConfig['alpnCallback']>, protocols: string[]): string {
+    const pick = cb({ servername: this.servername, protocols: [...protocols] });
+    if (pick === undefined) {
+      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'ALPNCallback refused every protocol the client offered', 'no_application_protocol');
+    }
+    if (typeof pick !== 'string' || !protocols.includes(pick)) {
+      throw new TlsError('ERR_TLS_ALPN_CALLBACK_INVALID_RESULT', `ALPN callback returned a value (${String(pick)}) that did not match any of the client's offered protocols (${protocols.join(', ')})`, 'internal_error');
+    }
+    return pick;
+  }
+
   private findResumableSession(ch: ClientHello, clientTicket: Uint8Array | undefined): { state: SessionState; renewTicket: boolean } | undefined {
     const c = this.host.config;
     const store = c.sessionStore;
