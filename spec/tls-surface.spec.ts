@@ -20,7 +20,9 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import {
-  connect, createSecureContext, createServer, type ConnectOptions, type SecureDuplex, type Server, type ServerOptions,
+  checkServerIdentity, connect, createSecureContext, createServer, getCiphers, rootCertificates,
+  DEFAULT_CIPHERS, DEFAULT_ECDH_CURVE, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION,
+  type ConnectOptions, type SecureDuplex, type Server, type ServerOptions,
 } from '../lib/index.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { freePort, opensslClient, opensslServer, peersTmpDir, requirePeer } from './helpers/peers.js';
@@ -479,6 +481,111 @@ describe('node:tls surface (issue 5)', function () {
       expect(plain.alpnProtocol).to.equal(false);
       expect(() => ourServer({ ALPNCallback: () => 'h2', ALPNProtocols: ['h2'] })).to.throw().with.property('code', 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
       expect(() => tls.createServer({ ALPNCallback: () => 'h2', ALPNProtocols: ['h2'] } as tls.TlsOptions)).to.throw().with.property('code', 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+    });
+  });
+
+  describe('secureContext, setKeyCert(), net.Socket members, module functions', () => {
+    let other: { certPem: string; keyPem: string };
+    before(() => {
+      other = generateCertificate({ issuer: { certPem: pki.ca.certPem, keyPem: pki.ca.keyPem }, commonName: 'other.test', altNames: ['localhost'], extKeyUsage: ['serverAuth'] });
+    });
+    const peerCn = (c: { getPeerCertificate(): object }): string => String((c.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN);
+
+    it('connect({ secureContext }): its cert/key/ca replace the options, as node:tls; a node:tls context is refused', async () => {
+      const server = nodeServer({ requestCert: true, rejectUnauthorized: true, ca: pki.ca.certPem });
+      const port = await listen(server);
+      const accepted = nextConnection<tls.TLSSocket>(server);
+      const secureContext = createSecureContext({ cert: pki.client.certPem, key: pki.client.keyPem, ca: pki.ca.certPem });
+      // The cert, key and ca given beside it are ignored (a wrong ca would fail the handshake).
+      const c = await ourClient(port, { secureContext, ca: other.certPem, cert: other.certPem, key: other.keyPem });
+      expect(c.authorized).to.equal(true);
+      const s = await accepted;
+      expect(s.authorized).to.equal(true);
+      expect(String(s.getPeerCertificate().subject?.CN)).to.equal('client');
+      expect(() => connect({ port, secureContext: tls.createSecureContext({}) as never })).to.throw().with.property('code', 'ERR_TLS_INVALID_CONTEXT');
+    });
+
+    it('setKeyCert() from an ALPNCallback picks this handshake\'s certificate; on a server socket later, the next renegotiation\'s', async () => {
+      const server = ourServer({
+        ALPNCallback(this: SecureDuplex, { protocols }) {
+          if (protocols.includes('other')) this.setKeyCert({ cert: other.certPem, key: other.keyPem });
+          return protocols[0];
+        },
+      });
+      const port = await listen(server);
+      const a = await nodeClient(port, { ALPNProtocols: ['other'] });
+      expect(peerCn(a)).to.equal('other.test');
+      const accepted = nextConnection<SecureDuplex>(server);
+      const b = await nodeClient(port, { ALPNProtocols: ['plain'] });
+      expect(peerCn(b)).to.equal('localhost');
+      const s = await accepted;
+      expect(peerCn({ getPeerCertificate: () => s.getCertificate() ?? {} })).to.equal('localhost');
+      // node:tls clients accept a new server certificate in a renegotiation (OpenSSL does not check).
+      s.setKeyCert(createSecureContext({ cert: other.certPem, key: other.keyPem }));
+      b.resume();
+      await renegotiate(s, 'server renegotiation after setKeyCert');
+      expect(peerCn(b)).to.equal('other.test');
+      expect(peerCn({ getPeerCertificate: () => s.getCertificate() ?? {} })).to.equal('other.test');
+      expect(() => s.setKeyCert({})).to.throw().with.property('code', 'ERR_INVALID_ARG_VALUE');
+    });
+
+    it('net.Socket members: connecting, pending, readyState, bytesRead/bytesWritten, highWaterMark, path, destroySoon(), resetAndDestroy()', async () => {
+      const sockPath = path.join(peersTmpDir(), `surface-${process.pid}.sock`);
+      fs.rmSync(sockPath, { force: true });
+      const server = ourServer();
+      cleanups.push(() => server.close());
+      await new Promise<void>((res) => server.listen(sockPath, () => res()));
+      const serverSide = nextConnection<SecureDuplex>(server);
+      const c = track(connect({ path: sockPath, ca: pki.ca.certPem, servername: 'localhost', highWaterMark: 1234 }));
+      expect(c.connecting).to.equal(true);
+      expect(c.pending).to.equal(true);
+      expect(c.readyState).to.equal('opening');
+      await once(c, 'secureConnect');
+      expect(c.authorized).to.equal(true);
+      expect([c.connecting, c.pending, c.readyState]).to.deep.equal([false, false, 'open']);
+      expect(c.readableHighWaterMark).to.equal(1234);
+      expect(c.bytesRead).to.be.above(500); // ServerHello .. Finished
+      expect(c.bytesWritten).to.be.above(100);
+      const s = await serverSide;
+      s.resume();
+      // The server's own close_notify may meet a closed socket (EPIPE), as with node:tls.
+      s.on('error', () => undefined);
+      // destroySoon(): close_notify goes out, then the socket is destroyed; the peer sees 'end'.
+      const ended = once(s, 'end');
+      const closed = once(c, 'close', 'destroySoon close');
+      c.destroySoon();
+      await ended;
+      await closed;
+      expect(c.readyState).to.equal('closed');
+
+      // resetAndDestroy(): a TCP RST, no close_notify: the peer fails with ECONNRESET.
+      const server2 = ourServer();
+      const port = await listen(server2);
+      const accepted = nextConnection<SecureDuplex>(server2);
+      const d = await ourClient(port);
+      const peer = await accepted;
+      const peerError = new Promise<NodeJS.ErrnoException>((res) => peer.once('error', res));
+      d.resetAndDestroy();
+      expect(d.destroyed).to.equal(true);
+      expect((await within(peerError, 'peer error')).code).to.equal('ECONNRESET');
+    });
+
+    it('module functions: getCiphers(), DEFAULT_*, rootCertificates, checkServerIdentity() as node:tls', async () => {
+      const ours = getCiphers();
+      expect(ours).to.have.length(6);
+      for (const c of ours) expect(tls.getCiphers(), c).to.include(c);
+      expect(() => tls.createSecureContext({ ciphers: DEFAULT_CIPHERS })).to.not.throw();
+      expect([DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE]).to.deep.equal(['TLSv1.2', 'TLSv1.2', 'auto']);
+      expect(rootCertificates).to.equal(tls.rootCertificates);
+      const port = await listen(nodeServer());
+      const c = await nodeClient(port);
+      const cert = c.getPeerCertificate();
+      for (const host of ['localhost', 'LOCALHOST.', '127.0.0.1', 'example.com', '10.0.0.1']) {
+        const mine = checkServerIdentity(host, cert);
+        const theirs = tls.checkServerIdentity(host, cert);
+        expect(mine?.message, host).to.equal(theirs?.message);
+        expect((mine as { code?: string } | undefined)?.code, host).to.equal((theirs as { code?: string } | undefined)?.code);
+      }
     });
   });
 

@@ -4,7 +4,7 @@
 import { TlsError, ErrorCode } from '../errors.js';
 import { AlertDescription, AlertLevel, alertName } from './alerts.js';
 import type { CipherSuite } from './cipher-suites.js';
-import type { EngineConfig } from './config.js';
+import type { EngineConfig, LocalIdentity } from './config.js';
 import { concatBytes } from '../concat-bytes.js';
 import { constantTimeEqual } from './constant-time.js';
 import { ContentType, HandshakeType, ProtocolVersion } from './constants.js';
@@ -80,6 +80,8 @@ export class Engine implements HandshakeHost {
   private handshakeInitiator: 'local' | 'peer' = 'local';
   /** Server: we sent HelloRequest and wait for the client's ClientHello. */
   private helloRequested = false;
+  /** setIdentities() after a handshake: the next one (a renegotiation) must be full. */
+  private identitiesChanged = false;
   private serverHandshakeOptions: ServerHandshakeOptions;
   private output: Uint8Array[] = [];
   private events: EngineEvent[] = [];
@@ -507,8 +509,20 @@ export class Engine implements HandshakeHost {
       this.handshakeInitiator = 'peer';
       this.serverHandshakeOptions = { requestCert: c.requestCert, rejectUnauthorized: c.rejectUnauthorized };
     }
-    this.handshake = new ServerHandshake(this, this.serverHandshakeOptions, this.binding());
+    this.handshake = new ServerHandshake(this, { ...this.serverHandshakeOptions, fullHandshake: this.identitiesChanged }, this.binding());
     return true;
+  }
+
+  /**
+   * Our certificates from the next certificate choice on (node:tls setKeyCert()): a server
+   * chooses among them at its next ClientHello (the current one when called from a callback of
+   * the ClientHello, e.g. ALPNCallback), and does not resume a session in the next
+   * renegotiation (the session was proved under the old certificate); a client presents them
+   * when a server asks for a certificate.
+   */
+  setIdentities(identities: readonly LocalIdentity[]): void {
+    (this.config as { identities: readonly LocalIdentity[] }).identities = identities;
+    if (this.session) this.identitiesChanged = true;
   }
 
   /** Client: RFC 5246 §7.4.1.1 HelloRequest. */
@@ -566,6 +580,7 @@ export class Engine implements HandshakeHost {
   private onHandshakeComplete(result: HandshakeResult): void {
     const previous = this.session;
     this.handshake = null;
+    if (!result.resumed) this.identitiesChanged = false;
     this.channel.handshakeDone();
     if (previous) {
       // DESIGN.md invariant 5 (triple-handshake defence): the peer's identity must not change.

@@ -1,7 +1,7 @@
 // connect(): the client side, mirroring tls.connect().
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { SecureContextOptions } from './secure-context.js';
+import { applySecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { buildEngineOptions, sessionOption } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { connectUdp } from './connect-udp.js';
@@ -22,10 +22,21 @@ export interface ConnectOptions extends SecureContextOptions {
   handshakeTimeout?: number;
   /** A session to resume (a Buffer from getSession() or the 'session' event). */
   session?: Uint8Array;
-  /** Passed to net.connect when we make the socket. */
+  /** A SecureContext from createSecureContext(): replaces the context options (cert, key, ca,
+   *  ciphers, ...) given here, as in node:tls. */
+  secureContext?: SecureContext;
+  /** Passed to net.connect when we make the socket (`path`: a Unix socket instead of host:port). */
   family?: number;
   localAddress?: string;
+  localPort?: number;
+  path?: string;
+  lookup?: import('node:net').TcpSocketConnectOpts['lookup'];
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
   timeout?: number;
+  /** Readable highWaterMark of the TLS socket (node:tls: of the socket it makes). */
+  highWaterMark?: number;
 }
 
 export function connect(options: ConnectOptions, callback?: () => void): SecureDuplex;
@@ -49,6 +60,7 @@ export function connect(...args: unknown[]): SecureDuplex {
     options = (args[0] as ConnectOptions) ?? {};
     callback = args[1] as (() => void) | undefined;
   }
+  options = applySecureContext(options);
   if (options.transport === 'udp') return connectUdp(options, callback);
   const host = options.host ?? 'localhost';
   // node:tls: SNI defaults to the host unless it is an IP address; the certificate is checked
@@ -63,14 +75,13 @@ export function connect(...args: unknown[]): SecureDuplex {
     checkServerIdentity: options.checkServerIdentity,
   });
   engine.session = sessionOption(options.session);
-  const transport: Duplex = (options.socket as Duplex | undefined) ?? netConnect({
-    host, port: options.port ?? 443, family: options.family, localAddress: options.localAddress,
-  });
+  const transport: Duplex = (options.socket as Duplex | undefined) ?? netConnect(netConnectOptions(options, host));
   const tlsSocket = new SecureDuplex(transport, {
     isServer: false,
     engine,
     allowHalfOpen: options.allowHalfOpen,
     handshakeTimeout: options.handshakeTimeout,
+    highWaterMark: options.highWaterMark,
   });
   tlsSocket.once('_secureEstablished', () => {
     if (!tlsSocket.authorized && options.rejectUnauthorized === false) {
@@ -91,4 +102,13 @@ export function connect(...args: unknown[]): SecureDuplex {
     process.nextTick(() => tlsSocket.startHandshake());
   }
   return tlsSocket;
+}
+
+/** The net.connect() options of tls.connect() that reach the TCP socket we make. */
+function netConnectOptions(o: ConnectOptions, host: string): NetConnectOpts {
+  const common = { noDelay: o.noDelay, keepAlive: o.keepAlive, keepAliveInitialDelay: o.keepAliveInitialDelay };
+  if (o.path !== undefined) return { path: o.path, ...common };
+  return {
+    host, port: o.port ?? 443, family: o.family, localAddress: o.localAddress, localPort: o.localPort, lookup: o.lookup, ...common,
+  };
 }

@@ -205,6 +205,31 @@ export function createSecureContext(options: SecureContextOptions = {}): SecureC
   return new SecureContext(options);
 }
 
+/** The options of createSecureContext() in node:tls (plus our crypto provider and random
+ *  source, which the parsed keys depend on): what a `secureContext` supplies in connect(). */
+const CONTEXT_KEYS = [
+  'ca', 'cert', 'key', 'passphrase', 'pfx', 'crl', 'ciphers', 'ecdhCurve', 'sigalgs', 'minVersion', 'maxVersion',
+  'secureOptions', 'honorCipherOrder', 'dhparam', 'secureProtocol', 'sessionIdContext', 'sessionTimeout', 'ticketKeys',
+  'cryptoProvider', 'random',
+] as const;
+
+/**
+ * connect({ secureContext }): as in node:tls, a given context replaces the context options of
+ * `options` (cert, key, ca, ciphers, ...); the connection options (servername, ALPNProtocols,
+ * rejectUnauthorized, ...) stay. A node:tls SecureContext is refused (ERR_TLS_INVALID_CONTEXT).
+ */
+export function applySecureContext<T extends SecureContextOptions & { secureContext?: unknown }>(options: T): T {
+  if (options.secureContext === undefined || options.secureContext === null) return options;
+  if (!(options.secureContext instanceof SecureContext)) {
+    throw new TlsError('ERR_TLS_INVALID_CONTEXT', 'secureContext must be a secure-duplex SecureContext (createSecureContext()); a node:tls SecureContext cannot be used');
+  }
+  const out = { ...options } as Record<string, unknown>;
+  for (const k of CONTEXT_KEYS) delete out[k];
+  const given = options.secureContext.options as Record<string, unknown>;
+  for (const k of CONTEXT_KEYS) if (given[k] !== undefined) out[k] = given[k];
+  return out as T;
+}
+
 /** A SecureContext, or node:tls-style options for one (as addContext() and SNICallback take). */
 export function toSecureContext(value: SecureContext | SecureContextOptions): SecureContext {
   if (value instanceof SecureContext) return value;

@@ -20,6 +20,7 @@ import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions }
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
 import { HandshakeSniffer } from './handshake-sniffer.js';
+import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 
 export interface CipherInfo {
   name: string;
@@ -52,6 +53,8 @@ export interface SecureDuplexOptions {
    * `identities` undefined or empty: the default ones. An error ends the connection.
    */
   resolveIdentities?: (servername: string, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
+  /** node:stream highWaterMark of both sides (node:tls highWaterMark, readable side). */
+  highWaterMark?: number;
 }
 
 /** node:tls getSharedSigalgs() names (OpenSSL "<sign>+<hash>", as node builds them). */
@@ -121,11 +124,18 @@ export class SecureDuplex extends Duplex {
   private heldTransport: Buffer[] | undefined;
   private sniPending = false;
   private sniIdentities: readonly LocalIdentity[] | undefined;
+  /** setKeyCert(): our certificates from now on. */
+  private keyCertIdentities: readonly LocalIdentity[] | undefined;
   private readonly resolveIdentities: SecureDuplexOptions['resolveIdentities'];
 
   constructor(socket: Duplex, options: SecureDuplexOptions) {
     // DTLS keeps datagram boundaries: one readable chunk per record (object mode).
-    super({ allowHalfOpen: options.allowHalfOpen ?? false, decodeStrings: true, readableObjectMode: options.engine.transport === 'dtls' });
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? false,
+      decodeStrings: true,
+      readableObjectMode: options.engine.transport === 'dtls',
+      ...(options.highWaterMark !== undefined ? { readableHighWaterMark: options.highWaterMark } : {}),
+    });
     this.socket = socket;
     this.isServer = options.isServer;
     // A copy per connection: setServername() and disableRenegotiation() change this connection's
@@ -135,11 +145,15 @@ export class SecureDuplex extends Duplex {
     // goes without it: no getSharedSigalgs() and no SNI certificate choice there yet.
     const tlsFraming = engineOptions.transport !== 'dtls';
     this.resolveIdentities = options.isServer && tlsFraming ? options.resolveIdentities : undefined;
-    if (this.resolveIdentities) {
+    if (options.isServer) {
       const defaults = engineOptions.identities;
-      // Renegotiations keep the certificate chosen for the initial handshake's SNI name.
-      engineOptions.selectIdentities = () => this.sniIdentities ?? defaults;
-      this.heldTransport = [];
+      // setKeyCert() wins; else renegotiations keep the certificate chosen for the initial
+      // handshake's SNI name.
+      engineOptions.selectIdentities = () => this.keyCertIdentities ?? this.sniIdentities ?? defaults;
+      if (this.resolveIdentities) this.heldTransport = [];
+      // node:tls calls ALPNCallback with `this` = the socket (so it may call setKeyCert()).
+      const alpn = engineOptions.alpnCallback;
+      if (alpn) engineOptions.alpnCallback = (args) => alpn.call(this, args);
     }
     this.engine = new Engine(engineOptions);
     this.sniffer = tlsFraming ? new HandshakeSniffer(options.isServer ? 'server' : 'client') : undefined;
@@ -364,6 +378,65 @@ export class SecureDuplex extends Duplex {
     this.renegotiateCallback = callback ?? (() => undefined);
     this.pump();
     return true;
+  }
+
+  /**
+   * node:tls setKeyCert(): the certificate(s) and key(s) we present from now on: in this
+   * handshake when called from an ALPNCallback (a server socket), else in the next renegotiation
+   * (and, on a client, when a server asks for a certificate). `context` is a SecureContext
+   * (createSecureContext()) or options with at least `key` and `cert`.
+   */
+  setKeyCert(context: SecureContext | SecureContextOptions): void {
+    if (context === null || typeof context !== 'object') throw argTypeError('context', 'of type object', context);
+    const identities = toSecureContext(context).identities;
+    if (identities.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'setKeyCert(): the context has no certificate and key');
+    this.keyCertIdentities = identities;
+    this.engine.setIdentities(identities);
+  }
+
+  // --- net.Socket members forwarded to the transport -----------------------------------------
+
+  /** net.Socket connecting: true while the transport's TCP connection is being set up. */
+  get connecting(): boolean {
+    return (this.socket as Partial<Socket>).connecting === true;
+  }
+
+  /** net.Socket pending: true until the transport is connected. */
+  get pending(): boolean {
+    return (this.socket as Partial<Socket>).pending === true;
+  }
+
+  /** net.Socket readyState, from this stream's own state (the TLS layer's view). */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.connecting) return 'opening';
+    if (this.destroyed) return 'closed';
+    const readable = this.readable && !this.readableEnded;
+    const writable = this.writable && !this.writableEnded;
+    return readable && writable ? 'open' : readable ? 'readOnly' : writable ? 'writeOnly' : 'closed';
+  }
+
+  /** Bytes received / sent on the transport (records, as node:tls counts them). */
+  get bytesRead(): number | undefined {
+    return (this.socket as Partial<Socket>).bytesRead;
+  }
+
+  get bytesWritten(): number | undefined {
+    return (this.socket as Partial<Socket>).bytesWritten;
+  }
+
+  /** net.Socket destroySoon(): end (close_notify) and destroy once the writes are out. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  /** net.Socket resetAndDestroy(): a TCP RST (when the transport can send one), no close_notify. */
+  resetAndDestroy(): this {
+    const s = this.socket as Partial<Socket>;
+    if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
+    this.destroy();
+    return this;
   }
 
   /** Transport address passthroughs (net.Socket when the transport is one). */

@@ -33,6 +33,11 @@ export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   allowHalfOpen?: boolean;
   handshakeTimeout?: number;
   pauseOnConnect?: boolean;
+  /** net.Server options for the accepted TCP sockets; highWaterMark also for the TLS sockets. */
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  highWaterMark?: number;
   /** Choose the certificate by SNI name (replaces the addContext() lookup, as in node:tls). */
   SNICallback?: SNICallback;
   /** Seconds a session stays resumable, by session ID or ticket (node:tls default 300). */
@@ -92,7 +97,14 @@ export class Server extends NetServer {
   private readonly contexts: [RegExp, SecureContext][] = [];
 
   constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
-    super({ allowHalfOpen: true, pauseOnConnect: options.pauseOnConnect });
+    super({
+      allowHalfOpen: true,
+      pauseOnConnect: options.pauseOnConnect,
+      noDelay: options.noDelay,
+      keepAlive: options.keepAlive,
+      keepAliveInitialDelay: options.keepAliveInitialDelay,
+      highWaterMark: options.highWaterMark,
+    });
     this.tlsOptions = options;
     const engine = serverEngineOptions(options);
     this.sessionStore = makeSessionStore(options, engine);
@@ -152,6 +164,7 @@ export class Server extends NetServer {
       engine: this.engineOptions,
       allowHalfOpen: this.tlsOptions.allowHalfOpen,
       handshakeTimeout: this.tlsOptions.handshakeTimeout,
+      highWaterMark: this.tlsOptions.highWaterMark,
       resolveIdentities: bySni ? (name, cb) => this.resolveSni(tlsSocket, name, cb) : undefined,
     });
     tlsSocket.on('keylog', (line: Buffer) => this.emit('keylog', line, tlsSocket));

@@ -41,6 +41,8 @@ export interface ServerHandshakeOptions {
   rejectUnauthorized: boolean;
   /** Suites in server preference order for this handshake (default: the config's). */
   cipherSuites?: readonly CipherSuite[];
+  /** Never resume in this handshake (our certificate changed: setKeyCert()). */
+  fullHandshake?: boolean;
 }
 
 export class ServerHandshake {
@@ -333,7 +335,7 @@ export class ServerHandshake {
   private findResumableSession(ch: ClientHello, clientTicket: Uint8Array | undefined): { state: SessionState; renewTicket: boolean } | undefined {
     const c = this.host.config;
     const store = c.sessionStore;
-    if (!store) return undefined;
+    if (!store || this.opts.fullHandshake) return undefined;
     let state: SessionState | undefined;
     let renewTicket = false;
     if (clientTicket && clientTicket.length > 0 && store.tickets) {
