@@ -754,6 +754,61 @@ describe('Session resumption over streams', function () {
       expect(createServer().getTicketKeys()).to.have.length(48);
     });
 
+    it("'newSession' / 'resumeSession': an external session cache shared by two servers (node:tls events; node:tls client)", async () => {
+      const external = new Map<string, Buffer>();
+      const one = await ourServer({ secureOptions: SSL_OP_NO_TICKET });
+      const two = await ourServer({ secureOptions: SSL_OP_NO_TICKET });
+      const asked: string[] = [];
+      one.server.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => {
+        external.set(id.toString('hex'), data);
+        cb();
+      });
+      two.server.on('resumeSession', (id: Buffer, cb: (err: Error | null, data?: Buffer | null) => void) => {
+        asked.push(id.toString('hex'));
+        setTimeout(() => cb(null, external.get(id.toString('hex')) ?? null), 20); // answers later
+      });
+      // node:tls's client (session IDs only: the servers issue no tickets).
+      const round = (port: number, session?: Buffer): Promise<{ reused: boolean; session: Buffer | undefined }> => within(new Promise((resolve, reject) => {
+        const c = tls.connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', maxVersion: 'TLSv1.2', session });
+        cleanup.push(() => { c.destroy(); });
+        c.on('error', reject);
+        c.once('data', () => {
+          const r = { reused: c.isSessionReused(), session: c.getSession() };
+          c.end();
+          resolve(r);
+        });
+      }), 'node client round');
+      const a = await round(one.port);
+      expect(a.reused).to.equal(false);
+      expect(external.size).to.equal(1);
+      const [id] = [...external.keys()];
+      // Server two has never seen the session: it asks 'resumeSession' and resumes it.
+      const b = await round(two.port, a.session);
+      expect(b.reused).to.equal(true);
+      expect(asked).to.deep.equal([id]);
+      expect(two.reused).to.deep.equal([true]);
+      // Now in server two's cache: not asked again. An unknown ID gets a full handshake.
+      expect((await round(two.port, a.session)).reused).to.equal(true);
+      expect(asked).to.have.length(1);
+      external.clear();
+      two.server.sessionStore.remove(Buffer.from(id!, 'hex'));
+      expect((await round(two.port, a.session)).reused).to.equal(false);
+      expect(asked).to.have.length(2);
+    });
+
+    it("'resumeSession' answering an error ends the connection (tlsClientError); unreadable data gets a full handshake", async () => {
+      const one = await ourServer({ secureOptions: SSL_OP_NO_TICKET });
+      const a = await ourRound(one.port);
+      const two = await ourServer({ secureOptions: SSL_OP_NO_TICKET });
+      let answer: (cb: (err: Error | null, data?: Buffer | null) => void) => void = (cb) => cb(new Error('cache down'));
+      two.server.on('resumeSession', (_id: Buffer, cb: (err: Error | null, data?: Buffer | null) => void) => answer(cb));
+      const clientError = new Promise<Error>((res) => two.server.once('tlsClientError', res));
+      await ourRound(two.port, { session: a.session }).then(() => expect.fail('connected'), () => undefined);
+      expect((await within(clientError, 'tlsClientError')).message).to.equal('cache down');
+      answer = (cb) => cb(null, Buffer.from('not a session'));
+      expect((await ourRound(two.port, { session: a.session })).reused).to.equal(false);
+    });
+
     it('sessionTimeout: an expired session gets a full handshake', async () => {
       const { port } = await ourServer({ sessionTimeout: 1, secureOptions: SSL_OP_NO_TICKET });
       const a = await ourRound(port);

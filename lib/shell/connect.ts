@@ -29,7 +29,7 @@ export interface ConnectOptions extends SecureContextOptions {
   family?: number;
   localAddress?: string;
   localPort?: number;
-  path?: string;
+  path?: string | null;
   lookup?: import('node:net').TcpSocketConnectOpts['lookup'];
   noDelay?: boolean;
   keepAlive?: boolean;
@@ -107,7 +107,7 @@ export function connect(...args: unknown[]): SecureDuplex {
 /** The net.connect() options of tls.connect() that reach the TCP socket we make. */
 function netConnectOptions(o: ConnectOptions, host: string): NetConnectOpts {
   const common = { noDelay: o.noDelay, keepAlive: o.keepAlive, keepAliveInitialDelay: o.keepAliveInitialDelay };
-  if (o.path !== undefined) return { path: o.path, ...common };
+  if (o.path) return { path: o.path, ...common }; // as net.connect: a falsy path (http.Agent passes null) means host:port
   return {
     host, port: o.port ?? 443, family: o.family, localAddress: o.localAddress, localPort: o.localPort, lookup: o.lookup, ...common,
   };

@@ -1,7 +1,8 @@
 // Reads the plaintext handshake messages of the INITIAL handshake out of the transport bytes,
 // next to the engine (which gets the same bytes): the shell needs a few things the engine does
-// not report — the client's SNI name before the engine picks a certificate (an asynchronous
-// SNICallback runs before the ClientHello is handed to the engine), and the peer's
+// not report — the client's SNI name and offered session before the engine sees them (an
+// asynchronous SNICallback or 'resumeSession' runs before the ClientHello is handed to the
+// engine), and the peer's
 // signature_algorithms list (getSharedSigalgs()). Everything before the peer's
 // ChangeCipherSpec is plaintext (RFC 5246 §6.1: the initial state has no encryption); once the
 // peer's ChangeCipherSpec goes by, or the message we wait for is found, the sniffer stops.
@@ -17,6 +18,10 @@ export interface ClientHelloInfo {
   servername: string | undefined;
   /** signature_algorithms (SignatureScheme codes, client order); undefined when absent. */
   signatureSchemes: number[] | undefined;
+  /** The session_id the client offers (empty: none). */
+  sessionId: Uint8Array;
+  /** The client offers an RFC 5077 ticket (a non-empty session_ticket extension). */
+  ticket: boolean;
 }
 
 export class HandshakeSniffer {
@@ -80,9 +85,12 @@ export class HandshakeSniffer {
       if (ch.type !== 'client_hello') return this.stop();
       const sni = findExtension(ch.extensions, ExtensionType.server_name);
       const sig = findExtension(ch.extensions, ExtensionType.signature_algorithms);
+      const ticket = findExtension(ch.extensions, ExtensionType.session_ticket);
       this.clientHello = {
         servername: sni ? decodeServerName(sni.data) : undefined,
         signatureSchemes: sig ? decodeSignatureAlgorithms(sig.data) : undefined,
+        sessionId: ch.sessionId.slice(),
+        ticket: ticket !== undefined && ticket.data.length > 0,
       };
       this.stop();
       return;

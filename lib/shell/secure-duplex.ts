@@ -19,7 +19,7 @@ import { SignatureScheme } from '../engine/constants.js';
 import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions } from '../engine/engine.js';
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
-import { HandshakeSniffer } from './handshake-sniffer.js';
+import { HandshakeSniffer, type ClientHelloInfo } from './handshake-sniffer.js';
 import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 
 export interface CipherInfo {
@@ -47,12 +47,13 @@ export interface SecureDuplexOptions {
   /** Abort the handshake after this many ms (node:tls handshakeTimeout, default 120 s). */
   handshakeTimeout?: number;
   /**
-   * Server: the certificates for the client's SNI name (Server's SNICallback / addContext).
-   * Called once the whole ClientHello has arrived and before the engine sees it, only when the
-   * client sent server_name; the callback may come later (the ClientHello waits for it).
-   * `identities` undefined or empty: the default ones. An error ends the connection.
+   * Server: look at the initial ClientHello before the engine sees it (Server's SNICallback /
+   * addContext certificate choice, and its 'resumeSession' external cache). Called once the
+   * whole ClientHello has arrived; the callback may come later (the ClientHello waits for it).
+   * `identities`: the certificates for this connection (undefined or empty: the default ones).
+   * An error ends the connection. TLS only (the sniffer reads TLS framing).
    */
-  resolveIdentities?: (servername: string, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
+  onClientHello?: (hello: ClientHelloInfo, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
   /** node:stream highWaterMark of both sides (node:tls highWaterMark, readable side). */
   highWaterMark?: number;
 }
@@ -120,13 +121,13 @@ export class SecureDuplex extends Duplex {
   private sniffer: HandshakeSniffer | undefined;
   /** The peer's signature_algorithms of the initial handshake (getSharedSigalgs()). */
   private peerSignatureSchemes: number[] | undefined;
-  /** Server with resolveIdentities: transport bytes held until the SNI name is resolved. */
+  /** Server with onClientHello: transport bytes held until the ClientHello is answered. */
   private heldTransport: Buffer[] | undefined;
-  private sniPending = false;
+  private helloPending = false;
   private sniIdentities: readonly LocalIdentity[] | undefined;
   /** setKeyCert(): our certificates from now on. */
   private keyCertIdentities: readonly LocalIdentity[] | undefined;
-  private readonly resolveIdentities: SecureDuplexOptions['resolveIdentities'];
+  private readonly onClientHello: SecureDuplexOptions['onClientHello'];
 
   constructor(socket: Duplex, options: SecureDuplexOptions) {
     // DTLS keeps datagram boundaries: one readable chunk per record (object mode).
@@ -144,13 +145,13 @@ export class SecureDuplex extends Duplex {
     // The sniffer reads TLS framing; DTLS (records with epochs, fragmented handshake messages)
     // goes without it: no getSharedSigalgs() and no SNI certificate choice there yet.
     const tlsFraming = engineOptions.transport !== 'dtls';
-    this.resolveIdentities = options.isServer && tlsFraming ? options.resolveIdentities : undefined;
+    this.onClientHello = options.isServer && tlsFraming ? options.onClientHello : undefined;
     if (options.isServer) {
       const defaults = engineOptions.identities;
       // setKeyCert() wins; else renegotiations keep the certificate chosen for the initial
       // handshake's SNI name.
       engineOptions.selectIdentities = () => this.keyCertIdentities ?? this.sniIdentities ?? defaults;
-      if (this.resolveIdentities) this.heldTransport = [];
+      if (this.onClientHello) this.heldTransport = [];
       // node:tls calls ALPNCallback with `this` = the socket (so it may call setKeyCert()).
       const alpn = engineOptions.alpnCallback;
       if (alpn) engineOptions.alpnCallback = (args) => alpn.call(this, args);
@@ -595,7 +596,7 @@ export class SecureDuplex extends Duplex {
   private onTransportData(chunk: Buffer): void {
     if (this.destroyed) return;
     if (this.heldTransport) {
-      // Waiting for the ClientHello's SNI name to be resolved (resolveIdentities).
+      // Waiting for the ClientHello to be answered (onClientHello).
       this.heldTransport.push(chunk);
       if (this.sniffer) this.sniff(chunk);
       return;
@@ -611,13 +612,13 @@ export class SecureDuplex extends Duplex {
     if (!sniffer.done) return;
     this.sniffer = undefined;
     this.peerSignatureSchemes = this.isServer ? sniffer.clientHello?.signatureSchemes : sniffer.certificateRequestSchemes;
-    if (!this.heldTransport || this.sniPending) return;
-    const name = sniffer.clientHello?.servername;
-    if (name === undefined || !this.resolveIdentities) {
+    if (!this.heldTransport || this.helloPending) return;
+    const hello = sniffer.clientHello;
+    if (hello === undefined || !this.onClientHello) {
       this.releaseTransport();
       return;
     }
-    this.sniPending = true;
+    this.helloPending = true;
     let answered = false;
     const done = (err: Error | null, identities?: readonly LocalIdentity[]): void => {
       if (answered) return;
@@ -631,7 +632,7 @@ export class SecureDuplex extends Duplex {
       this.releaseTransport();
     };
     try {
-      this.resolveIdentities(name, done);
+      this.onClientHello(hello, done);
     } catch (e) {
       done(e as Error);
     }

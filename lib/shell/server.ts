@@ -7,6 +7,8 @@ import type { EngineOptions } from '../engine/engine.js';
 import type { LocalIdentity } from '../engine/config.js';
 import { TlsError, ErrorCode } from '../errors.js';
 import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
+import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
+import type { ClientHelloInfo } from './handshake-sniffer.js';
 import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { buildEngineOptions, ticketsEnabled } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
@@ -109,6 +111,14 @@ export class Server extends NetServer {
     const engine = serverEngineOptions(options);
     this.sessionStore = makeSessionStore(options, engine);
     this.engineOptions = { ...engine, sessionStore: this.sessionStore };
+    // node:tls 'newSession': each new session-ID session, for an external cache. Emitted on
+    // the next tick (the engine is mid-handshake when it saves); the handshake does not wait.
+    this.sessionStore.onSave = (state) => {
+      if (this.listenerCount('newSession') === 0) return;
+      const id = Buffer.from(state.sessionId);
+      const data = Buffer.from(encodeSession(state));
+      process.nextTick(() => this.emit('newSession', id, data, () => undefined));
+    };
     if (listener) this.on('secureConnection', listener);
     this.on('connection', (socket: Socket) => { this.wrap(socket); });
   }
@@ -157,15 +167,16 @@ export class Server extends NetServer {
 
   /** Wrap an accepted transport (any Duplex) as this server would. */
   wrap(socket: Duplex): SecureDuplex {
-    const sni = this.tlsOptions.SNICallback;
-    const bySni = sni !== undefined || this.contexts.length > 0;
+    const bySni = this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0;
+    // As in node:tls, a 'resumeSession' listener counts for connections accepted after it.
+    const external = this.listenerCount('resumeSession') > 0;
     const tlsSocket: SecureDuplex = new SecureDuplex(socket, {
       isServer: true,
       engine: this.engineOptions,
       allowHalfOpen: this.tlsOptions.allowHalfOpen,
       handshakeTimeout: this.tlsOptions.handshakeTimeout,
       highWaterMark: this.tlsOptions.highWaterMark,
-      resolveIdentities: bySni ? (name, cb) => this.resolveSni(tlsSocket, name, cb) : undefined,
+      onClientHello: bySni || external ? (hello, cb) => this.onClientHello(tlsSocket, hello, bySni, external, cb) : undefined,
     });
     tlsSocket.on('keylog', (line: Buffer) => this.emit('keylog', line, tlsSocket));
     const onError = (err: Error): void => {
@@ -177,6 +188,44 @@ export class Server extends NetServer {
       this.emit('secureConnection', tlsSocket);
     });
     return tlsSocket;
+  }
+
+  /** The initial ClientHello, before the engine sees it: an offered session ID we do not
+   *  hold goes to 'resumeSession' (node:tls external cache), then the SNI certificate choice. */
+  private onClientHello(
+    tlsSocket: SecureDuplex,
+    hello: ClientHelloInfo,
+    bySni: boolean,
+    external: boolean,
+    cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void,
+  ): void {
+    const sni = (): void => {
+      if (bySni && hello.servername !== undefined) this.resolveSni(tlsSocket, hello.servername, cb);
+      else cb(null);
+    };
+    // node:tls asks only for a session ID offered without a ticket.
+    if (!external || hello.sessionId.length === 0 || hello.ticket || this.sessionStore.lookup(hello.sessionId)) return sni();
+    let answered = false;
+    this.emit('resumeSession', Buffer.from(hello.sessionId), (err: Error | null, data?: Uint8Array | null) => {
+      if (answered) return;
+      answered = true;
+      if (err) return cb(err);
+      if (data) this.loadSession(hello.sessionId, data);
+      sni();
+    });
+  }
+
+  /** A session from 'resumeSession' (what 'newSession' gave): into the cache for this
+   *  ClientHello. Unreadable data, or a session under another ID, means a full handshake. */
+  private loadSession(id: Uint8Array, data: Uint8Array): void {
+    let state: SessionState;
+    try {
+      state = decodeSession(data);
+    } catch {
+      return;
+    }
+    if (Buffer.compare(Buffer.from(state.sessionId), Buffer.from(id)) !== 0) return;
+    this.sessionStore.save(state, false);
   }
 
   private resolveSni(

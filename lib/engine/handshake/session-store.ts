@@ -61,6 +61,8 @@ export class SessionStore {
   timeout: number;
   readonly cacheSize: number;
   tickets: boolean;
+  /** Called with each session saved under a session ID (node:tls 'newSession'). */
+  onSave: ((s: SessionState) => void) | undefined;
   private readonly provider: CryptoProvider;
   private readonly random: RandomSource;
   private readonly now: () => number;
@@ -127,8 +129,9 @@ export class SessionStore {
 
   // --- session-ID cache ----------------------------------------------------------------------
 
-  /** Keep a completed session under its session_id (it must have one). */
-  save(s: SessionState): void {
+  /** Keep a completed session under its session_id (it must have one). `announce` false: a
+   *  session coming back from an external cache (no onSave). */
+  save(s: SessionState, announce = true): void {
     if (this.cacheSize <= 0 || s.sessionId.length === 0) return;
     const key = hex(s.sessionId);
     this.cache.delete(key);
@@ -138,6 +141,7 @@ export class SessionStore {
       this.cache.delete(oldest);
     }
     this.cache.set(key, s);
+    if (announce) this.onSave?.(s);
   }
 
   /** The live session cached under `id`; expired entries are dropped. */
