@@ -2,7 +2,8 @@
 // application data flows.
 export { SecureDuplex, type CipherInfo, type SecureDuplexOptions, type RenegotiationOptions } from './shell/secure-duplex.js';
 export { connect, type ConnectOptions } from './shell/connect.js';
-export { createServer, Server, type ServerOptions, type SNICallback } from './shell/server.js';
+export { createServer, Server, type ServerOptions } from './shell/server.js';
+export type { SNICallback } from './shell/sni.js';
 export { createSecureContext, SecureContext, type SecureContextOptions } from './shell/secure-context.js';
 export { Agent } from './shell/https-agent.js';
 export { TlsError, ErrorCode } from './errors.js';

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type DtlsServer, type SecureDuplex } from '../lib/index.js';
 import { makePki } from './helpers/pki.js';
-import { freeUdpPort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, requirePeer, type PeerProcess } from './helpers/peers.js';
+import { generateCertificate } from '../lib/crypto/certificate-generator.js';
+import { freeUdpPort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
 
 function listen(srv: DtlsServer, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve) => srv.listen(0, host, () => resolve(srv.address().port)));
@@ -120,6 +121,74 @@ describe('DTLS over UDP', function () {
     expect(server.peerCount).to.equal(0);
     expect(answers).to.be.greaterThan(250); // each got a HelloVerifyRequest, statelessly
     for (const s of senders) s.close();
+  });
+
+  describe('SNI (SNICallback, addContext) over DTLS', () => {
+    const issuer = { certPem: pki.ca.certPem, keyPem: pki.ca.keyPem };
+    const other = generateCertificate({ issuer, commonName: 'other.test', altNames: ['other.test'], extKeyUsage: ['serverAuth'] });
+    const cn = (c: SecureDuplex): string => String((c.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN);
+    const dial = async (port: number, servername: string): Promise<SecureDuplex> => {
+      const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername });
+      await secure(c);
+      return c;
+    };
+
+    it('an asynchronous SNICallback chooses the certificate (kept across a renegotiation); addContext() without one', async () => {
+      const seen: string[] = [];
+      server = createServer({
+        transport: 'udp', cert: leaf.certPem, key: leaf.keyPem,
+        SNICallback(name, cb) {
+          seen.push(name);
+          setTimeout(() => cb(null, name === 'other.test' ? { cert: other.certPem, key: other.keyPem } : null), 50);
+        },
+      }, (s) => { s.on('data', (d: Buffer) => s.write(d)); s.on('error', () => undefined); });
+      const port = await listen(server);
+      const a = await dial(port, 'other.test');
+      expect(cn(a)).to.equal('other.test');
+      await renegotiate(a);
+      const reply = nextData(a);
+      a.write('after');
+      expect((await reply).toString()).to.equal('after');
+      const b = await dial(port, 'localhost');
+      expect(cn(b)).to.equal('localhost');
+      expect(seen).to.deep.equal(['other.test', 'localhost']);
+      a.destroy();
+      b.destroy();
+      server.destroy();
+
+      server = echoServer();
+      server.addContext('*.test', { cert: other.certPem, key: other.keyPem });
+      const port2 = await listen(server);
+      const c = await dial(port2, 'other.test');
+      expect(cn(c)).to.equal('other.test');
+      c.destroy();
+    });
+
+    it('openssl s_client -dtls1_2 -servername gets the SNI certificate; an SNICallback error fails the handshake (tlsClientError)', async function () {
+      requirePeer(this, 'openssl');
+      server = createServer({
+        transport: 'udp', cert: leaf.certPem, key: leaf.keyPem,
+        SNICallback(name, cb) {
+          if (name === 'bad.test') cb(new Error('no certificate for bad.test'));
+          else cb(null, { cert: other.certPem, key: other.keyPem });
+        },
+      }, (s) => { s.on('data', (d: Buffer) => s.write(d)); s.on('error', () => undefined); });
+      const errors: string[] = [];
+      server.on('tlsClientError', (e: Error) => errors.push(e.message));
+      const port = await listen(server);
+      const cl = await opensslClient({ port, dtls: true, ca: pki.ca.certPath, servername: 'other.test', ignEof: true });
+      peers.push(cl);
+      await cl.write('ping over sni\n');
+      await cl.waitFor(/ping over sni/, 5000);
+      expect(cl.stderr() + cl.stdout()).to.match(/CN ?= ?other\.test/);
+      // The refusal is a fatal unrecognized_name alert (RFC 6066 §3): s_client stops at once.
+      const bad = await startPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-dtls1_2', '-servername', 'bad.test', '-CAfile', pki.ca.certPath], { ready: () => true });
+      peers.push(bad);
+      const exit = await bad.waitExit(10_000);
+      expect(exit.code).to.not.equal(0);
+      expect(bad.stderr() + bad.stdout()).to.match(/unrecognized name/i);
+      expect(errors).to.deep.equal(['no certificate for bad.test']);
+    });
   });
 
   describe('interop', () => {

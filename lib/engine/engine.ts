@@ -305,9 +305,20 @@ export class Engine implements HandshakeHost {
     const err = e instanceof TlsError ? e : new TlsError(ErrorCode.INTERNAL, `internal error: ${(e as Error)?.message ?? e}`, 'internal_error');
     if (!(e instanceof TlsError) && e instanceof Error) err.stack = e.stack;
     if (this.closedState === 'failed') return;
-    if (err.alert !== undefined && !this.sentCloseNotify) {
+    this.abort(err.alert);
+    this.events.push({ type: 'error', error: err });
+  }
+
+  /**
+   * Fail the connection now, with a fatal alert when `alert` is given (RFC 5246 §7.2.2), and no
+   * 'error' event: the caller reports its own error (the shell refusing a ClientHello whose
+   * SNICallback failed). Held writes are dropped.
+   */
+  abort(alert?: number): void {
+    if (this.closedState === 'failed') return;
+    if (alert !== undefined && !this.sentCloseNotify) {
       try {
-        this.sendAlert(AlertLevel.fatal, err.alert);
+        this.sendAlert(AlertLevel.fatal, alert);
       } catch {
         /* the alert itself could not be encoded; nothing more to send */
       }
@@ -316,7 +327,6 @@ export class Engine implements HandshakeHost {
     this.handshake = null;
     this.heldWrites = [];
     this.heldBytes = 0;
-    this.events.push({ type: 'error', error: err });
   }
 
   private sendAlert(level: number, description: number): void {

@@ -10,7 +10,7 @@ export interface ConnectOptions extends SecureContextOptions {
   /** 'tcp' (TLS, default) or 'udp' (DTLS 1.2). */
   transport?: 'tcp' | 'udp';
   /** DTLS: path MTU, retransmission timers, handshake timeout, invalid-record limit. */
-  dtls?: import('../engine/dtls/dtls-channel.js').DtlsChannelOptions extends infer O ? Omit<O, 'role' | 'now'> : never;
+  dtls?: import('../engine/dtls/dtls-channel.js').DtlsChannelOptions extends infer O ? Omit<O, 'role' | 'now' | 'epoch0Seq'> : never;
   host?: string;
   port?: number;
   /** An existing transport (net.Socket or any Duplex) to run TLS over, as in tls.connect. */
@@ -22,6 +22,9 @@ export interface ConnectOptions extends SecureContextOptions {
   handshakeTimeout?: number;
   /** A session to resume (a Buffer from getSession() or the 'session' event). */
   session?: Uint8Array;
+  /** node:tls pskCallback: the key and identity for the server's psk_identity_hint (null when
+   *  none); return null to abort. PSK suites also need `ciphers` to name them (e.g. 'PSK'). */
+  pskCallback?: (hint: string | null) => { psk: Uint8Array; identity: string } | null | undefined;
   /** A SecureContext from createSecureContext(): replaces the context options (cert, key, ca,
    *  ciphers, ...) given here, as in node:tls. */
   secureContext?: SecureContext;

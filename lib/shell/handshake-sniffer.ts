@@ -10,6 +10,7 @@
 import { ContentType, ExtensionType, HandshakeType } from '../engine/constants.js';
 import { decodeServerName, decodeSignatureAlgorithms, findExtension } from '../engine/handshake/extensions.js';
 import { decodeBody } from '../engine/handshake/messages.js';
+import type { ClientHello } from '../engine/handshake/message-types.js';
 
 /** Past this many bytes without the message we wait for, give up (Certificate ≤ 256 KiB). */
 const SNIFF_LIMIT = 512 * 1024;
@@ -22,6 +23,19 @@ export interface ClientHelloInfo {
   sessionId: Uint8Array;
   /** The client offers an RFC 5077 ticket (a non-empty session_ticket extension). */
   ticket: boolean;
+}
+
+/** What the shell looks at in a ClientHello. Throws on malformed extensions. */
+export function clientHelloInfo(ch: ClientHello): ClientHelloInfo {
+  const sni = findExtension(ch.extensions, ExtensionType.server_name);
+  const sig = findExtension(ch.extensions, ExtensionType.signature_algorithms);
+  const ticket = findExtension(ch.extensions, ExtensionType.session_ticket);
+  return {
+    servername: sni ? decodeServerName(sni.data) : undefined,
+    signatureSchemes: sig ? decodeSignatureAlgorithms(sig.data) : undefined,
+    sessionId: ch.sessionId.slice(),
+    ticket: ticket !== undefined && ticket.data.length > 0,
+  };
 }
 
 export class HandshakeSniffer {
@@ -83,15 +97,7 @@ export class HandshakeSniffer {
       }
       const ch = decodeBody(type, body, false);
       if (ch.type !== 'client_hello') return this.stop();
-      const sni = findExtension(ch.extensions, ExtensionType.server_name);
-      const sig = findExtension(ch.extensions, ExtensionType.signature_algorithms);
-      const ticket = findExtension(ch.extensions, ExtensionType.session_ticket);
-      this.clientHello = {
-        servername: sni ? decodeServerName(sni.data) : undefined,
-        signatureSchemes: sig ? decodeSignatureAlgorithms(sig.data) : undefined,
-        sessionId: ch.sessionId.slice(),
-        ticket: ticket !== undefined && ticket.data.length > 0,
-      };
+      this.clientHello = clientHelloInfo(ch);
       this.stop();
       return;
     }

@@ -16,6 +16,7 @@ import { TlsError, ErrorCode } from '../errors.js';
 import { parseCipherList } from '../engine/cipher-suites.js';
 import type { LocalIdentity } from '../engine/config.js';
 import { SignatureScheme } from '../engine/constants.js';
+import { AlertDescription } from '../engine/alerts.js';
 import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions } from '../engine/engine.js';
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
@@ -51,7 +52,7 @@ export interface SecureDuplexOptions {
    * addContext certificate choice, and its 'resumeSession' external cache). Called once the
    * whole ClientHello has arrived; the callback may come later (the ClientHello waits for it).
    * `identities`: the certificates for this connection (undefined or empty: the default ones).
-   * An error ends the connection. TLS only (the sniffer reads TLS framing).
+   * An error ends the connection. Over DTLS the datagram server calls clientHelloSeen().
    */
   onClientHello?: (hello: ClientHelloInfo, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
   /** node:stream highWaterMark of both sides (node:tls highWaterMark, readable side). */
@@ -88,6 +89,8 @@ function argTypeError(name: string, expected: string, value: unknown): TypeError
 
 /** Unread plaintext we accept past the highWaterMark while a renegotiation is in progress. */
 export const RENEGOTIATION_READ_CAP = 8 * 1024 * 1024;
+/** DTLS: datagrams kept while the ClientHello waits for onClientHello (the rest are dropped). */
+const MAX_HELLO_HELD_DATAGRAMS = 32;
 
 const GROUP_NAMES: Record<number, string> = { 23: 'prime256v1', 24: 'secp384r1', 29: 'X25519' };
 
@@ -142,10 +145,10 @@ export class SecureDuplex extends Duplex {
     // A copy per connection: setServername() and disableRenegotiation() change this connection's
     // configuration only (a Server hands the same options object to every connection).
     const engineOptions: EngineOptions = { ...options.engine };
-    // The sniffer reads TLS framing; DTLS (records with epochs, fragmented handshake messages)
-    // goes without it: no getSharedSigalgs() and no SNI certificate choice there yet.
+    // The sniffer reads TLS framing; over DTLS the datagram server hands the ClientHello it
+    // parsed to clientHelloSeen().
     const tlsFraming = engineOptions.transport !== 'dtls';
-    this.onClientHello = options.isServer && tlsFraming ? options.onClientHello : undefined;
+    this.onClientHello = options.isServer ? options.onClientHello : undefined;
     if (options.isServer) {
       const defaults = engineOptions.identities;
       // setKeyCert() wins; else renegotiations keep the certificate chosen for the initial
@@ -596,9 +599,11 @@ export class SecureDuplex extends Duplex {
   private onTransportData(chunk: Buffer): void {
     if (this.destroyed) return;
     if (this.heldTransport) {
-      // Waiting for the ClientHello to be answered (onClientHello).
-      this.heldTransport.push(chunk);
+      // Waiting for the ClientHello to be answered (onClientHello). A stream transport is
+      // paused meanwhile; over datagrams, a bounded number wait (the peer retransmits).
+      if (this.engine.config.transport !== 'dtls' || this.heldTransport.length < MAX_HELLO_HELD_DATAGRAMS) this.heldTransport.push(chunk);
       if (this.sniffer) this.sniff(chunk);
+      if (this.heldTransport && this.helloPending && this.engine.config.transport !== 'dtls') this.socket.pause();
       return;
     }
     if (this.sniffer) this.sniff(chunk);
@@ -614,10 +619,17 @@ export class SecureDuplex extends Duplex {
     this.peerSignatureSchemes = this.isServer ? sniffer.clientHello?.signatureSchemes : sniffer.certificateRequestSchemes;
     if (!this.heldTransport || this.helloPending) return;
     const hello = sniffer.clientHello;
-    if (hello === undefined || !this.onClientHello) {
-      this.releaseTransport();
-      return;
-    }
+    if (hello === undefined) this.releaseTransport();
+    else this.clientHelloSeen(hello);
+  }
+
+  /**
+   * Server with onClientHello: the initial ClientHello, parsed, before the engine sees it. The
+   * shell's sniffer finds it over TLS; a datagram server (which parsed it for its cookie check)
+   * calls this before delivering the first datagram. Transport data waits until the answer.
+   */
+  clientHelloSeen(hello: ClientHelloInfo): void {
+    if (!this.heldTransport || this.helloPending || !this.onClientHello) return;
     this.helloPending = true;
     let answered = false;
     const done = (err: Error | null, identities?: readonly LocalIdentity[]): void => {
@@ -625,6 +637,10 @@ export class SecureDuplex extends Duplex {
       answered = true;
       if (this.destroyed) return;
       if (err) {
+        // RFC 6066 §3: a server that will not serve the name aborts with unrecognized_name
+        // (node:tls just closes; over UDP a client would otherwise retransmit until it gives up).
+        this.engine.abort(AlertDescription.unrecognized_name);
+        this.pump();
         this.destroy(err);
         return;
       }
@@ -642,6 +658,7 @@ export class SecureDuplex extends Duplex {
   private releaseTransport(): void {
     const held = this.heldTransport ?? [];
     this.heldTransport = undefined;
+    if (this.helloPending && !this.transportPaused) this.socket.resume();
     for (const chunk of held) {
       if (this.destroyed) return;
       this.engine.receive(chunk);

@@ -4,27 +4,17 @@
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EngineOptions } from '../engine/engine.js';
-import type { LocalIdentity } from '../engine/config.js';
+import type { LocalIdentity, PskConfig } from '../engine/config.js';
 import { TlsError, ErrorCode } from '../errors.js';
 import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
 import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
 import type { ClientHelloInfo } from './handshake-sniffer.js';
-import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
+import type { SecureContext, SecureContextOptions } from './secure-context.js';
+import { SniSelector, type SNICallback } from './sni.js';
 import { buildEngineOptions, ticketsEnabled } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { DtlsServer, type DtlsServerOptions } from '../transport/dtls-server.js';
 import type { ConnectOptions } from './connect.js';
-
-/**
- * node:tls SNICallback: called with the client's SNI name (only when it sent one); answer with a
- * SecureContext (createSecureContext()) or options for one, or nothing for the default
- * certificate. `this` is the connection. The answer may come later: the ClientHello waits.
- */
-export type SNICallback = (
-  this: SecureDuplex,
-  servername: string,
-  cb: (err: Error | null, ctx?: SecureContext | SecureContextOptions | null) => void,
-) => void;
 
 export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   /** 'tcp' (TLS, default) or 'udp' (DTLS 1.2: createServer returns a DtlsServer). */
@@ -49,6 +39,12 @@ export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   /** node:tls ALPNCallback: pick one of the client's ALPN protocols, or return undefined to
    *  refuse the connection with a no_application_protocol alert. Not with ALPNProtocols. */
   ALPNCallback?: (args: { servername: string | undefined; protocols: string[] }) => string | undefined;
+  /** node:tls pskCallback: the key for the client's PSK identity, or null/undefined to refuse it
+   *  (unknown_psk_identity alert). PSK suites also need `ciphers` to name them (e.g. 'PSK'); a
+   *  server without a certificate may serve them. */
+  pskCallback?: (socket: SecureDuplex, identity: string) => Uint8Array | { psk: Uint8Array } | null | undefined;
+  /** node:tls pskIdentityHint: RFC 4279 §2 psk_identity_hint sent to PSK clients (at most 256 bytes). */
+  pskIdentityHint?: string;
 }
 
 function invalidArg(code: string, message: string): TlsError {
@@ -95,8 +91,8 @@ export class Server extends NetServer {
   private readonly tlsOptions: ServerOptions;
   /** Session-ID cache and ticket keys shared by this server's connections. */
   readonly sessionStore: SessionStore;
-  /** addContext() entries: host-name pattern → context; the last match wins (node:tls). */
-  private readonly contexts: [RegExp, SecureContext][] = [];
+  /** SNICallback / addContext(). */
+  private readonly sni: SniSelector;
 
   constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super({
@@ -108,6 +104,7 @@ export class Server extends NetServer {
       highWaterMark: options.highWaterMark,
     });
     this.tlsOptions = options;
+    this.sni = new SniSelector(options.SNICallback);
     const engine = serverEngineOptions(options);
     this.sessionStore = makeSessionStore(options, engine);
     this.engineOptions = { ...engine, sessionStore: this.sessionStore };
@@ -160,19 +157,19 @@ export class Server extends NetServer {
    * in node) get this context's certificate. Without an SNICallback option.
    */
   addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
-    if (!hostname) throw new TlsError('ERR_TLS_REQUIRED_SERVER_NAME', '"servername" is required parameter for Server.addContext');
-    const pattern = hostname.replace(/([.^$+?\-\\[\]{}])/g, '\\$1').replaceAll('*', '[^.]*');
-    this.contexts.push([new RegExp(`^${pattern}$`), toSecureContext(context)]);
+    this.sni.add(hostname, context);
   }
 
   /** Wrap an accepted transport (any Duplex) as this server would. */
   wrap(socket: Duplex): SecureDuplex {
-    const bySni = this.tlsOptions.SNICallback !== undefined || this.contexts.length > 0;
+    const bySni = this.sni.active;
     // As in node:tls, a 'resumeSession' listener counts for connections accepted after it.
     const external = this.listenerCount('resumeSession') > 0;
+    const psk = this.engineOptions.psk;
     const tlsSocket: SecureDuplex = new SecureDuplex(socket, {
       isServer: true,
-      engine: this.engineOptions,
+      // node:tls calls pskCallback with the connection first (bound here, as SNICallback is).
+      engine: psk?.server ? { ...this.engineOptions, psk: { ...psk, server: (id) => psk.server!.call(tlsSocket, id) } } : this.engineOptions,
       allowHalfOpen: this.tlsOptions.allowHalfOpen,
       handshakeTimeout: this.tlsOptions.handshakeTimeout,
       highWaterMark: this.tlsOptions.highWaterMark,
@@ -200,7 +197,7 @@ export class Server extends NetServer {
     cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void,
   ): void {
     const sni = (): void => {
-      if (bySni && hello.servername !== undefined) this.resolveSni(tlsSocket, hello.servername, cb);
+      if (bySni && hello.servername !== undefined) this.sni.resolve(tlsSocket, hello.servername, cb);
       else cb(null);
     };
     // node:tls asks only for a session ID offered without a ticket.
@@ -228,32 +225,6 @@ export class Server extends NetServer {
     this.sessionStore.save(state, false);
   }
 
-  private resolveSni(
-    tlsSocket: SecureDuplex,
-    servername: string,
-    cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void,
-  ): void {
-    const sni = this.tlsOptions.SNICallback;
-    if (sni) {
-      sni.call(tlsSocket, servername, (err, ctx) => {
-        if (err) return cb(err);
-        if (ctx === undefined || ctx === null) return cb(null);
-        let resolved: SecureContext;
-        try {
-          resolved = toSecureContext(ctx);
-        } catch (e) {
-          return cb(e as Error);
-        }
-        cb(null, resolved.identities);
-      });
-      return;
-    }
-    for (let i = this.contexts.length - 1; i >= 0; i--) {
-      const [pattern, context] = this.contexts[i]!;
-      if (pattern.test(servername)) return cb(null, context.identities);
-    }
-    cb(null);
-  }
 }
 
 function serverEngineOptions(options: ServerOptions): EngineOptions {
@@ -272,7 +243,32 @@ function serverEngineOptions(options: ServerOptions): EngineOptions {
     // node:tls: a server rejects unauthorized client certificates only when requestCert is set.
     rejectUnauthorized: options.rejectUnauthorized !== false,
   });
-  return alpnCallback ? { ...engine, alpnCallback } : engine;
+  const psk = serverPskConfig(options);
+  return { ...engine, ...(alpnCallback ? { alpnCallback } : {}), ...(psk ? { psk } : {}) };
+}
+
+/** node:tls pskCallback / pskIdentityHint, checked as node checks them. The engine calls the
+ *  callback with the identity only and `this` = the connection (Server.wrap() binds it). */
+function serverPskConfig(options: ServerOptions): PskConfig | undefined {
+  const cb = options.pskCallback as unknown;
+  const hint = options.pskIdentityHint as unknown;
+  if (cb === undefined || cb === null) return undefined;
+  if (typeof cb !== 'function') {
+    throw invalidArg('ERR_INVALID_ARG_TYPE', `The "options.pskCallback" property must be of type function. Received type ${typeof cb} (${String(cb)})`);
+  }
+  if (hint !== undefined && typeof hint !== 'string') {
+    throw invalidArg('ERR_INVALID_ARG_TYPE', `The "options.pskIdentityHint" property must be of type string. Received type ${typeof hint} (${String(hint)})`);
+  }
+  // node:tls fails each connection with this code (sic) when OpenSSL refuses a hint over
+  // PSK_MAX_IDENTITY_LEN (256 bytes); we refuse the option up front.
+  if (typeof hint === 'string' && Buffer.byteLength(hint) > 256) {
+    throw invalidArg('ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED', 'Failed to set PSK identity hint');
+  }
+  const user = cb as NonNullable<ServerOptions['pskCallback']>;
+  return {
+    server(this: SecureDuplex, identity: string) { return user(this, identity); },
+    ...(hint !== undefined ? { identityHint: hint as string } : {}),
+  };
 }
 
 export function createServer(options: ServerOptions & { transport: 'udp' }, listener?: (socket: SecureDuplex) => void): DtlsServer;

@@ -9,8 +9,14 @@ import type { EngineOptions } from '../engine/engine.js';
 import { SecureDuplex } from '../shell/secure-duplex.js';
 import { DatagramDuplex } from './datagram-duplex.js';
 import { helloVerifyRequest, readClientHello } from './hello-verify.js';
+import type { ClientHello } from '../engine/handshake/message-types.js';
+import { clientHelloInfo, type ClientHelloInfo } from '../shell/handshake-sniffer.js';
+import type { SecureContext, SecureContextOptions } from '../shell/secure-context.js';
+import { SniSelector, type SNICallback } from '../shell/sni.js';
 
 export interface DtlsServerOptions {
+  /** Choose the certificate by SNI name (replaces the addContext() lookup, as in node:tls). */
+  SNICallback?: SNICallback;
   /** Close a peer after this long without a datagram (ms), default 300 000. */
   idleTimeout?: number;
   /** Most peers kept at once, default 10 000; new ones beyond are ignored. */
@@ -30,6 +36,8 @@ export class DtlsServer extends EventEmitter {
   private readonly cookies: CookieJar;
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
+  /** SNICallback / addContext(). */
+  private readonly sni: SniSelector;
 
   constructor(
     private readonly engineOptions: () => EngineOptions,
@@ -39,7 +47,13 @@ export class DtlsServer extends EventEmitter {
     super();
     const e = engineOptions();
     this.cookies = new CookieJar(e.provider, e.random, e.now);
+    this.sni = new SniSelector(options.SNICallback);
     if (listener) this.on('secureConnection', listener);
+  }
+
+  /** node:tls addContext(): clients whose SNI name matches `hostname` get this certificate. */
+  addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
+    this.sni.add(hostname, context);
   }
 
   /** Bind like net.Server.listen(): without a host, on all IPv4 interfaces. */
@@ -106,17 +120,27 @@ export class DtlsServer extends EventEmitter {
       return;
     }
     if (this.closing || this.peers.size >= (this.options.maxPeers ?? 10_000)) return;
-    this.accept(key, rinfo, msg);
+    this.accept(key, rinfo, msg, info.hello, info.recordSeqHi * 2 ** 32 + info.recordSeqLo);
   }
 
-  private accept(key: string, rinfo: RemoteInfo, first: Buffer): void {
+  private accept(key: string, rinfo: RemoteInfo, first: Buffer, hello: ClientHello, recordSeq: number): void {
     const transport = new DatagramDuplex((d) => this.socket?.send(d, rinfo.port, rinfo.address));
     Object.assign(transport, { remoteAddress: rinfo.address, remotePort: rinfo.port, remoteFamily: rinfo.family });
-    const tls = new SecureDuplex(transport, {
+    let info: ClientHelloInfo | undefined;
+    try {
+      info = this.sni.active ? clientHelloInfo(hello) : undefined;
+    } catch {
+      info = undefined; // malformed extensions: the engine answers with the right alert
+    }
+    const name = info?.servername;
+    const engine = this.engineOptions();
+    const tls: SecureDuplex = new SecureDuplex(transport, {
       isServer: true,
-      engine: this.engineOptions(),
+      engine: { ...engine, dtls: { ...engine.dtls, epoch0Seq: recordSeq } },
       handshakeTimeout: this.options.handshakeTimeout,
+      onClientHello: name !== undefined ? (_h, cb) => this.sni.resolve(tls, name, cb) : undefined,
     });
+    if (info && name !== undefined) tls.clientHelloSeen(info);
     const peer: Peer = { transport, tls, lastSeen: Date.now() };
     this.peers.set(key, peer);
     const onError = (err: Error): void => { this.emit('tlsClientError', err, tls); };

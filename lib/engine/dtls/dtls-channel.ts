@@ -26,6 +26,11 @@ export interface DtlsChannelOptions {
   handshakeTimeout?: number;
   /** Records that fail authentication before the connection is torn down (§4.1.2.7). */
   maxInvalidRecords?: number;
+  /** Server behind a stateless HelloVerifyRequest (DtlsServer): the record number of the
+   *  ClientHello that passed the cookie check. Our epoch-0 records continue from it even
+   *  before that ClientHello is processed (an alert refusing it must not reuse the number
+   *  the HelloVerifyRequest copied, or the client's replay window drops it). */
+  epoch0Seq?: number;
 }
 
 interface FlightItem {
@@ -107,6 +112,7 @@ export class DtlsChannel implements RecordChannel {
     } as Required<DtlsChannelOptions>;
     this.timeout = this.o.initialTimeout;
     this.handshakeStarted = this.o.now();
+    if (options.epoch0Seq !== undefined) this.writeEpochs.get(0)!.seq = options.epoch0Seq;
   }
 
   get mtu(): number {
