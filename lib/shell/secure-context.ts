@@ -2,6 +2,8 @@
 import { nobleProvider } from '../crypto/noble-provider.js';
 import { certificatesFrom, pemBlocks, type CertificateInput } from '../crypto/pem.js';
 import { pairIdentities, type KeyInput } from '../crypto/identity.js';
+import { pfxToKeyAndCert } from '../crypto/pkcs12.js';
+import { rootCertificates } from 'node:tls'; // the default trust store, read only
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { systemRandom } from '../crypto/system-random.js';
 import { checkServerIdentity as defaultCheckServerIdentity, verifyCertificateChain } from '../crypto/certificate-verifier.js';
@@ -19,6 +21,9 @@ export interface SecureContextOptions {
   cert?: CertificateInput;
   key?: string | Uint8Array | readonly (string | Uint8Array | KeyInput)[];
   passphrase?: string;
+  /** PKCS#12 (node:tls pfx): DER Buffers (or binary strings), or `{ buf, passphrase }` objects;
+   *  each gives a key, its certificate chain, and CA certificates that are also trusted. */
+  pfx?: PfxInput | readonly PfxInput[];
   ciphers?: string;
   /** 'auto' or a ':'-separated list: X25519, P-256 (prime256v1), P-384 (secp384r1). */
   ecdhCurve?: string;
@@ -145,11 +150,37 @@ function chainsFrom(cert: CertificateInput | undefined): Uint8Array[][] {
   return items.map((c) => certificatesFrom(c)).filter((chain) => chain.length > 0);
 }
 
+type PfxInput = string | Uint8Array | { buf: string | Uint8Array; passphrase?: string };
+
+/** node:tls pfx: each PKCS#12 file's key and chain, and its CA certificates (node adds them to
+ *  the trust store too). */
+function pfxEntries(opts: SecureContextOptions): { chains: Uint8Array[][]; keys: KeyInput[]; ca: Uint8Array[] } {
+  const out = { chains: [] as Uint8Array[][], keys: [] as KeyInput[], ca: [] as Uint8Array[] };
+  if (opts.pfx === undefined) return out;
+  const items = Array.isArray(opts.pfx) ? opts.pfx : [opts.pfx as PfxInput];
+  for (const item of items as PfxInput[]) {
+    const entry = typeof item === 'string' || item instanceof Uint8Array ? { buf: item } : item;
+    const buf = typeof entry.buf === 'string' ? Buffer.from(entry.buf, 'latin1') : entry.buf;
+    const { key, cert, ca } = pfxToKeyAndCert(buf, entry.passphrase ?? opts.passphrase);
+    out.chains.push(certificatesFrom(cert));
+    out.keys.push({ pem: key });
+    for (const c of ca) out.ca.push(...certificatesFrom(c));
+  }
+  return out;
+}
+
+/** `ca`, or the bundled roots, plus what the pfx files carry. */
+function trustAnchors(opts: SecureContextOptions, pfxCa: Uint8Array[]): Uint8Array[] | undefined {
+  if (opts.ca !== undefined) return [...certificatesFrom(opts.ca), ...pfxCa];
+  return pfxCa.length > 0 ? [...certificatesFrom(rootCertificates), ...pfxCa] : undefined;
+}
+
 export function resolveContext(opts: SecureContextOptions): ResolvedContext {
   checkVersionRange(opts.minVersion, opts.maxVersion);
   const provider = opts.cryptoProvider ?? nobleProvider;
-  const chains = chainsFrom(opts.cert);
-  const keys = keyInputs(opts);
+  const pfx = pfxEntries(opts);
+  const chains = [...chainsFrom(opts.cert), ...pfx.chains];
+  const keys = [...keyInputs(opts), ...pfx.keys];
   if (keys.length > 0 && chains.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'a key was given without a cert');
   if (chains.length > 0 && keys.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'a cert was given without a key');
   return {
@@ -159,7 +190,7 @@ export function resolveContext(opts: SecureContextOptions): ResolvedContext {
     groups: parseGroups(opts.ecdhCurve),
     signatureSchemes: parseSigalgs(opts.sigalgs),
     identities: pairIdentities(provider, chains, keys),
-    ca: opts.ca === undefined ? undefined : certificatesFrom(opts.ca),
+    ca: trustAnchors(opts, pfx.ca),
     alpnProtocols: parseAlpn(opts.ALPNProtocols),
   };
 }
