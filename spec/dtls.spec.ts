@@ -1,11 +1,12 @@
 // DTLS 1.2 over real UDP sockets on loopback (issue 4): ours against ours, and against
 // openssl s_server/s_client -dtls1_2 and gnutls-serv/gnutls-cli --udp.
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type DtlsServer, type SecureDuplex } from '../lib/index.js';
 import { makePki } from './helpers/pki.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
-import { freeUdpPort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
+import { freeUdpPort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, randomBytesSeeded, randomTextLines, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
 
 function listen(srv: DtlsServer, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve) => srv.listen(0, host, () => resolve(srv.address().port)));
@@ -211,6 +212,90 @@ describe('DTLS over UDP', function () {
       await s.waitFor(/SSL_do_handshake -> 1/, 5000, m);
       c.write('after server renegotiation\n');
       await s.waitFor(/after server renegotiation/, 5000);
+      c.end();
+    });
+
+    /** Bulk both ways over DTLS with client renegotiations started while datagrams are in
+     *  flight: `send` paces our writes (at most `window` unanswered), the peer's bytes are hashed. */
+    async function bulkWithRenegotiations(c: SecureDuplex, count: number, sent: () => number, window: number,
+      makeChunk: (i: number) => Buffer = (i) => randomBytesSeeded(`dtls-bulk-${i}`, 1000)): Promise<{ hash: string; renegotiations: number }> {
+      const hash = createHash('sha256');
+      let renegotiations = 0;
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < count; i++) {
+        if (i > 0 && i % Math.floor(count / 4) === 0) {
+          pending.push(new Promise<void>((resolve, reject) => {
+            if (!c.renegotiate({}, (e) => (e ? reject(e) : (renegotiations++, resolve())))) reject(new Error('renegotiate() returned false'));
+          }));
+        }
+        const chunk = makeChunk(i);
+        hash.update(chunk);
+        c.write(chunk);
+        const deadline = Date.now() + 10_000;
+        while (i + 1 - sent() > window) {
+          if (Date.now() > deadline) throw new Error(`peer stuck at ${sent()} of ${i + 1} datagrams`);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      }
+      await Promise.all(pending);
+      return { hash: hash.digest('hex'), renegotiations };
+    }
+
+    it('bulk both ways with 3 client renegotiations in flight: our client ↔ openssl s_server -dtls1_2 -client_renegotiation (hashes equal)', async function () {
+      requirePeer(this, 'openssl');
+      const port = await freeUdpPort();
+      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, dtls: true, clientRenegotiation: true });
+      peers.push(s);
+      const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', renegotiationLimit: 100 });
+      await secure(c);
+      const fromPeer = createHash('sha256');
+      let fromPeerBytes = 0;
+      c.on('data', (d: Buffer) => { fromPeer.update(d); fromPeerBytes += d.length; });
+      // s_server → us: 300 KB through its stdin, while we send and renegotiate.
+      const toUs = createHash('sha256');
+      const feeding = (async () => {
+        for (let i = 0; i < 300; i++) {
+          const chunk = randomBytesSeeded(`dtls-bulk-back-${i}`, 1000);
+          toUs.update(chunk);
+          await s.write(chunk);
+          const deadline = Date.now() + 10_000;
+          while (fromPeerBytes < (i - 8) * 1000) {
+            if (Date.now() > deadline) throw new Error(`stuck: ${fromPeerBytes} bytes from s_server`);
+            await new Promise((r) => setTimeout(r, 2));
+          }
+        }
+      })();
+      const ours = await bulkWithRenegotiations(c, 300, () => Math.floor(s.stdoutBytes() / 1000), 8);
+      await feeding;
+      expect(ours.renegotiations).to.equal(3);
+      await s.waitForBytes(300_000, 10_000);
+      expect(s.stdoutBytes()).to.equal(300_000);
+      expect(s.stdoutSha256()).to.equal(ours.hash);
+      const deadline = Date.now() + 10_000;
+      while (fromPeerBytes < 300_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(fromPeerBytes).to.equal(300_000);
+      expect(fromPeer.digest('hex')).to.equal(toUs.digest('hex'));
+      c.end();
+    });
+
+    it('bulk with 3 client renegotiations in flight: our client ↔ gnutls-serv --udp --echo (every byte echoed, in order)', async function () {
+      requirePeer(this, 'gnutls-serv');
+      const port = await freeUdpPort();
+      const s = await gnutlsServer({ port, cert: leaf.certPath, key: leaf.keyPath, udp: true, echo: true });
+      peers.push(s);
+      const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', renegotiationLimit: 100 });
+      await secure(c);
+      const echoed = createHash('sha256');
+      let echoedBytes = 0;
+      c.on('data', (d: Buffer) => { echoed.update(d); echoedBytes += d.length; });
+      // Text that never starts with one of gnutls-serv's command letters.
+      const chunk = (i: number): Buffer => Buffer.from(`D${randomTextLines(`dtls-echo-${i}`, 30).join('\n')}`.padEnd(1000, '.').slice(0, 1000));
+      const ours = await bulkWithRenegotiations(c, 400, () => Math.floor(echoedBytes / 1000), 8, chunk);
+      const deadline = Date.now() + 10_000;
+      while (echoedBytes < 400_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(ours.renegotiations).to.equal(3);
+      expect(echoedBytes).to.equal(400_000);
+      expect(echoed.digest('hex')).to.equal(ours.hash);
       c.end();
     });
 
