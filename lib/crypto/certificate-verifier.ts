@@ -4,14 +4,26 @@
 //
 // node:tls verifies with a callback that accepts every error and reads SSL_get_verify_result()
 // after the handshake, i.e. the *last* error OpenSSL recorded. This module runs the same stages
-// (build the chain, check extensions, check signatures and validity dates from the anchor down)
+// (build the chain, check extensions, check revocation when `crl` is given, check signatures and
+// validity dates from the anchor down)
 // and likewise reports the last failure, so an expired self-signed leaf reads CERT_HAS_EXPIRED,
 // exactly as node says.
 
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import { constants as cryptoConstants, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls'; // only the default trust store is read from node:tls
 import { ErrorCode, TlsError } from '../errors.js';
+import {
+  parseCrls,
+  readAuthorityKeyId,
+  readCrlDistributionPoints,
+  serialKey,
+  signedParts,
+  type Crl,
+  type DistributionPoint,
+  type DistributionPointName,
+  type SignedData,
+} from './crl.js';
 import * as der from './der.js';
 import { pemBlocks } from './pem.js';
 import { toPeerCertificate, type PeerCertificate } from './peer-certificate.js';
@@ -27,6 +39,13 @@ export interface VerifyCertificateChainOptions {
   /** The role of the peer whose chain this is: 'server' checks the serverAuth purpose (a client
    *  verifying a server), 'client' checks clientAuth (a server verifying a client). */
   purpose: VerifyPurpose;
+  /** node:tls's `crl`: PEM "X509 CRL" entries (the first CRL block of each entry counts; see
+   *  crl.ts parseCrls). Non-empty: every certificate of the built path, the trust anchor
+   *  included, must be covered by a CRL from its issuer (OpenSSL X509_V_FLAG_CRL_CHECK |
+   *  X509_V_FLAG_CRL_CHECK_ALL, as node sets them). An entry that does not parse fails the
+   *  verification with code ERR_CRYPTO_OPERATION_FAILED (parse with parseCrls() when the option
+   *  is given, to throw early as node does). */
+  crl?: readonly (string | Uint8Array)[];
 }
 
 export type VerifyResult = { ok: true } | { ok: false; code: string; message: string };
@@ -41,6 +60,7 @@ const OID = {
   basicConstraints: '2.5.29.19',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
+  crlDistributionPoints: '2.5.29.31',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
   nsSgc: '2.16.840.1.113730.4.1',
@@ -73,6 +93,7 @@ const KU = {
   keyEncipherment: 0x20,
   keyAgreement: 0x08,
   keyCertSign: 0x04,
+  cRLSign: 0x02,
 } as const;
 
 /** Public key types a signature algorithm can be checked with (OpenSSL check_sig_alg_match). */
@@ -102,6 +123,10 @@ interface Cert {
   readonly subject: string;
   readonly issuer: string;
   readonly serial: string;
+  /** The serial as crl.ts serialKey() keys it. */
+  readonly serialKey: string;
+  /** The signed parts, for verifySigned(). */
+  readonly signed: SignedData;
   readonly v1: boolean;
   readonly notBefore: number;
   readonly notAfter: number;
@@ -115,6 +140,8 @@ interface Cert {
   readonly pathLen: number;
   readonly keyUsage?: number;
   readonly extKeyUsage?: ReadonlySet<string>;
+  /** cRLDistributionPoints (§4.2.1.13), when present and readable. */
+  readonly crlDistributionPoints?: readonly DistributionPoint[];
   readonly unhandledCritical: boolean;
   /** Subject name equals issuer name (RFC 5280 §6.1: "self-issued"). */
   readonly selfIssued: boolean;
@@ -157,15 +184,16 @@ function canonicalName(name: der.DerNode): string {
 /** Parses a DER certificate (RFC 5280 §4.1). Throws on malformed input. */
 function parseCertificate(certDer: Uint8Array): Cert {
   const x509 = new X509Certificate(certDer);
-  const [tbsNode] = der.children(der.decode(certDer));
-  const tbs = der.children(der.expectTag(tbsNode, der.Tag.SEQUENCE, 'TBSCertificate'));
+  const signed = signedParts(certDer, (fields) => fields[fields[0]?.tag === der.contextTag(0, true) ? 2 : 1]!);
+  const tbs = der.children(der.decode(signed.tbs));
   let i = 0;
   let version = 0;
   if (tbs[0]?.tag === der.contextTag(0, true)) {
     version = der.readSmallInteger(der.decode(tbs[0].content));
     i = 1;
   }
-  const serial = hex(der.readIntegerBytes(tbs[i]!));
+  const serialBytes = der.readIntegerBytes(tbs[i]!);
+  const serial = hex(serialBytes);
   const sigAlg = der.readOid(der.children(der.expectTag(tbs[i + 1], der.Tag.SEQUENCE, 'signature'))[0]!);
   const issuerNode = der.expectTag(tbs[i + 2], der.Tag.SEQUENCE, 'issuer');
   const [nb, na] = der.children(der.expectTag(tbs[i + 3], der.Tag.SEQUENCE, 'validity'));
@@ -180,6 +208,7 @@ function parseCertificate(certDer: Uint8Array): Cert {
   let pathLen = -1;
   let keyUsage: number | undefined;
   let extKeyUsage: Set<string> | undefined;
+  let crlDistributionPoints: DistributionPoint[] | undefined;
   let unhandledCritical = false;
   const extsNode = tbs.slice(i + 6).find((n) => n.tag === der.contextTag(3, true));
   if (extsNode !== undefined) {
@@ -193,21 +222,16 @@ function parseCertificate(certDer: Uint8Array): Cert {
         case OID.subjectKeyIdentifier: // §4.2.1.2
           skid = hex(der.expectTag(value, der.Tag.OCTET_STRING, 'keyIdentifier').content);
           break;
-        case OID.authorityKeyIdentifier: { // §4.2.1.1
-          akid = {};
-          for (const f of der.children(value)) {
-            if (f.tag === der.contextTag(0, false)) akid.keyId = hex(f.content);
-            else if (f.tag === der.contextTag(2, false)) akid.serial = hex(f.content);
-            else if (f.tag === der.contextTag(1, true)) {
-              // authorityCertIssuer GeneralNames: the first directoryName [4] counts.
-              const dir = der.children(f).find((g) => g.tag === der.contextTag(4, true));
-              if (dir !== undefined && akid.issuerName === undefined) {
-                akid.issuerName = canonicalName(der.decode(dir.content));
-              }
-            }
+        case OID.authorityKeyIdentifier: // §4.2.1.1
+          akid = canonicalAkid(readAuthorityKeyId(value));
+          break;
+        case OID.crlDistributionPoints: // §4.2.1.13, only read to match CRL scopes
+          try {
+            crlDistributionPoints = readCrlDistributionPoints(value);
+          } catch {
+            crlDistributionPoints = undefined;
           }
           break;
-        }
         case OID.basicConstraints: { // §4.2.1.9
           hasBasicConstraints = true;
           const fields = der.children(value);
@@ -236,6 +260,8 @@ function parseCertificate(certDer: Uint8Array): Cert {
     subject,
     issuer,
     serial,
+    serialKey: serialKey(serialBytes),
+    signed,
     v1: version === 0,
     notBefore: der.readTime(nb!),
     notAfter: der.readTime(na!),
@@ -247,6 +273,7 @@ function parseCertificate(certDer: Uint8Array): Cert {
     pathLen,
     ...(keyUsage === undefined ? {} : { keyUsage }),
     ...(extKeyUsage === undefined ? {} : { extKeyUsage }),
+    ...(crlDistributionPoints === undefined ? {} : { crlDistributionPoints }),
     unhandledCritical,
     selfIssued: subject === issuer,
     selfSigned: false,
@@ -260,14 +287,27 @@ function parseCertificate(certDer: Uint8Array): Cert {
  *  algorithm suits the issuer's key. */
 function likelyIssued(issuer: Cert, subject: Cert): boolean {
   if (issuer.subject !== subject.issuer) return false;
-  const akid = subject.akid;
-  if (akid !== undefined) {
-    if (akid.keyId !== undefined && issuer.skid !== undefined && akid.keyId !== issuer.skid) return false;
-    if (akid.serial !== undefined && akid.serial !== issuer.serial) return false;
-    if (akid.issuerName !== undefined && akid.issuerName !== issuer.issuer) return false;
-  }
+  if (!akidMatches(issuer, subject.akid)) return false;
   const keyType = publicKeyOf(issuer)?.asymmetricKeyType;
   return keyType !== undefined && subject.signatureKeyTypes.includes(keyType);
+}
+
+/** OpenSSL X509_check_akid: an authorityKeyIdentifier (of a certificate or a CRL) agrees with
+ *  the candidate issuer's subjectKeyIdentifier, serial and issuer name, where present. */
+function akidMatches(issuer: Cert, akid: AuthorityKeyId | undefined): boolean {
+  if (akid === undefined) return true;
+  if (akid.keyId !== undefined && issuer.skid !== undefined && akid.keyId !== issuer.skid) return false;
+  if (akid.serial !== undefined && akid.serial !== issuer.serial) return false;
+  if (akid.issuerName !== undefined && akid.issuerName !== issuer.issuer) return false;
+  return true;
+}
+
+function canonicalAkid(raw: ReturnType<typeof readAuthorityKeyId>): AuthorityKeyId {
+  return {
+    ...(raw.keyId === undefined ? {} : { keyId: raw.keyId }),
+    ...(raw.serial === undefined ? {} : { serial: raw.serial }),
+    ...(raw.issuerName === undefined ? {} : { issuerName: canonicalName(raw.issuerName) }),
+  };
 }
 
 /** RFC 5280 §4.1.2.5 validity at `now`, as OpenSSL compares: notBefore <= now < notAfter. */
@@ -405,6 +445,16 @@ const V = {
   CERT_CHAIN_TOO_LONG: ['CERT_CHAIN_TOO_LONG', 'certificate chain too long'],
   UNHANDLED_CRITICAL_EXTENSION: ['UNSPECIFIED', 'unhandled critical extension'],
   KEY_USAGE_NO_CERTSIGN: ['UNSPECIFIED', 'key usage does not include certificate signing'],
+  UNABLE_TO_GET_CRL: ['UNABLE_TO_GET_CRL', 'unable to get certificate CRL'],
+  CRL_SIGNATURE_FAILURE: ['CRL_SIGNATURE_FAILURE', 'CRL signature failure'],
+  CRL_NOT_YET_VALID: ['CRL_NOT_YET_VALID', 'CRL is not yet valid'],
+  CRL_HAS_EXPIRED: ['CRL_HAS_EXPIRED', 'CRL has expired'],
+  ERROR_IN_CRL_LAST_UPDATE_FIELD: ['ERROR_IN_CRL_LAST_UPDATE_FIELD', "format error in CRL's lastUpdate field"],
+  ERROR_IN_CRL_NEXT_UPDATE_FIELD: ['ERROR_IN_CRL_NEXT_UPDATE_FIELD', "format error in CRL's nextUpdate field"],
+  CERT_REVOKED: ['CERT_REVOKED', 'certificate revoked'],
+  KEYUSAGE_NO_CRL_SIGN: ['UNSPECIFIED', 'key usage does not include CRL signing'],
+  DIFFERENT_CRL_SCOPE: ['UNSPECIFIED', 'Different CRL scope'],
+  UNHANDLED_CRITICAL_CRL_EXTENSION: ['UNSPECIFIED', 'unhandled critical CRL extension'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 type VerifyError = (typeof V)[keyof typeof V];
@@ -431,8 +481,18 @@ export function verifyCertificateChain(
     last = err;
   };
 
+  let crls: CrlIndex | undefined;
+  if (opts.crl !== undefined && opts.crl.length > 0) {
+    try {
+      crls = crlIndex(opts.crl);
+    } catch (e) {
+      return { ok: false, code: (e as TlsError).code ?? 'ERR_CRYPTO_OPERATION_FAILED', message: (e as Error).message };
+    }
+  }
+
   const path = buildChain(certs, store, now, report);
   checkExtensions(path, opts.purpose, report);
+  if (crls !== undefined) checkRevocation(path, crls, now, report);
   internalVerify(path, now, report);
   return last === undefined ? { ok: true } : fail(last);
 }
@@ -571,7 +631,7 @@ function internalVerify(path: readonly Cert[], now: number, report: (e: VerifyEr
       }
       const key = publicKeyOf(issuer);
       if (key === null) report(V.UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY);
-      else if (!verifySignature(subject, key)) report(V.CERT_SIGNATURE_FAILURE);
+      else if (!verifySigned(subject.signed, key)) report(V.CERT_SIGNATURE_FAILURE);
     }
     // x509_check_cert_time: notBefore first, then notAfter (both may be reported).
     if (subject.notBefore > now) report(V.CERT_NOT_YET_VALID);
@@ -582,12 +642,285 @@ function internalVerify(path: readonly Cert[], now: number, report: (e: VerifyEr
   }
 }
 
-function verifySignature(subject: Cert, key: KeyObject): boolean {
+/** Hash of each signature algorithm (RFC 3279 §2.2, RFC 4055 §5, RFC 5758 §3, RFC 8410 §3; null:
+ *  the algorithm hashes internally). RSASSA-PSS takes its hash from the parameters. */
+const SIGNATURE_HASH: Readonly<Record<string, string | null>> = {
+  '1.2.840.113549.1.1.2': 'md2',
+  '1.2.840.113549.1.1.3': 'md4',
+  '1.2.840.113549.1.1.4': 'md5',
+  '1.2.840.113549.1.1.5': 'sha1',
+  '1.3.14.3.2.29': 'sha1',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.113549.1.1.14': 'sha224',
+  '1.2.840.113549.1.1.15': 'sha512-224',
+  '1.2.840.113549.1.1.16': 'sha512-256',
+  '1.2.840.10045.4.1': 'sha1',
+  '1.2.840.10045.4.3.1': 'sha224',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.2.840.10040.4.3': 'sha1',
+  '2.16.840.1.101.3.4.3.1': 'sha224',
+  '2.16.840.1.101.3.4.3.2': 'sha256',
+  '1.3.101.112': null,
+  '1.3.101.113': null,
+};
+
+/** Hash algorithm identifiers (RFC 3279 §2.1, RFC 5754 §2). */
+const HASH_OID: Readonly<Record<string, string>> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.4': 'sha224',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+  '2.16.840.1.101.3.4.2.5': 'sha512-224',
+  '2.16.840.1.101.3.4.2.6': 'sha512-256',
+};
+
+const RSASSA_PSS = '1.2.840.113549.1.1.10';
+const MGF1 = '1.2.840.113549.1.1.8';
+
+/** RSASSA-PSS-params (RFC 4055 §3.1): hash, salt length. Defaults SHA-1 / MGF1-SHA-1 / 20.
+ *  undefined for what cannot be verified here: absent parameters (OpenSSL refuses them too),
+ *  a trailer field other than 1, or an MGF1 hash different from the message hash (node's
+ *  crypto.verify uses the message hash for MGF1; a documented limit). */
+function pssParameters(algorithm: der.DerNode): { hash: string; saltLength: number } | undefined {
+  const params = der.children(algorithm)[1];
+  if (params === undefined || params.tag !== der.Tag.SEQUENCE) return undefined;
+  const hashOf = (alg: der.DerNode | undefined): string | undefined =>
+    alg === undefined ? undefined : HASH_OID[der.readOid(der.children(der.expectTag(alg, der.Tag.SEQUENCE, 'hash'))[0]!)];
+  let hash: string | undefined = 'sha1';
+  let mgfHash: string | undefined = 'sha1';
+  let saltLength = 20;
+  for (const f of der.children(params)) {
+    const [inner] = der.children(f);
+    if (f.tag === der.contextTag(0, true)) hash = hashOf(inner);
+    else if (f.tag === der.contextTag(1, true)) {
+      const [mgf, mgfParams] = der.children(der.expectTag(inner, der.Tag.SEQUENCE, 'maskGenAlgorithm'));
+      mgfHash = der.readOid(mgf!) === MGF1 ? hashOf(mgfParams) : undefined;
+    } else if (f.tag === der.contextTag(2, true)) saltLength = der.readSmallInteger(inner!);
+    else if (f.tag === der.contextTag(3, true)) {
+      if (der.readSmallInteger(inner!) !== 1) return undefined;
+    } else return undefined;
+  }
+  return hash !== undefined && hash === mgfHash ? { hash, saltLength } : undefined;
+}
+
+/** X509_verify / X509_CRL_verify: the algorithm next to the signature must equal the one inside
+ *  the signed part, the algorithm must suit the key's type, the BIT STRING must have no unused
+ *  bits, and the signature must verify over the tbs DER. One function for certificates and CRLs. */
+function verifySigned(signed: SignedData, key: KeyObject): boolean {
   try {
-    return subject.x509.verify(key);
+    if (!sameDer(signed.algorithm.bytes, signed.innerAlgorithm.bytes)) return false;
+    const { unusedBits, bytes: signature } = der.readBitString(signed.signature);
+    if (unusedBits !== 0) return false;
+    const [oidNode, params] = der.children(signed.algorithm);
+    const algorithm = der.readOid(oidNode!);
+    const keyType = key.asymmetricKeyType;
+    if (keyType === undefined || !signatureKeyTypes(algorithm).includes(keyType)) return false;
+    if (algorithm === RSASSA_PSS) {
+      const pss = pssParameters(signed.algorithm);
+      if (pss === undefined) return false;
+      return cryptoVerify(pss.hash, signed.tbs,
+        { key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: pss.saltLength }, signature);
+    }
+    const hash = SIGNATURE_HASH[algorithm];
+    if (hash === undefined) return false;
+    if (hash === null && params !== undefined) return false; // RFC 8410 §3: parameters absent
+    return cryptoVerify(hash, signed.tbs, key, signature);
   } catch {
     return false;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation (OpenSSL x509_vfy.c check_revocation with X509_V_FLAG_CRL_CHECK_ALL; RFC 5280 §6.3)
+// ---------------------------------------------------------------------------------------------
+
+/** A CRL with its names in canonical form (X509_NAME_cmp). */
+interface CrlEntry {
+  readonly crl: Crl;
+  readonly issuer: string;
+  readonly akid?: AuthorityKeyId;
+}
+
+/** CRLs by canonical issuer name, in input order. */
+type CrlIndex = ReadonlyMap<string, readonly CrlEntry[]>;
+
+const crlCache = new WeakMap<readonly (string | Uint8Array)[], { items: (string | Uint8Array)[]; index: CrlIndex }>();
+
+function crlIndex(input: readonly (string | Uint8Array)[]): CrlIndex {
+  const hit = crlCache.get(input);
+  if (hit !== undefined && hit.items.length === input.length && hit.items.every((v, k) => v === input[k])) {
+    return hit.index;
+  }
+  const index = new Map<string, CrlEntry[]>();
+  for (const crl of parseCrls(input)) {
+    const entry: CrlEntry = {
+      crl,
+      issuer: canonicalName(crl.issuer),
+      ...(crl.authorityKeyId === undefined ? {} : { akid: canonicalAkid(crl.authorityKeyId) }),
+    };
+    const list = index.get(entry.issuer);
+    if (list === undefined) index.set(entry.issuer, [entry]);
+    else if (!list.some((o) => sameDer(o.crl.der, crl.der))) list.push(entry); // X509_STORE_add_crl dedup
+  }
+  crlCache.set(input, { items: [...input], index });
+  return index;
+}
+
+/** get_crl_score bits. */
+const SCORE = {
+  NOCRITICAL: 0x100,
+  SCOPE: 0x080,
+  TIME: 0x040,
+  ISSUER_NAME: 0x020,
+  ISSUER_CERT: 0x018,
+  SAME_PATH: 0x008,
+  AKID: 0x004,
+} as const;
+
+/** RFC 5280 §5.1.2.4-5: thisUpdate <= now < nextUpdate (absent nextUpdate: no expiry). With
+ *  `report`, every failure is reported (check_crl_time notify mode); returns whether all held. */
+function crlTimeValid(crl: Crl, now: number, report?: (e: VerifyError) => void): boolean {
+  let ok = true;
+  if (Number.isNaN(crl.thisUpdate)) {
+    ok = false;
+    report?.(V.ERROR_IN_CRL_LAST_UPDATE_FIELD);
+  } else if (crl.thisUpdate > now) {
+    ok = false;
+    report?.(V.CRL_NOT_YET_VALID);
+  }
+  if (!ok && report === undefined) return false;
+  if (crl.nextUpdate !== undefined) {
+    if (Number.isNaN(crl.nextUpdate)) {
+      ok = false;
+      report?.(V.ERROR_IN_CRL_NEXT_UPDATE_FIELD);
+    } else if (crl.nextUpdate <= now) {
+      ok = false;
+      report?.(V.CRL_HAS_EXPIRED);
+    }
+  }
+  return ok;
+}
+
+/** Names a DistributionPointName stands for: fullName GeneralNames (directoryName canonical,
+ *  others by DER), or the issuer's name extended by the relative RDN (DIST_POINT_set_dpname). */
+function dpNames(name: DistributionPointName, issuer: der.DerNode): { relative?: string; general: string[] } {
+  if (name.relative !== undefined) {
+    const full = der.sequence(...der.children(issuer).map((n) => n.bytes), name.relative.bytes);
+    return { relative: canonicalName(der.decode(full)), general: [] };
+  }
+  return {
+    general: (name.fullName ?? []).map((g) => (g.tag === der.contextTag(4, true)
+      ? `dn:${canonicalName(der.decode(g.content))}`
+      : `raw:${hex(g.bytes)}`)),
+  };
+}
+
+/** idp_check_dp: the certificate's distribution point name and the CRL's IDP name share a name. */
+function dpNamesMatch(a: ReturnType<typeof dpNames>, b: ReturnType<typeof dpNames>): boolean {
+  if (a.relative !== undefined && b.relative !== undefined) return a.relative === b.relative;
+  const dn = a.relative ?? b.relative;
+  if (dn !== undefined) return (a.relative === undefined ? a : b).general.includes(`dn:${dn}`);
+  return a.general.some((n) => b.general.includes(n));
+}
+
+/** crl_crldp_check: is `x` within the CRL's scope (issuingDistributionPoint, RFC 5280 §5.2.5)? */
+function crlCoversCert(x: Cert, entry: CrlEntry, certIssuerName: der.DerNode): boolean {
+  const idp = entry.crl.issuingDistributionPoint;
+  if (idp === undefined) return true;
+  if (idp.onlyAttributes) return false;
+  if (x.isCA ? idp.onlyUser : idp.onlyCA) return false;
+  if (idp.distributionPoint === undefined) return true;
+  const crlNames = dpNames(idp.distributionPoint, entry.crl.issuer);
+  for (const dp of x.crlDistributionPoints ?? []) {
+    if (dp.crlIssuer !== undefined && !dp.crlIssuer.some((g) =>
+      g.tag === der.contextTag(4, true) && canonicalName(der.decode(g.content)) === entry.issuer)) continue;
+    if (dp.name === undefined || dpNamesMatch(dpNames(dp.name, certIssuerName), crlNames)) return true;
+  }
+  return false;
+}
+
+/** get_crl_score (without X509_V_FLAG_EXTENDED_CRL_SUPPORT): 0 when the CRL cannot serve for
+ *  path[i]; else the score and the chain certificate that issued the CRL (crl_akid_check). */
+function crlScore(path: readonly Cert[], i: number, entry: CrlEntry, now: number): { score: number; issuer?: Cert } {
+  const x = path[i]!;
+  const crl = entry.crl;
+  const idp = crl.issuingDistributionPoint;
+  if (idp !== undefined && (idp.invalid || idp.indirect || idp.onlySomeReasons)) return { score: 0 };
+  if (entry.issuer !== x.issuer) return { score: 0 };
+  let score = SCORE.ISSUER_NAME;
+  if (!crl.unhandledCritical) score |= SCORE.NOCRITICAL;
+  if (crlTimeValid(crl, now)) score |= SCORE.TIME;
+  // crl_akid_check: the next certificate up (the top one checks its own CRL), else any higher
+  // certificate named as the CRL issuer whose key identifiers agree.
+  let issuer: Cert | undefined;
+  const next = i === path.length - 1 ? i : i + 1;
+  if (akidMatches(path[next]!, entry.akid)) {
+    issuer = path[next]!;
+    score |= SCORE.AKID | SCORE.ISSUER_CERT;
+  } else {
+    for (let j = next + 1; j < path.length; j++) {
+      if (path[j]!.subject === entry.issuer && akidMatches(path[j]!, entry.akid)) {
+        issuer = path[j]!;
+        score |= SCORE.AKID | SCORE.SAME_PATH;
+        break;
+      }
+    }
+  }
+  if (issuer === undefined) return { score: 0 };
+  const certIssuerName = crl.issuer; // equal (canonically) to x's issuer here
+  if (crlCoversCert(x, entry, certIssuerName)) score |= SCORE.SCOPE;
+  return { score, issuer };
+}
+
+/** check_cert for path[i]: pick the best CRL (get_crl_sk: highest score, then the latest
+ *  thisUpdate), check it (check_crl) and look the certificate up in it (cert_crl). */
+function checkCertRevocation(path: readonly Cert[], i: number, crls: CrlIndex, now: number, report: (e: VerifyError) => void): void {
+  const x = path[i]!;
+  let best: CrlEntry | undefined;
+  let bestScore = 0;
+  let bestIssuer: Cert | undefined;
+  for (const entry of crls.get(x.issuer) ?? []) {
+    const { score, issuer } = crlScore(path, i, entry, now);
+    if (score === 0 || score < bestScore) continue;
+    // An equally good CRL replaces the current one only when strictly newer.
+    if (score === bestScore && best !== undefined && !(entry.crl.thisUpdate > best.crl.thisUpdate)) continue;
+    best = entry;
+    bestScore = score;
+    bestIssuer = issuer;
+  }
+  if (best === undefined || bestIssuer === undefined) {
+    report(V.UNABLE_TO_GET_CRL);
+    return;
+  }
+  const crl = best.crl;
+  // check_crl. Delta CRLs skip the key usage and scope checks (OpenSSL; without extended CRL
+  // support a delta CRL is otherwise used like a complete one).
+  if (!crl.delta) {
+    if (bestIssuer.keyUsage !== undefined && (bestIssuer.keyUsage & KU.cRLSign) === 0) report(V.KEYUSAGE_NO_CRL_SIGN);
+    if ((bestScore & SCORE.SCOPE) === 0) report(V.DIFFERENT_CRL_SCOPE);
+  }
+  if ((bestScore & SCORE.TIME) === 0) crlTimeValid(crl, now, report);
+  const key = publicKeyOf(bestIssuer);
+  if (key === null) report(V.UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY);
+  else if (!verifySigned(crl.signed, key)) report(V.CRL_SIGNATURE_FAILURE);
+  // cert_crl: a CRL with an unhandled critical extension cannot clear anything (RFC 5280 §5.2);
+  // an entry whose reason is removeFromCRL (8) does not revoke.
+  if (crl.unhandledCritical) report(V.UNHANDLED_CRITICAL_CRL_EXTENSION);
+  const revoked = crl.revoked.get(x.serialKey);
+  if (revoked !== undefined && revoked.reason !== 8) report(V.CERT_REVOKED);
+  // Out of scope: the CRL covered no reasons for x, and no other CRL can.
+  if ((bestScore & SCORE.SCOPE) === 0) report(V.UNABLE_TO_GET_CRL);
+}
+
+/** check_revocation with CRL_CHECK_ALL: every certificate of the path, leaf first, up to and
+ *  including the top (a trust anchor is looked up in its own CRL). */
+function checkRevocation(path: readonly Cert[], crls: CrlIndex, now: number, report: (e: VerifyError) => void): void {
+  for (let i = 0; i < path.length; i++) checkCertRevocation(path, i, crls, now, report);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { nobleProvider } from '../crypto/noble-provider.js';
 import { certificatesFrom, pemBlocks, type CertificateInput } from '../crypto/pem.js';
 import { pairIdentities, type KeyInput } from '../crypto/identity.js';
 import { pfxToKeyAndCert } from '../crypto/pkcs12.js';
+import { parseCrls } from '../crypto/crl.js';
 import { rootCertificates } from 'node:tls'; // the default trust store, read only
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { systemRandom } from '../crypto/system-random.js';
@@ -24,6 +25,9 @@ export interface SecureContextOptions {
   /** PKCS#12 (node:tls pfx): DER Buffers (or binary strings), or `{ buf, passphrase }` objects;
    *  each gives a key, its certificate chain, and CA certificates that are also trusted. */
   pfx?: PfxInput | readonly PfxInput[];
+  /** Certificate revocation lists (PEM "X509 CRL"), as node:tls: once given, every certificate
+   *  of a verified path needs a CRL from its issuer (docs/compat.md, Revocation). */
+  crl?: string | Uint8Array | readonly (string | Uint8Array)[];
   ciphers?: string;
   /** 'auto' or a ':'-separated list: X25519, P-256 (prime256v1), P-384 (secp384r1). */
   ecdhCurve?: string;
@@ -57,6 +61,8 @@ export interface ResolvedContext {
   signatureSchemes: number[];
   identities: LocalIdentity[];
   ca: Uint8Array[] | undefined;
+  /** The `crl` entries, checked when the context was made; undefined: no revocation check. */
+  crl: readonly (string | Uint8Array)[] | undefined;
   alpnProtocols: string[] | undefined;
 }
 
@@ -191,18 +197,30 @@ export function resolveContext(opts: SecureContextOptions): ResolvedContext {
     signatureSchemes: parseSigalgs(opts.sigalgs),
     identities: pairIdentities(provider, chains, keys),
     ca: trustAnchors(opts, pfx.ca),
+    crl: crlEntries(opts.crl),
     alpnProtocols: parseAlpn(opts.ALPNProtocols),
   };
 }
 
-/** A peer-certificate checker as node:tls does it: chain to `ca` (or the bundled roots), then
- *  (client side) the host name through `checkServerIdentity`. */
+/** node:tls crl: bad entries throw (ERR_CRYPTO_OPERATION_FAILED) when the context is made; one
+ *  array per context (the verifier caches what it parsed by array identity). */
+function crlEntries(crl: SecureContextOptions['crl']): readonly (string | Uint8Array)[] | undefined {
+  if (crl === undefined) return undefined;
+  const entries = Array.isArray(crl) ? [...crl] : [crl as string | Uint8Array];
+  parseCrls(entries);
+  return entries;
+}
+
+/** A peer-certificate checker as node:tls does it: chain to `ca` (or the bundled roots), with
+ *  revocation when `crl` is given, then (client side) the host name through
+ *  `checkServerIdentity`. */
 export function makeVerifier(
   ca: Uint8Array[] | undefined,
   checkServerIdentity?: (host: string, cert: object) => Error | undefined,
+  crl?: readonly (string | Uint8Array)[],
 ): CertificateVerifier {
   return (chain, purpose, servername) => {
-    const r = verifyCertificateChain(chain, { ca, purpose });
+    const r = verifyCertificateChain(chain, { ca, purpose, crl });
     if (!r.ok) return r;
     if (purpose === 'server' && servername !== undefined) {
       const err = checkServerIdentity

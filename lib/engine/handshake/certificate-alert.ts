@@ -17,6 +17,8 @@ export function certificateAlert(code: string): AlertName {
       return 'bad_certificate';
     case 'INVALID_PURPOSE':
       return 'unsupported_certificate';
+    case 'CERT_REVOKED':
+      return 'certificate_revoked';
     default:
       return 'certificate_unknown';
   }
