@@ -24,6 +24,7 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { nobleProvider as P } from '../lib/crypto/noble-provider.js';
 import { extendedMasterSecret, keyBlock, masterSecret, prf, verifyData } from '../lib/crypto/prf.js';
 import type { AeadAlgorithm, HashAlgorithm, SigningKey, VerifyingKey } from '../lib/crypto/provider.js';
+import { pemBlocks, toPem } from '../lib/crypto/pem.js';
 import { NamedGroup, SignatureScheme as S } from '../lib/engine/constants.js';
 import { ErrorCode, TlsError } from '../lib/errors.js';
 
@@ -546,5 +547,24 @@ describe('crypto: signatures', () => {
     expect(() => P.publicKeyFromCertificate(rnd(64))).to.throw(TlsError);
     const k1Cert = certFor('k1', createPrivateKey(k1.export({ format: 'pem', type: 'pkcs8' })));
     expect(() => P.publicKeyFromCertificate(k1Cert)).to.throw(TlsError);
+  });
+});
+
+describe('PEM blocks (pemBlocks)', () => {
+  const der = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]);
+  const block = (label: string, body: Uint8Array): string => toPem(body, label);
+
+  it('reads every block of the label, skipping other labels, text between, and an unterminated block', () => {
+    const other = new Uint8Array([0x30, 0x00]);
+    const text = `junk\n${block('PRIVATE KEY', other)}middle\n${block('CERTIFICATE', der)}${block('CERTIFICATE', other)}-----BEGIN CERTIFICATE-----\nAAAA\n`;
+    const found = pemBlocks(text).map((d) => Buffer.from(d).toString('hex'));
+    expect(found).to.deep.equal(['3003020105', '3000']);
+    expect(pemBlocks(text, 'PRIVATE KEY').map((d) => Buffer.from(d).toString('hex'))).to.deep.equal(['3000']);
+  });
+
+  it('hostile input (80 000 BEGIN lines, no END) is read in one pass: nothing found', () => {
+    expect(pemBlocks('-----BEGIN CERTIFICATE-----\n'.repeat(80_000))).to.deep.equal([]);
+    expect(pemBlocks('-----BEGIN CERTIFICATE-----'.repeat(80_000))).to.deep.equal([]);
+    expect(pemBlocks(`${'-----BEGIN X-----\n'.repeat(1000)}${block('CERTIFICATE', der)}`)).to.have.length(1);
   });
 });

@@ -1,13 +1,34 @@
 // PEM (RFC 7468) ⇄ DER for certificates, and the input forms node:tls accepts for `ca`/`cert`.
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+const BEGIN = '-----BEGIN ';
+const DASHES = '-----';
 
-/** Every PEM block of the given label (default CERTIFICATE) in `text`, as DER. */
+/**
+ * Every PEM block of the given label (default CERTIFICATE) in `text`, as DER. One pass: a label
+ * whose END line is missing is remembered, so hostile input (many BEGIN lines, no END) costs
+ * linear time, not a rescan per BEGIN.
+ */
 export function pemBlocks(text: string, label = 'CERTIFICATE'): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (const m of text.matchAll(BLOCK)) {
-    if (m[1] !== label) continue;
-    out.push(new Uint8Array(Buffer.from(m[2]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64')));
+  const unterminated = new Set<string>();
+  let at = text.indexOf(BEGIN);
+  while (at >= 0) {
+    const labelStart = at + BEGIN.length;
+    const labelEnd = text.indexOf(DASHES, labelStart);
+    if (labelEnd < 0) break;
+    const found = text.slice(labelStart, labelEnd);
+    let next = labelEnd + DASHES.length;
+    if (/^[A-Z0-9 ]+$/.test(found) && !unterminated.has(found)) {
+      const end = `-----END ${found}-----`;
+      const endAt = text.indexOf(end, next);
+      if (endAt < 0) {
+        unterminated.add(found);
+      } else {
+        if (found === label) out.push(new Uint8Array(Buffer.from(text.slice(next, endAt).replace(/[^A-Za-z0-9+/=]/g, ''), 'base64')));
+        next = endAt + end.length;
+      }
+    }
+    at = text.indexOf(BEGIN, next);
   }
   return out;
 }
