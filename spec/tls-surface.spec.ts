@@ -347,9 +347,49 @@ describe('node:tls surface (issue 5)', function () {
       expect(sock.getEphemeralKeyInfo()).to.equal(null);
       expect(c.servername).to.equal('localhost');
       expect(sock.servername).to.equal('localhost');
-      // Sessions are serialized for resumption (spec/resumption.spec.ts); tracing is a no-op.
+      // Sessions are serialized for resumption (spec/resumption.spec.ts).
       expect(Buffer.isBuffer(c.getSession())).to.equal(true);
-      expect(() => c.enableTrace()).to.not.throw();
+    });
+
+    it('enableTrace (option and method): the handshake messages, ChangeCipherSpecs and alerts of both sides on stderr, renegotiation included', async () => {
+      const lines: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+        lines.push(...String(chunk).split('\n').filter((l) => l.startsWith('TLS trace')));
+        return true;
+      }) as typeof process.stderr.write;
+      try {
+        const server = ourServer({ enableTrace: true });
+        const port = await listen(server);
+        const accepted = nextConnection<SecureDuplex>(server);
+        const c = await ourClient(port, { enableTrace: true });
+        const s = await accepted;
+        s.resume();
+        c.resume();
+        await renegotiate(c, 'traced renegotiation');
+        const closed = once(s, 'end');
+        const peerClosed = once(c, 'end');
+        c.end();
+        await closed;
+        s.end();
+        await peerClosed;
+      } finally {
+        process.stderr.write = write;
+      }
+      const client = lines.filter((l) => l.startsWith('TLS trace (client): ')).map((l) => l.slice(20).replace(/ \(\d+ bytes\)$/, ''));
+      const server = lines.filter((l) => l.startsWith('TLS trace (server): ')).map((l) => l.slice(20).replace(/ \(\d+ bytes\)$/, ''));
+      const fullClient = [
+        'Sent handshake: client_hello', 'Received handshake: server_hello', 'Received handshake: certificate',
+        'Received handshake: server_key_exchange', 'Received handshake: server_hello_done', 'Sent handshake: client_key_exchange',
+        'Sent ChangeCipherSpec', 'Sent handshake: finished',
+      ];
+      // Initial handshake (the server sends a ticket), then the renegotiation, then close_notify.
+      expect(client.slice(0, 8)).to.deep.equal(fullClient);
+      expect(client).to.include('Received handshake: new_session_ticket');
+      expect(client.filter((l) => l === 'Sent handshake: client_hello')).to.have.length(2);
+      expect(client).to.include('Sent alert: warning close_notify');
+      expect(server.slice(0, 3)).to.deep.equal(['Received handshake: client_hello', 'Sent handshake: server_hello', 'Sent handshake: certificate']);
+      expect(server).to.include('Received alert: warning close_notify');
     });
   });
 

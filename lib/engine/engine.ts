@@ -73,7 +73,12 @@ export interface RenegotiateOptions {
 
 type Handshake = ClientHandshake | ServerHandshake;
 
+const HANDSHAKE_NAMES = new Map<number, string>(Object.entries(HandshakeType).map(([name, code]) => [code, name]));
+
 export class Engine implements HandshakeHost {
+  /** node:tls enableTrace(): one line per handshake message, ChangeCipherSpec and alert, sent
+   *  or received (the shell prints them). Undefined: no tracing. */
+  trace: ((line: string) => void) | undefined;
   readonly config: EngineOptions;
   protected readonly channel: RecordChannel;
   private handshake: Handshake | null = null;
@@ -274,7 +279,9 @@ export class Engine implements HandshakeHost {
   // --- HandshakeHost -------------------------------------------------------------------------
 
   sendHandshake(msg: HandshakeMessage): Uint8Array {
-    return this.channel.queueHandshake(HandshakeType[msg.type], encodeBody(msg, this.channel.dtls));
+    const body = encodeBody(msg, this.channel.dtls);
+    this.trace?.(`Sent handshake: ${msg.type} (${body.length} bytes)`);
+    return this.channel.queueHandshake(HandshakeType[msg.type], body);
   }
 
   setPendingStates(read: CipherState, write: CipherState): void {
@@ -282,6 +289,7 @@ export class Engine implements HandshakeHost {
   }
 
   sendChangeCipherSpec(): void {
+    this.trace?.('Sent ChangeCipherSpec');
     this.output.push(...this.channel.changeCipherSpec());
   }
 
@@ -330,6 +338,7 @@ export class Engine implements HandshakeHost {
   }
 
   private sendAlert(level: number, description: number): void {
+    this.trace?.(`Sent alert: ${level === AlertLevel.fatal ? 'fatal' : 'warning'} ${alertName(description)}`);
     this.flushHandshake();
     this.output.push(...this.channel.encode(ContentType.alert, new Uint8Array([level, description])));
   }
@@ -387,6 +396,7 @@ export class Engine implements HandshakeHost {
     if (data.length !== 1 || data[0] !== 1) {
       throw new TlsError(ErrorCode.DECODE, 'malformed ChangeCipherSpec', 'decode_error');
     }
+    this.trace?.('Received ChangeCipherSpec');
     const hs = this.handshake;
     if (this.channel.dtls && (!hs || !hs.expectsChangeCipherSpec)) {
       // RFC 6347 §4.2.4: a ChangeCipherSpec from a retransmitted flight; the handshake layer
@@ -408,6 +418,7 @@ export class Engine implements HandshakeHost {
     for (let i = 0; i < data.length; i += 2) {
       const level = data[i]!;
       const desc = data[i + 1]!;
+      this.trace?.(`Received alert: ${level === AlertLevel.fatal ? 'fatal' : level === AlertLevel.warning ? 'warning' : `level ${level}`} ${alertName(desc)}`);
       if (desc === AlertDescription.close_notify) {
         // RFC 5246 §7.2.1: the peer will send nothing more.
         this.receivedCloseNotify = true;
@@ -478,6 +489,7 @@ export class Engine implements HandshakeHost {
   }
 
   private onHandshakeMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
+    this.trace?.(`Received handshake: ${HANDSHAKE_NAMES.get(type) ?? `type ${type}`} (${body.length} bytes)`);
     if (type === HandshakeType.hello_request) {
       decodeBody(type, body, this.channel.dtls);
       this.onHelloRequest();

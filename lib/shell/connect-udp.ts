@@ -56,6 +56,7 @@ export function connectUdp(options: ConnectOptions, callback?: () => void): Secu
   });
   tlsSocket.once('_secureEstablished', () => tlsSocket.emit('secureConnect'));
   if (callback) tlsSocket.once('secureConnect', callback);
+  if (options.enableTrace) tlsSocket.enableTrace();
   ready(() => tlsSocket.startHandshake());
   return tlsSocket;
 }

@@ -93,6 +93,7 @@ export function connect(...args: unknown[]): SecureDuplex {
     tlsSocket.emit('secureConnect');
   });
   if (callback) tlsSocket.once('secureConnect', callback);
+  if (options.enableTrace) tlsSocket.enableTrace();
   // node:tls: `timeout` is set on a socket connect() creates itself.
   if (options.timeout !== undefined && !options.socket) tlsSocket.setTimeout(options.timeout);
   const sock = transport as Partial<Socket>;

@@ -37,6 +37,8 @@ export interface SecureContextOptions {
   maxVersion?: string;
   ALPNProtocols?: readonly string[] | Uint8Array;
   rejectUnauthorized?: boolean;
+  /** node:tls enableTrace: trace the handshake on stderr (SecureDuplex.enableTrace()). */
+  enableTrace?: boolean;
   /** Renegotiation policy (docs/renegotiation.md). */
   allowRenegotiation?: boolean;
   renegotiationLimit?: number;

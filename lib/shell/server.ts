@@ -176,6 +176,7 @@ export class Server extends NetServer {
       onClientHello: bySni || external ? (hello, cb) => this.onClientHello(tlsSocket, hello, bySni, external, cb) : undefined,
     });
     tlsSocket.on('keylog', (line: Buffer) => this.emit('keylog', line, tlsSocket));
+    if (this.tlsOptions.enableTrace) tlsSocket.enableTrace();
     const onError = (err: Error): void => {
       this.emit('tlsClientError', err, tlsSocket);
     };

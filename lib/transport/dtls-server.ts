@@ -17,6 +17,8 @@ import { SniSelector, type SNICallback } from '../shell/sni.js';
 export interface DtlsServerOptions {
   /** Choose the certificate by SNI name (replaces the addContext() lookup, as in node:tls). */
   SNICallback?: SNICallback;
+  /** Trace every connection's handshake on stderr (SecureDuplex.enableTrace()). */
+  enableTrace?: boolean;
   /** Close a peer after this long without a datagram (ms), default 300 000. */
   idleTimeout?: number;
   /** Most peers kept at once, default 10 000; new ones beyond are ignored. */
@@ -140,6 +142,7 @@ export class DtlsServer extends EventEmitter {
       handshakeTimeout: this.options.handshakeTimeout,
       onClientHello: name !== undefined ? (_h, cb) => this.sni.resolve(tls, name, cb) : undefined,
     });
+    if (this.options.enableTrace) tls.enableTrace();
     if (info && name !== undefined) tls.clientHelloSeen(info);
     const peer: Peer = { transport, tls, lastSeen: Date.now() };
     this.peers.set(key, peer);
