@@ -61,6 +61,10 @@ export const ErrorCode = {
   INVALID_CA: 'INVALID_CA',
   INVALID_PURPOSE: 'INVALID_PURPOSE',
   ALTNAME_INVALID: 'ERR_TLS_CERT_ALTNAME_INVALID',
+  /** PSK (RFC 4279): the server's pskCallback knows no key for the client's identity (we send
+   *  unknown_psk_identity), or the client's pskCallback gave none (we send handshake_failure).
+   *  node:tls reports both with this code (measured, node 20 / OpenSSL 3.0). */
+  PSK_IDENTITY_NOT_FOUND: 'ERR_SSL_PSK_IDENTITY_NOT_FOUND',
   /** Client certificate required but not sent. */
   PEER_DID_NOT_RETURN_A_CERTIFICATE: 'ERR_TLS_PEER_DID_NOT_RETURN_A_CERTIFICATE',
 } as const;

@@ -8,7 +8,8 @@ export { createSecureContext, SecureContext, type SecureContextOptions } from '.
 export { Agent } from './shell/https-agent.js';
 export { TlsError, ErrorCode } from './errors.js';
 export { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions, type RenegotiationSendPolicy } from './engine/engine.js';
-export { CIPHER_SUITES, parseCipherList, type CipherSuite } from './engine/cipher-suites.js';
+export { ALL_CIPHER_SUITES, CIPHER_SUITES, PSK_CIPHER_SUITES, parseCipherList, type CipherSuite } from './engine/cipher-suites.js';
+export type { PskConfig } from './engine/config.js';
 export { nobleProvider } from './crypto/noble-provider.js';
 export { nodeCryptoProvider } from './crypto/node-provider.js';
 export type { CryptoProvider } from './crypto/provider.js';

@@ -25,6 +25,7 @@ export const AlertDescription = {
   no_renegotiation: 100,
   unsupported_extension: 110,
   unrecognized_name: 112,
+  unknown_psk_identity: 115,
   no_application_protocol: 120,
 } as const;
 

@@ -1,7 +1,10 @@
 // The cipher suites this stack speaks, one row per suite (Go's cipher_suites.go is the model).
-// All are ECDHE + AEAD, TLS 1.2 only (RFC 5289, RFC 7905).
+// All are AEAD, TLS 1.2 only: ECDHE with a certificate (RFC 5289, RFC 7905), pre-shared keys
+// (RFC 4279 key exchange; RFC 5487 / RFC 7905 AEAD suites) and ECDHE_PSK (RFC 5489, RFC 7905).
 import type { AeadAlgorithm, HashAlgorithm } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
+
+export type KeyExchangeKind = 'ECDHE' | 'PSK' | 'ECDHE_PSK';
 
 export interface CipherSuite {
   readonly id: number;
@@ -9,8 +12,11 @@ export interface CipherSuite {
   readonly name: string;
   /** OpenSSL name (what node:tls's getCipher().name reports). */
   readonly opensslName: string;
-  /** Certificate / signature type the suite authenticates with. */
-  readonly auth: 'ECDSA' | 'RSA';
+  /** How the server authenticates: a certificate of this signature type, or the pre-shared key. */
+  readonly auth: 'ECDSA' | 'RSA' | 'PSK';
+  /** Key exchange: ECDHE signed by the certificate (RFC 8422), PSK alone (RFC 4279 §2), or
+   *  ECDHE authenticated by the PSK (RFC 5489 §2). */
+  readonly kx: KeyExchangeKind;
   readonly aead: AeadAlgorithm;
   readonly keyLength: number;
   /** Implicit IV bytes from the key block: 4 (GCM salt, RFC 5288 §3) or 12 (RFC 7905 §2). */
@@ -25,8 +31,9 @@ function row(
   id: number,
   name: string,
   opensslName: string,
-  auth: 'ECDSA' | 'RSA',
+  auth: CipherSuite['auth'],
   aead: AeadAlgorithm,
+  kx: KeyExchangeKind = 'ECDHE',
 ): CipherSuite {
   const chacha = aead === 'CHACHA20-POLY1305';
   return {
@@ -34,6 +41,7 @@ function row(
     name,
     opensslName,
     auth,
+    kx,
     aead,
     keyLength: aead === 'AES-128-GCM' ? 16 : 32,
     fixedIvLength: chacha ? 12 : 4,
@@ -42,7 +50,11 @@ function row(
   };
 }
 
-/** Our default preference order (server side chooses by this order, RFC 5246 §7.4.1.3). */
+/**
+ * The default suites, in our default preference order (server side chooses by this order, RFC
+ * 5246 §7.4.1.3): what `parseCipherList(undefined)` returns, as node:tls's default list (which
+ * ends in "!PSK").
+ */
 export const CIPHER_SUITES: readonly CipherSuite[] = [
   row(0xc02b, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDSA', 'AES-128-GCM'),
   row(0xc02f, 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'RSA', 'AES-128-GCM'),
@@ -52,20 +64,54 @@ export const CIPHER_SUITES: readonly CipherSuite[] = [
   row(0xcca8, 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'RSA', 'CHACHA20-POLY1305'),
 ];
 
-const byId = new Map(CIPHER_SUITES.map((s) => [s.id, s]));
+/**
+ * Pre-shared-key suites (AEAD only: no CBC record protection here). Used only when the
+ * `ciphers` option names them (PSK, aPSK, kPSK, kECDHEPSK, a suite name, or a keyword such as
+ * HIGH that OpenSSL also expands to them) AND a PSK callback is configured for the role, as with
+ * OpenSSL, which skips PSK suites without a callback. RFC 8442's ECDHE_PSK AES-GCM suites
+ * (0xD001/0xD002) are left out: neither OpenSSL 3.0 nor GnuTLS 3.7 speaks them.
+ */
+export const PSK_CIPHER_SUITES: readonly CipherSuite[] = [
+  // RFC 7905 §2 (ChaCha20-Poly1305 with ECDHE_PSK, RFC 5489 §2 key exchange).
+  row(0xccac, 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-PSK-CHACHA20-POLY1305', 'PSK', 'CHACHA20-POLY1305', 'ECDHE_PSK'),
+  // RFC 5487 §3.1 (AES-GCM with the RFC 4279 §2 PSK key exchange), RFC 7905 §2.
+  row(0x00a8, 'TLS_PSK_WITH_AES_128_GCM_SHA256', 'PSK-AES128-GCM-SHA256', 'PSK', 'AES-128-GCM', 'PSK'),
+  row(0x00a9, 'TLS_PSK_WITH_AES_256_GCM_SHA384', 'PSK-AES256-GCM-SHA384', 'PSK', 'AES-256-GCM', 'PSK'),
+  row(0xccab, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 'PSK-CHACHA20-POLY1305', 'PSK', 'CHACHA20-POLY1305', 'PSK'),
+];
+
+/** Every suite we implement, certificate suites first (what cipher strings select from). */
+export const ALL_CIPHER_SUITES: readonly CipherSuite[] = [...CIPHER_SUITES, ...PSK_CIPHER_SUITES];
+
+const byId = new Map(ALL_CIPHER_SUITES.map((s) => [s.id, s]));
 
 export function cipherSuiteById(id: number): CipherSuite | undefined {
   return byId.get(id);
 }
 
-/** Cipher-string keywords (OpenSSL's, restricted to what we implement) → predicate. */
+/** Whether the suite's key exchange uses a pre-shared key (RFC 4279, RFC 5489). */
+export function isPskSuite(s: CipherSuite): boolean {
+  return s.kx !== 'ECDHE';
+}
+
+/**
+ * Cipher-string keywords (OpenSSL's, restricted to what we implement) → predicate. As in OpenSSL
+ * 3.0 (measured with `openssl ciphers`): ALL, DEFAULT, HIGH, TLSv1.2 and the cipher keywords
+ * (AESGCM, CHACHA20, ...) include the PSK suites; ECDHE/kECDHE/EECDH do not include ECDHE_PSK
+ * (its own kECDHEPSK bit); "ECDHEPSK" is no OpenSSL keyword (it matches nothing there either).
+ */
 const KEYWORDS: Record<string, (s: CipherSuite) => boolean> = {
   ALL: () => true,
   DEFAULT: () => true,
   HIGH: () => true,
-  ECDHE: () => true,
-  EECDH: () => true,
-  kECDHE: () => true,
+  ECDHE: (s) => s.kx === 'ECDHE',
+  EECDH: (s) => s.kx === 'ECDHE',
+  kECDHE: (s) => s.kx === 'ECDHE',
+  kEECDH: (s) => s.kx === 'ECDHE',
+  PSK: isPskSuite,
+  aPSK: (s) => s.auth === 'PSK',
+  kPSK: (s) => s.kx === 'PSK',
+  kECDHEPSK: (s) => s.kx === 'ECDHE_PSK',
   AESGCM: (s) => s.aead !== 'CHACHA20-POLY1305',
   AES: (s) => s.aead !== 'CHACHA20-POLY1305',
   AES128: (s) => s.aead === 'AES-128-GCM',
@@ -109,7 +155,7 @@ export function parseCipherList(list: string | undefined): CipherSuite[] {
     if (raw.startsWith('@')) continue; // @STRENGTH, @SECLEVEL=n: ordering/security hints
     const op = raw[0] === '!' || raw[0] === '-' || raw[0] === '+' ? raw[0] : '';
     const test = matcher(op ? raw.slice(1) : raw);
-    const matched = CIPHER_SUITES.filter(test);
+    const matched = ALL_CIPHER_SUITES.filter(test);
     if (op === '!') {
       for (const s of matched) banned.add(s);
       chosen = chosen.filter((s) => !banned.has(s));

@@ -26,6 +26,26 @@ export interface DtlsCookies {
   verify(ch: import('./handshake/message-types.js').ClientHello): boolean;
 }
 
+/** What a client's PSK callback answers (node:tls pskCallback): the key and the identity to send. */
+export interface PskClientAnswer {
+  psk: Uint8Array;
+  /** UTF-8 on the wire (RFC 4279 §5.1). */
+  identity: string;
+}
+
+/** Pre-shared keys (RFC 4279, RFC 5489). PSK suites are used only by a side that has its callback. */
+export interface PskConfig {
+  /** Client: called with the server's psk_identity_hint (null when it sent none) when a PSK
+   *  suite is negotiated; null/undefined aborts the handshake (ERR_SSL_PSK_IDENTITY_NOT_FOUND). */
+  client?: (hint: string | null) => PskClientAnswer | null | undefined;
+  /** Server: the key for the client's identity; null/undefined (or an empty key) refuses it with
+   *  an unknown_psk_identity alert. The shell binds the connection (node's first argument). */
+  server?: (identity: string) => Uint8Array | { psk: Uint8Array } | null | undefined;
+  /** Server: RFC 4279 §2 psk_identity_hint; without it a PSK (non-ECDHE) server sends no
+   *  ServerKeyExchange. */
+  identityHint?: string;
+}
+
 export interface EngineConfig {
   role: 'client' | 'server';
   /** 'tls' (default) or 'dtls' (DTLS 1.2 over datagrams). */
@@ -74,4 +94,6 @@ export interface EngineConfig {
   /** Offer (client) / accept (server) RFC 7627 extended master secret. Default true; false only
    *  to test peers that lack it (a session without it is never resumed). */
   extendedMasterSecret?: boolean;
+  /** Pre-shared keys (node:tls pskCallback / pskIdentityHint). */
+  psk?: PskConfig;
 }

@@ -613,6 +613,12 @@ export class Engine implements HandshakeHost {
       if (was !== undefined && now !== undefined && !constantTimeEqual(was, now) && !this.config.allowPeerIdentityChange) {
         throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, 'peer certificate changed during renegotiation', 'handshake_failure');
       }
+      // The same for a PSK identity (RFC 4279): a renegotiation may not switch to another key.
+      const pskWas = previous.pskIdentity;
+      const pskNow = result.pskIdentity;
+      if (pskWas !== undefined && pskNow !== undefined && pskWas !== pskNow && !this.config.allowPeerIdentityChange) {
+        throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, 'PSK identity changed during renegotiation', 'handshake_failure');
+      }
       if (now === undefined && was !== undefined) {
         // A renegotiation that did not ask for (or get) a certificate keeps the identity the
         // peer already proved on this connection.

@@ -1,5 +1,7 @@
 // Shared by connect() and createServer(): node:tls options → EngineOptions.
 import type { EngineOptions } from '../engine/engine.js';
+import type { PskConfig } from '../engine/config.js';
+import { TlsError } from '../errors.js';
 import { decodeSession, type SessionState } from '../engine/handshake/session.js';
 import { makeVerifier, resolveContext, type SecureContextOptions } from './secure-context.js';
 
@@ -34,7 +36,16 @@ export interface RoleOptions {
   checkServerIdentity?: (host: string, cert: object) => Error | undefined;
 }
 
-export function buildEngineOptions(opts: SecureContextOptions, role: RoleOptions): EngineOptions {
+/** node:tls client pskCallback (connect({ pskCallback })): checked as node checks it. */
+export function clientPskConfig(cb: unknown): PskConfig | undefined {
+  if (cb === undefined || cb === null) return undefined;
+  if (typeof cb !== 'function') {
+    throw new TlsError('ERR_INVALID_ARG_TYPE', `The "pskCallback" argument must be of type function. Received type ${typeof cb} (${String(cb)})`);
+  }
+  return { client: cb as NonNullable<PskConfig['client']> };
+}
+
+export function buildEngineOptions(opts: SecureContextOptions & { pskCallback?: unknown }, role: RoleOptions): EngineOptions {
   const ctx = resolveContext(opts);
   return {
     role: role.role,
@@ -45,7 +56,7 @@ export function buildEngineOptions(opts: SecureContextOptions, role: RoleOptions
     groups: ctx.groups,
     signatureSchemes: ctx.signatureSchemes,
     identities: ctx.identities,
-    verifier: makeVerifier(ctx.ca, role.checkServerIdentity),
+    verifier: makeVerifier(ctx.ca, role.checkServerIdentity, ctx.crl),
     rejectUnauthorized: role.rejectUnauthorized,
     servername: role.servername,
     checkHost: role.checkHost,
@@ -57,5 +68,6 @@ export function buildEngineOptions(opts: SecureContextOptions, role: RoleOptions
     allowPeerIdentityChange: opts.allowPeerIdentityChange,
     sendPolicy: opts.renegotiationSendPolicy ?? 'conservative',
     sessionTickets: ticketsEnabled(opts),
+    psk: role.role === 'client' ? clientPskConfig(opts.pskCallback) : undefined,
   };
 }

@@ -1,24 +1,18 @@
-// Reads the plaintext handshake messages of the INITIAL handshake out of the transport bytes,
-// next to the engine (which gets the same bytes): the shell needs a few things the engine does
-// not report — the client's SNI name and offered session before the engine sees them (an
-// asynchronous SNICallback or 'resumeSession' runs before the ClientHello is handed to the
-// engine), and the peer's
-// signature_algorithms list (getSharedSigalgs()). Everything before the peer's
-// ChangeCipherSpec is plaintext (RFC 5246 §6.1: the initial state has no encryption); once the
-// peer's ChangeCipherSpec goes by, or the message we wait for is found, the sniffer stops.
-// Malformed input only stops the sniffer: the engine reports the real error.
+// Finds the initial ClientHello in the transport bytes, next to the engine (which gets the same
+// bytes once the shell releases them): a server's SNICallback or 'resumeSession' must answer
+// before the engine sees the ClientHello. The initial handshake's records are plaintext
+// (RFC 5246 §6.1). The sniffer stops at the ClientHello, at anything else, or on malformed
+// input (the engine then reports the real error).
 import { ContentType, ExtensionType, HandshakeType } from '../engine/constants.js';
-import { decodeServerName, decodeSignatureAlgorithms, findExtension } from '../engine/handshake/extensions.js';
+import { decodeServerName, findExtension } from '../engine/handshake/extensions.js';
 import { decodeBody } from '../engine/handshake/messages.js';
 import type { ClientHello } from '../engine/handshake/message-types.js';
 
-/** Past this many bytes without the message we wait for, give up (Certificate ≤ 256 KiB). */
+/** Past this many bytes without a whole ClientHello, give up (the engine refuses it anyway). */
 const SNIFF_LIMIT = 512 * 1024;
 
 export interface ClientHelloInfo {
   servername: string | undefined;
-  /** signature_algorithms (SignatureScheme codes, client order); undefined when absent. */
-  signatureSchemes: number[] | undefined;
   /** The session_id the client offers (empty: none). */
   sessionId: Uint8Array;
   /** The client offers an RFC 5077 ticket (a non-empty session_ticket extension). */
@@ -28,29 +22,21 @@ export interface ClientHelloInfo {
 /** What the shell looks at in a ClientHello. Throws on malformed extensions. */
 export function clientHelloInfo(ch: ClientHello): ClientHelloInfo {
   const sni = findExtension(ch.extensions, ExtensionType.server_name);
-  const sig = findExtension(ch.extensions, ExtensionType.signature_algorithms);
   const ticket = findExtension(ch.extensions, ExtensionType.session_ticket);
   return {
     servername: sni ? decodeServerName(sni.data) : undefined,
-    signatureSchemes: sig ? decodeSignatureAlgorithms(sig.data) : undefined,
     sessionId: ch.sessionId.slice(),
     ticket: ticket !== undefined && ticket.data.length > 0,
   };
 }
 
 export class HandshakeSniffer {
-  /** True once the sniffer has stopped (found what it waits for, CCS, or unparseable input). */
+  /** True once the sniffer has stopped (found the ClientHello, or anything else). */
   done = false;
   clientHello: ClientHelloInfo | undefined;
-  /** Client: the signature schemes of the server's CertificateRequest, if it sent one. */
-  certificateRequestSchemes: number[] | undefined;
   private records: Buffer = Buffer.alloc(0);
   private messages: Buffer = Buffer.alloc(0);
   private seen = 0;
-
-  /** `role` is OUR role: a server waits for the ClientHello, a client for CertificateRequest /
-   *  ServerHelloDone. */
-  constructor(private readonly role: 'client' | 'server') {}
 
   push(chunk: Uint8Array): void {
     if (this.done) return;
@@ -90,24 +76,11 @@ export class HandshakeSniffer {
   }
 
   private onMessage(type: number, body: Uint8Array): void {
-    if (this.role === 'server') {
-      if (type !== HandshakeType.client_hello) {
-        this.stop();
-        return;
-      }
+    if (type === HandshakeType.client_hello) {
       const ch = decodeBody(type, body, false);
-      if (ch.type !== 'client_hello') return this.stop();
-      this.clientHello = clientHelloInfo(ch);
-      this.stop();
-      return;
+      if (ch.type === 'client_hello') this.clientHello = clientHelloInfo(ch);
     }
-    if (type === HandshakeType.certificate_request) {
-      const cr = decodeBody(type, body, false);
-      if (cr.type === 'certificate_request') this.certificateRequestSchemes = cr.signatureSchemes;
-      this.stop();
-    } else if (type === HandshakeType.server_hello_done) {
-      this.stop();
-    }
+    this.stop();
   }
 
   private stop(): void {

@@ -2,11 +2,12 @@
 // from 'node:tls'` users reach for besides connect/createServer).
 import { rootCertificates as nodeRootCertificates } from 'node:tls';
 import { checkServerIdentity as checkIdentityDer } from '../crypto/certificate-verifier.js';
-import { CIPHER_SUITES } from '../engine/cipher-suites.js';
+import { ALL_CIPHER_SUITES, CIPHER_SUITES } from '../engine/cipher-suites.js';
 
-/** Lower-case OpenSSL names of the suites this stack implements (node:tls getCiphers() style). */
+/** Lower-case OpenSSL names of the suites this stack implements, PSK ones included (node:tls
+ *  getCiphers() style). */
 export function getCiphers(): string[] {
-  return CIPHER_SUITES.map((s) => s.opensslName.toLowerCase());
+  return ALL_CIPHER_SUITES.map((s) => s.opensslName.toLowerCase());
 }
 
 /** The default `ciphers` list (OpenSSL names, ':'-separated), our preference order. */

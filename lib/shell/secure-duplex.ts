@@ -120,10 +120,8 @@ export class SecureDuplex extends Duplex {
   private pendingFinal: ((err?: Error | null) => void) | undefined;
   private handshakeStarted = false;
   private renegotiationDisabled = false;
-  /** Reads the initial handshake's plaintext messages (SNI, peer signature_algorithms). */
+  /** Server with onClientHello, TLS: finds the initial ClientHello in the transport bytes. */
   private sniffer: HandshakeSniffer | undefined;
-  /** The peer's signature_algorithms of the initial handshake (getSharedSigalgs()). */
-  private peerSignatureSchemes: number[] | undefined;
   /** Server with onClientHello: transport bytes held until the ClientHello is answered. */
   private heldTransport: Buffer[] | undefined;
   private helloPending = false;
@@ -155,12 +153,15 @@ export class SecureDuplex extends Duplex {
       // handshake's SNI name.
       engineOptions.selectIdentities = () => this.keyCertIdentities ?? this.sniIdentities ?? defaults;
       if (this.onClientHello) this.heldTransport = [];
-      // node:tls calls ALPNCallback with `this` = the socket (so it may call setKeyCert()).
+      // node:tls calls ALPNCallback with `this` = the socket (so it may call setKeyCert()), and
+      // the server's pskCallback with the socket first.
       const alpn = engineOptions.alpnCallback;
       if (alpn) engineOptions.alpnCallback = (args) => alpn.call(this, args);
+      const psk = engineOptions.psk;
+      if (psk?.server) engineOptions.psk = { ...psk, server: (identity) => psk.server!.call(this, identity) };
     }
     this.engine = new Engine(engineOptions);
-    this.sniffer = tlsFraming ? new HandshakeSniffer(options.isServer ? 'server' : 'client') : undefined;
+    this.sniffer = tlsFraming && this.onClientHello ? new HandshakeSniffer() : undefined;
     socket.on('data', (chunk: Buffer) => this.onTransportData(chunk));
     socket.on('end', () => this.onTransportEnd());
     socket.on('error', (err: Error) => this.destroy(err));
@@ -253,12 +254,12 @@ export class SecureDuplex extends Duplex {
    * them ('ECDSA+SHA256', 'RSA-PSS+SHA256', 'Ed25519+UNDEF', ...). Server: the client's
    * signature_algorithms, in our order (node:tls servers default to honorCipherOrder, which makes
    * OpenSSL use the server's order); client: the server's CertificateRequest list in the server's
-   * order ([] when it asked for no certificate), as OpenSSL does. Taken from the initial
-   * handshake (a renegotiation's messages are encrypted, out of the shell's sight).
+   * order ([] when it asked for no certificate), as OpenSSL does. From the last handshake
+   * (renegotiations included; TLS and DTLS).
    */
   getSharedSigalgs(): string[] {
-    const peer = this.peerSignatureSchemes;
-    if (!this.engine.session || !peer) return [];
+    const peer = this.engine.session?.peerSignatureSchemes;
+    if (!peer) return [];
     const ours = this.engine.config.signatureSchemes;
     const shared = this.isServer ? ours.filter((s) => peer.includes(s)) : peer.filter((s) => ours.includes(s));
     return shared.filter((s) => SIGALG_NAMES[s] !== undefined).map((s) => SIGALG_NAMES[s]!);
@@ -621,7 +622,6 @@ export class SecureDuplex extends Duplex {
     sniffer.push(chunk);
     if (!sniffer.done) return;
     this.sniffer = undefined;
-    this.peerSignatureSchemes = this.isServer ? sniffer.clientHello?.signatureSchemes : sniffer.certificateRequestSchemes;
     if (!this.heldTransport || this.helloPending) return;
     const hello = sniffer.clientHello;
     if (hello === undefined) this.releaseTransport();

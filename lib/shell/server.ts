@@ -165,11 +165,9 @@ export class Server extends NetServer {
     const bySni = this.sni.active;
     // As in node:tls, a 'resumeSession' listener counts for connections accepted after it.
     const external = this.listenerCount('resumeSession') > 0;
-    const psk = this.engineOptions.psk;
     const tlsSocket: SecureDuplex = new SecureDuplex(socket, {
       isServer: true,
-      // node:tls calls pskCallback with the connection first (bound here, as SNICallback is).
-      engine: psk?.server ? { ...this.engineOptions, psk: { ...psk, server: (id) => psk.server!.call(tlsSocket, id) } } : this.engineOptions,
+      engine: this.engineOptions,
       allowHalfOpen: this.tlsOptions.allowHalfOpen,
       handshakeTimeout: this.tlsOptions.handshakeTimeout,
       highWaterMark: this.tlsOptions.highWaterMark,
@@ -249,7 +247,7 @@ function serverEngineOptions(options: ServerOptions): EngineOptions {
 }
 
 /** node:tls pskCallback / pskIdentityHint, checked as node checks them. The engine calls the
- *  callback with the identity only and `this` = the connection (Server.wrap() binds it). */
+ *  callback with the identity only and `this` = the connection (the SecureDuplex binds it). */
 function serverPskConfig(options: ServerOptions): PskConfig | undefined {
   const cb = options.pskCallback as unknown;
   const hint = options.pskIdentityHint as unknown;

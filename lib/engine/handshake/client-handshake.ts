@@ -1,11 +1,12 @@
-// TLS 1.2 client handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422; abbreviated
+// TLS 1.2 client handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422, PSK per RFC 4279
+// §2, ECDHE_PSK per RFC 5489 §2; abbreviated
 // handshake resuming a session by session ID or RFC 5077 ticket), as an explicit state machine.
 // One instance per handshake; a renegotiation is a new instance with a binding.
 import { isIP } from 'node:net';
 import type { KeyShare } from '../../crypto/provider.js';
 import { verifyData } from '../../crypto/prf.js';
 import { TlsError, ErrorCode } from '../../errors.js';
-import { cipherSuiteById, type CipherSuite } from '../cipher-suites.js';
+import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
 import { constantTimeEqual } from '../constant-time.js';
 import {
@@ -20,10 +21,13 @@ import {
 import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-checks.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
-import { encodeEcdheParams } from './messages.js';
+import {
+  decodeServerKeyExchangeFor, DTLS_HANDSHAKE_HEADER_LENGTH, encodeEcdheParams, TLS_HANDSHAKE_HEADER_LENGTH,
+} from './messages.js';
 import type {
   CertificateRequest, Extension, HandshakeMessage, ServerHello, ServerKeyExchange,
 } from './message-types.js';
+import { clientPsk, PSK_MAX_IDENTITY_LENGTH, pskPremaster, pskString } from './psk.js';
 import type { SessionState } from './session.js';
 import { Transcript } from './transcript.js';
 
@@ -31,6 +35,8 @@ type ClientState =
   | 'wait_server_hello'
   | 'wait_certificate'
   | 'wait_server_key_exchange'
+  /** PSK suites: ServerKeyExchange only when the server has a hint (RFC 4279 §2). */
+  | 'wait_server_key_exchange_or_done'
   | 'wait_certificate_request_or_done'
   | 'wait_server_hello_done'
   | 'wait_new_session_ticket'
@@ -70,6 +76,11 @@ export class ClientHandshake {
   private authorized = false;
   private authorizationError: { code: string; message: string } | undefined;
   private skx: ServerKeyExchange | undefined;
+  /** PSK suites: the server's psk_identity_hint (null: none sent) and ECDHE_PSK parameters. */
+  private pskHint: string | null = null;
+  private pskEcdhe: { group: number; publicKey: Uint8Array } | undefined;
+  /** PSK suites: the identity we sent. */
+  private pskIdentity: string | undefined;
   private certRequest: CertificateRequest | undefined;
   private master: Uint8Array = new Uint8Array(0);
   private clientVerify: Uint8Array = new Uint8Array(0);
@@ -93,7 +104,9 @@ export class ClientHandshake {
   constructor(host: HandshakeHost, opts: ClientHandshakeOptions = {}) {
     this.host = host;
     this.binding = opts.binding;
-    this.suites = opts.suites ?? host.config.cipherSuites;
+    // As OpenSSL: PSK suites are offered only with a PSK callback.
+    const psk = host.config.psk?.client !== undefined;
+    this.suites = (opts.suites ?? host.config.cipherSuites).filter((s) => psk || !isPskSuite(s));
     // DTLS renegotiation: OpenSSL's DTLS server keeps using the client_random of the first
     // ClientHello for the whole connection (its client does the same: it reuses a non-zero
     // client_random, meant for the HelloVerifyRequest retry), so a new random makes its
@@ -130,7 +143,10 @@ export class ClientHandshake {
       && (s.ticketLifetime === 0 || c.now() - s.createdAt < s.ticketLifetime * 1000);
     const session = ticketLive ? s : { ...s, ticket: new Uint8Array(0) };
     if (session.sessionId.length === 0 && session.ticket.length === 0) return undefined;
-    if (s.peerChain.length === 0) return undefined; // our suites always authenticate the server
+    const suite = cipherSuiteById(s.suite);
+    // A PSK session carries no certificate: the PSK authenticated the server (RFC 4279 §2).
+    if (suite && isPskSuite(suite)) return { session, authorized: true };
+    if (s.peerChain.length === 0) return undefined; // certificate suites always authenticate the server
     const check = c.verifier(s.peerChain, 'server', c.checkHost ?? c.servername);
     if (!check.ok && c.rejectUnauthorized) return undefined;
     return {
@@ -143,6 +159,10 @@ export class ClientHandshake {
   /** Send the ClientHello (RFC 5246 §7.4.1.2). */
   start(): void {
     const c = this.host.config;
+    if (this.suites.length === 0) {
+      // e.g. ciphers: 'PSK' without a pskCallback (OpenSSL: "no ciphers available").
+      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no cipher suites to offer (PSK suites need a pskCallback)', 'internal_error');
+    }
     const exts: Extension[] = [];
     const sni = c.servername;
     // RFC 6066 §3: literal IP addresses are not permitted in server_name.
@@ -208,7 +228,7 @@ export class ClientHandshake {
   }
 
   handle(msg: HandshakeMessage, raw: Uint8Array): void {
-    if (msg.type === 'certificate' && this.resumed && (this.state === 'wait_change_cipher_spec' || this.state === 'wait_new_session_ticket') && !this.newTicket) {
+    if (this.resumed && this.startsFullServerFlight(msg.type) && (this.state === 'wait_change_cipher_spec' || this.state === 'wait_new_session_ticket') && !this.newTicket) {
       // The server echoed our session_id but goes on with a full handshake. RFC 5246 §7.4.1.3
       // says an echo means resumption, but OpenSSL 3.0's DTLS server does this when it declines
       // an abbreviated renegotiation on a connection that was not itself resumed (measured).
@@ -234,7 +254,7 @@ export class ClientHandshake {
         this.onServerHello(msg);
         // RFC 5246 §7.3 figure 2 / RFC 5077 §3.1: an abbreviated handshake goes on with
         // [NewSessionTicket], ChangeCipherSpec, Finished from the server.
-        this.state = !this.resumed ? 'wait_certificate' : this.ticketExpected ? 'wait_new_session_ticket' : 'wait_change_cipher_spec';
+        this.state = !this.resumed ? this.stateAfterFullServerHello() : this.ticketExpected ? 'wait_new_session_ticket' : 'wait_change_cipher_spec';
         return;
       case 'wait_certificate':
         if (msg.type !== 'certificate') break;
@@ -245,9 +265,18 @@ export class ClientHandshake {
       case 'wait_server_key_exchange':
         if (msg.type !== 'server_key_exchange') break;
         this.transcript.add(raw);
-        this.onServerKeyExchange(msg);
-        this.state = 'wait_certificate_request_or_done';
+        this.onServerKeyExchange(raw);
+        // RFC 4279 §2 / RFC 5489 §2: no CertificateRequest in PSK suites.
+        this.state = isPskSuite(this.suite!) ? 'wait_server_hello_done' : 'wait_certificate_request_or_done';
         return;
+      case 'wait_server_key_exchange_or_done':
+        if (msg.type === 'server_key_exchange') {
+          this.transcript.add(raw);
+          this.onServerKeyExchange(raw);
+          this.state = 'wait_server_hello_done';
+          return;
+        }
+        return this.onServerHelloDone(msg, raw);
       case 'wait_certificate_request_or_done':
         if (msg.type === 'certificate_request') {
           this.transcript.add(raw);
@@ -346,14 +375,29 @@ export class ClientHandshake {
     }
   }
 
-  /** See handle(): a ServerHello that looked like a resumption was followed by a Certificate. */
+  /** The state after the ServerHello of a full handshake: the server's Certificate (ECDHE),
+   *  its optional hint-only ServerKeyExchange (PSK, RFC 4279 §2) or its ECDHE_PSK one. */
+  private stateAfterFullServerHello(): ClientState {
+    const kx = this.suite!.kx;
+    return kx === 'ECDHE' ? 'wait_certificate' : kx === 'PSK' ? 'wait_server_key_exchange_or_done' : 'wait_server_key_exchange';
+  }
+
+  /** Whether `type` is the first message of a full handshake's server flight after ServerHello. */
+  private startsFullServerFlight(type: HandshakeMessage['type']): boolean {
+    const kx = this.suite?.kx;
+    if (kx === 'ECDHE') return type === 'certificate';
+    if (kx === 'ECDHE_PSK') return type === 'server_key_exchange';
+    return type === 'server_key_exchange' || type === 'server_hello_done';
+  }
+
+  /** See handle(): a ServerHello that looked like a resumption was followed by a full handshake. */
   private abandonResumption(): void {
     this.resumed = false;
     this.master = new Uint8Array(0);
     this.peerChain = [];
     this.authorized = false;
     this.authorizationError = undefined;
-    this.state = 'wait_certificate';
+    this.state = this.stateAfterFullServerHello();
   }
 
   /** The server accepted our session: check it resumed it faithfully, install its keys. */
@@ -396,9 +440,28 @@ export class ClientHandshake {
     }
   }
 
-  private onServerKeyExchange(skx: ServerKeyExchange): void {
+  private onServerKeyExchange(raw: Uint8Array): void {
     const c = this.host.config;
     const suite = this.suite!;
+    // The codec read the body without the suite; read it as this suite's key exchange defines it.
+    const msg = decodeServerKeyExchangeFor(suite.kx, raw.subarray(this.dtls ? DTLS_HANDSHAKE_HEADER_LENGTH : TLS_HANDSHAKE_HEADER_LENGTH));
+    if ('pskIdentityHint' in msg) {
+      // OpenSSL 3.0's client refuses a hint over PSK_MAX_IDENTITY_LEN with handshake_failure (measured).
+      if (msg.pskIdentityHint.length > PSK_MAX_IDENTITY_LENGTH) {
+        throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `psk_identity_hint of ${msg.pskIdentityHint.length} bytes is over ${PSK_MAX_IDENTITY_LENGTH}`, 'handshake_failure');
+      }
+      // An empty hint (always present in ECDHE_PSK, RFC 5489 §2) counts as none: OpenSSL's
+      // client keeps NULL, so node:tls's pskCallback gets null.
+      this.pskHint = msg.pskIdentityHint.length > 0 ? pskString(msg.pskIdentityHint) : null;
+      if (msg.ecdhe) {
+        if (!c.groups.includes(msg.ecdhe.group)) {
+          throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server chose group ${msg.ecdhe.group} that was not offered`, 'illegal_parameter');
+        }
+        this.pskEcdhe = msg.ecdhe;
+      }
+      return;
+    }
+    const skx = msg;
     if (!c.groups.includes(skx.group)) {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server chose group ${skx.group} that was not offered`, 'illegal_parameter');
     }
@@ -426,6 +489,10 @@ export class ClientHandshake {
 
   /** Certificate?, ClientKeyExchange, CertificateVerify?, ChangeCipherSpec, Finished. */
   private sendSecondFlight(): void {
+    if (isPskSuite(this.suite!)) {
+      this.sendPskSecondFlight();
+      return;
+    }
     const c = this.host.config;
     const suite = this.suite!;
     const skx = this.skx!;
@@ -448,6 +515,44 @@ export class ClientHandshake {
       const signature = identity.key.sign(scheme, this.transcript.bytes());
       this.transcript.add(this.host.sendHandshake({ type: 'certificate_verify', scheme, signature }));
     }
+    this.sendClientFinished();
+  }
+
+  /**
+   * PSK suites: ClientKeyExchange (RFC 4279 §2 psk_identity; RFC 5489 §2 + our ECDH point),
+   * ChangeCipherSpec, Finished. The application's pskCallback gets the server's hint here, when
+   * the key is needed (as OpenSSL calls it while building ClientKeyExchange).
+   */
+  private sendPskSecondFlight(): void {
+    const c = this.host.config;
+    const suite = this.suite!;
+    if (suite.kx === 'ECDHE_PSK' && !this.pskEcdhe) {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ECDHE_PSK server sent no ServerKeyExchange', 'unexpected_message');
+    }
+    const answer = clientPsk(c.psk!.client!, this.pskHint);
+    this.pskIdentity = answer.identityString;
+    let preMaster: Uint8Array;
+    if (this.pskEcdhe) {
+      const share: KeyShare = c.provider.generateKeyShare(this.pskEcdhe.group, c.random);
+      preMaster = pskPremaster(answer.psk, share.computeSecret(this.pskEcdhe.publicKey));
+      this.transcript.add(this.host.sendHandshake({ type: 'client_key_exchange', pskIdentity: answer.identity, publicKey: share.publicKey }));
+    } else {
+      preMaster = pskPremaster(answer.psk);
+      this.transcript.add(this.host.sendHandshake({ type: 'client_key_exchange', pskIdentity: answer.identity }));
+    }
+    // RFC 7627 §3: session_hash covers the transcript up to and including ClientKeyExchange.
+    const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
+    this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
+    // RFC 4279 §2: the PSK authenticates the server (its Finished proves it knows the key).
+    this.authorized = true;
+    this.authorizationError = undefined;
+    this.sendClientFinished();
+  }
+
+  /** New pending states, ChangeCipherSpec, Finished (RFC 5246 §7.4.9). */
+  private sendClientFinished(): void {
+    const c = this.host.config;
+    const suite = this.suite!;
     const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
     this.host.setPendingStates(states.server, states.client);
     this.host.sendChangeCipherSpec();
@@ -485,7 +590,7 @@ export class ClientHandshake {
     }
     this.result = {
       suite,
-      group: this.skx?.group ?? 0,
+      group: this.skx?.group ?? this.pskEcdhe?.group ?? 0,
       signatureScheme: this.skx?.scheme ?? 0,
       masterSecret: this.master,
       clientRandom: this.clientRandom,
@@ -500,6 +605,8 @@ export class ClientHandshake {
       alpnProtocol: this.alpn,
       servername: c.servername,
       localChain: this.localChain,
+      pskIdentity: this.resumed ? s!.pskIdentity : this.pskIdentity,
+      peerSignatureSchemes: this.certRequest?.signatureSchemes,
       resumed: this.resumed,
       // Resumed with a ticket and a session_id we made up: keep offering that one (as OpenSSL's
       // client keeps its own; OpenSSL's DTLS server, resuming in a renegotiation, echoes the

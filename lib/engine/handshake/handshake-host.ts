@@ -44,6 +44,13 @@ export interface HandshakeResult {
   servername?: string;
   /** Local certificate chain we presented, if any. */
   localChain?: Uint8Array[];
+  /** PSK suites (RFC 4279): the psk_identity the client sent (client: the one we sent); on a
+   *  resumption, the session's. */
+  pskIdentity?: string;
+  /** The peer's signature algorithms, for getSharedSigalgs(): server side, the client's
+   *  signature_algorithms extension as sent (undefined without it); client side, the
+   *  CertificateRequest's supported_signature_algorithms (undefined when none was sent). */
+  peerSignatureSchemes?: number[];
   /** RFC 5246 §7.3 abbreviated handshake: the session was resumed (no certificates, no key
    *  exchange; `group` and `signatureScheme` are 0, `peerChain` is the session's). */
   resumed: boolean;
@@ -71,5 +78,6 @@ export function sessionStateOf(r: HandshakeResult, version: number): SessionStat
     createdAt: r.createdAt,
   };
   if (r.servername !== undefined) s.servername = r.servername;
+  if (r.pskIdentity !== undefined) s.pskIdentity = r.pskIdentity;
   return s;
 }

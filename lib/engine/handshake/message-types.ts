@@ -66,6 +66,19 @@ export interface ServerKeyExchange {
   signature: Uint8Array;
 }
 
+/**
+ * ServerKeyExchange of the PSK suites: RFC 4279 §2 ServerPSKParams (psk_identity_hint only) or,
+ * with `ecdhe`, RFC 5489 §2 ServerECDHEPSKParams (hint + ServerECDHParams, not signed). The
+ * layout depends on the suite, so the codec picks the shape that parses (see messages.ts) and
+ * the handshake, which knows the suite, re-reads the body when the shape is not the suite's.
+ */
+export interface PskServerKeyExchange {
+  type: 'server_key_exchange';
+  /** opaque psk_identity_hint<0..2^16-1> (UTF-8, RFC 4279 §5.1). */
+  pskIdentityHint: Uint8Array;
+  ecdhe?: { group: number; publicKey: Uint8Array };
+}
+
 export interface CertificateRequest {
   type: 'certificate_request';
   certificateTypes: number[];
@@ -90,6 +103,16 @@ export interface ClientKeyExchange {
   publicKey: Uint8Array;
 }
 
+/** ClientKeyExchange of the PSK suites: RFC 4279 §2 psk_identity, plus (ECDHE_PSK, RFC 5489
+ *  §2) the ClientECDiffieHellmanPublic point. */
+export interface PskClientKeyExchange {
+  type: 'client_key_exchange';
+  /** opaque psk_identity<0..2^16-1> (UTF-8, RFC 4279 §5.1). */
+  pskIdentity: Uint8Array;
+  /** ECDHE_PSK only: ecdh_Yc. */
+  publicKey?: Uint8Array;
+}
+
 export interface Finished {
   type: 'finished';
   verifyData: Uint8Array;
@@ -103,10 +126,12 @@ export type HandshakeMessage =
   | NewSessionTicket
   | CertificateMsg
   | ServerKeyExchange
+  | PskServerKeyExchange
   | CertificateRequest
   | ServerHelloDone
   | CertificateVerify
   | ClientKeyExchange
+  | PskClientKeyExchange
   | Finished;
 
 export type HandshakeMessageName = HandshakeMessage['type'];

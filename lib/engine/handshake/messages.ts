@@ -1,4 +1,5 @@
-// Handshake message codec (RFC 5246 §7.4, RFC 6347 §4.2, RFC 5077 §3.3, RFC 8422 §5.4/§5.7):
+// Handshake message codec (RFC 5246 §7.4, RFC 6347 §4.2, RFC 5077 §3.3, RFC 8422 §5.4/§5.7,
+// RFC 4279 §2 / RFC 5489 §2 for the PSK key exchange messages):
 // body encode/decode for every message in message-types.ts, the TLS 4-byte and DTLS 12-byte
 // handshake headers, and the TLS handshake-message reassembler (RFC 5246 §6.2.1: handshake
 // messages may be coalesced into one record or fragmented across several).
@@ -21,9 +22,12 @@ import type {
   HandshakeMessage,
   HelloVerifyRequest,
   NewSessionTicket,
+  PskClientKeyExchange,
+  PskServerKeyExchange,
   ServerHello,
   ServerKeyExchange,
 } from './message-types.js';
+import type { KeyExchangeKind } from '../cipher-suites.js';
 
 /** RFC 5246 §7.4.1.2 Random: 32 bytes. */
 const RANDOM_LENGTH = 32;
@@ -198,13 +202,19 @@ function writeEcdheParams(w: ByteWriter, group: number, publicKey: Uint8Array): 
   w.u8(EC_CURVE_TYPE_NAMED).u16(group).opaque8(publicKey);
 }
 
-function encodeServerKeyExchange(w: ByteWriter, m: ServerKeyExchange): void {
+function encodeServerKeyExchange(w: ByteWriter, m: ServerKeyExchange | PskServerKeyExchange): void {
+  if ('pskIdentityHint' in m) {
+    // RFC 4279 §2 ServerPSKParams / RFC 5489 §2 ServerECDHEPSKParams (no signature).
+    w.opaque16(m.pskIdentityHint);
+    if (m.ecdhe) writeEcdheParams(w, m.ecdhe.group, m.ecdhe.publicKey);
+    return;
+  }
   writeEcdheParams(w, m.group, m.publicKey);
   // digitally-signed struct (RFC 5246 §4.7): SignatureAndHashAlgorithm + opaque<0..2^16-1>
   w.u16(m.scheme).opaque16(m.signature);
 }
 
-function decodeServerKeyExchange(r: ByteReader): ServerKeyExchange {
+function readEcdheParams(r: ByteReader): { group: number; publicKey: Uint8Array } {
   const curveType = r.u8('ServerKeyExchange curve_type');
   const group = r.u16('ServerKeyExchange namedcurve');
   if (curveType !== EC_CURVE_TYPE_NAMED) {
@@ -212,10 +222,51 @@ function decodeServerKeyExchange(r: ByteReader): ServerKeyExchange {
     throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `ServerKeyExchange curve_type ${curveType}`, 'illegal_parameter');
   }
   const publicKey = r.vec8('ServerKeyExchange ECPoint', 1);
+  return { group, publicKey };
+}
+
+function decodeEcdheServerKeyExchange(body: Uint8Array): ServerKeyExchange {
+  const r = new ByteReader(body);
+  const { group, publicKey } = readEcdheParams(r);
   const scheme = r.u16('ServerKeyExchange SignatureAndHashAlgorithm');
   const signature = r.vec16('ServerKeyExchange signature');
   r.expectEnd('ServerKeyExchange');
   return { type: 'server_key_exchange', group, publicKey, scheme, signature };
+}
+
+function decodePskServerKeyExchange(body: Uint8Array, withEcdhe: boolean): PskServerKeyExchange {
+  const r = new ByteReader(body);
+  const pskIdentityHint = r.vec16('ServerKeyExchange psk_identity_hint');
+  const ecdhe = withEcdhe ? readEcdheParams(r) : undefined;
+  r.expectEnd('ServerKeyExchange');
+  return ecdhe ? { type: 'server_key_exchange', pskIdentityHint, ecdhe } : { type: 'server_key_exchange', pskIdentityHint };
+}
+
+/** A ServerKeyExchange body read as the key exchange `kx` defines it (the handshake knows it). */
+export function decodeServerKeyExchangeFor(kx: KeyExchangeKind, body: Uint8Array): ServerKeyExchange | PskServerKeyExchange {
+  return kx === 'ECDHE' ? decodeEcdheServerKeyExchange(body) : decodePskServerKeyExchange(body, kx === 'ECDHE_PSK');
+}
+
+/**
+ * Without the suite: the ECDHE form (it starts with curve_type 3), else the PSK forms. A body
+ * that starts with 3 is read as ECDHE only, so a damaged ECDHE message never passes for a PSK
+ * one; the price is that a PSK hint of 768..1023 bytes (first length byte 3) cannot get through
+ * here; hints are at most 256 bytes in OpenSSL (PSK_MAX_IDENTITY_LEN) and here.
+ */
+function decodeServerKeyExchange(body: Uint8Array): ServerKeyExchange | PskServerKeyExchange {
+  try {
+    return decodeEcdheServerKeyExchange(body);
+  } catch (e) {
+    if (body[0] === EC_CURVE_TYPE_NAMED) throw e;
+    for (const withEcdhe of [false, true]) {
+      try {
+        return decodePskServerKeyExchange(body, withEcdhe);
+      } catch {
+        /* not this shape */
+      }
+    }
+    throw e;
+  }
 }
 
 // --- CertificateRequest: RFC 5246 §7.4.4 --------------------------------------------------
@@ -262,16 +313,53 @@ function decodeCertificateVerify(r: ByteReader): CertificateVerify {
 
 // --- ClientKeyExchange (ECDHE, explicit): RFC 8422 §5.7 -----------------------------------
 
-function encodeClientKeyExchange(w: ByteWriter, m: ClientKeyExchange): void {
+function encodeClientKeyExchange(w: ByteWriter, m: ClientKeyExchange | PskClientKeyExchange): void {
+  // RFC 4279 §2 / RFC 5489 §2: psk_identity first.
+  if ('pskIdentity' in m) w.opaque16(m.pskIdentity);
+  if (m.publicKey === undefined) return;
   // ClientECDiffieHellmanPublic: ECPoint ecdh_Yc, opaque point<1..2^8-1>
   check(m.publicKey.length > 0, 'empty ECDH public key');
   w.opaque8(m.publicKey);
 }
 
-function decodeClientKeyExchange(r: ByteReader): ClientKeyExchange {
+function decodeEcdheClientKeyExchange(body: Uint8Array): ClientKeyExchange {
+  const r = new ByteReader(body);
   const publicKey = r.vec8('ClientKeyExchange ecdh_Yc', 1);
   r.expectEnd('ClientKeyExchange');
   return { type: 'client_key_exchange', publicKey };
+}
+
+function decodePskClientKeyExchange(body: Uint8Array, withEcdhe: boolean): PskClientKeyExchange {
+  const r = new ByteReader(body);
+  const pskIdentity = r.vec16('ClientKeyExchange psk_identity');
+  const publicKey = withEcdhe ? r.vec8('ClientKeyExchange ecdh_Yc', 1) : undefined;
+  r.expectEnd('ClientKeyExchange');
+  return publicKey ? { type: 'client_key_exchange', pskIdentity, publicKey } : { type: 'client_key_exchange', pskIdentity };
+}
+
+/** A ClientKeyExchange body read as the key exchange `kx` defines it (the handshake knows it). */
+export function decodeClientKeyExchangeFor(kx: KeyExchangeKind, body: Uint8Array): ClientKeyExchange | PskClientKeyExchange {
+  return kx === 'ECDHE' ? decodeEcdheClientKeyExchange(body) : decodePskClientKeyExchange(body, kx === 'ECDHE_PSK');
+}
+
+/**
+ * Without the suite: the first of the ECDHE, PSK and ECDHE_PSK forms that parses. Their lengths
+ * exclude each other (ECDHE: 1 + b0 with b0 >= 1; PSK: 2 + (b0 << 8 | b1); ECDHE_PSK: 3 + that +
+ * a point of 1+ bytes), so a body fits at most one, and no cut or extended ECDHE body fits the others.
+ */
+function decodeClientKeyExchange(body: Uint8Array): ClientKeyExchange | PskClientKeyExchange {
+  try {
+    return decodeEcdheClientKeyExchange(body);
+  } catch (e) {
+    for (const withEcdhe of [false, true]) {
+      try {
+        return decodePskClientKeyExchange(body, withEcdhe);
+      } catch {
+        /* not this shape */
+      }
+    }
+    throw e;
+  }
 }
 
 // --- body dispatch ------------------------------------------------------------------------
@@ -358,7 +446,7 @@ export function decodeBody(type: number, body: Uint8Array, dtls: boolean): Hands
     case HandshakeType.certificate:
       return decodeCertificate(r);
     case HandshakeType.server_key_exchange:
-      return decodeServerKeyExchange(r);
+      return decodeServerKeyExchange(body);
     case HandshakeType.certificate_request:
       return decodeCertificateRequest(r);
     case HandshakeType.server_hello_done:
@@ -367,7 +455,7 @@ export function decodeBody(type: number, body: Uint8Array, dtls: boolean): Hands
     case HandshakeType.certificate_verify:
       return decodeCertificateVerify(r);
     case HandshakeType.client_key_exchange:
-      return decodeClientKeyExchange(r);
+      return decodeClientKeyExchange(body);
     case HandshakeType.finished:
       // verify_data is the whole body; its length (12 in TLS 1.2) is checked by the handshake.
       return { type: 'finished', verifyData: body };

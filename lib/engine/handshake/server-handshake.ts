@@ -1,11 +1,12 @@
-// TLS 1.2 server handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422; abbreviated
+// TLS 1.2 server handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422, PSK per RFC 4279
+// §2, ECDHE_PSK per RFC 5489 §2; abbreviated
 // handshake resuming a cached session or an RFC 5077 ticket, and ticket issuance), as an
 // explicit state machine. One instance per handshake; a renegotiation is a new instance with a
 // binding.
 import { verifyData } from '../../crypto/prf.js';
 import type { KeyShare, SigningKey } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
-import { cipherSuiteById, type CipherSuite } from '../cipher-suites.js';
+import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
 import { constantTimeEqual } from '../constant-time.js';
 import type { EngineConfig, LocalIdentity } from '../config.js';
@@ -21,7 +22,10 @@ import {
 import { checkRenegotiationInfo } from './hello-checks.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
-import { encodeEcdheParams } from './messages.js';
+import {
+  decodeClientKeyExchangeFor, DTLS_HANDSHAKE_HEADER_LENGTH, encodeEcdheParams, TLS_HANDSHAKE_HEADER_LENGTH,
+} from './messages.js';
+import { encodeIdentityHint, pskPremaster, pskString, serverPsk } from './psk.js';
 import type { ClientHello, Extension, HandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
 import { Transcript } from './transcript.js';
@@ -57,6 +61,10 @@ export class ServerHandshake {
   private identity: LocalIdentity | undefined;
   private share: KeyShare | undefined;
   private scheme = 0;
+  /** The client's psk_identity (PSK suites). */
+  private pskIdentity: string | undefined;
+  /** The client's signature_algorithms, as sent (undefined without the extension). */
+  private peerSignatureSchemes: number[] | undefined;
   private ems = false;
   private secureRenegotiation = false;
   private alpn: string | false = false;
@@ -107,7 +115,7 @@ export class ServerHandshake {
         return;
       case 'wait_client_key_exchange':
         if (msg.type !== 'client_key_exchange') break;
-        this.onClientKeyExchange(msg.publicKey, raw);
+        this.onClientKeyExchange(raw);
         this.state = this.peerChain.length > 0 ? 'wait_certificate_verify' : 'wait_change_cipher_spec';
         return;
       case 'wait_certificate_verify':
@@ -191,6 +199,7 @@ export class ServerHandshake {
     }
     const sigExt = ext(ExtensionType.signature_algorithms);
     const clientSchemes = sigExt ? decodeSignatureAlgorithms(sigExt.data) : undefined;
+    this.peerSignatureSchemes = clientSchemes;
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
     this.ems = emsExt !== undefined && c.extendedMasterSecret !== false;
@@ -226,12 +235,16 @@ export class ServerHandshake {
 
     // Server preference (RFC 5246 §7.4.1.3: the server picks one suite from the client's list).
     const group = c.groups.find((g) => clientGroups.includes(g));
-    if (group === undefined) {
-      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
-    }
-    let chosen: { suite: CipherSuite; identity: LocalIdentity; scheme: number } | undefined;
+    let chosen: { suite: CipherSuite; identity: LocalIdentity | undefined; scheme: number } | undefined;
     for (const suite of this.opts.cipherSuites ?? c.cipherSuites) {
       if (!ch.cipherSuites.includes(suite.id)) continue;
+      if (suite.kx !== 'PSK' && group === undefined) continue;
+      if (isPskSuite(suite)) {
+        // As OpenSSL: PSK suites only with a PSK callback; no certificate involved (RFC 4279 §2).
+        if (!c.psk?.server) continue;
+        chosen = { suite, identity: undefined, scheme: 0 };
+        break;
+      }
       for (const identity of c.selectIdentities?.(this.servername) ?? c.identities) {
         if (!identityFits(identity.key, suite)) continue;
         const scheme = pickScheme(identity.key, clientSchemes);
@@ -243,6 +256,7 @@ export class ServerHandshake {
       if (chosen) break;
     }
     if (!chosen) {
+      if (group === undefined) throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
       throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no cipher suite in common with the client', 'handshake_failure');
     }
     this.suite = chosen.suite;
@@ -265,13 +279,31 @@ export class ServerHandshake {
       compressionMethod: 0,
       extensions: exts,
     });
-    send({ type: 'certificate', certificates: this.identity.chain });
-    this.share = c.provider.generateKeyShare(group, c.random);
-    // RFC 8422 §5.4: sign client_random + server_random + ServerECDHParams.
-    const params = encodeEcdheParams(group, this.share.publicKey);
-    const signature = this.identity.key.sign(this.scheme, concatBytes(this.clientRandom, this.serverRandom, params));
-    send({ type: 'server_key_exchange', group, publicKey: this.share.publicKey, scheme: this.scheme, signature });
-    if (this.opts.requestCert) {
+    const hint = c.psk?.identityHint;
+    if (this.suite.kx === 'PSK') {
+      // RFC 4279 §2: no Certificate; ServerKeyExchange only to carry a hint ("If no hint is
+      // provided, the ServerKeyExchange message is omitted"), as OpenSSL does.
+      if (hint !== undefined) send({ type: 'server_key_exchange', pskIdentityHint: encodeIdentityHint(hint) });
+    } else if (this.suite.kx === 'ECDHE_PSK') {
+      // RFC 5489 §2: ServerKeyExchange = hint (maybe empty) + ServerECDHParams, not signed.
+      this.share = c.provider.generateKeyShare(group!, c.random);
+      send({
+        type: 'server_key_exchange',
+        pskIdentityHint: hint !== undefined ? encodeIdentityHint(hint) : new Uint8Array(0),
+        ecdhe: { group: group!, publicKey: this.share.publicKey },
+      });
+    } else {
+      const identity = this.identity!;
+      send({ type: 'certificate', certificates: identity.chain });
+      this.share = c.provider.generateKeyShare(group!, c.random);
+      // RFC 8422 §5.4: sign client_random + server_random + ServerECDHParams.
+      const params = encodeEcdheParams(group!, this.share.publicKey);
+      const signature = identity.key.sign(this.scheme, concatBytes(this.clientRandom, this.serverRandom, params));
+      send({ type: 'server_key_exchange', group: group!, publicKey: this.share.publicKey, scheme: this.scheme, signature });
+    }
+    // RFC 4279 §2 / RFC 5489 §2: PSK suites have no CertificateRequest (the PSK authenticates
+    // the client).
+    if (this.opts.requestCert && !isPskSuite(this.suite)) {
       send({
         type: 'certificate_request',
         certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
@@ -350,9 +382,14 @@ export class ServerHandshake {
     const suites = this.opts.cipherSuites ?? c.cipherSuites;
     if (state.version !== this.protocolVersion) return undefined;
     if (!ch.cipherSuites.includes(state.suite) || !suites.some((s) => s.id === state.suite)) return undefined;
+    const sessionSuite = cipherSuiteById(state.suite);
+    // A PSK suite is allowed only while we have a PSK callback (as for a full handshake).
+    const pskSession = sessionSuite !== undefined && isPskSuite(sessionSuite);
+    if (pskSession && !c.psk?.server) return undefined;
     if ((state.servername ?? '') !== (this.servername ?? '')) return undefined;
     if (!state.extendedMasterSecret) return undefined;
-    if (this.opts.requestCert) {
+    // (PSK suites never carry a client certificate: RFC 4279 §2 has no CertificateRequest.)
+    if (this.opts.requestCert && !pskSession) {
       if (state.peerChain.length === 0) return undefined;
       if (this.opts.rejectUnauthorized && !c.verifier(state.peerChain, 'client').ok) return undefined;
     }
@@ -437,10 +474,22 @@ export class ServerHandshake {
     }
   }
 
-  private onClientKeyExchange(publicKey: Uint8Array, raw: Uint8Array): void {
+  private onClientKeyExchange(raw: Uint8Array): void {
     const c = this.host.config;
     const suite = this.suite!;
-    const preMaster = this.share!.computeSecret(publicKey);
+    // The codec read the body without the suite; read it as this suite's key exchange defines it.
+    const cke = decodeClientKeyExchangeFor(suite.kx, raw.subarray(this.dtls ? DTLS_HANDSHAKE_HEADER_LENGTH : TLS_HANDSHAKE_HEADER_LENGTH));
+    let preMaster: Uint8Array;
+    if ('pskIdentity' in cke) {
+      // RFC 4279 §2 / RFC 5489 §2. The point is checked first (a bad one is illegal_parameter
+      // whoever the client claims to be), then the identity.
+      const shared = cke.publicKey ? this.share!.computeSecret(cke.publicKey) : undefined;
+      const psk = serverPsk(c.psk!.server!, cke.pskIdentity);
+      this.pskIdentity = pskString(cke.pskIdentity);
+      preMaster = pskPremaster(psk, shared);
+    } else {
+      preMaster = this.share!.computeSecret(cke.publicKey);
+    }
     this.transcript.add(raw);
     // RFC 7627 §3: session_hash up to and including ClientKeyExchange.
     const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
@@ -502,7 +551,9 @@ export class ServerHandshake {
       authorizationError: this.authorizationError,
       alpnProtocol: this.alpn,
       servername: this.servername,
-      localChain: this.identity?.chain,
+      localChain: isPskSuite(suite) ? undefined : this.identity?.chain,
+      pskIdentity: resumed ? resumed.pskIdentity : this.pskIdentity,
+      peerSignatureSchemes: this.peerSignatureSchemes,
       resumed: resumed !== undefined,
       sessionId: this.sessionId,
       ticket: new Uint8Array(0),
@@ -525,6 +576,7 @@ export class ServerHandshake {
       createdAt,
     };
     if (this.servername !== undefined) s.servername = this.servername;
+    if (this.pskIdentity !== undefined) s.pskIdentity = this.pskIdentity;
     return s;
   }
 }
