@@ -69,6 +69,9 @@ describe('DTLS over UDP', function () {
       await seen;
     }
     expect(c.renegotiations).to.equal(10);
+    // getSharedSigalgs() comes from the engine: over DTLS and after renegotiations too.
+    expect(serverSide!.getSharedSigalgs()).to.include.members(['ECDSA+SHA256', 'RSA-PSS+SHA256', 'Ed25519+UNDEF']);
+    expect(c.getSharedSigalgs()).to.deep.equal([]); // no CertificateRequest
     c.end();
   });
 
