@@ -181,6 +181,7 @@ function messageArbs(dtls: boolean): Record<HandshakeMessage['type'], fc.Arbitra
     certificate_verify: certificateVerifyArb,
     client_key_exchange: clientKeyExchangeArb,
     finished: finishedArb,
+    certificate_status: bytes(1, 700).map((response) => ({ type: 'certificate_status' as const, response })),
   };
 }
 
@@ -474,10 +475,15 @@ describe('codec', () => {
     });
 
     it('unknown handshake types → unexpected_message; hello_verify_request only in DTLS', () => {
-      for (const t of [5, 6, 7, 8, 9, 10, 17, 21, 22, 24, 254, 255]) {
+      for (const t of [5, 6, 7, 8, 9, 10, 17, 21, 23, 24, 254, 255]) {
         const e = expectTlsError(() => decodeBody(t, new Uint8Array(0), false), ErrorCode.UNEXPECTED_MESSAGE);
         expect(e.alertName).to.equal('unexpected_message');
       }
+      // certificate_status (22, RFC 6066 §8) is known: an empty or non-OCSP body is a decode error.
+      for (const body of ['', '02000001ff', '01000000', '0100000201']) {
+        expectTlsError(() => decodeBody(HandshakeType.certificate_status, hex(body), false), ErrorCode.DECODE);
+      }
+      expect(decodeBody(HandshakeType.certificate_status, hex('0100000130'), false)).to.deep.include({ type: 'certificate_status' });
       const hvr = encodeBody({ type: 'hello_verify_request', version: 0xfefd, cookie: hex('0102') }, true);
       expect(toHex(hvr)).to.equal('fefd' + '020102');
       expectTlsError(() => decodeBody(HandshakeType.hello_verify_request, hvr, false), ErrorCode.UNEXPECTED_MESSAGE);

@@ -74,6 +74,11 @@ export interface EngineConfig {
   servername?: string;
   /** Client: host to check the certificate against (defaults to servername). */
   checkHost?: string;
+  /** Client: ask for an OCSP staple (RFC 6066 §8 status_request; node:tls requestOCSP). */
+  requestOcsp?: boolean;
+  /** Server: when a client asks for an OCSP staple, pause the handshake for the application's
+   *  answer (Engine 'ocsp-request' event, Engine.respondOcsp(); node:tls 'OCSPRequest'). */
+  ocspStapling?: boolean;
   /** ALPN protocol names in preference order (client: offered; server: accepted). */
   alpnProtocols?: readonly string[];
   /** Server (node:tls ALPNCallback): called when the client offers ALPN; return one of

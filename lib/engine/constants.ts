@@ -30,11 +30,13 @@ export const HandshakeType = {
   certificate_verify: 15,
   client_key_exchange: 16,
   finished: 20,
+  certificate_status: 22,
 } as const;
 
 /** Extension code points (IANA TLS ExtensionType Values). */
 export const ExtensionType = {
   server_name: 0,
+  status_request: 5,
   supported_groups: 10,
   ec_point_formats: 11,
   signature_algorithms: 13,

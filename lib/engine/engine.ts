@@ -32,6 +32,9 @@ export type EngineEvent =
   | { type: 'renegotiation-refused'; error: TlsError }
   /** A warning alert other than close_notify. */
   | { type: 'warning'; alert: string }
+  /** Server with ocspStapling: the client asked for an OCSP staple for `chain` (leaf first);
+   *  answer with respondOcsp(). The handshake waits. */
+  | { type: 'ocsp-request'; chain: readonly Uint8Array[] }
   /** Fatal: the connection is over. The fatal alert (if any) is already in the output. */
   | { type: 'error'; error: TlsError };
 
@@ -288,6 +291,10 @@ export class Engine implements HandshakeHost {
     this.channel.setPending(read, write);
   }
 
+  requestOcspResponse(chain: readonly Uint8Array[]): void {
+    this.events.push({ type: 'ocsp-request', chain });
+  }
+
   sendChangeCipherSpec(): void {
     this.trace?.('Sent ChangeCipherSpec');
     this.output.push(...this.channel.changeCipherSpec());
@@ -533,6 +540,16 @@ export class Engine implements HandshakeHost {
     }
     this.handshake = new ServerHandshake(this, { ...this.serverHandshakeOptions, fullHandshake: this.identitiesChanged }, this.binding());
     return true;
+  }
+
+  /**
+   * Server: the application's answer to an 'ocsp-request' event: a DER OCSPResponse to staple
+   * (RFC 6066 §8 CertificateStatus), or null for none. The waiting flight goes out.
+   */
+  respondOcsp(response: Uint8Array | null): void {
+    const hs = this.handshake;
+    if (!(hs instanceof ServerHandshake)) return;
+    this.guard(() => hs.respondOcsp(response));
   }
 
   /**

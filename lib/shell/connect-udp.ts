@@ -28,6 +28,7 @@ export function connectUdp(options: ConnectOptions, callback?: () => void): Secu
     transport: 'dtls' as const,
     dtls: options.dtls,
     session: sessionOption(options.session),
+    requestOcsp: options.requestOCSP === true,
   };
   let transport: Duplex;
   let ready: (go: () => void) => void;

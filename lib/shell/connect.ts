@@ -22,6 +22,8 @@ export interface ConnectOptions extends SecureContextOptions {
   handshakeTimeout?: number;
   /** A session to resume (a Buffer from getSession() or the 'session' event). */
   session?: Uint8Array;
+  /** Ask the server for an OCSP staple (RFC 6066 status_request); 'OCSPResponse' tells. */
+  requestOCSP?: boolean;
   /** node:tls pskCallback: the key and identity for the server's psk_identity_hint (null when
    *  none); return null to abort. PSK suites also need `ciphers` to name them (e.g. 'PSK'). */
   pskCallback?: (hint: string | null) => { psk: Uint8Array; identity: string } | null | undefined;
@@ -78,6 +80,7 @@ export function connect(...args: unknown[]): SecureDuplex {
     checkServerIdentity: options.checkServerIdentity,
   });
   engine.session = sessionOption(options.session);
+  engine.requestOcsp = options.requestOCSP === true;
   const transport: Duplex = (options.socket as Duplex | undefined) ?? netConnect(netConnectOptions(options, host));
   const tlsSocket = new SecureDuplex(transport, {
     isServer: false,

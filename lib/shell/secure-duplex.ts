@@ -57,6 +57,12 @@ export interface SecureDuplexOptions {
   onClientHello?: (hello: ClientHelloInfo, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
   /** node:stream highWaterMark of both sides (node:tls highWaterMark, readable side). */
   highWaterMark?: number;
+  /**
+   * Server (engine option ocspStapling): a client asked for an OCSP staple for our `chain`
+   * (leaf first); answer with a DER OCSPResponse, or null for none. The handshake waits. An
+   * error ends the connection.
+   */
+  onOcspRequest?: (chain: readonly Uint8Array[], cb: (err: Error | null, response?: Uint8Array | null) => void) => void;
 }
 
 /** node:tls getSharedSigalgs() names (OpenSSL "<sign>+<hash>", as node builds them). */
@@ -129,6 +135,7 @@ export class SecureDuplex extends Duplex {
   /** setKeyCert(): our certificates from now on. */
   private keyCertIdentities: readonly LocalIdentity[] | undefined;
   private readonly onClientHello: SecureDuplexOptions['onClientHello'];
+  private readonly onOcspRequest: SecureDuplexOptions['onOcspRequest'];
 
   constructor(socket: Duplex, options: SecureDuplexOptions) {
     // DTLS keeps datagram boundaries: one readable chunk per record (object mode).
@@ -147,6 +154,7 @@ export class SecureDuplex extends Duplex {
     // parsed to clientHelloSeen().
     const tlsFraming = engineOptions.transport !== 'dtls';
     this.onClientHello = options.isServer ? options.onClientHello : undefined;
+    this.onOcspRequest = options.onOcspRequest;
     if (options.isServer) {
       const defaults = engineOptions.identities;
       // setKeyCert() wins; else renegotiations keep the certificate chosen for the initial
@@ -796,9 +804,39 @@ export class SecureDuplex extends Duplex {
       case 'warning':
         this.emit('alert', ev.alert);
         return;
+      case 'ocsp-request':
+        this.askForOcspResponse(ev.chain);
+        return;
       case 'error':
         this.failWith(ev.error);
         return;
+    }
+  }
+
+  /** The engine waits for a staple: ask onOcspRequest (node:tls 'OCSPRequest'), answer on a
+   *  later tick (the engine is mid-event here). */
+  private askForOcspResponse(chain: readonly Uint8Array[]): void {
+    let answered = false;
+    const answer = (err: Error | null, response?: Uint8Array | null): void => {
+      if (answered) return;
+      answered = true;
+      process.nextTick(() => {
+        if (this.destroyed) return;
+        if (err) {
+          this.engine.abort(AlertDescription.internal_error);
+          this.pump();
+          this.destroy(err);
+          return;
+        }
+        this.engine.respondOcsp(response instanceof Uint8Array ? response : null);
+        this.pump();
+      });
+    };
+    if (!this.onOcspRequest) return answer(null, null);
+    try {
+      this.onOcspRequest(chain, answer);
+    } catch (e) {
+      answer(e as Error);
     }
   }
 
@@ -826,6 +864,8 @@ export class SecureDuplex extends Duplex {
     // node:tls 'session' (client): the session to resume later, after every handshake
     // (renegotiations included), before 'secureConnect' as in node.
     if (!this.isServer && this.listenerCount('session') > 0) this.emit('session', this.getSession());
+    // node:tls 'OCSPResponse' (client with requestOCSP): the stapled response, null without one.
+    if (sess.ocspResponse !== undefined) this.emit('OCSPResponse', sess.ocspResponse ? Buffer.from(sess.ocspResponse) : null);
     if (!renegotiation) {
       this.secureEstablished = true;
       this.clearHandshakeTimer();

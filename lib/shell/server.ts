@@ -9,6 +9,7 @@ import { TlsError, ErrorCode } from '../errors.js';
 import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
 import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
 import type { ClientHelloInfo } from './handshake-sniffer.js';
+import { findTrustedIssuer } from '../crypto/certificate-verifier.js';
 import type { SecureContext, SecureContextOptions } from './secure-context.js';
 import { SniSelector, type SNICallback } from './sni.js';
 import { buildEngineOptions, ticketsEnabled } from './engine-options.js';
@@ -163,11 +164,14 @@ export class Server extends NetServer {
   /** Wrap an accepted transport (any Duplex) as this server would. */
   wrap(socket: Duplex): SecureDuplex {
     const bySni = this.sni.active;
-    // As in node:tls, a 'resumeSession' listener counts for connections accepted after it.
+    // As in node:tls, 'resumeSession' and 'OCSPRequest' listeners count for connections
+    // accepted after they were added.
     const external = this.listenerCount('resumeSession') > 0;
+    const stapling = this.listenerCount('OCSPRequest') > 0;
     const tlsSocket: SecureDuplex = new SecureDuplex(socket, {
       isServer: true,
-      engine: this.engineOptions,
+      engine: stapling ? { ...this.engineOptions, ocspStapling: true } : this.engineOptions,
+      onOcspRequest: stapling ? (chain, cb) => this.emitOcspRequest(chain, cb) : undefined,
       allowHalfOpen: this.tlsOptions.allowHalfOpen,
       handshakeTimeout: this.tlsOptions.handshakeTimeout,
       highWaterMark: this.tlsOptions.highWaterMark,
@@ -209,6 +213,18 @@ export class Server extends NetServer {
       if (data) this.loadSession(hello.sessionId, data);
       sni();
     });
+  }
+
+  /**
+   * node:tls 'OCSPRequest' (certificate, issuer, callback): our leaf and its issuer (the next
+   * certificate of our chain, else one from `ca` or the bundled roots; null when unknown, as
+   * node), DER. `callback(err, response)`: a DER OCSPResponse to staple, or null for none.
+   */
+  private emitOcspRequest(chain: readonly Uint8Array[], cb: (err: Error | null, response?: Uint8Array | null) => void): void {
+    const ca = this.tlsOptions.ca;
+    const anchors = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca as string | Uint8Array];
+    const issuer = chain[1] ?? findTrustedIssuer(chain[0]!, anchors);
+    this.emit('OCSPRequest', Buffer.from(chain[0]!), issuer ? Buffer.from(issuer) : null, cb);
   }
 
   /** A session from 'resumeSession' (what 'newSession' gave): into the cache for this

@@ -15,7 +15,7 @@ import {
 import { certificateAlert } from './certificate-alert.js';
 import {
   decodeAlpn, decodeRenegotiationInfo, decodeSessionTicket, encodeAlpn, encodeEcPointFormats,
-  encodeExtendedMasterSecret, encodeRenegotiationInfo, encodeServerName, encodeSessionTicket,
+  encodeExtendedMasterSecret, encodeRenegotiationInfo, encodeServerName, encodeSessionTicket, encodeStatusRequest,
   encodeSignatureAlgorithms, encodeSupportedGroups, findExtension,
 } from './extensions.js';
 import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-checks.js';
@@ -91,6 +91,9 @@ export class ClientHandshake {
   private offeredSessionId: Uint8Array = new Uint8Array(0);
   /** The server echoed our session_id: abbreviated handshake (RFC 5246 §7.3). */
   private resumed = false;
+  /** RFC 6066 §8: the ServerHello answered our status_request; its CertificateStatus. */
+  private ocspAcknowledged = false;
+  private ocspResponse: Uint8Array | undefined;
   /** RFC 5077 §3.2: the server will send NewSessionTicket (it answered our session_ticket). */
   private ticketExpected = false;
   private newTicket: { ticket: Uint8Array; lifetimeHint: number } | undefined;
@@ -189,6 +192,8 @@ export class ClientHandshake {
     if (c.alpnProtocols && c.alpnProtocols.length > 0) {
       exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
     }
+    // RFC 6066 §8: ask for an OCSP staple (node:tls requestOCSP).
+    if (c.requestOcsp) exts.push({ type: ExtensionType.status_request, data: encodeStatusRequest() });
     const suites = this.suites.map((s) => s.id);
     if (this.binding) {
       // RFC 5746 §3.5: on renegotiation, send renegotiation_info with client_verify_data and
@@ -263,6 +268,12 @@ export class ClientHandshake {
         this.state = 'wait_server_key_exchange';
         return;
       case 'wait_server_key_exchange':
+        if (msg.type === 'certificate_status' && this.ocspAcknowledged && this.ocspResponse === undefined) {
+          // RFC 6066 §8: right after Certificate, when the ServerHello announced it.
+          this.transcript.add(raw);
+          this.ocspResponse = msg.response.slice();
+          return;
+        }
         if (msg.type !== 'server_key_exchange') break;
         this.transcript.add(raw);
         this.onServerKeyExchange(raw);
@@ -364,6 +375,13 @@ export class ClientHandshake {
       }
       this.secureRenegotiation = true;
     }
+    const statusExt = findExtension(sh.extensions, ExtensionType.status_request);
+    // RFC 6066 §8: the server's status_request is empty and announces a CertificateStatus
+    // (which it may still leave out); none in an abbreviated handshake (no Certificate).
+    if (statusExt && statusExt.data.length !== 0) {
+      throw new TlsError(ErrorCode.DECODE, 'ServerHello status_request extension is not empty', 'decode_error');
+    }
+    this.ocspAcknowledged = statusExt !== undefined && !this.resumed;
     const alpnExt = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
     if (alpnExt) {
       const chosen = decodeAlpn(alpnExt.data);
@@ -603,6 +621,7 @@ export class ClientHandshake {
       authorized: this.authorized,
       authorizationError: this.authorizationError,
       alpnProtocol: this.alpn,
+      ...(this.host.config.requestOcsp ? { ocspResponse: this.ocspResponse ?? null } : {}),
       servername: c.servername,
       localChain: this.localChain,
       pskIdentity: this.resumed ? s!.pskIdentity : this.pskIdentity,

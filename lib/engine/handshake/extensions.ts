@@ -191,3 +191,23 @@ export function encodeSessionTicket(ticket: Uint8Array): Uint8Array {
 export function decodeSessionTicket(data: Uint8Array): Uint8Array {
   return data;
 }
+
+// --- status_request: RFC 6066 §8 ------------------------------------------------------------
+
+/** Client: CertificateStatusRequest for OCSP (status_type 1) with no responder IDs and no
+ *  request extensions (what OpenSSL and node send). */
+export function encodeStatusRequest(): Uint8Array {
+  return new Uint8Array([1, 0, 0, 0, 0]);
+}
+
+/** Server: whether the client asks for an OCSP staple (status_type ocsp). Other types are
+ *  ignored (RFC 6066 §8: a server that does not support the type ignores the extension). */
+export function decodeStatusRequest(data: Uint8Array): boolean {
+  const r = new ByteReader(data);
+  const statusType = r.u8('status_request status_type');
+  if (statusType !== 1) return false;
+  r.vec16('status_request responder_id_list');
+  r.vec16('status_request request_extensions');
+  r.expectEnd('status_request');
+  return true;
+}

@@ -13,6 +13,9 @@ export interface HandshakeHost {
   setPendingStates(read: CipherState, write: CipherState): void;
   /** Send ChangeCipherSpec and switch our write direction to the pending state (§7.1). */
   sendChangeCipherSpec(): void;
+  /** Server: ask the application for an OCSP response for `chain` (leaf first); the answer comes
+   *  back through ServerHandshake.respondOcsp(). */
+  requestOcspResponse(chain: readonly Uint8Array[]): void;
 }
 
 /** The RFC 5746 binding of a renegotiation to the connection it renegotiates. */
@@ -41,6 +44,8 @@ export interface HandshakeResult {
   authorized: boolean;
   authorizationError?: { code: string; message: string };
   alpnProtocol: string | false;
+  /** Client with requestOcsp: the server's stapled OCSP response, null without one. */
+  ocspResponse?: Uint8Array | null;
   servername?: string;
   /** Local certificate chain we presented, if any. */
   localChain?: Uint8Array[];

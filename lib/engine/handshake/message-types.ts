@@ -118,6 +118,13 @@ export interface Finished {
   verifyData: Uint8Array;
 }
 
+/** RFC 6066 §8 CertificateStatus: status_type ocsp(1) and a DER OCSPResponse (RFC 6960). */
+export interface CertificateStatus {
+  type: 'certificate_status';
+  /** opaque OCSPResponse<1..2^24-1>. */
+  response: Uint8Array;
+}
+
 export type HandshakeMessage =
   | HelloRequest
   | ClientHello
@@ -132,6 +139,7 @@ export type HandshakeMessage =
   | CertificateVerify
   | ClientKeyExchange
   | PskClientKeyExchange
-  | Finished;
+  | Finished
+  | CertificateStatus;
 
 export type HandshakeMessageName = HandshakeMessage['type'];

@@ -14,6 +14,7 @@ import { EC_CURVE_TYPE_NAMED, HandshakeType } from '../constants.js';
 import { ByteReader, ByteWriter } from '../wire.js';
 import type {
   CertificateMsg,
+  CertificateStatus,
   CertificateRequest,
   CertificateVerify,
   ClientHello,
@@ -182,6 +183,26 @@ function decodeCertificate(r: ByteReader): CertificateMsg {
   const certificates: Uint8Array[] = [];
   while (list.remaining > 0) certificates.push(list.vec24('Certificate ASN.1Cert', 1));
   return { type: 'certificate', certificates };
+}
+
+// --- CertificateStatus: RFC 6066 §8 ----------------------------------------------------------
+
+/** RFC 6066 §8: CertificateStatusType ocsp(1), the only type defined. */
+const STATUS_TYPE_OCSP = 1;
+
+function encodeCertificateStatus(w: ByteWriter, m: CertificateStatus): void {
+  check(m.response.length > 0, 'empty OCSP response');
+  w.u8(STATUS_TYPE_OCSP).opaque24(m.response);
+}
+
+function decodeCertificateStatus(r: ByteReader): CertificateStatus {
+  const statusType = r.u8('CertificateStatus status_type');
+  if (statusType !== STATUS_TYPE_OCSP) {
+    throw new TlsError(ErrorCode.DECODE, `CertificateStatus with unknown status_type ${statusType}`, 'decode_error');
+  }
+  const response = r.vec24('CertificateStatus OCSPResponse', 1);
+  r.expectEnd('CertificateStatus');
+  return { type: 'certificate_status', response };
 }
 
 // --- ServerKeyExchange (ECDHE, signed): RFC 8422 §5.4, RFC 5246 §4.7 ----------------------
@@ -410,6 +431,9 @@ export function encodeBody(msg: HandshakeMessage, dtls: boolean): Uint8Array {
     case 'client_key_exchange':
       encodeClientKeyExchange(w, msg);
       break;
+    case 'certificate_status':
+      encodeCertificateStatus(w, msg);
+      break;
     default: {
       const never: never = msg;
       throw encodeError(`unknown message ${(never as { type: string }).type}`);
@@ -459,6 +483,8 @@ export function decodeBody(type: number, body: Uint8Array, dtls: boolean): Hands
     case HandshakeType.finished:
       // verify_data is the whole body; its length (12 in TLS 1.2) is checked by the handshake.
       return { type: 'finished', verifyData: body };
+    case HandshakeType.certificate_status:
+      return decodeCertificateStatus(r);
     default:
       throw unexpected(type);
   }

@@ -16,7 +16,7 @@ import {
 import { certificateAlert } from './certificate-alert.js';
 import {
   decodeAlpn, decodeEcPointFormats, decodeExtendedMasterSecret, decodeRenegotiationInfo, decodeServerName,
-  decodeSessionTicket, decodeSignatureAlgorithms, decodeSupportedGroups, encodeAlpn, encodeExtendedMasterSecret,
+  decodeSessionTicket, decodeSignatureAlgorithms, decodeStatusRequest, decodeSupportedGroups, encodeAlpn, encodeExtendedMasterSecret,
   encodeRenegotiationInfo, encodeSessionTicket, findExtension, encodeEcPointFormats,
 } from './extensions.js';
 import { checkRenegotiationInfo } from './hello-checks.js';
@@ -32,6 +32,8 @@ import { Transcript } from './transcript.js';
 
 type ServerState =
   | 'wait_client_hello'
+  /** RFC 6066 §8: the client asked for an OCSP staple; the flight waits for respondOcsp(). */
+  | 'wait_ocsp_response'
   | 'wait_certificate'
   | 'wait_client_key_exchange'
   | 'wait_certificate_verify'
@@ -65,6 +67,10 @@ export class ServerHandshake {
   private pskIdentity: string | undefined;
   /** The client's signature_algorithms, as sent (undefined without the extension). */
   private peerSignatureSchemes: number[] | undefined;
+  /** RFC 6066 §8: the ClientHello asked for an OCSP staple. */
+  private ocspRequested = false;
+  /** The full flight, waiting for the application's OCSP response. */
+  private pendingFlight: ((staple: Uint8Array | undefined) => void) | undefined;
   private ems = false;
   private secureRenegotiation = false;
   private alpn: string | false = false;
@@ -203,6 +209,8 @@ export class ServerHandshake {
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
     this.ems = emsExt !== undefined && c.extendedMasterSecret !== false;
+    const statusExt = ext(ExtensionType.status_request);
+    this.ocspRequested = statusExt !== undefined && decodeStatusRequest(statusExt.data);
     const ticketExt = ext(ExtensionType.session_ticket);
     const clientTicket = ticketExt ? decodeSessionTicket(ticketExt.data) : undefined;
 
@@ -262,9 +270,34 @@ export class ServerHandshake {
     this.suite = chosen.suite;
     this.identity = chosen.identity;
     this.scheme = chosen.scheme;
+    const pointFormats = formatsExt !== undefined;
+    if (this.ocspRequested && c.ocspStapling && this.identity) {
+      // RFC 6066 §8: the application may staple an OCSP response for the certificate we chose;
+      // the whole flight waits (the status_request answer goes in the ServerHello).
+      this.state = 'wait_ocsp_response';
+      this.pendingFlight = (staple) => this.sendFullFlight(group, pointFormats, staple);
+      this.host.requestOcspResponse(this.identity.chain);
+      return;
+    }
+    this.sendFullFlight(group, pointFormats, undefined);
+  }
 
-    // ServerHello, Certificate, ServerKeyExchange, CertificateRequest?, ServerHelloDone.
-    const exts = this.serverHelloExtensions(formatsExt !== undefined);
+  /** The application's answer to requestOcspResponse(): a DER OCSPResponse to staple, or null. */
+  respondOcsp(response: Uint8Array | null): void {
+    const flight = this.pendingFlight;
+    if (this.state !== 'wait_ocsp_response' || !flight) return;
+    this.pendingFlight = undefined;
+    flight(response !== null && response.length > 0 ? response : undefined);
+  }
+
+  /** ServerHello, Certificate, [CertificateStatus], ServerKeyExchange, [CertificateRequest],
+   *  ServerHelloDone. */
+  private sendFullFlight(group: number | undefined, pointFormats: boolean, staple: Uint8Array | undefined): void {
+    const c = this.host.config;
+    const suite = this.suite!;
+    const exts = this.serverHelloExtensions(pointFormats);
+    // RFC 6066 §8: an empty status_request in the ServerHello announces the CertificateStatus.
+    if (staple) exts.push({ type: ExtensionType.status_request, data: new Uint8Array(0) });
     // RFC 6066 §3: a server that used the client's server_name answers with an empty extension.
     if (this.servername !== undefined && !this.binding) exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     // RFC 5077 §3.2: an empty SessionTicket extension announces the NewSessionTicket.
@@ -275,16 +308,16 @@ export class ServerHandshake {
       version: this.protocolVersion,
       random: this.serverRandom,
       sessionId: this.sessionId,
-      cipherSuite: this.suite.id,
+      cipherSuite: suite.id,
       compressionMethod: 0,
       extensions: exts,
     });
     const hint = c.psk?.identityHint;
-    if (this.suite.kx === 'PSK') {
+    if (suite.kx === 'PSK') {
       // RFC 4279 §2: no Certificate; ServerKeyExchange only to carry a hint ("If no hint is
       // provided, the ServerKeyExchange message is omitted"), as OpenSSL does.
       if (hint !== undefined) send({ type: 'server_key_exchange', pskIdentityHint: encodeIdentityHint(hint) });
-    } else if (this.suite.kx === 'ECDHE_PSK') {
+    } else if (suite.kx === 'ECDHE_PSK') {
       // RFC 5489 §2: ServerKeyExchange = hint (maybe empty) + ServerECDHParams, not signed.
       this.share = c.provider.generateKeyShare(group!, c.random);
       send({
@@ -295,6 +328,7 @@ export class ServerHandshake {
     } else {
       const identity = this.identity!;
       send({ type: 'certificate', certificates: identity.chain });
+      if (staple) send({ type: 'certificate_status', response: staple });
       this.share = c.provider.generateKeyShare(group!, c.random);
       // RFC 8422 §5.4: sign client_random + server_random + ServerECDHParams.
       const params = encodeEcdheParams(group!, this.share.publicKey);
@@ -303,7 +337,7 @@ export class ServerHandshake {
     }
     // RFC 4279 §2 / RFC 5489 §2: PSK suites have no CertificateRequest (the PSK authenticates
     // the client).
-    if (this.opts.requestCert && !isPskSuite(this.suite)) {
+    if (this.opts.requestCert && !isPskSuite(suite)) {
       send({
         type: 'certificate_request',
         certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
