@@ -8,7 +8,7 @@ import { LISTEN_FLAG, listenPort, runListenProxy } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, pskSettings, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -27,7 +27,7 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   { short: 'k', long: 'key', value: 'required', valueName: 'FILE', description: 'PEM private key for -c' },
   { short: 'x', long: 'no-client-cert', description: 'offer no client certificate (overrides -c/-k)' },
   { short: 'S', long: 'servername', value: 'required', valueName: 'NAME', description: 'SNI name, and the name the certificate must match (default: HOST unless an IP address)' },
-  ...sharedFlags('ciphers'),
+  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key'),
   { short: 'g', long: 'http', description: 'send an HTTP GET request and print the response' },
   { long: 'pipe', description: 'copy stdin to the connection and the connection to stdout; status lines on stderr' },
   LISTEN_FLAG,
@@ -38,7 +38,7 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
-export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-g] [-N] [-v 3] [--pipe] [--listen PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
 
 /** Runs one client connection; resolves with the exit code when it has closed. */
 export async function runClient(argv: readonly string[]): Promise<number> {
@@ -109,6 +109,7 @@ function defaultTrust(): { ca?: string[] } {
 }
 
 function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
+  const psk = pskSettings(args);
   const caPath = args.string('ca');
   const identity = args.has('no-client-cert') ? undefined : certAndKey(args);
   return {
@@ -118,7 +119,9 @@ function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
     rejectUnauthorized: !args.has('no-verify'),
     ...identity,
     servername: args.string('servername'),
-    ciphers: args.string('ciphers'),
+    // -s: the PSK suites only, as wolfSSL's example client with -s.
+    ciphers: args.string('ciphers') ?? (psk ? 'PSK' : undefined),
+    ...(psk ? { pskCallback: () => ({ psk: psk.key, identity: psk.identity }) } : {}),
     ...renegotiationPolicy(args, args.has('allow-renegotiation')),
     ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
   };

@@ -8,7 +8,7 @@ import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort } from 
 import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, pskSettings, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
@@ -24,11 +24,11 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { short: 'i', long: 'loop', description: 'serve forever (overrides -C)' },
   { short: 'M', long: 'allow-renegotiation', description: 'allow secure renegotiation started by clients (default: refused)' },
   { short: 'm', long: 'server-renegotiate', description: 'start a renegotiation after each handshake (implies -M)' },
-  ...sharedFlags('ciphers', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
+  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
   HELP_FLAG,
 ];
 
-export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward HOST:PORT] [-i] [-C N] [-l CIPHERS] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
 
 const MESSAGE_REPLY = 'I hear you fa shizzle!';
 
@@ -89,7 +89,19 @@ export async function runServer(argv: readonly string[]): Promise<number> {
 }
 
 function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
+  const psk = pskSettings(args);
   let identity = certAndKey(args);
+  if (!identity && psk) {
+    // PSK suites only (no certificate needed, RFC 4279).
+    reporter.status(`psk: identity "${psk.identity}", ${psk.key.length}-byte key; PSK suites only`);
+    return {
+      ciphers: args.string('ciphers') ?? 'PSK',
+      pskCallback: (_socket, id) => (id === psk.identity ? psk.key : null),
+      requestCert: false,
+      ...renegotiationPolicy(args, args.has('allow-renegotiation') || args.has('server-renegotiate')),
+      ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
+    };
+  }
   if (!identity) {
     const generated = demoServerCertificate();
     identity = { cert: generated.cert, key: generated.key };
@@ -102,7 +114,8 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
   return {
     ...identity,
     ...(verifyClients ? { ca: readTextFile(caPath, 'CA file'), requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
-    ciphers: args.string('ciphers'),
+    ciphers: args.string('ciphers') ?? (psk ? 'PSK:DEFAULT' : undefined),
+    ...(psk ? { pskCallback: (_socket: SecureDuplex, id: string) => (id === psk.identity ? psk.key : null) } : {}),
     ...renegotiationPolicy(args, allow),
     ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
   };

@@ -1,10 +1,15 @@
 // The command-line flags both sides share, turned into connect()/createServer() options:
 // -v (protocol version), -u (DTLS over UDP), -c/-k (certificate and key files), -A (CA file), -l
-// (ciphers), renegotiation policy and --renegotiate-every.
+// (ciphers), -s (pre-shared keys), renegotiation policy and --renegotiate-every.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 
 export const DEFAULT_PORT = 11111;
+
+/** wolfSSL's example my_psk_client_cb / my_psk_server_cb for TLS 1.2 (test.h), whose identity
+ *  is also openssl s_client's default: the two CLIs meet ours with plain -s / -psk 1a2b3c4d. */
+export const PSK_TEST_IDENTITY = 'Client_identity';
+export const PSK_TEST_KEY_HEX = '1a2b3c4d';
 
 /** Flags with the same meaning on both sides. */
 export const SHARED_FLAGS: readonly FlagSpec[] = [
@@ -19,6 +24,9 @@ export const SHARED_FLAGS: readonly FlagSpec[] = [
   { long: 'renegotiate-every', value: 'required', valueName: 'MS', description: 'renegotiate every MS milliseconds while the connection is up' },
   { long: 'renegotiation-limit', value: 'required', valueName: 'N', description: 'peer-started renegotiations allowed per 10 minutes (default: unlimited)' },
   { long: 'keylog', value: 'required', valueName: 'FILE', description: 'append NSS key log lines (CLIENT_RANDOM ...) for every handshake to FILE, for Wireshark (default: $SSLKEYLOGFILE)' },
+  { short: 's', long: 'psk', description: `pre-shared key suites (PSK, ECDHE-PSK) with the wolfSSL/OpenSSL test identity "${PSK_TEST_IDENTITY}" and key ${PSK_TEST_KEY_HEX}, unless --psk-identity / --psk-key` },
+  { long: 'psk-identity', value: 'required', valueName: 'ID', description: 'with -s: the PSK identity (client: sent; server: the one accepted)' },
+  { long: 'psk-key', value: 'required', valueName: 'HEX', description: 'with -s: the pre-shared key, hex' },
 ];
 
 /** The shared flags named, in that order. */
@@ -93,4 +101,15 @@ export function keylogAppender(args: ParsedArgs): ((line: Buffer) => void) | und
   const file = args.string('keylog') ?? (process.env['SSLKEYLOGFILE'] || undefined);
   if (file === undefined) return undefined;
   return (line: Buffer) => appendFileSync(file, line, { mode: 0o600 });
+}
+
+/** -s [--psk-identity ID] [--psk-key HEX]: the identity and key, or undefined without -s. */
+export function pskSettings(args: ParsedArgs): { identity: string; key: Buffer } | undefined {
+  if (!args.has('psk')) {
+    if (args.has('psk-identity') || args.has('psk-key')) throw new UsageError('--psk-identity / --psk-key need -s/--psk');
+    return undefined;
+  }
+  const hex = args.string('psk-key') ?? PSK_TEST_KEY_HEX;
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) throw new UsageError(`--psk-key expects an even number of hex digits, got ${JSON.stringify(hex)}`);
+  return { identity: args.string('psk-identity') ?? PSK_TEST_IDENTITY, key: Buffer.from(hex, 'hex') };
 }

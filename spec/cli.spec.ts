@@ -268,6 +268,34 @@ describe('CLI (dist/bin/cli.js)', function () {
     expect(client.stdout).to.match(/^Server response: pong from openssl$/m);
   });
 
+  it('-s (pre-shared key): server -s -e and client -s, then openssl s_client -psk 1a2b3c4d (its default identity) against server -s, over TLS and DTLS', async function () {
+    requirePeer(this, 'openssl'); // fails in CI when missing, skips loudly elsewhere
+    const { server, port } = await startServer(['-s', '-C', '2']);
+    expect(server.stdout).to.match(/^psk: identity "Client_identity", 4-byte key; PSK suites only$/m);
+    const client = run('client', ['client', '-p', String(port), '-s']);
+    await expectExit(client, 0);
+    expect(client.stdout).to.match(/^cipher: TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256$/m);
+    expect(client.stdout).to.match(/^Server response: I hear you fa shizzle!$/m);
+    const sClient = openssl('openssl s_client', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-psk', '1a2b3c4d', '-quiet', '-no_ign_eof']);
+    sClient.write('hello from s_client\n');
+    await server.waitFor('Client message: hello from s_client');
+    await sClient.waitFor('I hear you fa shizzle!');
+    sClient.endInput();
+    await expectExit(server, 0);
+    // A wrong key over TLS: the server cannot decrypt the client's Finished (bad_record_mac).
+    // (Over DTLS such records are silently dropped, RFC 6347 §4.1.2.7: the handshake times out.)
+    const { server: server2, port: port2 } = await startServer(['-s', '--psk-key', '00112233']);
+    const wrong = run('client', ['client', '-p', String(port2), '-s']);
+    await expectExit(wrong, 1);
+    expect(wrong.stdout + wrong.stderr).to.match(/bad_record_mac/);
+    await expectExit(server2, 1);
+    const { port: port3 } = await startServer(['-s', '-u', '-e', '--psk-identity', 'device-7', '--psk-key', '00112233']);
+    const good = run('client', ['client', '-p', String(port3), '-s', '-u', '--psk-identity', 'device-7', '--psk-key', '00112233']);
+    await expectExit(good, 0);
+    expect(good.stdout).to.match(/^protocol: DTLSv1\.2$/m);
+    expect(good.stdout).to.match(/^Server response: hello wolfssl!$/m);
+  });
+
   it('client -g gets a 200 page from server -g', async () => {
     const { server, port } = await startServer(['-g']);
     const client = run('client -g', ['client', '-p', String(port), '-d', '-g']);
