@@ -18,6 +18,7 @@ import { TlsError } from '../lib/errors.js';
 import { connect, createServer, type SecureDuplex } from '../lib/index.js';
 import { peersTmpDir, randomBytesSeeded, requirePeer } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
+import { nodeServerVerdictOf } from './helpers/node-verdict.js';
 
 const DAY = 86400_000;
 
@@ -134,28 +135,9 @@ function nodeClientVerdict(chainPem: string, keyPem: string, ca: string[], crl: 
   });
 }
 
-/** A node:tls server with requestCert and { ca, crl } verifying a client that sends `chainPem`
- *  (node exposes only the code there: socket.authorizationError). */
-function nodeServerVerdict(chainPem: string, keyPem: string, ca: string[], crl: string[], pki: Pki): Promise<Verdict> {
-  const srv = pki.leaves['ec-p256'];
-  return new Promise((resolve) => {
-    const server = tls.createServer(
-      { cert: srv.certPem, key: srv.keyPem, requestCert: true, rejectUnauthorized: false, ca, crl, maxVersion: 'TLSv1.2' },
-      (s) => {
-        s.on('error', () => {});
-        resolve(s.authorized ? { code: 'ok' } : { code: String(s.authorizationError) });
-        s.end();
-        server.close();
-      },
-    );
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      const c = tls.connect({ port, host: '127.0.0.1', cert: chainPem, key: keyPem, rejectUnauthorized: false });
-      c.on('error', () => {});
-      c.on('data', () => {});
-      c.on('end', () => c.destroy());
-    });
-  });
+/** A node:tls server with requestCert and { ca, crl } verifying a client that sends `chainPem`. */
+async function nodeServerVerdict(chainPem: string, keyPem: string, ca: string[], crl: string[], pki: Pki): Promise<Verdict> {
+  return { code: await nodeServerVerdictOf({ chainPem, keyPem }, pki.leaves['ec-p256'], ca, { crl }) };
 }
 
 function ourVerdict(chainPem: string, ca: string[], crl: string[], purpose: VerifyPurpose = 'server'): Verdict {

@@ -15,19 +15,12 @@ import type { AddressInfo } from 'node:net';
 import { Agent, connect, createServer, type SecureDuplex, type Server } from '../lib/index.js';
 import { freePort, opensslServer, requirePeer } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
+import { within } from './helpers/within.js';
 
-const WAIT_MS = 10_000;
 
 let pki: Pki;
 const cleanups: (() => void)[] = [];
 
-function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface Response {
   status: number;

@@ -56,6 +56,9 @@ import {
 } from './helpers/peers.js';
 import { makePki, type Pki, type PkiEntry } from './helpers/pki.js';
 import { receiveHashed, sendSeeded } from './helpers/stream-transfer.js';
+import { within as withinNamed } from './helpers/within.js';
+
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => withinNamed(p, what, ms);
 
 const MiB = 1 << 20;
 /** Bound on every single wait inside a test (mocha's per-test timeout is above it). */
@@ -100,16 +103,6 @@ async function teardown(): Promise<void> {
  * Rejects after `ms` with `what` in the message. The result is marked handled, so a promise a
  * test never gets to await (it failed earlier) cannot become an unhandled rejection later.
  */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    t = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-    t.unref();
-  });
-  const r = Promise.race([p, timeout]).finally(() => clearTimeout(t));
-  r.catch(() => undefined);
-  return r;
-}
 
 /** Resolves on `event`; rejects on 'error' (or 'close' first) so a failing peer cannot hang us. */
 function nextEvent<T = void>(s: SecureDuplex, event: string, ms = WAIT_MS): Promise<T> {

@@ -22,20 +22,15 @@ import { ContentType, HandshakeType } from '../lib/engine/constants.js';
 import { EnginePair } from './helpers/engine-pair.js';
 import { freePort, freeUdpPort, opensslServer, peersTmpDir, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
+import { within } from './helpers/within.js';
 
 /** A DER OCSPResponse without responseBytes (RFC 6960 §4.2.1): status unauthorized (6). What
  *  `openssl s_server -status_file` needs is a parseable OCSPResponse, not a signed one. */
 const OCSP_UNAUTHORIZED = Buffer.from([0x30, 0x03, 0x0a, 0x01, 0x06]);
-const WAIT_MS = 10_000;
 
 let pki: Pki;
 const cleanups: (() => unknown)[] = [];
 
-function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out: ${what}`)), ms); });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 async function listen(server: tls.Server | Server): Promise<number> {
   cleanups.push(() => server.close());

@@ -30,6 +30,9 @@ import {
   randomBytesSeeded, requirePeer, sha256Hex, type PeerProcess,
 } from './helpers/peers.js';
 import { receiveHashed, sendSeeded } from './helpers/stream-transfer.js';
+import { within as withinNamed } from './helpers/within.js';
+
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => withinNamed(p, what, ms);
 
 const KEY = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
 const KEY_HEX = KEY.toString('hex');
@@ -540,16 +543,6 @@ const closers: (() => void)[] = [];
 const track = <T extends PeerProcess>(p: T): T => (peers.push(p), p);
 const trackSocket = <T extends SecureDuplex>(s: T): T => (sockets.push(s), s);
 
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_r, reject) => {
-    t = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-    t.unref();
-  });
-  const r = Promise.race([p, timeout]).finally(() => clearTimeout(t));
-  r.catch(() => undefined);
-  return r;
-}
 
 /** Resolves on `event`, rejects on 'error' or an early 'close'. */
 function nextEvent<T = void>(s: NodeJS.EventEmitter, event: string, ms = WAIT_MS): Promise<T> {

@@ -25,6 +25,7 @@ import { EnginePair, sha256 } from './helpers/engine-pair.js';
 import { LossyLink } from './helpers/lossy-link.js';
 import { freePort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, peersTmpDir, requirePeer, type PeerProcess } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
+import { within } from './helpers/within.js';
 
 const serverCert = generateCertificate({ keyType: 'ec-p256' });
 const otherCert = generateCertificate({ keyType: 'ec-p256' });
@@ -595,16 +596,6 @@ const SSL_OP_NO_TICKET = 0x4000;
 let pki: Pki;
 const cleanup: (() => void | Promise<void>)[] = [];
 
-function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_r, reject) => {
-    t = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-    t.unref();
-  });
-  const r = Promise.race([p, timeout]).finally(() => clearTimeout(t));
-  r.catch(() => undefined);
-  return r;
-}
 
 /** What one client connection saw. */
 interface Round {

@@ -27,6 +27,7 @@ import {
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { freePort, opensslClient, opensslServer, peersTmpDir, requirePeer } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
+import { within } from './helpers/within.js';
 
 const WAIT_MS = 10_000;
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/cli.js');
@@ -36,13 +37,6 @@ const OUR_SIGALGS = 'ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ed25519:rsa_p
 let pki: Pki;
 const cleanups: (() => void)[] = [];
 
-function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 function once<T = unknown>(emitter: NodeJS.EventEmitter, event: string, what = event): Promise<T> {
   return within(new Promise<T>((res, rej) => {

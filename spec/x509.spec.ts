@@ -23,6 +23,7 @@ import { requirePeer } from './helpers/peers.js';
 import { toPeerCertificate, type PeerCertificate } from '../lib/crypto/peer-certificate.js';
 import { ErrorCode, TlsError } from '../lib/errors.js';
 import { makePki, type Pki } from './helpers/pki.js';
+import { nodeServerVerdictOf } from './helpers/node-verdict.js';
 
 const DAY = 86400_000;
 const KEY_TYPES: readonly CertificateKeyType[] = ['ec-p256', 'ec-p384', 'ed25519', 'rsa2048'];
@@ -102,28 +103,10 @@ function nodeServerVerdict(chainPem: string, keyPem: string, ca: string[] | unde
   });
 }
 
-/** node:tls's verdict on a client presenting `chainPem` to a server with requestCert and `ca`
- *  (node exposes only the code there: socket.authorizationError). */
-function nodeClientVerdict(chainPem: string, keyPem: string, ca: string[]): Promise<NodeVerdict> {
-  const srv = makePki().leaves['ec-p256'];
-  return new Promise((resolve) => {
-    const server = tls.createServer(
-      { cert: srv.certPem, key: srv.keyPem, requestCert: true, rejectUnauthorized: false, ca },
-      (s) => {
-        s.on('error', () => {});
-        resolve(s.authorized ? { ok: true } : { ok: false, code: String(s.authorizationError) });
-        s.end();
-        server.close();
-      },
-    );
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      const c = tls.connect({ port, host: '127.0.0.1', cert: chainPem, key: keyPem, rejectUnauthorized: false });
-      c.on('error', () => {});
-      c.on('data', () => {});
-      c.on('end', () => c.destroy());
-    });
-  });
+/** node:tls's verdict on a client presenting `chainPem` to a server with requestCert and `ca`. */
+async function nodeClientVerdict(chainPem: string, keyPem: string, ca: string[]): Promise<NodeVerdict> {
+  const code = await nodeServerVerdictOf({ chainPem, keyPem }, makePki().leaves['ec-p256'], ca);
+  return code === 'ok' ? { ok: true } : { ok: false, code };
 }
 
 /** What a node:tls client sees: getPeerCertificate(detailed) of a server sending `chainPem`. */
