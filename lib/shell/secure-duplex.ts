@@ -652,9 +652,7 @@ export class SecureDuplex extends Duplex {
       if (err) {
         // RFC 6066 §3: a server that will not serve the name aborts with unrecognized_name
         // (node:tls just closes; over UDP a client would otherwise retransmit until it gives up).
-        this.engine.abort(AlertDescription.unrecognized_name);
-        this.pump();
-        this.destroy(err);
+        this.refuse(AlertDescription.unrecognized_name, err);
         return;
       }
       if (identities && identities.length > 0) this.sniIdentities = identities;
@@ -822,12 +820,7 @@ export class SecureDuplex extends Duplex {
       answered = true;
       process.nextTick(() => {
         if (this.destroyed) return;
-        if (err) {
-          this.engine.abort(AlertDescription.internal_error);
-          this.pump();
-          this.destroy(err);
-          return;
-        }
+        if (err) return this.refuse(AlertDescription.internal_error, err);
         this.engine.respondOcsp(response instanceof Uint8Array ? response : null);
         this.pump();
       });
@@ -838,6 +831,14 @@ export class SecureDuplex extends Duplex {
     } catch (e) {
       answer(e as Error);
     }
+  }
+
+  /** The application refused the handshake (a hook answered with an error): a fatal `alert`,
+   *  then the connection ends with the application's error. */
+  private refuse(alert: number, err: Error): void {
+    this.engine.abort(alert);
+    this.pump();
+    this.destroy(err);
   }
 
   private failWith(err: TlsError): void {
