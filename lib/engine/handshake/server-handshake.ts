@@ -300,18 +300,8 @@ export class ServerHandshake {
     if (staple) exts.push({ type: ExtensionType.status_request, data: new Uint8Array(0) });
     // RFC 6066 §3: a server that used the client's server_name answers with an empty extension.
     if (this.servername !== undefined && !this.binding) exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-    // RFC 5077 §3.2: an empty SessionTicket extension announces the NewSessionTicket.
-    if (this.issueTicket) exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(new Uint8Array(0)) });
+    this.sendServerHello(suite, exts);
     const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
-    send({
-      type: 'server_hello',
-      version: this.protocolVersion,
-      random: this.serverRandom,
-      sessionId: this.sessionId,
-      cipherSuite: suite.id,
-      compressionMethod: 0,
-      extensions: exts,
-    });
     const hint = c.psk?.identityHint;
     if (suite.kx === 'PSK') {
       // RFC 4279 §2: no Certificate; ServerKeyExchange only to carry a hint ("If no hint is
@@ -353,6 +343,21 @@ export class ServerHandshake {
 
   private get protocolVersion(): number {
     return this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2;
+  }
+
+  /** ServerHello (full or abbreviated handshake); with a ticket to come, the empty SessionTicket
+   *  extension that announces it (RFC 5077 §3.2). */
+  private sendServerHello(suite: CipherSuite, exts: Extension[]): void {
+    if (this.issueTicket) exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(new Uint8Array(0)) });
+    this.transcript.add(this.host.sendHandshake({
+      type: 'server_hello',
+      version: this.protocolVersion,
+      random: this.serverRandom,
+      sessionId: this.sessionId,
+      cipherSuite: suite.id,
+      compressionMethod: 0,
+      extensions: exts,
+    }));
   }
 
   /** ServerHello extensions shared by the full and the abbreviated handshake. */
@@ -458,24 +463,13 @@ export class ServerHandshake {
     this.sessionId = ch.sessionId.slice();
     // RFC 6066 §3: "When resuming a session, the server MUST NOT include a server_name
     // extension in the server hello."
-    const exts = this.serverHelloExtensions(pointFormats);
-    if (this.issueTicket) exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(new Uint8Array(0)) });
-    const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
-    send({
-      type: 'server_hello',
-      version: this.protocolVersion,
-      random: this.serverRandom,
-      sessionId: this.sessionId,
-      cipherSuite: suite.id,
-      compressionMethod: 0,
-      extensions: exts,
-    });
+    this.sendServerHello(suite, this.serverHelloExtensions(pointFormats));
     if (this.issueTicket) this.sendNewSessionTicket(state);
     const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
     this.host.setPendingStates(states.client, states.server);
     this.host.sendChangeCipherSpec();
     this.serverVerify = verifyData(c.provider, suite.hash, this.master, 'server finished', this.transcript.hash(c.provider, suite.hash));
-    send({ type: 'finished', verifyData: this.serverVerify });
+    this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: this.serverVerify }));
     this.state = 'wait_change_cipher_spec';
   }
 
