@@ -17,12 +17,13 @@ import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import {
   checkServerIdentity, connect, createSecureContext, createServer, getCiphers, rootCertificates,
   DEFAULT_CIPHERS, DEFAULT_ECDH_CURVE, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION,
-  type ConnectOptions, type SecureDuplex, type Server, type ServerOptions,
+  TLSSocket, type ConnectOptions, type SecureDuplex, type Server, type ServerOptions,
 } from '../lib/index.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { freePort, opensslClient, opensslServer, peersTmpDir, requirePeer } from './helpers/peers.js';
@@ -621,6 +622,76 @@ describe('node:tls surface (issue 5)', function () {
         expect(mine?.message, host).to.equal(theirs?.message);
         expect((mine as { code?: string } | undefined)?.code, host).to.equal((theirs as { code?: string } | undefined)?.code);
       }
+    });
+  });
+
+  describe('new SecureDuplex(socket, node:tls TLSSocket options) (exported as TLSSocket)', () => {
+    /** A plain TCP server whose connections are wrapped by `wrap` (a STARTTLS-style server). */
+    async function plainServer(wrap: (s: import('node:net').Socket) => NodeJS.EventEmitter): Promise<{ port: number; sockets: NodeJS.EventEmitter[] }> {
+      const sockets: NodeJS.EventEmitter[] = [];
+      const server = net.createServer((raw) => { sockets.push(wrap(raw)); });
+      cleanups.push(() => server.close());
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      return { port: (server.address() as AddressInfo).port, sockets };
+    }
+
+    it('server side: the same options as new tls.TLSSocket(socket, { isServer, secureContext, requestCert, ... }) give the same result to a node:tls client', async () => {
+      const leaf = pki.leaves['ec-p256'];
+      const results: unknown[] = [];
+      for (const kind of ['node', 'ours'] as const) {
+        const secured: (tls.TLSSocket | SecureDuplex)[] = [];
+        const { port } = await plainServer((raw) => {
+          const opts = { isServer: true, requestCert: true, rejectUnauthorized: false, ca: pki.ca.certPem };
+          const s = kind === 'node'
+            ? new tls.TLSSocket(raw, { ...opts, secureContext: tls.createSecureContext({ cert: leaf.certPem, key: leaf.keyPem, ca: pki.ca.certPem, maxVersion: 'TLSv1.2' }) })
+            : new TLSSocket(raw, { ...opts, secureContext: createSecureContext({ cert: leaf.certPem, key: leaf.keyPem, ca: pki.ca.certPem }) });
+          s.on('error', () => undefined);
+          s.once('secure', () => {
+            secured.push(s);
+            s.write(`hello ${String((s.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN)} authorized=${s.authorized}\n`);
+          });
+          track(s);
+          return s;
+        });
+        const c = await nodeClient(port, { cert: pki.client.certPem, key: pki.client.keyPem });
+        const line = await once<Buffer>(c, 'data', 'greeting');
+        results.push({ authorized: c.authorized, greeting: line.toString(), protocol: secured[0]!.getProtocol() });
+      }
+      // One difference: node's TLSSocket made outside a tls.Server never checks the client's
+      // certificate (tls.Server does it), so its `authorized` stays false; ours checks it.
+      expect(results[0]).to.deep.equal({ authorized: true, greeting: 'hello client authorized=false\n', protocol: 'TLSv1.2' });
+      expect(results[1]).to.deep.equal({ authorized: true, greeting: 'hello client authorized=true\n', protocol: 'TLSv1.2' });
+    });
+
+    it('server side with an SNICallback; client side over an existing socket (handshake at once, chain verified, name only with servername)', async () => {
+      const other = generateCertificate({ issuer: { certPem: pki.ca.certPem, keyPem: pki.ca.keyPem }, commonName: 'other.test', altNames: ['other.test'], extKeyUsage: ['serverAuth'] });
+      const leaf = pki.leaves['ec-p256'];
+      const { port } = await plainServer((raw) => {
+        const s = new TLSSocket(raw, {
+          isServer: true, cert: leaf.certPem, key: leaf.keyPem,
+          SNICallback(name, cb) { cb(null, name === 'other.test' ? { cert: other.certPem, key: other.keyPem } : null); },
+        });
+        s.on('error', () => undefined);
+        s.on('data', (d: Buffer) => s.write(d));
+        return track(s);
+      });
+      const cn = (c: SecureDuplex): string => String((c.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN);
+      // Our client over a socket we connected ourselves: no host name, no name check.
+      const raw = net.connect(port, '127.0.0.1');
+      const c = track(new TLSSocket(raw, { ca: pki.ca.certPem, servername: 'other.test' }));
+      expect(c.getProtocol()).to.equal(null); // still connecting
+      await once(c, 'secure', 'client secure');
+      expect([cn(c), c.authorized, c.getProtocol()]).to.deep.equal(['other.test', true, 'TLSv1.2']);
+      c.write('ping');
+      expect((await once<Buffer>(c, 'data', 'echo')).toString()).to.equal('ping');
+      // No servername: no SNI (the default certificate) and no name check, as node's TLSSocket.
+      const d = track(new TLSSocket(net.connect(port, '127.0.0.1'), { ca: pki.ca.certPem }));
+      await once(d, 'secure', 'client without servername');
+      expect([cn(d), d.authorized]).to.deep.equal(['localhost', true]);
+      // An untrusted chain is still refused (rejectUnauthorized defaults to true).
+      const e = track(new TLSSocket(net.connect(port, '127.0.0.1'), { ca: other.certPem }));
+      const err = await once<NodeJS.ErrnoException>(e, 'error', 'untrusted').catch((x: NodeJS.ErrnoException) => x);
+      expect(err.code).to.equal('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     });
   });
 

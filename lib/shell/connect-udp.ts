@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DatagramDuplex } from '../transport/datagram-duplex.js';
 import type { ConnectOptions } from './connect.js';
-import { buildEngineOptions, sessionOption } from './engine-options.js';
+import { clientEngineOptions } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
 
 function isUdpSocket(s: unknown): s is UdpSocket {
@@ -15,21 +15,7 @@ function isUdpSocket(s: unknown): s is UdpSocket {
 export function connectUdp(options: ConnectOptions, callback?: () => void): SecureDuplex {
   const host = options.host ?? 'localhost';
   const port = options.port ?? 4433;
-  const servername = options.servername ?? (isIP(host) ? undefined : host);
-  const engine = {
-    ...buildEngineOptions(options, {
-      role: 'client',
-      rejectUnauthorized: options.rejectUnauthorized !== false,
-      requestCert: false,
-      servername,
-      checkHost: options.servername || host,
-      checkServerIdentity: options.checkServerIdentity,
-    }),
-    transport: 'dtls' as const,
-    dtls: options.dtls,
-    session: sessionOption(options.session),
-    requestOcsp: options.requestOCSP === true,
-  };
+  const engine = { ...clientEngineOptions(options, host), transport: 'dtls' as const, dtls: options.dtls };
   let transport: Duplex;
   let ready: (go: () => void) => void;
   const given = options.socket as unknown;

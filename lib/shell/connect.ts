@@ -1,8 +1,8 @@
 // connect(): the client side, mirroring tls.connect().
-import { connect as netConnect, isIP, type NetConnectOpts, type Socket } from 'node:net';
+import { connect as netConnect, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { applySecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
-import { buildEngineOptions, sessionOption } from './engine-options.js';
+import { clientEngineOptions } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { connectUdp } from './connect-udp.js';
 
@@ -68,19 +68,7 @@ export function connect(...args: unknown[]): SecureDuplex {
   options = applySecureContext(options);
   if (options.transport === 'udp') return connectUdp(options, callback);
   const host = options.host ?? 'localhost';
-  // node:tls: SNI defaults to the host unless it is an IP address; the certificate is checked
-  // against servername ?? host.
-  const servername = options.servername ?? (isIP(host) ? undefined : host);
-  const engine = buildEngineOptions(options, {
-    role: 'client',
-    rejectUnauthorized: options.rejectUnauthorized !== false,
-    requestCert: false,
-    servername,
-    checkHost: options.servername || host, // servername "" (no SNI, as https.Agent passes for IPs) checks host
-    checkServerIdentity: options.checkServerIdentity,
-  });
-  engine.session = sessionOption(options.session);
-  engine.requestOcsp = options.requestOCSP === true;
+  const engine = clientEngineOptions(options, host);
   const transport: Duplex = (options.socket as Duplex | undefined) ?? netConnect(netConnectOptions(options, host));
   const tlsSocket = new SecureDuplex(transport, {
     isServer: false,
@@ -99,15 +87,7 @@ export function connect(...args: unknown[]): SecureDuplex {
   if (options.enableTrace) tlsSocket.enableTrace();
   // node:tls: `timeout` is set on a socket connect() creates itself.
   if (options.timeout !== undefined && !options.socket) tlsSocket.setTimeout(options.timeout);
-  const sock = transport as Partial<Socket>;
-  if (sock.connecting) {
-    sock.once?.('connect', () => {
-      tlsSocket.emit('connect');
-      tlsSocket.startHandshake();
-    });
-  } else {
-    process.nextTick(() => tlsSocket.startHandshake());
-  }
+  tlsSocket.startWhenConnected();
   return tlsSocket;
 }
 

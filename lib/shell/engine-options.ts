@@ -1,9 +1,11 @@
 // Shared by connect() and createServer(): node:tls options → EngineOptions.
+import { isIP } from 'node:net';
 import type { EngineOptions } from '../engine/engine.js';
 import type { PskConfig } from '../engine/config.js';
 import { TlsError } from '../errors.js';
 import { decodeSession, type SessionState } from '../engine/handshake/session.js';
 import { makeVerifier, resolveContext, type SecureContextOptions } from './secure-context.js';
+import type { SecureDuplex } from './secure-duplex.js';
 
 /** OpenSSL's SSL_OP_NO_TICKET (node:tls constants.SSL_OP_NO_TICKET). */
 export const SSL_OP_NO_TICKET = 0x4000;
@@ -70,4 +72,86 @@ export function buildEngineOptions(opts: SecureContextOptions & { pskCallback?: 
     sessionTickets: ticketsEnabled(opts),
     psk: role.role === 'client' ? clientPskConfig(opts.pskCallback) : undefined,
   };
+}
+
+/** The server options serverEngineOptions() reads (a subset of ServerOptions). */
+export interface ServerEngineOptionsInput extends SecureContextOptions {
+  requestCert?: boolean;
+  ALPNCallback?: (args: { servername: string | undefined; protocols: string[] }) => string | undefined;
+  pskCallback?: (socket: SecureDuplex, identity: string) => Uint8Array | { psk: Uint8Array } | null | undefined;
+  pskIdentityHint?: string;
+}
+
+/** createServer() options → EngineOptions (also `new SecureDuplex(socket, { isServer: true, ... })`). */
+export function serverEngineOptions(options: ServerEngineOptionsInput): EngineOptions {
+  const alpnCallback = options.ALPNCallback;
+  if (alpnCallback !== undefined) {
+    if (typeof alpnCallback !== 'function') {
+      throw new TlsError('ERR_INVALID_ARG_TYPE', `The "options.ALPNCallback" property must be of type function. Received type ${typeof alpnCallback}`);
+    }
+    if (options.ALPNProtocols !== undefined) {
+      throw new TlsError('ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS', 'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive');
+    }
+  }
+  const engine = buildEngineOptions(options, {
+    role: 'server',
+    requestCert: options.requestCert === true,
+    // node:tls: a server rejects unauthorized client certificates only when requestCert is set.
+    rejectUnauthorized: options.rejectUnauthorized !== false,
+  });
+  const psk = serverPskConfig(options);
+  return { ...engine, ...(alpnCallback ? { alpnCallback } : {}), ...(psk ? { psk } : {}) };
+}
+
+/** node:tls pskCallback / pskIdentityHint, checked as node checks them. The engine calls the
+ *  callback with the identity only and `this` = the connection (the SecureDuplex binds it). */
+function serverPskConfig(options: ServerEngineOptionsInput): PskConfig | undefined {
+  const cb = options.pskCallback as unknown;
+  const hint = options.pskIdentityHint as unknown;
+  if (cb === undefined || cb === null) return undefined;
+  if (typeof cb !== 'function') {
+    throw new TlsError('ERR_INVALID_ARG_TYPE', `The "options.pskCallback" property must be of type function. Received type ${typeof cb} (${String(cb)})`);
+  }
+  if (hint !== undefined && typeof hint !== 'string') {
+    throw new TlsError('ERR_INVALID_ARG_TYPE', `The "options.pskIdentityHint" property must be of type string. Received type ${typeof hint} (${String(hint)})`);
+  }
+  // node:tls fails each connection with this code (sic) when OpenSSL refuses a hint over
+  // PSK_MAX_IDENTITY_LEN (256 bytes); we refuse the option up front.
+  if (typeof hint === 'string' && Buffer.byteLength(hint) > 256) {
+    throw new TlsError('ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED', 'Failed to set PSK identity hint');
+  }
+  const user = cb as NonNullable<ServerEngineOptionsInput['pskCallback']>;
+  return {
+    server(this: SecureDuplex, identity: string) { return user(this, identity); },
+    ...(hint !== undefined ? { identityHint: hint as string } : {}),
+  };
+}
+
+/** The client options clientEngineOptions() reads (a subset of ConnectOptions). */
+export interface ClientEngineOptionsInput extends SecureContextOptions {
+  servername?: string;
+  checkServerIdentity?: (host: string, cert: object) => Error | undefined;
+  session?: Uint8Array;
+  requestOCSP?: boolean;
+  pskCallback?: unknown;
+}
+
+/**
+ * connect() options → EngineOptions for a client of `host`. node:tls: SNI defaults to the host
+ * unless it is an IP address; the certificate is checked against `servername || host` (an empty
+ * servername, as https.Agent passes for IP addresses, sends no SNI and checks the host). No
+ * host (a TLSSocket made over an existing transport): no name check unless `servername`.
+ */
+export function clientEngineOptions(options: ClientEngineOptionsInput, host: string | undefined): EngineOptions {
+  const engine = buildEngineOptions(options, {
+    role: 'client',
+    rejectUnauthorized: options.rejectUnauthorized !== false,
+    requestCert: false,
+    servername: options.servername ?? (host === undefined || isIP(host) ? undefined : host),
+    checkHost: options.servername || host,
+    checkServerIdentity: options.checkServerIdentity,
+  });
+  engine.session = sessionOption(options.session);
+  engine.requestOcsp = options.requestOCSP === true;
+  return engine;
 }

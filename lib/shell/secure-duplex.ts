@@ -21,6 +21,7 @@ import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions }
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
 import { HandshakeSniffer, type ClientHelloInfo } from './handshake-sniffer.js';
+import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
 import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 
 export interface CipherInfo {
@@ -137,7 +138,14 @@ export class SecureDuplex extends Duplex {
   private readonly onClientHello: SecureDuplexOptions['onClientHello'];
   private readonly onOcspRequest: SecureDuplexOptions['onOcspRequest'];
 
-  constructor(socket: Duplex, options: SecureDuplexOptions) {
+  /**
+   * `options`: ours (`{ isServer, engine, ... }`, what connect() and Server.wrap() pass), or
+   * node:tls's `new tls.TLSSocket(socket, options)` options (docs/compat.md). With node's
+   * options a client starts its handshake as soon as the transport is connected.
+   */
+  constructor(socket: Duplex, given: SecureDuplexOptions | TLSSocketOptions = {}) {
+    let self: SecureDuplex | undefined;
+    const options = isEngineForm(given) ? given : fromTlsSocketOptions(given, () => self!);
     // DTLS keeps datagram boundaries: one readable chunk per record (object mode).
     super({
       allowHalfOpen: options.allowHalfOpen ?? false,
@@ -145,6 +153,7 @@ export class SecureDuplex extends Duplex {
       readableObjectMode: options.engine.transport === 'dtls',
       ...(options.highWaterMark !== undefined ? { readableHighWaterMark: options.highWaterMark } : {}),
     });
+    self = this;
     this.socket = socket;
     this.isServer = options.isServer;
     // A copy per connection: setServername() and disableRenegotiation() change this connection's
@@ -183,6 +192,24 @@ export class SecureDuplex extends Duplex {
       }, timeout);
       this.handshakeTimer.unref?.();
     }
+    if (!isEngineForm(given)) {
+      if (given.enableTrace) this.enableTrace();
+      if (!this.isServer) this.startWhenConnected();
+    }
+  }
+
+  /** Client: start the handshake once the transport is connected ('connect' is re-emitted), or
+   *  on the next tick when it already is. */
+  startWhenConnected(): void {
+    const sock = this.socket as Partial<Socket>;
+    if (sock.connecting) {
+      sock.once?.('connect', () => {
+        this.emit('connect');
+        this.startHandshake();
+      });
+    } else {
+      process.nextTick(() => this.startHandshake());
+    }
   }
 
   /** Client: send the ClientHello now (connect() calls this once the transport is connected). */
@@ -194,8 +221,13 @@ export class SecureDuplex extends Duplex {
 
   // --- node:tls TLSSocket surface ------------------------------------------------------------
 
+  /** node:tls getProtocol(): the version once a handshake has completed; before that 'unknown'
+   *  on a client whose transport is connected, null on a server or a closed socket (as node). */
   getProtocol(): string | null {
-    if (!this.engine.established) return null;
+    if (!this.engine.established) {
+      const connected = !this.destroyed && !(this.socket as Partial<Socket>).connecting && !this.socket.destroyed;
+      return !this.isServer && connected ? 'unknown' : null;
+    }
     return this.engine.config.transport === 'dtls' ? 'DTLSv1.2' : 'TLSv1.2';
   }
 

@@ -4,7 +4,7 @@
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EngineOptions } from '../engine/engine.js';
-import type { LocalIdentity, PskConfig } from '../engine/config.js';
+import type { LocalIdentity } from '../engine/config.js';
 import { TlsError, ErrorCode } from '../errors.js';
 import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
 import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
@@ -12,7 +12,7 @@ import type { ClientHelloInfo } from './handshake-sniffer.js';
 import { findTrustedIssuer } from '../crypto/certificate-verifier.js';
 import type { SecureContext, SecureContextOptions } from './secure-context.js';
 import { SniSelector, type SNICallback } from './sni.js';
-import { buildEngineOptions, ticketsEnabled } from './engine-options.js';
+import { serverEngineOptions, ticketsEnabled } from './engine-options.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { DtlsServer, type DtlsServerOptions } from '../transport/dtls-server.js';
 import type { ConnectOptions } from './connect.js';
@@ -240,50 +240,6 @@ export class Server extends NetServer {
     this.sessionStore.save(state, false);
   }
 
-}
-
-function serverEngineOptions(options: ServerOptions): EngineOptions {
-  const alpnCallback = options.ALPNCallback;
-  if (alpnCallback !== undefined) {
-    if (typeof alpnCallback !== 'function') {
-      throw invalidArg('ERR_INVALID_ARG_TYPE', `The "options.ALPNCallback" property must be of type function. Received type ${typeof alpnCallback}`);
-    }
-    if (options.ALPNProtocols !== undefined) {
-      throw invalidArg('ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS', 'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive');
-    }
-  }
-  const engine = buildEngineOptions(options, {
-    role: 'server',
-    requestCert: options.requestCert === true,
-    // node:tls: a server rejects unauthorized client certificates only when requestCert is set.
-    rejectUnauthorized: options.rejectUnauthorized !== false,
-  });
-  const psk = serverPskConfig(options);
-  return { ...engine, ...(alpnCallback ? { alpnCallback } : {}), ...(psk ? { psk } : {}) };
-}
-
-/** node:tls pskCallback / pskIdentityHint, checked as node checks them. The engine calls the
- *  callback with the identity only and `this` = the connection (the SecureDuplex binds it). */
-function serverPskConfig(options: ServerOptions): PskConfig | undefined {
-  const cb = options.pskCallback as unknown;
-  const hint = options.pskIdentityHint as unknown;
-  if (cb === undefined || cb === null) return undefined;
-  if (typeof cb !== 'function') {
-    throw invalidArg('ERR_INVALID_ARG_TYPE', `The "options.pskCallback" property must be of type function. Received type ${typeof cb} (${String(cb)})`);
-  }
-  if (hint !== undefined && typeof hint !== 'string') {
-    throw invalidArg('ERR_INVALID_ARG_TYPE', `The "options.pskIdentityHint" property must be of type string. Received type ${typeof hint} (${String(hint)})`);
-  }
-  // node:tls fails each connection with this code (sic) when OpenSSL refuses a hint over
-  // PSK_MAX_IDENTITY_LEN (256 bytes); we refuse the option up front.
-  if (typeof hint === 'string' && Buffer.byteLength(hint) > 256) {
-    throw invalidArg('ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED', 'Failed to set PSK identity hint');
-  }
-  const user = cb as NonNullable<ServerOptions['pskCallback']>;
-  return {
-    server(this: SecureDuplex, identity: string) { return user(this, identity); },
-    ...(hint !== undefined ? { identityHint: hint as string } : {}),
-  };
 }
 
 export function createServer(options: ServerOptions & { transport: 'udp' }, listener?: (socket: SecureDuplex) => void): DtlsServer;
