@@ -127,6 +127,47 @@ describe('DTLS over UDP', function () {
     for (const s of senders) s.close();
   });
 
+  it('DtlsServer: ticketKeys shared by two servers resume; getTicketKeys/setTicketKeys; setSecureContext; keylog', async () => {
+    const keys = Buffer.alloc(48, 3);
+    const other = generateCertificate({ issuer: { certPem: pki.ca.certPem, keyPem: pki.ca.keyPem }, commonName: 'localhost', altNames: ['localhost'], extKeyUsage: ['serverAuth'] });
+    const make = (): DtlsServer => createServer({ transport: 'udp', cert: leaf.certPem, key: leaf.keyPem, ticketKeys: keys }, (s) => {
+      s.on('error', () => undefined);
+      s.write(`reused=${s.isSessionReused()}`);
+    });
+    const one = make();
+    const two = make();
+    const keylog: string[] = [];
+    one.on('keylog', (line: Buffer) => keylog.push(line.toString()));
+    const ports = [await listen(one), await listen(two)];
+    const round = async (port: number, session?: Buffer): Promise<{ greeting: string; session: Buffer; fingerprint: string }> => {
+      const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', session });
+      const greeting = (await nextData(c)).toString();
+      const r = { greeting, session: c.getSession()!, fingerprint: String((c.getPeerCertificate() as { fingerprint256?: string }).fingerprint256) };
+      c.destroy();
+      return r;
+    };
+    try {
+      expect(one.getTicketKeys().equals(keys)).to.equal(true);
+      const a = await round(ports[0]!);
+      expect(a.greeting).to.equal('reused=false');
+      expect(keylog).to.have.length(1);
+      expect(keylog[0]).to.match(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/);
+      expect((await round(ports[1]!, a.session)).greeting).to.equal('reused=true');
+      // New keys on server two: the old ticket still resumes there (previous key kept).
+      two.setTicketKeys(Buffer.alloc(48, 4));
+      expect(two.getTicketKeys().equals(Buffer.alloc(48, 4))).to.equal(true);
+      expect((await round(ports[1]!, a.session)).greeting).to.equal('reused=true');
+      // setSecureContext: new peers get the new certificate.
+      one.setSecureContext({ cert: other.certPem, key: other.keyPem });
+      const b = await round(ports[0]!);
+      expect(b.fingerprint).to.not.equal(a.fingerprint);
+      expect(() => one.setTicketKeys(Buffer.alloc(3))).to.throw().with.property('code', 'ERR_INVALID_ARG_VALUE');
+    } finally {
+      one.destroy();
+      two.destroy();
+    }
+  });
+
   describe('SNI (SNICallback, addContext) over DTLS', () => {
     const issuer = { certPem: pki.ca.certPem, keyPem: pki.ca.keyPem };
     const other = generateCertificate({ issuer, commonName: 'other.test', altNames: ['other.test'], extKeyUsage: ['serverAuth'] });

@@ -3,16 +3,14 @@
 // 'tlsClientError' when it fails.
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { EngineOptions } from '../engine/engine.js';
 import type { LocalIdentity } from '../engine/config.js';
-import { TlsError, ErrorCode } from '../errors.js';
-import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
+import type { SessionStore } from '../engine/handshake/session-store.js';
 import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
 import type { ClientHelloInfo } from './handshake-sniffer.js';
 import { findTrustedIssuer } from '../crypto/certificate-verifier.js';
 import type { SecureContext, SecureContextOptions } from './secure-context.js';
-import { SniSelector, type SNICallback } from './sni.js';
-import { serverEngineOptions, ticketsEnabled } from './engine-options.js';
+import type { SNICallback } from './sni.js';
+import { ServerContext } from './server-context.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { DtlsServer, type DtlsServerOptions } from '../transport/dtls-server.js';
 import type { ConnectOptions } from './connect.js';
@@ -48,52 +46,9 @@ export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   pskIdentityHint?: string;
 }
 
-function invalidArg(code: string, message: string): TlsError {
-  return new TlsError(code, message);
-}
-
-/** node:tls checks of sessionTimeout and ticketKeys (same codes and wording). */
-function checkSessionOptions(o: ServerOptions): void {
-  const t = o.sessionTimeout;
-  if (t !== undefined) {
-    if (typeof t !== 'number') {
-      throw invalidArg('ERR_INVALID_ARG_TYPE', `The "options.sessionTimeout" property must be of type number. Received type ${typeof t}`);
-    }
-    if (!Number.isInteger(t) || t < 0 || t > 2147483647) {
-      throw invalidArg('ERR_OUT_OF_RANGE', `The value of "options.sessionTimeout" is out of range. It must be >= 0 && <= 2147483647. Received ${t}`);
-    }
-  }
-  const k = o.ticketKeys;
-  if (k !== undefined) {
-    if (!(k instanceof Uint8Array)) {
-      throw invalidArg('ERR_INVALID_ARG_TYPE', 'The "options.ticketKeys" property must be an instance of Buffer, TypedArray, or DataView.');
-    }
-    if (k.length !== TICKET_KEYS_LENGTH) {
-      throw invalidArg(ErrorCode.INVALID_ARG, `The property 'options.ticketKeys' must be exactly 48 bytes. Received ${k.length}`);
-    }
-  }
-}
-
-/** One session-ID cache and set of ticket keys per server (docs/architecture.md, resumption). */
-function makeSessionStore(o: ServerOptions, engine: EngineOptions): SessionStore {
-  checkSessionOptions(o);
-  return new SessionStore({
-    provider: engine.provider,
-    random: engine.random,
-    now: engine.now,
-    timeout: o.sessionTimeout,
-    ticketKeys: o.ticketKeys,
-    tickets: ticketsEnabled(o),
-  });
-}
-
 export class Server extends NetServer {
-  private engineOptions: EngineOptions;
-  private readonly tlsOptions: ServerOptions;
-  /** Session-ID cache and ticket keys shared by this server's connections. */
-  readonly sessionStore: SessionStore;
-  /** SNICallback / addContext(). */
-  private readonly sni: SniSelector;
+  /** Options, engine options, session cache and ticket keys, SNI choice (shared with DtlsServer). */
+  private readonly context: ServerContext;
 
   constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super({
@@ -104,11 +59,7 @@ export class Server extends NetServer {
       keepAliveInitialDelay: options.keepAliveInitialDelay,
       highWaterMark: options.highWaterMark,
     });
-    this.tlsOptions = options;
-    this.sni = new SniSelector(options.SNICallback);
-    const engine = serverEngineOptions(options);
-    this.sessionStore = makeSessionStore(options, engine);
-    this.engineOptions = { ...engine, sessionStore: this.sessionStore };
+    this.context = new ServerContext(options);
     // node:tls 'newSession': each new session-ID session, for an external cache. Emitted on
     // the next tick (the engine is mid-handshake when it saves); the handshake does not wait.
     this.sessionStore.onSave = (state) => {
@@ -121,64 +72,49 @@ export class Server extends NetServer {
     this.on('connection', (socket: Socket) => { this.wrap(socket); });
   }
 
+  /** Session-ID cache and ticket keys shared by this server's connections. */
+  get sessionStore(): SessionStore {
+    return this.context.sessionStore;
+  }
+
   /** node:tls setSecureContext(): new connections use the new options. */
   setSecureContext(options: ServerOptions): void {
-    checkSessionOptions(options);
-    const merged = { ...this.tlsOptions, ...options };
-    // The session cache stays (sessions of the old context resume only with a suite the new
-    // one allows); new sessionTimeout / ticketKeys apply from now on.
-    if (options.sessionTimeout !== undefined) this.sessionStore.timeout = options.sessionTimeout;
-    if (options.ticketKeys !== undefined) this.sessionStore.setTicketKeys(options.ticketKeys);
-    this.sessionStore.tickets = ticketsEnabled(merged);
-    this.engineOptions = { ...serverEngineOptions(merged), sessionStore: this.sessionStore };
+    this.context.setSecureContext(options);
   }
 
-  /** node:tls getTicketKeys(): the current 48 bytes (16 name + 32 key). */
+  /** node:tls getTicketKeys(). */
   getTicketKeys(): Buffer {
-    return Buffer.from(this.sessionStore.getTicketKeys());
+    return this.context.getTicketKeys();
   }
 
-  /**
-   * node:tls setTicketKeys(): new keys for tickets issued from now on. Unlike node (which
-   * forgets the old keys), the previous keys are kept for decryption: tickets issued under them
-   * still resume, and are replaced by a ticket under the new keys (RFC 5077 §3.3).
-   */
+  /** node:tls setTicketKeys() (the previous keys still open tickets: ServerContext). */
   setTicketKeys(keys: Uint8Array): void {
-    if (!(keys instanceof Uint8Array)) {
-      throw invalidArg('ERR_INVALID_ARG_TYPE', `The "buffer" argument must be an instance of Buffer, TypedArray, or DataView. Received type ${typeof keys}`);
-    }
-    if (keys.length !== TICKET_KEYS_LENGTH) {
-      throw invalidArg(ErrorCode.INVALID_ARG, `Session ticket keys must be a ${TICKET_KEYS_LENGTH}-byte buffer. Received ${keys.length} bytes`);
-    }
-    this.sessionStore.setTicketKeys(keys);
+    this.context.setTicketKeys(keys);
   }
 
-  /**
-   * node:tls addContext(): clients whose SNI name matches `hostname` ('*' matches one label, as
-   * in node) get this context's certificate. Without an SNICallback option.
-   */
+  /** node:tls addContext(). */
   addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
-    this.sni.add(hostname, context);
+    this.context.addContext(hostname, context);
   }
 
   /** Wrap an accepted transport (any Duplex) as this server would. */
   wrap(socket: Duplex): SecureDuplex {
-    const bySni = this.sni.active;
+    const bySni = this.context.sni.active;
     // As in node:tls, 'resumeSession' and 'OCSPRequest' listeners count for connections
     // accepted after they were added.
     const external = this.listenerCount('resumeSession') > 0;
     const stapling = this.listenerCount('OCSPRequest') > 0;
     const tlsSocket: SecureDuplex = new SecureDuplex(socket, {
       isServer: true,
-      engine: stapling ? { ...this.engineOptions, ocspStapling: true } : this.engineOptions,
+      engine: stapling ? { ...this.context.engineOptions, ocspStapling: true } : this.context.engineOptions,
       onOcspRequest: stapling ? (chain, cb) => this.emitOcspRequest(chain, cb) : undefined,
-      allowHalfOpen: this.tlsOptions.allowHalfOpen,
-      handshakeTimeout: this.tlsOptions.handshakeTimeout,
-      highWaterMark: this.tlsOptions.highWaterMark,
+      allowHalfOpen: this.context.options.allowHalfOpen,
+      handshakeTimeout: this.context.options.handshakeTimeout,
+      highWaterMark: this.context.options.highWaterMark,
       onClientHello: bySni || external ? (hello, cb) => this.onClientHello(tlsSocket, hello, bySni, external, cb) : undefined,
     });
     tlsSocket.on('keylog', (line: Buffer) => this.emit('keylog', line, tlsSocket));
-    if (this.tlsOptions.enableTrace) tlsSocket.enableTrace();
+    if (this.context.options.enableTrace) tlsSocket.enableTrace();
     const onError = (err: Error): void => {
       this.emit('tlsClientError', err, tlsSocket);
     };
@@ -200,7 +136,7 @@ export class Server extends NetServer {
     cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void,
   ): void {
     const sni = (): void => {
-      if (bySni && hello.servername !== undefined) this.sni.resolve(tlsSocket, hello.servername, cb);
+      if (bySni && hello.servername !== undefined) this.context.sni.resolve(tlsSocket, hello.servername, cb);
       else cb(null);
     };
     // node:tls asks only for a session ID offered without a ticket.
@@ -221,7 +157,7 @@ export class Server extends NetServer {
    * node), DER. `callback(err, response)`: a DER OCSPResponse to staple, or null for none.
    */
   private emitOcspRequest(chain: readonly Uint8Array[], cb: (err: Error | null, response?: Uint8Array | null) => void): void {
-    const ca = this.tlsOptions.ca;
+    const ca = this.context.options.ca;
     const anchors = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca as string | Uint8Array];
     const issuer = chain[1] ?? findTrustedIssuer(chain[0]!, anchors);
     this.emit('OCSPRequest', Buffer.from(chain[0]!), issuer ? Buffer.from(issuer) : null, cb);
@@ -246,11 +182,6 @@ export function createServer(options: ServerOptions & { transport: 'udp' }, list
 export function createServer(options?: ServerOptions, listener?: (socket: SecureDuplex) => void): Server;
 export function createServer(listener?: (socket: SecureDuplex) => void): Server;
 export function createServer(a?: ServerOptions | ((socket: SecureDuplex) => void), b?: (socket: SecureDuplex) => void): Server | DtlsServer {
-  if (typeof a === 'object' && a.transport === 'udp') {
-    const opts = a;
-    const base = serverEngineOptions(opts);
-    const engine = { ...base, transport: 'dtls' as const, dtls: opts.dtls, sessionStore: makeSessionStore(opts, base) };
-    return new DtlsServer(() => engine, opts, b);
-  }
+  if (typeof a === 'object' && a.transport === 'udp') return new DtlsServer(a, b);
   return typeof a === 'function' ? new Server({}, a) : new Server(a ?? {}, b);
 }

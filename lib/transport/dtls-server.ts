@@ -5,14 +5,16 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { CookieJar } from '../engine/dtls/cookie.js';
-import type { EngineOptions } from '../engine/engine.js';
+import type { SessionStore } from '../engine/handshake/session-store.js';
 import { SecureDuplex } from '../shell/secure-duplex.js';
 import { DatagramDuplex } from './datagram-duplex.js';
 import { helloVerifyRequest, readClientHello } from './hello-verify.js';
 import type { ClientHello } from '../engine/handshake/message-types.js';
 import { clientHelloInfo, type ClientHelloInfo } from '../shell/handshake-sniffer.js';
 import type { SecureContext, SecureContextOptions } from '../shell/secure-context.js';
-import { SniSelector, type SNICallback } from '../shell/sni.js';
+import type { SNICallback } from '../shell/sni.js';
+import { ServerContext } from '../shell/server-context.js';
+import type { ServerOptions } from '../shell/server.js';
 
 export interface DtlsServerOptions {
   /** Choose the certificate by SNI name (replaces the addContext() lookup, as in node:tls). */
@@ -38,24 +40,40 @@ export class DtlsServer extends EventEmitter {
   private readonly cookies: CookieJar;
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
-  /** SNICallback / addContext(). */
-  private readonly sni: SniSelector;
+  /** Options, engine options, session cache and ticket keys, SNI choice (shared with Server). */
+  private readonly context: ServerContext;
 
-  constructor(
-    private readonly engineOptions: () => EngineOptions,
-    private readonly options: DtlsServerOptions = {},
-    listener?: (socket: SecureDuplex) => void,
-  ) {
+  constructor(private readonly options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super();
-    const e = engineOptions();
+    this.context = new ServerContext(options, { transport: 'dtls', dtls: options.dtls });
+    const e = this.context.engineOptions;
     this.cookies = new CookieJar(e.provider, e.random, e.now);
-    this.sni = new SniSelector(options.SNICallback);
     if (listener) this.on('secureConnection', listener);
+  }
+
+  /** Session-ID cache and ticket keys shared by this server's connections. */
+  get sessionStore(): SessionStore {
+    return this.context.sessionStore;
+  }
+
+  /** node:tls setSecureContext(): new peers use the new options. */
+  setSecureContext(options: ServerOptions): void {
+    this.context.setSecureContext(options);
+  }
+
+  /** node:tls getTicketKeys(). */
+  getTicketKeys(): Buffer {
+    return this.context.getTicketKeys();
+  }
+
+  /** node:tls setTicketKeys() (the previous keys still open tickets). */
+  setTicketKeys(keys: Uint8Array): void {
+    this.context.setTicketKeys(keys);
   }
 
   /** node:tls addContext(): clients whose SNI name matches `hostname` get this certificate. */
   addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
-    this.sni.add(hostname, context);
+    this.context.addContext(hostname, context);
   }
 
   /** Bind like net.Server.listen(): without a host, on all IPv4 interfaces. */
@@ -130,19 +148,20 @@ export class DtlsServer extends EventEmitter {
     Object.assign(transport, { remoteAddress: rinfo.address, remotePort: rinfo.port, remoteFamily: rinfo.family });
     let info: ClientHelloInfo | undefined;
     try {
-      info = this.sni.active ? clientHelloInfo(hello) : undefined;
+      info = this.context.sni.active ? clientHelloInfo(hello) : undefined;
     } catch {
       info = undefined; // malformed extensions: the engine answers with the right alert
     }
     const name = info?.servername;
-    const engine = this.engineOptions();
+    const engine = this.context.engineOptions;
     const tls: SecureDuplex = new SecureDuplex(transport, {
       isServer: true,
       engine: { ...engine, dtls: { ...engine.dtls, epoch0Seq: recordSeq } },
-      handshakeTimeout: this.options.handshakeTimeout,
-      onClientHello: name !== undefined ? (_h, cb) => this.sni.resolve(tls, name, cb) : undefined,
+      handshakeTimeout: this.context.options.handshakeTimeout,
+      onClientHello: name !== undefined ? (_h, cb) => this.context.sni.resolve(tls, name, cb) : undefined,
     });
-    if (this.options.enableTrace) tls.enableTrace();
+    if (this.context.options.enableTrace) tls.enableTrace();
+    tls.on('keylog', (line: Buffer) => this.emit('keylog', line, tls));
     if (info && name !== undefined) tls.clientHelloSeen(info);
     const peer: Peer = { transport, tls, lastSeen: Date.now() };
     this.peers.set(key, peer);
