@@ -18,7 +18,7 @@ import { TlsError } from '../lib/errors.js';
 import { connect, createServer, type SecureDuplex } from '../lib/index.js';
 import { peersTmpDir, randomBytesSeeded, requirePeer } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
-import { nodeServerVerdictOf } from './helpers/node-verdict.js';
+import { nodeClientVerdictOf, nodeServerVerdictOf } from './helpers/node-verdict.js';
 
 const DAY = 86400_000;
 
@@ -112,27 +112,7 @@ interface Verdict {
 /** A node:tls client with { ca, crl } connecting to a server that sends `chainPem`:
  *  rejectUnauthorized, so the error carries node's code and message. */
 function nodeClientVerdict(chainPem: string, keyPem: string, ca: string[], crl: string[]): Promise<Verdict> {
-  return new Promise((resolve) => {
-    const server = tls.createServer({ cert: chainPem, key: keyPem }, (s) => {
-      s.on('error', () => {});
-      s.end();
-    });
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      const c = tls.connect({
-        port, host: '127.0.0.1', ca, crl, maxVersion: 'TLSv1.2', checkServerIdentity: () => undefined,
-      });
-      c.on('secureConnect', () => {
-        c.destroy();
-        server.close();
-        resolve({ code: 'ok' });
-      });
-      c.on('error', (e: NodeJS.ErrnoException) => {
-        server.close();
-        resolve({ code: String(e.code), message: e.message });
-      });
-    });
-  });
+  return nodeClientVerdictOf({ chainPem, keyPem }, ca, { crl, maxVersion: 'TLSv1.2' });
 }
 
 /** A node:tls server with requestCert and { ca, crl } verifying a client that sends `chainPem`. */

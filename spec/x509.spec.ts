@@ -23,7 +23,7 @@ import { requirePeer } from './helpers/peers.js';
 import { toPeerCertificate, type PeerCertificate } from '../lib/crypto/peer-certificate.js';
 import { ErrorCode, TlsError } from '../lib/errors.js';
 import { makePki, type Pki } from './helpers/pki.js';
-import { nodeServerVerdictOf } from './helpers/node-verdict.js';
+import { nodeClientVerdictOf, nodeServerVerdictOf } from './helpers/node-verdict.js';
 
 const DAY = 86400_000;
 const KEY_TYPES: readonly CertificateKeyType[] = ['ec-p256', 'ec-p384', 'ed25519', 'rsa2048'];
@@ -81,26 +81,9 @@ interface NodeVerdict {
 }
 
 /** node:tls's verdict on a server presenting `chainPem`: a client with `ca` connects to it. */
-function nodeServerVerdict(chainPem: string, keyPem: string, ca: string[] | undefined): Promise<NodeVerdict> {
-  return new Promise((resolve) => {
-    const server = tls.createServer({ cert: chainPem, key: keyPem }, (s) => {
-      s.on('error', () => {});
-      s.end();
-    });
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      const c = tls.connect({ port, host: '127.0.0.1', ca, rejectUnauthorized: true, checkServerIdentity: () => undefined });
-      c.on('secureConnect', () => {
-        c.destroy();
-        server.close();
-        resolve({ ok: true });
-      });
-      c.on('error', (e: NodeJS.ErrnoException) => {
-        server.close();
-        resolve({ ok: false, code: e.code, message: e.message });
-      });
-    });
-  });
+async function nodeServerVerdict(chainPem: string, keyPem: string, ca: string[] | undefined): Promise<NodeVerdict> {
+  const v = await nodeClientVerdictOf({ chainPem, keyPem }, ca);
+  return v.code === 'ok' ? { ok: true } : { ok: false, code: v.code, message: v.message };
 }
 
 /** node:tls's verdict on a client presenting `chainPem` to a server with requestCert and `ca`. */

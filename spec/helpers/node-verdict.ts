@@ -30,3 +30,31 @@ export function nodeServerVerdictOf(
     });
   });
 }
+
+/** What a node:tls client (with `ca` and `extra`, e.g. `crl`; no host name check) says of a
+ *  server that sends `chainPem`: `{ code: 'ok' }` or node's error code and message. */
+export function nodeClientVerdictOf(
+  server: { chainPem: string; keyPem: string },
+  ca: string[] | undefined,
+  extra: tls.ConnectionOptions = {},
+): Promise<{ code: string; message?: string }> {
+  return new Promise((resolve) => {
+    const srv = tls.createServer({ cert: server.chainPem, key: server.keyPem }, (s) => {
+      s.on('error', () => {});
+      s.end();
+    });
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      const c = tls.connect({ port, host: '127.0.0.1', ca, rejectUnauthorized: true, checkServerIdentity: () => undefined, ...extra });
+      c.on('secureConnect', () => {
+        c.destroy();
+        srv.close();
+        resolve({ code: 'ok' });
+      });
+      c.on('error', (e: NodeJS.ErrnoException) => {
+        srv.close();
+        resolve({ code: String(e.code), message: e.message });
+      });
+    });
+  });
+}
