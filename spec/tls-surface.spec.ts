@@ -176,6 +176,32 @@ describe('node:tls surface (issue 5)', function () {
       expect(socketLines).to.deep.equal([nodeLines[1]]);
     });
 
+    it('as soon as the master secret exists: a handshake that then fails (wrong PSK) is logged, as node:tls logs it', async () => {
+      // A server whose key differs: the client computes its master secret, sends Finished, and
+      // the server's bad_record_mac ends it. node:tls's client logs that handshake; so do we.
+      const server = ourServer({ ciphers: 'PSK', pskCallback: () => Buffer.from('server key'), identities: undefined } as ServerOptions);
+      server.on('tlsClientError', () => undefined);
+      const port = await listen(server);
+      const logged: Record<string, string[]> = { node: [], ours: [] };
+      const psk = { psk: Buffer.from('client key'), identity: 'id' };
+      const clients = {
+        node: tls.connect({ host: '127.0.0.1', port, maxVersion: 'TLSv1.2', ciphers: 'PSK', pskCallback: () => psk, checkServerIdentity: () => undefined }),
+        ours: connect({ host: '127.0.0.1', port, ciphers: 'PSK', pskCallback: () => psk }),
+      };
+      for (const [name, c] of Object.entries(clients)) {
+        track(c);
+        c.on('keylog', (line: Buffer) => logged[name]!.push(line.toString('latin1')));
+      }
+      for (const [name, c] of Object.entries(clients)) {
+        const err = await once<NodeJS.ErrnoException & { alertReceived?: string }>(c, 'error', `${name} fails`).catch((e: NodeJS.ErrnoException & { alertReceived?: string }) => e);
+        // node: ERR_SSL_SSLV3_ALERT_BAD_RECORD_MAC; ours: ERR_TLS_ALERT_RECEIVED naming the alert.
+        expect(`${err.code} ${err.alertReceived}`, name).to.match(/BAD_RECORD_MAC|ALERT_RECEIVED bad_record_mac/);
+      }
+      expect(logged.node).to.have.length(1);
+      expect(logged.ours).to.have.length(1);
+      expect(logged.ours![0]).to.match(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}\n$/);
+    });
+
     it('CLI: client --keylog FILE and server with SSLKEYLOGFILE append the lines the openssl peer logs', async function () {
       requirePeer(this, 'openssl');
       const dir = peersTmpDir();

@@ -32,6 +32,8 @@ export type EngineEvent =
   | { type: 'renegotiation-refused'; error: TlsError }
   /** A warning alert other than close_notify. */
   | { type: 'warning'; alert: string }
+  /** This handshake's master secret is known (NSS key log: CLIENT_RANDOM line). */
+  | { type: 'keylog'; clientRandom: Uint8Array; masterSecret: Uint8Array }
   /** Server with ocspStapling: the client asked for an OCSP staple for `chain` (leaf first);
    *  answer with respondOcsp(). The handshake waits. */
   | { type: 'ocsp-request'; chain: readonly Uint8Array[] }
@@ -289,6 +291,10 @@ export class Engine implements HandshakeHost {
 
   setPendingStates(read: CipherState, write: CipherState): void {
     this.channel.setPending(read, write);
+  }
+
+  masterSecretReady(clientRandom: Uint8Array, masterSecret: Uint8Array): void {
+    this.events.push({ type: 'keylog', clientRandom, masterSecret });
   }
 
   requestOcspResponse(chain: readonly Uint8Array[]): void {
@@ -620,6 +626,7 @@ export class Engine implements HandshakeHost {
     const previous = this.session;
     this.handshake = null;
     if (!result.resumed) this.identitiesChanged = false;
+    if (result.resumed && this.config.role === 'client') this.masterSecretReady(result.clientRandom, result.masterSecret);
     this.channel.handshakeDone();
     if (previous) {
       // DESIGN.md invariant 5 (triple-handshake defence): the peer's identity must not change.

@@ -837,6 +837,11 @@ export class SecureDuplex extends Duplex {
       case 'ocsp-request':
         this.askForOcspResponse(ev.chain);
         return;
+      case 'keylog':
+        // node:tls 'keylog' (and Server 'keylog'): one NSS line per handshake, renegotiations
+        // too, as soon as the master secret is known (a handshake that then fails is logged).
+        if (this.listenerCount('keylog') > 0) this.emit('keylog', keylogLine(ev));
+        return;
       case 'error':
         this.failWith(ev.error);
         return;
@@ -884,8 +889,6 @@ export class SecureDuplex extends Duplex {
 
   private onHandshake(renegotiation: boolean, initiator: 'local' | 'peer'): void {
     const sess = this.engine.session!;
-    // node:tls 'keylog' (and Server 'keylog'): one NSS line per handshake, renegotiations too.
-    if (this.listenerCount('keylog') > 0) this.emit('keylog', keylogLine(sess));
     this.authorized = sess.authorized;
     this.authorizationError = sess.authorizationError
       ? Object.assign(new TlsError(sess.authorizationError.code, sess.authorizationError.message), {})

@@ -527,6 +527,7 @@ export class ClientHandshake {
     // RFC 7627 §3: session_hash covers the transcript up to and including ClientKeyExchange.
     const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
     this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
+    this.host.masterSecretReady(this.clientRandom, this.master);
     if (identity) {
       // RFC 5246 §7.4.8: sign all handshake messages so far with a scheme the server listed.
       const scheme = identity.key.schemes.find((s) => this.certRequest!.signatureSchemes.includes(s))!;
@@ -561,6 +562,7 @@ export class ClientHandshake {
     // RFC 7627 §3: session_hash covers the transcript up to and including ClientKeyExchange.
     const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
     this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
+    this.host.masterSecretReady(this.clientRandom, this.master);
     // RFC 4279 §2: the PSK authenticates the server (its Finished proves it knows the key).
     this.authorized = true;
     this.authorizationError = undefined;

@@ -451,6 +451,7 @@ export class ServerHandshake {
     this.resumedSession = state;
     this.suite = suite;
     this.master = state.masterSecret;
+    this.host.masterSecretReady(this.clientRandom, this.master);
     this.peerChain = state.peerChain;
     if (state.peerChain.length > 0) {
       const check = c.verifier(state.peerChain, 'client');
@@ -522,6 +523,7 @@ export class ServerHandshake {
     // RFC 7627 §3: session_hash up to and including ClientKeyExchange.
     const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
     this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
+    this.host.masterSecretReady(this.clientRandom, this.master);
     const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
     this.host.setPendingStates(states.client, states.server);
   }
