@@ -440,6 +440,22 @@ describe('PSK cipher suites', function () {
       }
     });
 
+    it('a renegotiation may not switch between a certificate and a PSK identity, either way (DESIGN.md invariant 5)', () => {
+      const bob = generateCertificate({ keyType: 'ec-p256', commonName: 'bob' });
+      for (const [first, second] of [[CIPHER_SUITES, PSK_CIPHER_SUITES], [PSK_CIPHER_SUITES, CIPHER_SUITES]] as const) {
+        const p = new EnginePair({
+          serverCert, clientCert: bob, suites: ALL_CIPHER_SUITES,
+          client: { cipherSuites: first, psk: { client: () => ({ psk: KEY, identity: IDENTITY }) } },
+          server: { psk: { server: () => KEY }, requestCert: true, rejectUnauthorized: false },
+        });
+        p.handshake();
+        expect(p.server.session!.suite.kx, 'first handshake').to.equal(first === CIPHER_SUITES ? 'ECDHE' : 'ECDHE_PSK');
+        expect(p.client.renegotiate({ cipherSuites: second })).to.equal(true);
+        p.run();
+        expect(errorsOf(p.serverEvents).map((e) => e.code), 'server').to.deep.equal([ErrorCode.PEER_IDENTITY_CHANGED]);
+      }
+    });
+
     it('renegotiation (RFC 5746, EMS) re-runs the PSK exchange and calls both callbacks again', () => {
       for (const suite of [suiteNamed('PSK-AES256-GCM-SHA384'), suiteNamed('ECDHE-PSK-CHACHA20-POLY1305')]) {
         const { p, calls } = pskPair({ suites: [suite], hint: 'h1' });

@@ -622,33 +622,39 @@ export class Engine implements HandshakeHost {
     this.flushHeldWrites(true);
   }
 
+  /**
+   * DESIGN.md invariant 5 (triple-handshake defence): a renegotiation may not change who the peer
+   * is, unless allowPeerIdentityChange. The identity is a certificate (after an abbreviated
+   * handshake, the resumed session's stored chain: RFC 5246 §7.3, so resuming another peer's
+   * session is caught) or a PSK identity (RFC 4279); switching from one kind to the other is a
+   * change too. A renegotiation that proved nothing new (no certificate asked for or sent, no
+   * PSK) keeps the identity already proved on this connection. Returns the result to keep.
+   */
+  private checkPeerIdentity(previous: HandshakeResult, result: HandshakeResult): HandshakeResult {
+    const was = previous.peerChain[0];
+    const now = result.peerChain[0];
+    const changed =
+      (was !== undefined && now !== undefined && !constantTimeEqual(was, now)) ||
+      (previous.pskIdentity !== undefined && result.pskIdentity !== undefined && previous.pskIdentity !== result.pskIdentity) ||
+      (was !== undefined && result.pskIdentity !== undefined) ||
+      (previous.pskIdentity !== undefined && now !== undefined);
+    if (changed && !this.config.allowPeerIdentityChange) {
+      const what = result.pskIdentity !== undefined || previous.pskIdentity !== undefined ? 'peer identity (certificate or PSK)' : 'peer certificate';
+      throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, `${what} changed during renegotiation`, 'handshake_failure');
+    }
+    if (now === undefined && was !== undefined && result.pskIdentity === undefined) {
+      return { ...result, peerChain: previous.peerChain, authorized: previous.authorized, authorizationError: previous.authorizationError };
+    }
+    return result;
+  }
+
   private onHandshakeComplete(result: HandshakeResult): void {
     const previous = this.session;
     this.handshake = null;
     if (!result.resumed) this.identitiesChanged = false;
     if (result.resumed && this.config.role === 'client') this.masterSecretReady(result.clientRandom, result.masterSecret);
     this.channel.handshakeDone();
-    if (previous) {
-      // DESIGN.md invariant 5 (triple-handshake defence): the peer's identity must not change.
-      // After an abbreviated handshake result.peerChain is the resumed session's stored chain
-      // (RFC 5246 §7.3: no Certificate is sent), so resuming another peer's session is caught.
-      const was = previous.peerChain[0];
-      const now = result.peerChain[0];
-      if (was !== undefined && now !== undefined && !constantTimeEqual(was, now) && !this.config.allowPeerIdentityChange) {
-        throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, 'peer certificate changed during renegotiation', 'handshake_failure');
-      }
-      // The same for a PSK identity (RFC 4279): a renegotiation may not switch to another key.
-      const pskWas = previous.pskIdentity;
-      const pskNow = result.pskIdentity;
-      if (pskWas !== undefined && pskNow !== undefined && pskWas !== pskNow && !this.config.allowPeerIdentityChange) {
-        throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, 'PSK identity changed during renegotiation', 'handshake_failure');
-      }
-      if (now === undefined && was !== undefined) {
-        // A renegotiation that did not ask for (or get) a certificate keeps the identity the
-        // peer already proved on this connection.
-        result = { ...result, peerChain: previous.peerChain, authorized: previous.authorized, authorizationError: previous.authorizationError };
-      }
-    }
+    if (previous) result = this.checkPeerIdentity(previous, result);
     this.session = result;
     this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator: this.handshakeInitiator, resumed: result.resumed });
     const early = this.earlyAppData;
