@@ -5,10 +5,11 @@
 // input (the engine then reports the real error).
 import { ContentType, ExtensionType, HandshakeType } from '../engine/constants.js';
 import { decodeServerName, findExtension } from '../engine/handshake/extensions.js';
-import { decodeBody } from '../engine/handshake/messages.js';
+import { decodeBody, HandshakeReassembler } from '../engine/handshake/messages.js';
+import { ByteQueue } from '../engine/record/byte-queue.js';
 import type { ClientHello } from '../engine/handshake/message-types.js';
 
-/** Past this many bytes without a whole ClientHello, give up (the engine refuses it anyway). */
+/** Past this many transport bytes without a whole ClientHello, give up (the engine decides). */
 const SNIFF_LIMIT = 512 * 1024;
 
 export interface ClientHelloInfo {
@@ -34,8 +35,10 @@ export class HandshakeSniffer {
   /** True once the sniffer has stopped (found the ClientHello, or anything else). */
   done = false;
   clientHello: ClientHelloInfo | undefined;
-  private records: Buffer = Buffer.alloc(0);
-  private messages: Buffer = Buffer.alloc(0);
+  /** Transport bytes not yet cut into records (chunks kept, not concatenated). */
+  private readonly records = new ByteQueue();
+  /** The engine's reassembler: linear, and it refuses a ClientHello over 64 KiB at its header. */
+  private readonly messages = new HandshakeReassembler();
   private seen = 0;
 
   push(chunk: Uint8Array): void {
@@ -45,33 +48,26 @@ export class HandshakeSniffer {
       this.stop();
       return;
     }
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength); // a view, no copy
-    this.records = this.records.length === 0 ? bytes : Buffer.concat([this.records, bytes]);
+    this.records.push(chunk);
     try {
       while (!this.done && this.records.length >= 5) {
-        const type = this.records[0]!;
-        const len = this.records.readUInt16BE(3);
-        if (this.records.length < 5 + len) return;
-        const fragment = this.records.subarray(5, 5 + len);
-        this.records = this.records.subarray(5 + len);
-        if (type === ContentType.change_cipher_spec) this.stop();
-        else if (type === ContentType.handshake) this.onHandshakeBytes(fragment);
-        else if (type !== ContentType.alert) this.stop();
+        const q = this.records;
+        const len = (q.peek(3) << 8) | q.peek(4);
+        if (q.length < 5 + len) return;
+        const type = q.peek(0);
+        q.take(5);
+        const fragment = q.take(len);
+        if (type === ContentType.handshake) {
+          for (const m of this.messages.push(fragment)) {
+            this.onMessage(m.type, m.body);
+            if (this.done) break;
+          }
+        } else if (type !== ContentType.alert) {
+          this.stop();
+        }
       }
     } catch {
       this.stop();
-    }
-  }
-
-  private onHandshakeBytes(fragment: Buffer): void {
-    this.messages = this.messages.length === 0 ? fragment : Buffer.concat([this.messages, fragment]);
-    while (!this.done && this.messages.length >= 4) {
-      const type = this.messages[0]!;
-      const len = this.messages.readUIntBE(1, 3);
-      if (this.messages.length < 4 + len) return;
-      const body = this.messages.subarray(4, 4 + len);
-      this.messages = this.messages.subarray(4 + len);
-      this.onMessage(type, body);
     }
   }
 
@@ -85,7 +81,6 @@ export class HandshakeSniffer {
 
   private stop(): void {
     this.done = true;
-    this.records = Buffer.alloc(0);
-    this.messages = Buffer.alloc(0);
+    this.records.clear();
   }
 }
