@@ -566,5 +566,14 @@ describe('PEM blocks (pemBlocks)', () => {
     expect(pemBlocks('-----BEGIN CERTIFICATE-----\n'.repeat(80_000))).to.deep.equal([]);
     expect(pemBlocks('-----BEGIN CERTIFICATE-----'.repeat(80_000))).to.deep.equal([]);
     expect(pemBlocks(`${'-----BEGIN X-----\n'.repeat(1000)}${block('CERTIFICATE', der)}`)).to.have.length(1);
+    // BEGIN lines of 80 000 different labels (one END search per label would be quadratic).
+    let many = '';
+    for (let i = 0; i < 80_000; i++) many += `-----BEGIN X${i}-----\n`;
+    expect(pemBlocks(many + block('CERTIFICATE', der))).to.have.length(1);
+  });
+
+  it('a broken header line right before a block does not hide the block (the label ends on its line)', () => {
+    expect(pemBlocks(`-----BEGIN CERT\n${block('CERTIFICATE', der)}`)).to.have.length(1);
+    expect(pemBlocks(`-----BEGIN lower-----\n${block('CERTIFICATE', der)}`)).to.have.length(1);
   });
 });

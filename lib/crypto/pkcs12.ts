@@ -26,10 +26,11 @@
 // used (each UTF-8 byte as one BMP character).
 //
 // Hostile input: every failure is a TlsError (ERR_PFX_INVALID, ERR_PFX_BAD_PASSWORD,
-// ERR_PFX_UNSUPPORTED). Work is bounded: nesting depth is capped, and every KDF iteration count
-// must be at most `maxIterations` (default 10,000,000), with at most `maxTotalIterations`
-// (default 30,000,000) iterations for one call in total. Real files use 2,048 (OpenSSL),
-// 2,000 (Windows) or 10,000 (Java); one million KDF iterations cost about a second here.
+// ERR_PFX_UNSUPPORTED). Work is bounded: nesting depth is capped, every KDF iteration count
+// must be at most `maxIterations` (default 2,000,000), and one call may spend at most
+// `maxTotalIterations` (default 8,000,000) iterations in total, counting each output block a
+// KDF computes (a 64-byte PBKDF2-SHA1 key is 4 runs of the iterations). Real files use 2,048
+// (OpenSSL), 2,000 (Windows) or 10,000 (Java); a million iterations cost about a second here.
 
 import { createDecipheriv, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { cbc } from '@noble/ciphers/aes.js';
@@ -51,9 +52,9 @@ export interface PfxContents {
 }
 
 export interface PfxParseOptions {
-  /** Largest iteration count accepted for one KDF run (default 10,000,000). */
+  /** Largest iteration count accepted for one KDF run (default 2,000,000). */
   maxIterations?: number;
-  /** Largest sum of KDF iteration counts spent by one call (default 30,000,000). */
+  /** Largest sum of KDF iterations spent by one call, each output block counted (default 8,000,000). */
   maxTotalIterations?: number;
 }
 
@@ -279,12 +280,13 @@ function secretsFor(passphrase: string | undefined): Secret[] {
 class Budget {
   private spent = 0;
   constructor(private readonly perRun: number, private readonly total: number) {}
-  take(iterations: number): void {
+  /** A KDF run of `iterations` that computes `outputLength` bytes with a `hashLength` hash. */
+  take(iterations: number, outputLength: number, hashLength: number): void {
     if (iterations < 1) throw invalid('iteration count must be positive');
     if (iterations > this.perRun) {
       throw new TlsError(PFX_ERR_UNSUPPORTED, `PFX iteration count ${iterations} exceeds the limit of ${this.perRun}`);
     }
-    this.spent += iterations;
+    this.spent += iterations * Math.max(1, Math.ceil(outputLength / hashLength));
     if (this.spent > this.total) {
       throw new TlsError(PFX_ERR_UNSUPPORTED, `PFX key derivations exceed the total limit of ${this.total} iterations`);
     }
@@ -460,7 +462,7 @@ function pbkdf2Key(params: BerNode | undefined, secret: Secret, budget: Budget, 
   if (length === undefined) throw invalid('PBKDF2 key length missing');
   if (keyLength !== undefined && keyLength !== length) throw invalid('PBKDF2 key length does not match the cipher');
   if (length < 1 || length > 64) throw invalid('PBKDF2 key length out of range');
-  budget.take(iterations);
+  budget.take(iterations, length, prf[1].outputLen);
   return pbkdf2(prf[1], secret.utf8, salt, { c: iterations, dkLen: length });
 }
 
@@ -502,8 +504,8 @@ function pbeDecrypt(alg: BerNode | undefined, data: Uint8Array, ctx: Ctx): Uint8
   if (p.length !== 2) throw invalid('pkcs-12PbeParams must have two fields');
   const salt = octets(p[0], 'PBE salt');
   const iterations = smallInt(p[1], 'PBE iteration count');
-  ctx.budget.take(iterations);
-  ctx.budget.take(iterations);
+  ctx.budget.take(iterations, scheme.keyLen, sha1.outputLen);
+  ctx.budget.take(iterations, scheme.ivLen, sha1.outputLen);
   const key = pkcs12Kdf(sha1, ctx.secret.bmp, salt, 1, iterations, scheme.keyLen);
   const iv = pkcs12Kdf(sha1, ctx.secret.bmp, salt, 2, iterations, scheme.ivLen);
   switch (oid) {
@@ -665,14 +667,14 @@ function macVerifier(macData: BerNode, authSafe: Uint8Array, budget: Budget): (s
   const hash = digest[1];
   if (expected.length !== hash.outputLen) throw invalid('MAC length does not match its digest');
   return (s) => {
-    budget.take(iterations);
+    budget.take(iterations, hash.outputLen, hash.outputLen);
     const key = pkcs12Kdf(hash, s.bmp, salt, 3, iterations, hash.outputLen);
     return equalBytes(hmac(hash, key, authSafe), expected);
   };
 }
 
 function parse(pfx: Uint8Array, passphrase: string | undefined, options: PfxParseOptions): PfxContents {
-  const budget = new Budget(options.maxIterations ?? 10_000_000, options.maxTotalIterations ?? 30_000_000);
+  const budget = new Budget(options.maxIterations ?? 2_000_000, options.maxTotalIterations ?? 8_000_000);
   // PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }
   // Bytes after the PFX are ignored, as node:tls (d2i_PKCS12_bio) does.
   const top = seq(ber(pfx, 0, true), 'PFX');
