@@ -944,6 +944,30 @@ describe('PSK over streams and against real peers', function () {
       const e = await nextEvent(n, 'secureConnect').then(() => undefined, (x: Error & { code?: string }) => x);
       expect(e?.code).to.equal('ERR_SSL_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY');
     });
+
+    it("a PSK client of a requestCert server is `authorized` (as node:tls's server says), without requestCert not", async () => {
+      const seen: Record<string, boolean[]> = { node: [], ours: [] };
+      for (const requestCert of [true, false]) {
+        const opts = { ciphers: 'PSK', requestCert, rejectUnauthorized: true };
+        const servers = {
+          node: tls.createServer({ ...opts, maxVersion: 'TLSv1.2', pskCallback: () => KEY }),
+          ours: createServer({ ...opts, pskCallback: () => KEY }),
+        };
+        for (const [name, server] of Object.entries(servers)) {
+          closers.push(() => server.close());
+          const accepted = nextEvent<tls.TLSSocket | SecureDuplex>(server, 'secureConnection');
+          await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+          const n = tls.connect({
+            host: '127.0.0.1', port: (server.address() as AddressInfo).port, ciphers: 'PSK', maxVersion: 'TLSv1.2',
+            checkServerIdentity: () => undefined, pskCallback: () => ({ psk: KEY, identity: IDENTITY }),
+          });
+          closers.push(() => n.destroy());
+          seen[name]!.push((await accepted).authorized);
+        }
+      }
+      expect(seen.ours).to.deep.equal(seen.node);
+      expect(seen.ours).to.deep.equal([true, false]);
+    });
   });
 });
 

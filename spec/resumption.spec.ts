@@ -1064,6 +1064,8 @@ describe('Session resumption over streams', function () {
         const c = await ourRound(port, { ...udp, renegotiateResume: true });
         expect(c.reused, mode).to.equal(false);
         expect(c.renegotiated, mode).to.equal(false);
+        // The new session is not filed under the echoed ID of the one we offered.
+        expect(decodeSession(c.session!).sessionId, mode).to.have.length(0);
         await s.waitFor(/^after$/m, WAIT_MS, mark);
         await s.kill();
       }

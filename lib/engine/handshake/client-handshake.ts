@@ -93,6 +93,8 @@ export class ClientHandshake {
   private resumed = false;
   /** RFC 6066 §8: the ServerHello answered our status_request; its CertificateStatus. */
   private ocspAcknowledged = false;
+  /** The ServerHello carried status_request (kept for abandonResumption()). */
+  private statusRequestAnswered = false;
   private ocspResponse: Uint8Array | undefined;
   /** RFC 5077 §3.2: the server will send NewSessionTicket (it answered our session_ticket). */
   private ticketExpected = false;
@@ -268,7 +270,8 @@ export class ClientHandshake {
         this.state = 'wait_server_key_exchange';
         return;
       case 'wait_server_key_exchange':
-        if (msg.type === 'certificate_status' && this.ocspAcknowledged && this.ocspResponse === undefined) {
+        // Only in a certificate suite: ECDHE_PSK also waits for a ServerKeyExchange here.
+        if (msg.type === 'certificate_status' && this.ocspAcknowledged && this.ocspResponse === undefined && this.suite!.kx === 'ECDHE') {
           // RFC 6066 §8: right after Certificate, when the ServerHello announced it.
           this.transcript.add(raw);
           this.ocspResponse = msg.response.slice();
@@ -381,7 +384,8 @@ export class ClientHandshake {
     if (statusExt && statusExt.data.length !== 0) {
       throw new TlsError(ErrorCode.DECODE, 'ServerHello status_request extension is not empty', 'decode_error');
     }
-    this.ocspAcknowledged = statusExt !== undefined && !this.resumed;
+    this.statusRequestAnswered = statusExt !== undefined;
+    this.ocspAcknowledged = this.statusRequestAnswered && !this.resumed;
     const alpnExt = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
     if (alpnExt) {
       const chosen = decodeAlpn(alpnExt.data);
@@ -411,6 +415,10 @@ export class ClientHandshake {
   /** See handle(): a ServerHello that looked like a resumption was followed by a full handshake. */
   private abandonResumption(): void {
     this.resumed = false;
+    // The echoed session ID named the session we offered, not this new one: do not offer the
+    // new session by that ID later (the server may still hold the old one under it).
+    this.sessionId = new Uint8Array(0);
+    this.ocspAcknowledged = this.statusRequestAnswered;
     this.master = new Uint8Array(0);
     this.peerChain = [];
     this.authorized = false;

@@ -378,18 +378,6 @@ export class ServerHandshake {
     return exts;
   }
 
-  /**
-   * The session the client asks to resume, if we can and may (RFC 5246 §7.4.1.2: "If the session
-   * ID is not found or the server is not willing to resume, a full handshake is performed").
-   * A non-empty ticket is tried first (RFC 5077 §3.4), then the session_id in the cache. The
-   * session must be live (sessionTimeout), of this protocol, for the same SNI name (RFC 6066 §3),
-   * with a suite the client still offers and we still allow (RFC 5246 §7.4.1.2: the client
-   * "MUST include at least the cipher_suite from that session"), and with an extended master
-   * secret (RFC 7627 §5.3: other sessions are never resumed; a full handshake follows). When
-   * this handshake requires a client certificate, the session must carry one that verifies.
-   * Throws handshake_failure when the client offers an extended-master-secret session without
-   * the extension (RFC 7627 §5.3 "MUST abort").
-   */
   /** node:tls ALPNCallback: undefined refuses the connection (RFC 7301 §3.2 alert); a name the
    *  client did not offer is the application's mistake (node throws ERR_TLS_ALPN_CALLBACK_INVALID_RESULT). */
   private alpnFromCallback(cb: NonNullable<EngineConfig['alpnCallback']>, protocols: string[]): string {
@@ -403,6 +391,18 @@ export class ServerHandshake {
     return pick;
   }
 
+  /**
+   * The session the client asks to resume, if we can and may (RFC 5246 §7.4.1.2: "If the session
+   * ID is not found or the server is not willing to resume, a full handshake is performed").
+   * A non-empty ticket is tried first (RFC 5077 §3.4), then the session_id in the cache. The
+   * session must be live (sessionTimeout), of this protocol, for the same SNI name (RFC 6066 §3),
+   * with a suite the client still offers and we still allow (RFC 5246 §7.4.1.2: the client
+   * "MUST include at least the cipher_suite from that session"), and with an extended master
+   * secret (RFC 7627 §5.3: other sessions are never resumed; a full handshake follows). When
+   * this handshake requires a client certificate, the session must carry one that verifies.
+   * Throws handshake_failure when the client offers an extended-master-secret session without
+   * the extension (RFC 7627 §5.3 "MUST abort").
+   */
   private findResumableSession(ch: ClientHello, clientTicket: Uint8Array | undefined): { state: SessionState; renewTicket: boolean } | undefined {
     const c = this.host.config;
     const store = c.sessionStore;
@@ -435,8 +435,6 @@ export class ServerHandshake {
     if (!this.ems) {
       throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'client offers to resume an extended-master-secret session without the extension (RFC 7627 §5.3)', 'handshake_failure');
     }
-    // The cipher suite must still be usable with one of our certificates (getCertificate()).
-    if (!cipherSuiteById(state.suite)) return undefined;
     return { state, renewTicket: renewTicket && clientTicket !== undefined };
   }
 
@@ -515,6 +513,9 @@ export class ServerHandshake {
       const shared = cke.publicKey ? this.share!.computeSecret(cke.publicKey) : undefined;
       const psk = serverPsk(c.psk!.server!, cke.pskIdentity);
       this.pskIdentity = pskString(cke.pskIdentity);
+      // As node:tls (OpenSSL reports X509_V_OK for a PSK client): with requestCert, the key
+      // authenticates the client (its Finished proves it); without, `authorized` stays false.
+      this.authorized = this.opts.requestCert;
       preMaster = pskPremaster(psk, shared);
     } else {
       preMaster = this.share!.computeSecret(cke.publicKey);
