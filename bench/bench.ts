@@ -18,18 +18,26 @@ const provider = (stack: Stack) => (stack === 'secure-duplex+node-crypto' ? { cr
 type AnyServer = tls.Server | ReturnType<typeof createServer>;
 type AnySocket = tls.TLSSocket | ReturnType<typeof connect>;
 
+/** PSK (no certificates): the IoT setup. */
+const PSK_KEY = Buffer.alloc(16, 0x5a);
+const pskServerOpts = { pskCallback: () => PSK_KEY };
+const pskClientOpts = { pskCallback: () => ({ psk: PSK_KEY, identity: 'bench' }), checkServerIdentity: () => undefined };
+const isPsk = (ciphers?: string): boolean => ciphers !== undefined && ciphers.includes('PSK');
+
 function server(stack: Stack, onSocket: (s: AnySocket) => void, ciphers?: string): Promise<{ srv: AnyServer; port: number }> {
+  const psk = isPsk(ciphers) ? pskServerOpts : {};
   const srv: AnyServer = stack === 'node:tls'
-    ? tls.createServer({ ...opts, maxVersion: 'TLSv1.2', ciphers }, onSocket)
-    : createServer({ ...opts, ciphers, ...provider(stack) }, onSocket);
+    ? tls.createServer({ ...opts, maxVersion: 'TLSv1.2', ciphers, ...psk }, onSocket)
+    : createServer({ ...opts, ciphers, ...provider(stack), ...psk }, onSocket);
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, port: (srv.address() as AddressInfo).port })));
 }
 
 function client(stack: Stack, port: number, ciphers?: string): Promise<AnySocket> {
   return new Promise((resolve, reject) => {
+    const psk = isPsk(ciphers) ? pskClientOpts : {};
     const c: AnySocket = stack === 'node:tls'
-      ? tls.connect({ ...clientOpts, port, maxVersion: 'TLSv1.2', ciphers }, () => resolve(c))
-      : connect({ ...clientOpts, port, ciphers, ...provider(stack) }, () => resolve(c));
+      ? tls.connect({ ...clientOpts, port, maxVersion: 'TLSv1.2', ciphers, ...psk }, () => resolve(c))
+      : connect({ ...clientOpts, port, ciphers, ...provider(stack), ...psk }, () => resolve(c));
     c.on('error', reject);
   });
 }
@@ -54,11 +62,11 @@ async function throughput(stack: Stack, ciphers: string, total: number): Promise
   return total / MiB / (ms / 1000);
 }
 
-async function handshakes(stack: Stack, n: number): Promise<number> {
-  const { srv, port } = await server(stack, (s) => s.end());
+async function handshakes(stack: Stack, n: number, ciphers?: string): Promise<number> {
+  const { srv, port } = await server(stack, (s) => s.end(), ciphers);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
-    const c = await client(stack, port);
+    const c = await client(stack, port, ciphers);
     c.destroy();
   }
   const ms = performance.now() - t0;
@@ -96,6 +104,9 @@ async function main(): Promise<void> {
   }
   for (const stack of STACKS) {
     console.log(`handshakes/s (ECDHE-ECDSA P-256, x25519)            ${stack.padEnd(26)} ${(await handshakes(stack, 100)).toFixed(0)}`);
+  }
+  for (const stack of STACKS) {
+    console.log(`handshakes/s (PSK-AES128-GCM-SHA256)                ${stack.padEnd(26)} ${(await handshakes(stack, 200, 'PSK-AES128-GCM-SHA256')).toFixed(0)}`);
   }
   for (const stack of STACKS) {
     // node:tls allows 3 client renegotiations per 10 minutes by default; 3 it is, for both.
