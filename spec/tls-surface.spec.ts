@@ -706,6 +706,10 @@ describe('node:tls surface (issue 5)', function () {
       const raw = net.connect(port, '127.0.0.1');
       const c = track(new TLSSocket(raw, { ca: pki.ca.certPem, servername: 'other.test' }));
       expect(c.getProtocol()).to.equal(null); // still connecting
+      // Before the handshake, as a fresh node:tls TLSSocket: nulls, not undefined.
+      const fresh = new tls.TLSSocket(new net.Socket());
+      expect([c.authorizationError, c.servername, c.alpnProtocol]).to.deep.equal([fresh.authorizationError, fresh.servername, fresh.alpnProtocol]);
+      expect(c.authorizationError).to.equal(null);
       await once(c, 'secure', 'client secure');
       expect([cn(c), c.authorized, c.getProtocol()]).to.deep.equal(['other.test', true, 'TLSv1.2']);
       c.write('ping');
@@ -737,7 +741,7 @@ describe('node:tls surface (issue 5)', function () {
       server.addContext('other.test', { cert: other.certPem, key: other.keyPem });
       server.addContext('*.wild.test', createSecureContext({ cert: wild.certPem, key: wild.keyPem }));
       const port = await listen(server);
-      const names: (string | false | undefined)[] = [];
+      const names: (string | false | null)[] = [];
       server.on('secureConnection', (s: SecureDuplex) => names.push(s.servername));
       for (const [servername, cn] of [['other.test', 'other.test'], ['a.wild.test', '*.wild.test'], ['localhost', 'localhost']] as const) {
         const c = await nodeClient(port, { servername });

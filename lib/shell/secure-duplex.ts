@@ -108,9 +108,11 @@ export class SecureDuplex extends Duplex {
   /** The underlying transport. */
   readonly socket: Duplex;
   authorized = false;
-  authorizationError: Error | undefined;
+  /** null while there is none (as node:tls). */
+  authorizationError: Error | null = null;
   alpnProtocol: string | false | null = null;
-  servername: string | false | undefined;
+  /** null before the handshake (as node:tls). */
+  servername: string | false | null = null;
   /** Count of completed renegotiations. */
   renegotiations = 0;
   private readonly isServer: boolean;
@@ -892,7 +894,7 @@ export class SecureDuplex extends Duplex {
     this.authorized = sess.authorized;
     this.authorizationError = sess.authorizationError
       ? Object.assign(new TlsError(sess.authorizationError.code, sess.authorizationError.message), {})
-      : undefined;
+      : null;
     this.alpnProtocol = sess.alpnProtocol;
     // Server: the name the client asked for (false: none). Client: the SNI name we sent.
     if (this.isServer) this.servername = sess.servername ?? false;
