@@ -4,7 +4,6 @@
 // One instance per handshake; a renegotiation is a new instance with a binding.
 import { isIP } from 'node:net';
 import type { KeyShare } from '../../crypto/provider.js';
-import { verifyData } from '../../crypto/prf.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
@@ -19,7 +18,7 @@ import {
   encodeSignatureAlgorithms, encodeSupportedGroups, findExtension,
 } from './extensions.js';
 import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-checks.js';
-import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
+import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import {
   decodeServerKeyExchangeFor, DTLS_HANDSHAKE_HEADER_LENGTH, encodeEcdheParams, TLS_HANDSHAKE_HEADER_LENGTH,
@@ -29,6 +28,7 @@ import type {
 } from './message-types.js';
 import { clientPsk, PSK_MAX_IDENTITY_LENGTH, pskPremaster, pskString } from './psk.js';
 import type { SessionState } from './session.js';
+import { HandshakeBase } from './handshake-base.js';
 import { Transcript } from './transcript.js';
 
 type ClientState =
@@ -56,34 +56,18 @@ export interface ClientHandshakeOptions {
   session?: SessionState;
 }
 
-export class ClientHandshake {
+export class ClientHandshake extends HandshakeBase<ClientState> {
   state: ClientState = 'wait_server_hello';
-  private readonly host: HandshakeHost;
-  private readonly binding: RenegotiationBinding | undefined;
-  private transcript = new Transcript();
   /** DTLS: the cookie from a HelloVerifyRequest (RFC 6347 §4.2.1). */
   private cookie: Uint8Array = new Uint8Array(0);
   private helloExtensions: Extension[] = [];
   private helloSuites: number[] = [];
-  private readonly clientRandom: Uint8Array;
-  private serverRandom: Uint8Array = new Uint8Array(0);
-  private suite: CipherSuite | undefined;
   private offered = new Set<number>();
-  private ems = false;
-  private secureRenegotiation = false;
-  private alpn: string | false = false;
-  private peerChain: Uint8Array[] = [];
-  private authorized = false;
-  private authorizationError: { code: string; message: string } | undefined;
   private skx: ServerKeyExchange | undefined;
   /** PSK suites: the server's psk_identity_hint (null: none sent) and ECDHE_PSK parameters. */
   private pskHint: string | null = null;
   private pskEcdhe: { group: number; publicKey: Uint8Array } | undefined;
-  /** PSK suites: the identity we sent. */
-  private pskIdentity: string | undefined;
   private certRequest: CertificateRequest | undefined;
-  private master: Uint8Array = new Uint8Array(0);
-  private clientVerify: Uint8Array = new Uint8Array(0);
   private localChain: Uint8Array[] | undefined;
   /** The session we offer, when it is resumable, with its certificate check redone now. */
   private offer: { session: SessionState; authorized: boolean; authorizationError?: { code: string; message: string } } | undefined;
@@ -100,15 +84,12 @@ export class ClientHandshake {
   private ticketExpected = false;
   private newTicket: { ticket: Uint8Array; lifetimeHint: number } | undefined;
   private sessionId: Uint8Array = new Uint8Array(0);
-  /** Set when the handshake is complete. */
-  result: HandshakeResult | undefined;
 
   /** Suites offered in this handshake (a renegotiation may offer others). */
   private readonly suites: readonly CipherSuite[];
 
   constructor(host: HandshakeHost, opts: ClientHandshakeOptions = {}) {
-    this.host = host;
-    this.binding = opts.binding;
+    super(host, opts.binding);
     // As OpenSSL: PSK suites are offered only with a PSK callback.
     const psk = host.config.psk?.client !== undefined;
     this.suites = (opts.suites ?? host.config.cipherSuites).filter((s) => psk || !isPskSuite(s));
@@ -123,10 +104,6 @@ export class ClientHandshake {
   /** Whether the server resumed the offered session (known after the ServerHello). */
   get isResumption(): boolean {
     return this.resumed;
-  }
-
-  private get protocolVersion(): number {
-    return this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2;
   }
 
   /**
@@ -213,10 +190,6 @@ export class ClientHandshake {
     this.sendClientHello();
   }
 
-  private get dtls(): boolean {
-    return this.host.config.transport === 'dtls';
-  }
-
   private sendClientHello(): void {
     this.transcript.add(this.host.sendHandshake({
       type: 'client_hello',
@@ -228,10 +201,6 @@ export class ClientHandshake {
       compressionMethods: [0],
       extensions: this.helloExtensions,
     }));
-  }
-
-  get expectsChangeCipherSpec(): boolean {
-    return this.state === 'wait_change_cipher_spec';
   }
 
   handle(msg: HandshakeMessage, raw: Uint8Array): void {
@@ -318,24 +287,16 @@ export class ClientHandshake {
       default:
         break;
     }
-    throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected ${msg.type} in state ${this.state}`, 'unexpected_message');
+    throw this.unexpected(msg);
   }
 
   private onServerHelloDone(msg: HandshakeMessage, raw: Uint8Array): void {
     if (msg.type !== 'server_hello_done') {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected ${msg.type} in state ${this.state}`, 'unexpected_message');
+      throw this.unexpected(msg);
     }
     this.transcript.add(raw);
     this.sendSecondFlight();
     this.state = this.ticketExpected ? 'wait_new_session_ticket' : 'wait_change_cipher_spec';
-  }
-
-  /** The server's ChangeCipherSpec arrived (the engine has switched the read state). */
-  onChangeCipherSpec(): void {
-    if (this.state !== 'wait_change_cipher_spec') {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `ChangeCipherSpec in state ${this.state}`, 'unexpected_message');
-    }
-    this.state = 'wait_finished';
   }
 
   private onServerHello(sh: ServerHello): void {
@@ -583,27 +544,15 @@ export class ClientHandshake {
     const suite = this.suite!;
     const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
     this.host.setPendingStates(states.server, states.client);
-    this.host.sendChangeCipherSpec();
-    // RFC 5246 §7.4.9: verify_data = PRF(master, "client finished", Hash(handshake_messages)).
-    this.clientVerify = verifyData(c.provider, suite.hash, this.master, 'client finished', this.transcript.hash(c.provider, suite.hash));
-    this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: this.clientVerify }));
+    this.clientVerify = this.sendChangeCipherSpecAndFinished('client finished');
   }
 
   private onFinished(got: Uint8Array, raw: Uint8Array): void {
     const c = this.host.config;
-    const suite = this.suite!;
-    const expected = verifyData(c.provider, suite.hash, this.master, 'server finished', this.transcript.hash(c.provider, suite.hash));
-    if (!constantTimeEqual(got, expected)) {
-      throw new TlsError(ErrorCode.DECRYPT_ERROR, 'server Finished does not verify', 'decrypt_error');
-    }
-    this.transcript.add(raw);
-    if (this.resumed) {
-      // RFC 5246 §7.3 figure 2: the client's ChangeCipherSpec and Finished close the
-      // abbreviated handshake; its verify_data covers the server's Finished too.
-      this.host.sendChangeCipherSpec();
-      this.clientVerify = verifyData(c.provider, suite.hash, this.master, 'client finished', this.transcript.hash(c.provider, suite.hash));
-      this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: this.clientVerify }));
-    }
+    const expected = this.checkPeerFinished(got, raw, 'server finished');
+    // RFC 5246 §7.3 figure 2: the client's ChangeCipherSpec and Finished close the abbreviated
+    // handshake; its verify_data covers the server's Finished too.
+    if (this.resumed) this.clientVerify = this.sendChangeCipherSpecAndFinished('client finished');
     const s = this.offer?.session;
     const now = c.now();
     let ticket: Uint8Array = new Uint8Array(0);
@@ -617,20 +566,10 @@ export class ClientHandshake {
       ticketLifetime = s!.ticketLifetime;
     }
     this.result = {
-      suite,
+      ...this.commonResult(),
       group: this.skx?.group ?? this.pskEcdhe?.group ?? 0,
       signatureScheme: this.skx?.scheme ?? 0,
-      masterSecret: this.master,
-      clientRandom: this.clientRandom,
-      serverRandom: this.serverRandom,
-      extendedMasterSecret: this.ems,
-      secureRenegotiation: this.secureRenegotiation,
-      clientVerifyData: this.clientVerify,
       serverVerifyData: expected,
-      peerChain: this.peerChain,
-      authorized: this.authorized,
-      authorizationError: this.authorizationError,
-      alpnProtocol: this.alpn,
       ...(this.host.config.requestOcsp ? { ocspResponse: this.ocspResponse ?? null } : {}),
       servername: c.servername,
       localChain: this.localChain,

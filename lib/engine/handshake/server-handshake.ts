@@ -3,12 +3,10 @@
 // handshake resuming a cached session or an RFC 5077 ticket, and ticket issuance), as an
 // explicit state machine. One instance per handshake; a renegotiation is a new instance with a
 // binding.
-import { verifyData } from '../../crypto/prf.js';
 import type { KeyShare, SigningKey } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
-import { constantTimeEqual } from '../constant-time.js';
 import type { EngineConfig, LocalIdentity } from '../config.js';
 import {
   ClientCertificateType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, NamedGroup, ProtocolVersion,
@@ -20,7 +18,7 @@ import {
   encodeRenegotiationInfo, encodeSessionTicket, findExtension, encodeEcPointFormats,
 } from './extensions.js';
 import { checkRenegotiationInfo } from './hello-checks.js';
-import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
+import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import {
   decodeClientKeyExchangeFor, DTLS_HANDSHAKE_HEADER_LENGTH, encodeEcdheParams, TLS_HANDSHAKE_HEADER_LENGTH,
@@ -28,7 +26,7 @@ import {
 import { encodeIdentityHint, pskPremaster, pskString, serverPsk } from './psk.js';
 import type { ClientHello, Extension, HandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
-import { Transcript } from './transcript.js';
+import { HandshakeBase } from './handshake-base.js';
 
 type ServerState =
   | 'wait_client_hello'
@@ -51,35 +49,19 @@ export interface ServerHandshakeOptions {
   fullHandshake?: boolean;
 }
 
-export class ServerHandshake {
+export class ServerHandshake extends HandshakeBase<ServerState> {
   state: ServerState = 'wait_client_hello';
-  private readonly host: HandshakeHost;
-  private readonly binding: RenegotiationBinding | undefined;
   private readonly opts: ServerHandshakeOptions;
-  private readonly transcript = new Transcript();
-  private clientRandom: Uint8Array = new Uint8Array(0);
-  private readonly serverRandom: Uint8Array;
-  private suite: CipherSuite | undefined;
   private identity: LocalIdentity | undefined;
   private share: KeyShare | undefined;
   private scheme = 0;
-  /** The client's psk_identity (PSK suites). */
-  private pskIdentity: string | undefined;
   /** The client's signature_algorithms, as sent (undefined without the extension). */
   private peerSignatureSchemes: number[] | undefined;
   /** RFC 6066 §8: the ClientHello asked for an OCSP staple. */
   private ocspRequested = false;
   /** The full flight, waiting for the application's OCSP response. */
   private pendingFlight: ((staple: Uint8Array | undefined) => void) | undefined;
-  private ems = false;
-  private secureRenegotiation = false;
-  private alpn: string | false = false;
   private servername: string | undefined;
-  private peerChain: Uint8Array[] = [];
-  private authorized = false;
-  private authorizationError: { code: string; message: string } | undefined;
-  private master: Uint8Array = new Uint8Array(0);
-  private clientVerify: Uint8Array = new Uint8Array(0);
   private serverVerify: Uint8Array = new Uint8Array(0);
   /** The session being resumed (RFC 5246 §7.3 abbreviated handshake). */
   private resumedSession: SessionState | undefined;
@@ -87,17 +69,11 @@ export class ServerHandshake {
   private issueTicket = false;
   /** session_id of our ServerHello. */
   private sessionId: Uint8Array = new Uint8Array(0);
-  result: HandshakeResult | undefined;
 
   constructor(host: HandshakeHost, opts: ServerHandshakeOptions, binding?: RenegotiationBinding) {
-    this.host = host;
+    super(host, binding);
     this.opts = opts;
-    this.binding = binding;
     this.serverRandom = host.config.random(32);
-  }
-
-  get expectsChangeCipherSpec(): boolean {
-    return this.state === 'wait_change_cipher_spec';
   }
 
   /** The server name the client asked for (SNI), once its hello has arrived. */
@@ -138,18 +114,7 @@ export class ServerHandshake {
       default:
         break;
     }
-    throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected ${msg.type} in state ${this.state}`, 'unexpected_message');
-  }
-
-  onChangeCipherSpec(): void {
-    if (this.state !== 'wait_change_cipher_spec') {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `ChangeCipherSpec in state ${this.state}`, 'unexpected_message');
-    }
-    this.state = 'wait_finished';
-  }
-
-  private get dtls(): boolean {
-    return this.host.config.transport === 'dtls';
+    throw this.unexpected(msg);
   }
 
   /** RFC 6347 §4.2.1: answer a ClientHello without a valid cookie with a HelloVerifyRequest,
@@ -341,10 +306,6 @@ export class ServerHandshake {
     send({ type: 'server_hello_done' });
   }
 
-  private get protocolVersion(): number {
-    return this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2;
-  }
-
   /** ServerHello (full or abbreviated handshake); with a ticket to come, the empty SessionTicket
    *  extension that announces it (RFC 5077 §3.2). */
   private sendServerHello(suite: CipherSuite, exts: Extension[]): void {
@@ -466,9 +427,7 @@ export class ServerHandshake {
     if (this.issueTicket) this.sendNewSessionTicket(state);
     const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
     this.host.setPendingStates(states.client, states.server);
-    this.host.sendChangeCipherSpec();
-    this.serverVerify = verifyData(c.provider, suite.hash, this.master, 'server finished', this.transcript.hash(c.provider, suite.hash));
-    this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: this.serverVerify }));
+    this.serverVerify = this.sendChangeCipherSpecAndFinished('server finished');
     this.state = 'wait_change_cipher_spec';
   }
 
@@ -547,40 +506,23 @@ export class ServerHandshake {
   private onFinished(got: Uint8Array, raw: Uint8Array): void {
     const c = this.host.config;
     const suite = this.suite!;
-    const expected = verifyData(c.provider, suite.hash, this.master, 'client finished', this.transcript.hash(c.provider, suite.hash));
-    if (!constantTimeEqual(got, expected)) {
-      throw new TlsError(ErrorCode.DECRYPT_ERROR, 'client Finished does not verify', 'decrypt_error');
-    }
-    this.clientVerify = expected;
-    this.transcript.add(raw);
+    this.clientVerify = this.checkPeerFinished(got, raw, 'client finished');
     const resumed = this.resumedSession;
     const createdAt = resumed ? resumed.createdAt : c.now();
     if (!resumed) {
       const fresh = this.sessionState(createdAt);
       // RFC 5077 §3.3: NewSessionTicket before our ChangeCipherSpec (it enters our Finished).
       if (this.issueTicket) this.sendNewSessionTicket(fresh);
-      this.host.sendChangeCipherSpec();
-      this.serverVerify = verifyData(c.provider, suite.hash, this.master, 'server finished', this.transcript.hash(c.provider, suite.hash));
-      this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: this.serverVerify }));
+      this.serverVerify = this.sendChangeCipherSpecAndFinished('server finished');
       // The session becomes resumable once its handshake has completed (RFC 5246 §7.4.9).
       if (this.sessionId.length > 0) c.sessionStore?.save(fresh);
     }
     const serverVerify = this.serverVerify;
     this.result = {
-      suite,
+      ...this.commonResult(),
       group: this.share?.group ?? 0,
       signatureScheme: resumed ? 0 : this.scheme,
-      masterSecret: this.master,
-      clientRandom: this.clientRandom,
-      serverRandom: this.serverRandom,
-      extendedMasterSecret: this.ems,
-      secureRenegotiation: this.secureRenegotiation,
-      clientVerifyData: this.clientVerify,
       serverVerifyData: serverVerify,
-      peerChain: this.peerChain,
-      authorized: this.authorized,
-      authorizationError: this.authorizationError,
-      alpnProtocol: this.alpn,
       servername: this.servername,
       localChain: isPskSuite(suite) ? undefined : this.identity?.chain,
       pskIdentity: resumed ? resumed.pskIdentity : this.pskIdentity,

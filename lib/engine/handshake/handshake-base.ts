@@ -1,0 +1,116 @@
+// What the client and the server state machines share: the state both end in (ChangeCipherSpec,
+// Finished), the values every handshake negotiates, the Finished computations (RFC 5246
+// §7.4.9), and the part of the HandshakeResult that does not depend on the role.
+import { verifyData } from '../../crypto/prf.js';
+import { TlsError, ErrorCode } from '../../errors.js';
+import type { CipherSuite } from '../cipher-suites.js';
+import { constantTimeEqual } from '../constant-time.js';
+import { ProtocolVersion } from '../constants.js';
+import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
+import type { HandshakeMessage } from './message-types.js';
+import { Transcript } from './transcript.js';
+
+/** The two states every handshake passes through at its end. */
+type FinalStates = 'wait_change_cipher_spec' | 'wait_finished' | 'done';
+
+/** HandshakeResult fields whose value each role computes itself. */
+type RoleFields =
+  | 'group' | 'signatureScheme' | 'serverVerifyData' | 'servername' | 'localChain' | 'pskIdentity'
+  | 'peerSignatureSchemes' | 'resumed' | 'sessionId' | 'ticket' | 'ticketLifetime' | 'createdAt' | 'ocspResponse';
+
+export abstract class HandshakeBase<S extends string> {
+  abstract state: S | FinalStates;
+  /** Set when the handshake is complete. */
+  result: HandshakeResult | undefined;
+  protected readonly host: HandshakeHost;
+  /** RFC 5746 binding of a renegotiation (undefined in the initial handshake). */
+  protected readonly binding: RenegotiationBinding | undefined;
+  protected transcript = new Transcript();
+  protected clientRandom: Uint8Array = new Uint8Array(0);
+  protected serverRandom: Uint8Array = new Uint8Array(0);
+  protected suite: CipherSuite | undefined;
+  protected ems = false;
+  protected secureRenegotiation = false;
+  protected alpn: string | false = false;
+  /** The peer's certificate chain (DER, leaf first; empty when it sent none). */
+  protected peerChain: Uint8Array[] = [];
+  protected authorized = false;
+  protected authorizationError: { code: string; message: string } | undefined;
+  /** PSK suites: the identity (the client's, as sent). */
+  protected pskIdentity: string | undefined;
+  protected master: Uint8Array = new Uint8Array(0);
+  protected clientVerify: Uint8Array = new Uint8Array(0);
+
+  protected constructor(host: HandshakeHost, binding: RenegotiationBinding | undefined) {
+    this.host = host;
+    this.binding = binding;
+  }
+
+  get expectsChangeCipherSpec(): boolean {
+    return this.state === 'wait_change_cipher_spec';
+  }
+
+  /** The peer's ChangeCipherSpec arrived (the engine has switched the read state). */
+  onChangeCipherSpec(): void {
+    if (this.state !== 'wait_change_cipher_spec') {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `ChangeCipherSpec in state ${this.state}`, 'unexpected_message');
+    }
+    this.state = 'wait_finished';
+  }
+
+  protected get dtls(): boolean {
+    return this.host.config.transport === 'dtls';
+  }
+
+  protected get protocolVersion(): number {
+    return this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2;
+  }
+
+  /** A message this state does not take: unexpected_message (RFC 5246 §7.2.2). */
+  protected unexpected(msg: HandshakeMessage): TlsError {
+    return new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected ${msg.type} in state ${this.state}`, 'unexpected_message');
+  }
+
+  /** verify_data for `label` over the transcript so far (RFC 5246 §7.4.9). */
+  protected finishedData(label: 'client finished' | 'server finished'): Uint8Array {
+    const c = this.host.config;
+    const hash = this.suite!.hash;
+    return verifyData(c.provider, hash, this.master, label, this.transcript.hash(c.provider, hash));
+  }
+
+  /** The peer's Finished: its verify_data must equal ours for `label` (constant time), else
+   *  decrypt_error (RFC 5246 §7.4.9). Adds it to the transcript; returns the verify_data. */
+  protected checkPeerFinished(got: Uint8Array, raw: Uint8Array, label: 'client finished' | 'server finished'): Uint8Array {
+    const expected = this.finishedData(label);
+    if (!constantTimeEqual(got, expected)) {
+      throw new TlsError(ErrorCode.DECRYPT_ERROR, `${label.split(' ')[0]} Finished does not verify`, 'decrypt_error');
+    }
+    this.transcript.add(raw);
+    return expected;
+  }
+
+  /** Our ChangeCipherSpec and Finished (RFC 5246 §7.1, §7.4.9); returns our verify_data. */
+  protected sendChangeCipherSpecAndFinished(label: 'client finished' | 'server finished'): Uint8Array {
+    this.host.sendChangeCipherSpec();
+    const mine = this.finishedData(label);
+    this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: mine }));
+    return mine;
+  }
+
+  /** The HandshakeResult fields both roles fill the same way. */
+  protected commonResult(): Omit<HandshakeResult, RoleFields> {
+    return {
+      suite: this.suite!,
+      masterSecret: this.master,
+      clientRandom: this.clientRandom,
+      serverRandom: this.serverRandom,
+      extendedMasterSecret: this.ems,
+      secureRenegotiation: this.secureRenegotiation,
+      clientVerifyData: this.clientVerify,
+      peerChain: this.peerChain,
+      authorized: this.authorized,
+      authorizationError: this.authorizationError,
+      alpnProtocol: this.alpn,
+    };
+  }
+}
