@@ -122,6 +122,8 @@ export class Engine implements HandshakeHost {
   start(): void {
     if (this.config.role !== 'client' || this.handshake || this.session) return;
     this.guard(() => {
+      // DTLS: the handshake clock starts now, not when the engine was made.
+      this.channel.beginHandshake?.();
       const hs = new ClientHandshake(this, { session: this.config.session });
       this.handshake = hs;
       hs.start();
@@ -481,16 +483,18 @@ export class Engine implements HandshakeHost {
   }
 
   private onApplicationData(data: Uint8Array): void {
+    const hs = this.handshake;
+    if (hs && hs.state === 'wait_finished' && this.channel.dtls) {
+      // RFC 6347 §4.1: datagrams reorder, so data of the new epoch (authenticated under the
+      // keys this handshake agreed) may overtake the peer's Finished, in the first handshake as
+      // in a renegotiation; keep it until the Finished arrives (bounded; beyond that it is
+      // lost, as UDP is). If the Finished never verifies, the handshake fails and it is dropped.
+      if (this.earlyAppData.length < 64) this.earlyAppData.push(data);
+      return;
+    }
     if (!this.session) {
       // RFC 5246 §7.3: no application data before the first handshake completes.
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'application data before the handshake completed', 'unexpected_message');
-    }
-    const hs = this.handshake;
-    if (hs && hs.state === 'wait_finished' && this.channel.dtls) {
-      // RFC 6347 §4.1: datagrams reorder, so data of the new epoch may overtake the peer's
-      // Finished; keep it until the Finished arrives (bounded; beyond that it is lost, as UDP is).
-      if (this.earlyAppData.length < 64) this.earlyAppData.push(data);
-      return;
     }
     // RFC 5246 §7.4.9: Finished is the first thing after ChangeCipherSpec; data between is illegal.
     if (hs && hs.state === 'wait_finished') {

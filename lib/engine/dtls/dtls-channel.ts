@@ -104,6 +104,11 @@ export class DtlsChannel implements RecordChannel {
   private timeout: number;
   private handshakeStarted: number;
   private lastReplayRetransmit = -Infinity;
+  /** What happened last in the current handshake: we sent a flight, or a whole message came. */
+  private lastFlightEvent: 'sent' | 'received' = 'received';
+  /** §4.2.4: after a handshake, only the side that sent its final flight answers the peer's
+   *  retransmissions (by resending that flight); the other side has nothing to resend. */
+  private answersRetransmissions = false;
 
   constructor(options: DtlsChannelOptions) {
     this.o = {
@@ -149,7 +154,11 @@ export class DtlsChannel implements RecordChannel {
       if (this.early.length < 64) this.early.push({ ...r, fragment: r.fragment.slice() });
       return;
     }
-    if (!rd || !rd.window.check(r.seq)) return; // unknown epoch or replay (§4.1.2.6)
+    if (!rd) return; // an epoch we do not know
+    // §4.1.2.6: replay protection once records are authenticated. Epoch 0 has no MAC, so its
+    // window would move on whatever sequence number a damaged or forged record claims and then
+    // drop the genuine flight as "old"; duplicates there are caught by message_seq instead.
+    if (rd.state && !rd.window.check(r.seq)) return;
     let data: Uint8Array | null = r.fragment;
     if (rd.state) {
       const hi = ((r.epoch << 16) | Math.floor(r.seq / TWO32)) >>> 0;
@@ -163,7 +172,7 @@ export class DtlsChannel implements RecordChannel {
       }
     }
     if (data.length > MAX_PLAINTEXT) return;
-    rd.window.mark(r.seq);
+    if (rd.state) rd.window.mark(r.seq);
     // Records of the previous epoch stay valid (§4.1: application data sent before the peer's
     // ChangeCipherSpec may arrive after it); its handshake records are retransmissions.
     this.inbox.push({ type: r.type, data, epoch: r.epoch, seq: r.seq });
@@ -208,8 +217,10 @@ export class DtlsChannel implements RecordChannel {
       raw.set(r.buf, HS_HEADER);
       out.push({ type: r.type, body: raw.subarray(HS_HEADER), raw });
       this.recvSeq++;
-      // The peer has moved on to its next flight: ours arrived (§4.2.4).
-      this.deadline = undefined;
+      // The retransmission timer keeps running until we answer with our next flight (or the
+      // handshake ends): if the rest of the peer's flight is lost, resending ours makes the
+      // peer resend all of it (§4.2.4).
+      this.lastFlightEvent = 'received';
     }
     return out;
   }
@@ -218,7 +229,7 @@ export class DtlsChannel implements RecordChannel {
     if (this.currentEpoch < this.read.epoch) {
       // A handshake record of the previous epoch can only be a retransmission of the flight
       // that finished the last handshake (§4.2.4): the peer lost our answer.
-      this.replayLastFlight();
+      if (this.inHandshake || this.answersRetransmissions) this.replayLastFlight();
       return;
     }
     if (!this.inHandshake || this.recvSeq === undefined) {
@@ -228,7 +239,7 @@ export class DtlsChannel implements RecordChannel {
         // retransmission of the finished handshake's final flight.
         const opens = this.o.role === 'server' ? type === HandshakeType.client_hello : type === HandshakeType.hello_request;
         if (!(opens && seq === 0)) {
-          this.replayLastFlight();
+          if (this.answersRetransmissions) this.replayLastFlight();
           return;
         }
         this.beginHandshake();
@@ -286,6 +297,7 @@ export class DtlsChannel implements RecordChannel {
   /** A new handshake (renegotiation) starts on our side: message_seq restarts at 0 (§4.2.2). */
   beginHandshake(): void {
     this.inHandshake = true;
+    this.lastFlightEvent = 'received';
     this.sendSeq = 0;
     this.recvSeq = undefined;
     this.reassembly.clear();
@@ -318,6 +330,7 @@ export class DtlsChannel implements RecordChannel {
       // §4.2.4: wait for the peer's next flight; retransmit this one if it does not come.
       this.timeout = this.o.initialTimeout;
       this.deadline = this.inHandshake ? this.o.now() + this.timeout : undefined;
+      if (this.inHandshake) this.lastFlightEvent = 'sent';
     }
     return out;
   }
@@ -372,6 +385,8 @@ export class DtlsChannel implements RecordChannel {
   }
 
   handshakeDone(): void {
+    // Our flight went out after the peer's last message: it is the final flight (§4.2.4).
+    this.answersRetransmissions = this.lastFlightEvent === 'sent';
     this.inHandshake = false;
     this.initialHandshake = false;
     this.deadline = undefined;
@@ -380,10 +395,12 @@ export class DtlsChannel implements RecordChannel {
   }
 
   tick(now: number): Uint8Array[] {
-    if (this.deadline === undefined || now < this.deadline) return [];
-    if (now - this.handshakeStarted > this.o.handshakeTimeout) {
+    // The handshake timeout holds whether or not a retransmission is due (a handshake waiting
+    // for a flight that never completes must still end).
+    if (this.inHandshake && now - this.handshakeStarted > this.o.handshakeTimeout) {
       throw new TlsError(ErrorCode.HANDSHAKE_TIMEOUT, `DTLS handshake did not complete within ${this.o.handshakeTimeout} ms`);
     }
+    if (this.deadline === undefined || now < this.deadline) return [];
     // §4.2.4.1: retransmit the last flight and double the timer, up to the cap.
     this.timeout = Math.min(this.timeout * 2, this.o.maxTimeout);
     this.deadline = now + this.timeout;
@@ -391,7 +408,9 @@ export class DtlsChannel implements RecordChannel {
   }
 
   get nextDeadline(): number | undefined {
-    return this.deadline;
+    if (!this.inHandshake) return this.deadline;
+    const timeoutAt = this.handshakeStarted + this.o.handshakeTimeout + 1;
+    return this.deadline === undefined ? timeoutAt : Math.min(this.deadline, timeoutAt);
   }
 
   /** §4.2.4: on receiving the peer's retransmission, resend our last flight (rate limited). */

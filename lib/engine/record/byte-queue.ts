@@ -29,6 +29,7 @@ export class ByteQueue {
 
   /** Remove and return the first n bytes (n <= length). */
   take(n: number): Uint8Array {
+    if (n === 0) return new Uint8Array(0); // a zero-length record at the end of the input
     const first = this.chunks[0]!;
     if (first.length - this.head >= n) {
       const out = first.subarray(this.head, this.head + n);
