@@ -260,11 +260,6 @@ export class DtlsChannel implements RecordChannel {
       } else {
         return;
       }
-      if (type === HandshakeType.hello_verify_request && this.o.role === 'client') {
-        // The HelloVerifyRequest's record number copies our ClientHello's (§4.2.1), so the
-        // server's next records may reuse numbers: start epoch 0's replay window afresh.
-        this.read.window = new ReplayWindow();
-      }
     }
     if (seq < this.recvSeq!) {
       // §4.2.4: the peer retransmitted a flight we already have: it lost ours.
