@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { nobleProvider } from '../lib/crypto/noble-provider.js';
 import { CookieJar } from '../lib/engine/dtls/cookie.js';
+import { DtlsChannel } from '../lib/engine/dtls/dtls-channel.js';
 import type { EngineEvent } from '../lib/engine/engine.js';
 import { TlsError } from '../lib/errors.js';
 import { seededRandom } from './helpers/deterministic-random.js';
@@ -170,5 +171,29 @@ describe('DTLS engine over a simulated link', function () {
     expect(gaps.slice(0, 4)).to.deep.equal([1000, 2000, 4000, 8000]);
     const err = p.client.takeEvents().find((e) => e.type === 'error') as { error: TlsError } | undefined;
     expect(err?.error.code).to.equal('ERR_TLS_HANDSHAKE_TIMEOUT');
+  });
+});
+
+describe('DtlsChannel reassembly bound', () => {
+  it('fragments claiming large messages for 17 message numbers hold at most 320 KiB, not megabytes', () => {
+    const ch = new DtlsChannel({ role: 'server', now: () => 0 });
+    // One tiny fragment per message_seq 0..16, each claiming a 256 KiB Certificate (type 11).
+    for (let seq = 0; seq <= 16; seq++) {
+      const hs = Buffer.alloc(12 + 1);
+      hs[0] = seq === 0 ? 1 : 11; // a ClientHello first, so the handshake layer starts at seq 0
+      hs.writeUIntBE(seq === 0 ? 60 * 1024 : 256 * 1024, 1, 3);
+      hs.writeUInt16BE(seq, 4);
+      hs.writeUIntBE(0, 6, 3);
+      hs.writeUIntBE(1, 9, 3);
+      const rec = Buffer.alloc(13);
+      rec[0] = 22; rec[1] = 0xfe; rec[2] = 0xfd;
+      rec.writeUIntBE(seq + 1, 5, 6);
+      rec.writeUInt16BE(hs.length, 11);
+      ch.push(Buffer.concat([rec, hs]));
+      for (let r = ch.nextRecord(); r; r = ch.nextRecord()) ch.handshakeIn(r.data);
+    }
+    const held = (ch as unknown as { reassemblyBytes: number }).reassemblyBytes;
+    expect(held).to.be.at.most(320 * 1024);
+    expect(held).to.be.at.least(60 * 1024); // the ClientHello's buffer is there
   });
 });

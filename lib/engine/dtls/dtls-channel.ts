@@ -68,6 +68,10 @@ interface EarlyRecord {
   fragment: Uint8Array;
 }
 
+/** Bytes of handshake messages buffered for reassembly at once: a flight's largest legitimate
+ *  content (a Certificate of up to 256 KiB plus the rest of the flight). */
+const MAX_REASSEMBLY_BYTES = 320 * 1024;
+
 export class DtlsChannel implements RecordChannel {
   readonly dtls = true;
   maxFragment = MAX_PLAINTEXT;
@@ -95,6 +99,8 @@ export class DtlsChannel implements RecordChannel {
   private sendSeq = 0;
   private recvSeq: number | undefined;
   private readonly reassembly = new Map<number, Reassembly>();
+  /** Sum of the lengths of the messages being reassembled (see MAX_REASSEMBLY_BYTES). */
+  private reassemblyBytes = 0;
   private flight: FlightItem[] = [];
   private flightOpen = false;
   private unsent: FlightItem[] = [];
@@ -211,6 +217,7 @@ export class DtlsChannel implements RecordChannel {
       const r = this.reassembly.get(this.recvSeq);
       if (!r || !(r.ranges.length === 1 && r.ranges[0]![0] === 0 && r.ranges[0]![1] === r.length)) break;
       this.reassembly.delete(this.recvSeq);
+      this.reassemblyBytes -= r.length;
       // The transcript sees each message as if it were sent unfragmented (§4.2.6).
       const raw = new Uint8Array(HS_HEADER + r.length);
       raw.set(dtlsHeader(r.type, r.length, this.recvSeq, 0, r.length), 0);
@@ -275,8 +282,12 @@ export class DtlsChannel implements RecordChannel {
     }
     let r = this.reassembly.get(seq);
     if (!r) {
+      // Each buffer is allocated at the length the first fragment claims: bound their sum, or a
+      // few tiny datagrams could make a connection hold megabytes (17 messages × 256 KiB).
+      if (this.reassemblyBytes + length > MAX_REASSEMBLY_BYTES) return;
       r = { type, length, buf: new Uint8Array(length), ranges: [] };
       this.reassembly.set(seq, r);
+      this.reassemblyBytes += length;
     } else if (r.type !== type || r.length !== length) {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'DTLS handshake fragments disagree', 'illegal_parameter');
     }
@@ -296,6 +307,7 @@ export class DtlsChannel implements RecordChannel {
     this.sendSeq = 0;
     this.recvSeq = undefined;
     this.reassembly.clear();
+    this.reassemblyBytes = 0;
     this.handshakeStarted = this.o.now();
     this.handshakeStartEpoch = this.read.epoch;
   }
@@ -387,6 +399,7 @@ export class DtlsChannel implements RecordChannel {
     this.deadline = undefined;
     this.flightOpen = false;
     this.reassembly.clear();
+    this.reassemblyBytes = 0;
   }
 
   tick(now: number): Uint8Array[] {
