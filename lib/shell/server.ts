@@ -113,7 +113,9 @@ export class Server extends NetServer {
       highWaterMark: this.context.options.highWaterMark,
       onClientHello: bySni || external ? (hello, cb) => this.onClientHello(tlsSocket, hello, bySni, external, cb) : undefined,
     });
-    tlsSocket.on('keylog', (line: Buffer) => this.emit('keylog', line, tlsSocket));
+    // As node:tls, Server 'keylog' listeners count for connections accepted after they were
+    // added (a socket without keylog listeners formats no lines).
+    if (this.listenerCount('keylog') > 0) tlsSocket.on('keylog', (line: Buffer) => this.emit('keylog', line, tlsSocket));
     if (this.context.options.enableTrace) tlsSocket.enableTrace();
     const onError = (err: Error): void => {
       this.emit('tlsClientError', err, tlsSocket);

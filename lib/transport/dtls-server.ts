@@ -161,7 +161,7 @@ export class DtlsServer extends EventEmitter {
       onClientHello: name !== undefined ? (_h, cb) => this.context.sni.resolve(tls, name, cb) : undefined,
     });
     if (this.context.options.enableTrace) tls.enableTrace();
-    tls.on('keylog', (line: Buffer) => this.emit('keylog', line, tls));
+    if (this.listenerCount('keylog') > 0) tls.on('keylog', (line: Buffer) => this.emit('keylog', line, tls));
     if (info && name !== undefined) tls.clientHelloSeen(info);
     const peer: Peer = { transport, tls, lastSeen: Date.now() };
     this.peers.set(key, peer);
