@@ -168,6 +168,55 @@ describe('DTLS over UDP', function () {
     }
   });
 
+  it("DtlsServer: 'newSession' / 'resumeSession' (external cache shared by two servers) and 'OCSPRequest' (staple to our DTLS client)", async () => {
+    const NO_TICKET = 0x4000;
+    const external = new Map<string, Buffer>();
+    const make = (): DtlsServer => createServer({ transport: 'udp', cert: leaf.certPem, key: leaf.keyPem, ca: pki.ca.certPem, secureOptions: NO_TICKET }, (s) => {
+      s.on('error', () => undefined);
+      s.write(`reused=${s.isSessionReused()}`);
+    });
+    const one = make();
+    const two = make();
+    one.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => { external.set(id.toString('hex'), data); cb(); });
+    const asked: string[] = [];
+    two.on('resumeSession', (id: Buffer, cb: (e: Error | null, d?: Buffer | null) => void) => {
+      asked.push(id.toString('hex'));
+      setTimeout(() => cb(null, external.get(id.toString('hex')) ?? null), 10);
+    });
+    const staple = Buffer.from([0x30, 0x03, 0x0a, 0x01, 0x06]);
+    const issuers: (string | null)[] = [];
+    two.on('OCSPRequest', (_cert: Buffer, issuer: Buffer | null, cb: (e: Error | null, r: Buffer) => void) => {
+      issuers.push(issuer === null ? null : issuer.toString('hex'));
+      cb(null, staple);
+    });
+    try {
+      const ports = [await listen(one), await listen(two)];
+      const round = async (port: number, extra: object = {}): Promise<{ greeting: string; session: Buffer; ocsp: (string | null)[] }> => {
+        const ocsp: (string | null)[] = [];
+        const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', secureOptions: NO_TICKET, ...extra });
+        c.on('OCSPResponse', (r: Buffer | null) => ocsp.push(r === null ? null : r.toString('hex')));
+        const greeting = (await nextData(c)).toString();
+        const r = { greeting, session: c.getSession()!, ocsp };
+        c.destroy();
+        return r;
+      };
+      const a = await round(ports[0]!);
+      expect(a.greeting).to.equal('reused=false');
+      expect(external.size).to.equal(1);
+      // Server two never saw the session: it asks 'resumeSession' and resumes it.
+      const b = await round(ports[1]!, { session: a.session });
+      expect(b.greeting).to.equal('reused=true');
+      expect(asked).to.deep.equal([...external.keys()]);
+      // A full handshake with server two staples the OCSP response for our DTLS client.
+      const c = await round(ports[1]!, { requestOCSP: true });
+      expect(c.ocsp).to.deep.equal([staple.toString('hex')]);
+      expect(issuers).to.deep.equal([Buffer.from(pki.ca.der).toString('hex')]);
+    } finally {
+      one.destroy();
+      two.destroy();
+    }
+  });
+
   describe('SNI (SNICallback, addContext) over DTLS', () => {
     const issuer = { certPem: pki.ca.certPem, keyPem: pki.ca.keyPem };
     const other = generateCertificate({ issuer, commonName: 'other.test', altNames: ['other.test'], extKeyUsage: ['serverAuth'] });

@@ -1,11 +1,19 @@
 // What a TLS Server and a DtlsServer share: the options (node:tls setSecureContext()), the
 // engine options every connection starts from, the session-ID cache and ticket keys
-// (getTicketKeys() / setTicketKeys()), and the SNI certificate choice (addContext()).
+// (getTicketKeys() / setTicketKeys()), the SNI certificate choice (addContext()), and the
+// server events of each connection ('keylog', 'newSession', 'resumeSession', 'OCSPRequest',
+// 'tlsClientError', 'secureConnection').
+import type { EventEmitter } from 'node:events';
+import { findTrustedIssuer } from '../crypto/certificate-verifier.js';
+import type { LocalIdentity } from '../engine/config.js';
 import type { EngineOptions } from '../engine/engine.js';
+import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
 import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
 import { TlsError, ErrorCode } from '../errors.js';
 import { serverEngineOptions, ticketsEnabled } from './engine-options.js';
+import type { ClientHelloInfo } from './handshake-sniffer.js';
 import type { SecureContext, SecureContextOptions } from './secure-context.js';
+import type { SecureDuplex, SecureDuplexOptions } from './secure-duplex.js';
 import type { ServerOptions } from './server.js';
 import { SniSelector } from './sni.js';
 
@@ -41,8 +49,13 @@ export class ServerContext {
   /** SNICallback / addContext(). */
   readonly sni: SniSelector;
 
-  /** `transportOptions`: engine options of the transport (DTLS: transport and timers). */
-  constructor(options: ServerOptions, private readonly transportOptions: Partial<EngineOptions> = {}) {
+  /** `server`: the Server or DtlsServer whose events these are. `transportOptions`: engine
+   *  options of the transport (DTLS: transport and timers). */
+  constructor(
+    options: ServerOptions,
+    private readonly server: EventEmitter,
+    private readonly transportOptions: Partial<EngineOptions> = {},
+  ) {
     checkSessionOptions(options);
     this.options = options;
     this.sni = new SniSelector(options.SNICallback);
@@ -56,6 +69,100 @@ export class ServerContext {
       tickets: ticketsEnabled(options),
     });
     this.engineOptions = { ...engine, ...transportOptions, sessionStore: this.sessionStore };
+    // node:tls 'newSession': each new session-ID session, for an external cache. Emitted on
+    // the next tick (the engine is mid-handshake when it saves); the handshake does not wait.
+    this.sessionStore.onSave = (state) => {
+      if (server.listenerCount('newSession') === 0) return;
+      const id = Buffer.from(state.sessionId);
+      const data = Buffer.from(encodeSession(state));
+      process.nextTick(() => server.emit('newSession', id, data, () => undefined));
+    };
+  }
+
+  /**
+   * The SecureDuplex options of a new connection. As in node:tls, 'resumeSession' and
+   * 'OCSPRequest' listeners count for connections accepted after they were added. `self` gives
+   * the connection (SNICallback's `this`); `engineExtra` adds transport details.
+   */
+  connectionOptions(self: () => SecureDuplex, engineExtra: Partial<EngineOptions> = {}): SecureDuplexOptions {
+    const bySni = this.sni.active;
+    const external = this.server.listenerCount('resumeSession') > 0;
+    const stapling = this.server.listenerCount('OCSPRequest') > 0;
+    return {
+      isServer: true,
+      engine: { ...this.engineOptions, ...engineExtra, ...(stapling ? { ocspStapling: true } : {}) },
+      onOcspRequest: stapling ? (chain, cb) => this.emitOcspRequest(chain, cb) : undefined,
+      allowHalfOpen: this.options.allowHalfOpen,
+      handshakeTimeout: this.options.handshakeTimeout,
+      highWaterMark: this.options.highWaterMark,
+      onClientHello: bySni || external ? (hello, cb) => this.onClientHello(self(), hello, bySni, external, cb) : undefined,
+    };
+  }
+
+  /** The server's events for a new connection: 'keylog' (when the server listens for it now),
+   *  'tlsClientError' until the handshake completes, then 'secureConnection'. */
+  watch(tlsSocket: SecureDuplex): void {
+    const server = this.server;
+    if (server.listenerCount('keylog') > 0) tlsSocket.on('keylog', (line: Buffer) => server.emit('keylog', line, tlsSocket));
+    if (this.options.enableTrace) tlsSocket.enableTrace();
+    const onError = (err: Error): void => {
+      server.emit('tlsClientError', err, tlsSocket);
+    };
+    tlsSocket.once('error', onError);
+    tlsSocket.once('_secureEstablished', () => {
+      tlsSocket.removeListener('error', onError);
+      server.emit('secureConnection', tlsSocket);
+    });
+  }
+
+  /** The initial ClientHello, before the engine sees it: an offered session ID we do not
+   *  hold goes to 'resumeSession' (node:tls external cache), then the SNI certificate choice. */
+  private onClientHello(
+    tlsSocket: SecureDuplex,
+    hello: ClientHelloInfo,
+    bySni: boolean,
+    external: boolean,
+    cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void,
+  ): void {
+    const sni = (): void => {
+      if (bySni && hello.servername !== undefined) this.sni.resolve(tlsSocket, hello.servername, cb);
+      else cb(null);
+    };
+    // node:tls asks only for a session ID offered without a ticket.
+    if (!external || hello.sessionId.length === 0 || hello.ticket || this.sessionStore.lookup(hello.sessionId)) return sni();
+    let answered = false;
+    this.server.emit('resumeSession', Buffer.from(hello.sessionId), (err: Error | null, data?: Uint8Array | null) => {
+      if (answered) return;
+      answered = true;
+      if (err) return cb(err);
+      if (data) this.loadSession(hello.sessionId, data);
+      sni();
+    });
+  }
+
+  /** A session from 'resumeSession' (what 'newSession' gave): into the cache for this
+   *  ClientHello. Unreadable data, or a session under another ID, means a full handshake. */
+  private loadSession(id: Uint8Array, data: Uint8Array): void {
+    let state: SessionState;
+    try {
+      state = decodeSession(data);
+    } catch {
+      return;
+    }
+    if (Buffer.compare(Buffer.from(state.sessionId), Buffer.from(id)) !== 0) return;
+    this.sessionStore.save(state, false);
+  }
+
+  /**
+   * node:tls 'OCSPRequest' (certificate, issuer, callback): our leaf and its issuer (the next
+   * certificate of our chain, else one from `ca` or the bundled roots; null when unknown, as
+   * node), DER. `callback(err, response)`: a DER OCSPResponse to staple, or null for none.
+   */
+  private emitOcspRequest(chain: readonly Uint8Array[], cb: (err: Error | null, response?: Uint8Array | null) => void): void {
+    const ca = this.options.ca;
+    const anchors = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca as string | Uint8Array];
+    const issuer = chain[1] ?? findTrustedIssuer(chain[0]!, anchors);
+    this.server.emit('OCSPRequest', Buffer.from(chain[0]!), issuer ? Buffer.from(issuer) : null, cb);
   }
 
   /** node:tls setSecureContext(): new connections use the new options. The session cache

@@ -45,7 +45,7 @@ export class DtlsServer extends EventEmitter {
 
   constructor(private readonly options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super();
-    this.context = new ServerContext(options, { transport: 'dtls', dtls: options.dtls });
+    this.context = new ServerContext(options, this, { transport: 'dtls', dtls: options.dtls });
     const e = this.context.engineOptions;
     this.cookies = new CookieJar(e.provider, e.random, e.now);
     if (listener) this.on('secureConnection', listener);
@@ -146,31 +146,23 @@ export class DtlsServer extends EventEmitter {
   private accept(key: string, rinfo: RemoteInfo, first: Buffer, hello: ClientHello, recordSeq: number): void {
     const transport = new DatagramDuplex((d) => this.socket?.send(d, rinfo.port, rinfo.address));
     Object.assign(transport, { remoteAddress: rinfo.address, remotePort: rinfo.port, remoteFamily: rinfo.family });
-    let info: ClientHelloInfo | undefined;
-    try {
-      info = this.context.sni.active ? clientHelloInfo(hello) : undefined;
-    } catch {
-      info = undefined; // malformed extensions: the engine answers with the right alert
-    }
-    const name = info?.servername;
     const engine = this.context.engineOptions;
-    const tls: SecureDuplex = new SecureDuplex(transport, {
-      isServer: true,
-      engine: { ...engine, dtls: { ...engine.dtls, epoch0Seq: recordSeq } },
-      handshakeTimeout: this.context.options.handshakeTimeout,
-      onClientHello: name !== undefined ? (_h, cb) => this.context.sni.resolve(tls, name, cb) : undefined,
-    });
-    if (this.context.options.enableTrace) tls.enableTrace();
-    if (this.listenerCount('keylog') > 0) tls.on('keylog', (line: Buffer) => this.emit('keylog', line, tls));
-    if (info && name !== undefined) tls.clientHelloSeen(info);
+    const options = this.context.connectionOptions(() => tls, { dtls: { ...engine.dtls, epoch0Seq: recordSeq } });
+    const tls: SecureDuplex = new SecureDuplex(transport, options);
+    this.context.watch(tls);
+    if (options.onClientHello) {
+      // The cookie check parsed the ClientHello already: hand it over (SNI, session ID).
+      let info: ClientHelloInfo;
+      try {
+        info = clientHelloInfo(hello);
+      } catch {
+        // Malformed extensions: nothing to look at; the engine answers with the right alert.
+        info = { servername: undefined, sessionId: new Uint8Array(0), ticket: false };
+      }
+      tls.clientHelloSeen(info);
+    }
     const peer: Peer = { transport, tls, lastSeen: Date.now() };
     this.peers.set(key, peer);
-    const onError = (err: Error): void => { this.emit('tlsClientError', err, tls); };
-    tls.once('error', onError);
-    tls.once('_secureEstablished', () => {
-      tls.removeListener('error', onError);
-      this.emit('secureConnection', tls);
-    });
     tls.once('close', () => {
       if (this.peers.get(key) === peer) this.peers.delete(key);
       this.closeWhenIdle();
