@@ -50,21 +50,14 @@ import {
   encodeSupportedGroups,
   findExtension,
 } from '../lib/engine/handshake/extensions.js';
+import { concatBytes } from '../lib/concat-bytes.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
 const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const concat = (parts: readonly Uint8Array[]): Uint8Array => concatBytes(...parts);
 
 const PEER_ERROR_CODES: readonly string[] = [ErrorCode.DECODE, ErrorCode.UNEXPECTED_MESSAGE, ErrorCode.ILLEGAL_PARAMETER];
 const ALERT_FOR_CODE: Record<string, number> = {

@@ -32,6 +32,7 @@ import type { SessionState } from '../lib/engine/handshake/session.js';
 import { ErrorCode, TlsError } from '../lib/errors.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { EnginePair } from './helpers/engine-pair.js';
+import { concatBytes } from '../lib/concat-bytes.js';
 
 // ---------------------------------------------------------------------------------------------
 // fixtures and limits
@@ -57,15 +58,7 @@ const MAX_STEPS = 4000;
 
 const EVENT_TYPES = new Set(['handshake', 'data', 'peer-closed', 'renegotiation-refused', 'warning', 'keylog', 'ocsp-request', 'error']);
 
-const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const concat = (parts: readonly Uint8Array[]): Uint8Array => concatBytes(...parts);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const u16 = (n: number): number[] => [(n >>> 8) & 0xff, n & 0xff];
 const u24 = (n: number): number[] => [(n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
