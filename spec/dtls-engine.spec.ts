@@ -197,3 +197,85 @@ describe('DtlsChannel reassembly bound', () => {
     expect(held).to.be.at.least(60 * 1024); // the ClientHello's buffer is there
   });
 });
+
+describe('DtlsChannel reassembly bound: the next expected message', () => {
+  it('is never refused for lack of room (later messages of the flight already hold the budget)', () => {
+    const ch = new DtlsChannel({ role: 'client', now: () => 0 });
+    ch.beginHandshake();
+    const frag = (type: number, len: number, seq: number, n: number): Uint8Array => {
+      const b = new Uint8Array(12 + n);
+      b.set([type, len >> 16, (len >> 8) & 255, len & 255, seq >> 8, seq & 255, 0, 0, 0, n >> 16, (n >> 8) & 255, n & 255]);
+      return b;
+    };
+    expect(ch.handshakeIn(frag(3, 0, 0, 0)).map((m) => m.type)).to.deep.equal([3]); // HelloVerifyRequest
+    // The ServerHello (seq 1) is lost; a 256 KiB Certificate, a 64 KiB message and more arrive.
+    ch.handshakeIn(frag(11, 256 * 1024, 2, 1000));
+    ch.handshakeIn(frag(22, 64 * 1024 - 50, 3, 1000));
+    ch.handshakeIn(frag(12, 10, 4, 10));
+    // Its retransmission must still be taken.
+    expect(ch.handshakeIn(frag(2, 80, 1, 80)).map((m) => m.type)).to.deep.equal([2]);
+  });
+});
+
+describe('DTLS engine: review findings (regressions)', () => {
+  /** A DTLS record: type, epoch, sequence number, payload. */
+  function rec(type: number, epoch: number, seq: number, payload: Uint8Array): Uint8Array {
+    const r = new Uint8Array(13 + payload.length);
+    r.set([type, 0xfe, 0xfd, epoch >> 8, epoch & 0xff, 0, 0, 0, 0, (seq >> 8) & 0xff, seq & 0xff, payload.length >> 8, payload.length & 0xff]);
+    r.set(payload, 13);
+    return r;
+  }
+  const dataOf = (ev: EngineEvent[]) => ev.filter((e) => e.type === 'data').map((e) => Buffer.from((e as { data: Uint8Array }).data).toString());
+
+  it('epoch-0 (unauthenticated) application data is never delivered, and an epoch-0 alert after the handshake is ignored', () => {
+    const { p, time } = dtlsPair('epoch0');
+    const l = link(p, time, {}, 'epoch0');
+    p.client.start();
+    expect(l.runUntil(() => p.client.established && p.server.established)).to.equal(true);
+    drain(p);
+    const evil = Buffer.from('INJECTED-PLAINTEXT');
+    p.client.receive(rec(23, 0, 9999, evil));
+    p.server.receive(rec(23, 0, 9999, evil));
+    // A forged fatal handshake_failure in epoch 0.
+    p.client.receive(rec(21, 0, 9998, Uint8Array.of(2, 40)));
+    drain(p);
+    expect(dataOf(p.clientEvents).concat(dataOf(p.serverEvents))).to.deep.equal([]);
+    expect(errors(p.clientEvents)).to.deep.equal([]);
+    expect(p.client.failed).to.equal(false);
+  });
+
+  it('a refused peer renegotiation leaves no handshake timer: the established server does not time out later', () => {
+    const time = { t: 1_000_000 };
+    const now = () => time.t;
+    const p = new EnginePair({ serverCert, seed: 'refuse', client: { transport: 'dtls', now }, server: { transport: 'dtls', now, allowRenegotiation: false } });
+    const l = link(p, time, {}, 'refuse');
+    p.client.start();
+    expect(l.runUntil(() => p.client.established && p.server.established)).to.equal(true);
+    expect(p.client.renegotiate()).to.equal(true);
+    expect(l.runUntil(() => { drain(p); return p.clientEvents.some((e) => e.type === 'renegotiation-refused'); }, 10_000)).to.equal(true);
+    expect(p.server.nextDeadline).to.equal(undefined);
+    l.runUntil(() => p.server.failed || p.client.failed, 200_000);
+    drain(p);
+    expect(errors(p.serverEvents)).to.deep.equal([]);
+    expect(p.server.failed).to.equal(false);
+  });
+
+  it('the final flight is replayed even when its sender has already started a renegotiation (lost CCS+Finished)', () => {
+    const { p, time } = dtlsPair('final-lost');
+    let armed = false;
+    // The moment the server completes, drop its final flight and have it renegotiate at once.
+    const dropIf = (to: 'client' | 'server'): boolean => {
+      if (to !== 'client' || armed || !p.server.established || p.client.established) return false;
+      armed = true;
+      expect(p.server.renegotiate()).to.equal(true);
+      return true;
+    };
+    const l = link(p, time, { dropIf }, 'final-lost');
+    p.client.start();
+    const ok = l.runUntil(() => p.client.established && p.server.established && !p.client.handshaking && !p.server.handshaking, 200_000);
+    drain(p);
+    expect(armed).to.equal(true);
+    expect(errors(p.clientEvents).concat(errors(p.serverEvents))).to.deep.equal([]);
+    expect(ok).to.equal(true);
+  });
+});

@@ -474,7 +474,7 @@ export class Engine implements HandshakeHost {
     }
     this.handshake = null;
     this.helloRequested = false;
-    this.channel.handshakeDone();
+    this.channel.cancelHandshake?.();
     this.events.push({
       type: 'renegotiation-refused',
       error: new TlsError(ErrorCode.RENEGOTIATION_REFUSED, 'peer refused to renegotiate (no_renegotiation alert)'),
@@ -540,6 +540,7 @@ export class Engine implements HandshakeHost {
     // RFC 5746 §4.4: never renegotiate with a client that did not signal support; RFC 5246
     // §7.2.2: a declined renegotiation gets a no_renegotiation warning.
     if (!this.session!.secureRenegotiation || (!weAsked && c.allowRenegotiation === false)) {
+      this.channel.cancelHandshake?.();
       this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
       return false;
     }
@@ -582,7 +583,7 @@ export class Engine implements HandshakeHost {
     // §7.4.1.1: ignored while a handshake is being negotiated.
     if (this.handshake || !this.session) return;
     if (!this.session.secureRenegotiation || this.config.allowRenegotiation === false) {
-      this.channel.handshakeDone();
+      this.channel.cancelHandshake?.();
       this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
       return;
     }
@@ -619,7 +620,12 @@ export class Engine implements HandshakeHost {
     const ours = this.handshakeInitiator === 'local';
     this.handshake = null;
     this.helloRequested = false;
-    this.channel.handshakeDone();
+    this.channel.cancelHandshake?.();
+    // DTLS data of the new epoch held for the peer's Finished (authenticated under keys agreed
+    // inside the current session) was sent before the peer closed: deliver it, not drop it.
+    const early = this.earlyAppData;
+    this.earlyAppData = [];
+    for (const d of early) this.events.push({ type: 'data', data: d, duringRenegotiation: true });
     // The connection is closing, not refusing: the same code as a renegotiation cut short by a
     // closed socket (ECONNRESET).
     if (ours) this.events.push({ type: 'renegotiation-refused', error: new TlsError(ErrorCode.SOCKET_CLOSED, why) });

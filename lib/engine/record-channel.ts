@@ -36,6 +36,10 @@ export interface RecordChannel {
   beginHandshake?(): void;
   /** The handshake completed (DTLS: stop retransmitting, keep the final flight for replays). */
   handshakeDone(): void;
+  /** A renegotiation that will not happen (refused or abandoned): back to the established state
+   *  without counting it as a completed handshake (DTLS: stop its timers, keep the final flight
+   *  of the last completed handshake for replays). */
+  cancelHandshake?(): void;
   /** Time passed (DTLS retransmission timers): transport units to send. */
   tick(now: number): Uint8Array[];
   /** When tick() next has work, or undefined. */

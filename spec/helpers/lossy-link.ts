@@ -7,6 +7,8 @@ export interface LinkRates {
   loss?: number;
   duplicate?: number;
   reorder?: number;
+  /** Drop this datagram (a test's targeted loss), consulted before the random rates. */
+  dropIf?: (to: 'client' | 'server', data: Uint8Array) => boolean;
 }
 
 interface InFlight {
@@ -42,7 +44,7 @@ export class LossyLink {
   }
 
   private send(to: 'client' | 'server', data: Uint8Array): void {
-    if (this.random() < (this.rates.loss ?? 0)) {
+    if (this.rates.dropIf?.(to, data) || this.random() < (this.rates.loss ?? 0)) {
       this.dropped++;
       return;
     }

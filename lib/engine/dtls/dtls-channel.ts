@@ -115,6 +115,8 @@ export class DtlsChannel implements RecordChannel {
   /** §4.2.4: after a handshake, only the side that sent its final flight answers the peer's
    *  retransmissions (by resending that flight); the other side has nothing to resend. */
   private answersRetransmissions = false;
+  /** That final flight, kept for such replays even when a new handshake has a flight of its own. */
+  private finalFlight: FlightItem[] = [];
 
   constructor(options: DtlsChannelOptions) {
     this.o = {
@@ -161,6 +163,13 @@ export class DtlsChannel implements RecordChannel {
       return;
     }
     if (!rd) return; // an epoch we do not know
+    if (!rd.state) {
+      // Epoch 0 is never authenticated: application data never comes in it, and once the first
+      // handshake is over the peer's alerts come in its current epoch, so an epoch-0 one is
+      // forged or stale. Handshake records stay (retransmissions are answered from them).
+      if (r.type === ContentType.application_data) return;
+      if (r.type === ContentType.alert && !this.initialHandshake) return;
+    }
     // §4.1.2.6: replay protection once records are authenticated. Epoch 0 has no MAC, so its
     // window would move on whatever sequence number a damaged or forged record claims and then
     // drop the genuine flight as "old"; duplicates there are caught by message_seq instead.
@@ -236,7 +245,8 @@ export class DtlsChannel implements RecordChannel {
     if (this.currentEpoch < this.read.epoch) {
       // A handshake record of the previous epoch can only be a retransmission of the flight
       // that finished the last handshake (§4.2.4): the peer lost our answer.
-      if (this.inHandshake || this.answersRetransmissions) this.replayLastFlight();
+      if (this.answersRetransmissions) this.replayFlight(this.finalFlight);
+      else if (this.inHandshake) this.replayLastFlight();
       return;
     }
     if (!this.inHandshake || this.recvSeq === undefined) {
@@ -246,7 +256,7 @@ export class DtlsChannel implements RecordChannel {
         // retransmission of the finished handshake's final flight.
         const opens = this.o.role === 'server' ? type === HandshakeType.client_hello : type === HandshakeType.hello_request;
         if (!(opens && seq === 0)) {
-          if (this.answersRetransmissions) this.replayLastFlight();
+          if (this.answersRetransmissions) this.replayFlight(this.finalFlight);
           return;
         }
         this.beginHandshake();
@@ -284,7 +294,8 @@ export class DtlsChannel implements RecordChannel {
     if (!r) {
       // Each buffer is allocated at the length the first fragment claims: bound their sum, or a
       // few tiny datagrams could make a connection hold megabytes (17 messages × 256 KiB).
-      if (this.reassemblyBytes + length > MAX_REASSEMBLY_BYTES) return;
+      // The message everything waits for always gets its buffer.
+      if (seq !== this.recvSeq && this.reassemblyBytes + length > MAX_REASSEMBLY_BYTES) return;
       r = { type, length, buf: new Uint8Array(length), ranges: [] };
       this.reassembly.set(seq, r);
       this.reassemblyBytes += length;
@@ -394,8 +405,17 @@ export class DtlsChannel implements RecordChannel {
   handshakeDone(): void {
     // Our flight went out after the peer's last message: it is the final flight (§4.2.4).
     this.answersRetransmissions = this.lastFlightEvent === 'sent';
+    this.finalFlight = this.answersRetransmissions ? this.flight : [];
     this.inHandshake = false;
     this.initialHandshake = false;
+    this.deadline = undefined;
+    this.flightOpen = false;
+    this.reassembly.clear();
+    this.reassemblyBytes = 0;
+  }
+
+  cancelHandshake(): void {
+    this.inHandshake = false;
     this.deadline = undefined;
     this.flightOpen = false;
     this.reassembly.clear();
@@ -423,10 +443,14 @@ export class DtlsChannel implements RecordChannel {
 
   /** §4.2.4: on receiving the peer's retransmission, resend our last flight (rate limited). */
   private replayLastFlight(): void {
+    this.replayFlight(this.flight);
+  }
+
+  private replayFlight(flight: FlightItem[]): void {
     const now = this.o.now();
-    if (this.flight.length === 0 || now - this.lastReplayRetransmit < 100) return;
+    if (flight.length === 0 || now - this.lastReplayRetransmit < 100) return;
     this.lastReplayRetransmit = now;
-    this.outbox.push(...this.retransmit());
+    this.outbox.push(...this.packDatagrams(flight.flatMap((it) => this.flightRecords(it))));
   }
 
   private retransmit(): Uint8Array[] {
