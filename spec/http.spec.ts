@@ -16,6 +16,7 @@ import { Agent, connect, createServer, type SecureDuplex, type Server } from '..
 import { freePort, opensslServer, requirePeer } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
+import { runCleanups } from './helpers/cleanups.js';
 
 
 let pki: Pki;
@@ -124,15 +125,7 @@ describe('HTTP over secure-duplex (issue 5)', function () {
     pki = makePki();
   });
 
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) {
-      try {
-        c();
-      } catch {
-        /* already closed */
-      }
-    }
-  });
+  afterEach(() => runCleanups(cleanups));
 
   describe('client', () => {
     it('http.request({ createConnection: () => connect() }) against a node:tls https.createServer', async () => {

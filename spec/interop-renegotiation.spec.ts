@@ -1113,12 +1113,7 @@ async function scenarioDClient(traffic: 'echo' | 'both' | 'down', server: 'ours'
           run.audit(s);
           sink = run.sink(s);
           if (traffic === 'echo') {
-            s.on('data', (d: Buffer) => {
-              if (!s.write(d)) {
-                s.pause();
-                s.once('drain', () => s.resume());
-              }
-            });
+            echoWithBackpressure(s);
           } else {
             pump = new Pump(duplexWriter(s), binChunk, 'd-down', 16 * KiB);
           }
@@ -1352,12 +1347,7 @@ async function scenarioECli(
           run.audit(s);
           sink = run.sink(s);
           if (server === 'ours-echo') {
-            s.on('data', (d: Buffer) => {
-              if (!s.write(d)) {
-                s.pause();
-                s.once('drain', () => s.resume());
-              }
-            });
+            echoWithBackpressure(s);
           } else {
             // From the first moment, so data is in flight during --rehandshake. Paced to
             // ~400 KB/s: gnutls-cli takes in only ~200 KB/s (so a backlog is always in flight)
@@ -1524,6 +1514,17 @@ const GNUTLS_CLI_EAGER = /gnutls-cli: \*\*\* Fatal error: (?:TLS Application dat
 // ---------------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------------
+
+
+/** Echo every chunk back, pausing the reader while the echo waits for 'drain'. */
+function echoWithBackpressure(s: SecureDuplex): void {
+  s.on('data', (d: Buffer) => {
+    if (!s.write(d)) {
+      s.pause();
+      s.once('drain', () => s.resume());
+    }
+  });
+}
 
 describe('interop: renegotiation while data flows (real peers)', function () {
   this.timeout(60_000);

@@ -23,6 +23,7 @@ import { EnginePair } from './helpers/engine-pair.js';
 import { freePort, freeUdpPort, opensslServer, peersTmpDir, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
+import { runCleanups } from './helpers/cleanups.js';
 
 /** A DER OCSPResponse without responseBytes (RFC 6960 §4.2.1): status unauthorized (6). What
  *  `openssl s_server -status_file` needs is a parseable OCSPResponse, not a signed one. */
@@ -73,15 +74,7 @@ describe('OCSP stapling (RFC 6066 status_request; node:tls requestOCSP / OCSPReq
     pki = makePki();
   });
 
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) {
-      try {
-        await c();
-      } catch {
-        /* already closed */
-      }
-    }
-  });
+  afterEach(() => runCleanups(cleanups));
 
   describe('engine pairs', () => {
     const serverCert = () => ({ certPem: pki.leaves['ec-p256'].certPem, keyPem: pki.leaves['ec-p256'].keyPem });

@@ -29,6 +29,7 @@ import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { freePort, opensslClient, opensslServer, peersTmpDir, requirePeer } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
+import { runCleanups } from './helpers/cleanups.js';
 
 const WAIT_MS = 10_000;
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/cli.js');
@@ -125,15 +126,7 @@ describe('node:tls surface (issue 5)', function () {
     pki = makePki();
   });
 
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) {
-      try {
-        c();
-      } catch {
-        /* already closed */
-      }
-    }
-  });
+  afterEach(() => runCleanups(cleanups));
 
   describe("'keylog'", () => {
     it('our client: equals openssl s_server -keylogfile, initial handshake and a renegotiation', async function () {

@@ -205,3 +205,44 @@ export class ServerContext {
     this.sni.add(hostname, context);
   }
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ServerBase = new (...args: any[]) => EventEmitter;
+
+/**
+ * The node:tls Server methods a ServerContext implements, added to `Base` (net.Server for the
+ * TLS Server, EventEmitter for the DtlsServer). The subclass makes `context` in its
+ * constructor.
+ */
+export function withServerContext<B extends ServerBase>(Base: B) {
+  abstract class ContextServer extends Base {
+    /** Options, engine options, session cache and ticket keys, SNI choice (internal). */
+    abstract readonly context: ServerContext;
+
+    /** Session-ID cache and ticket keys shared by this server's connections. */
+    get sessionStore(): SessionStore {
+      return this.context.sessionStore;
+    }
+
+    /** node:tls setSecureContext(): new connections use the new options. */
+    setSecureContext(options: ServerOptions): void {
+      this.context.setSecureContext(options);
+    }
+
+    /** node:tls getTicketKeys(). */
+    getTicketKeys(): Buffer {
+      return this.context.getTicketKeys();
+    }
+
+    /** node:tls setTicketKeys() (the previous keys still open tickets). */
+    setTicketKeys(keys: Uint8Array): void {
+      this.context.setTicketKeys(keys);
+    }
+
+    /** node:tls addContext(): clients whose SNI name matches `hostname` get this certificate. */
+    addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
+      this.context.addContext(hostname, context);
+    }
+  }
+  return ContextServer;
+}

@@ -3,10 +3,9 @@
 // 'tlsClientError' when it fails.
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { SessionStore } from '../engine/handshake/session-store.js';
-import type { SecureContext, SecureContextOptions } from './secure-context.js';
+import type { SecureContextOptions } from './secure-context.js';
 import type { SNICallback } from './sni.js';
-import { ServerContext } from './server-context.js';
+import { ServerContext, withServerContext } from './server-context.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { DtlsServer, type DtlsServerOptions } from '../transport/dtls-server.js';
 import type { ConnectOptions } from './connect.js';
@@ -42,9 +41,9 @@ export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   pskIdentityHint?: string;
 }
 
-export class Server extends NetServer {
+export class Server extends withServerContext(NetServer) {
   /** Options, engine options, session cache and ticket keys, SNI choice (shared with DtlsServer). */
-  private readonly context: ServerContext;
+  readonly context: ServerContext;
 
   constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super({
@@ -58,31 +57,6 @@ export class Server extends NetServer {
     this.context = new ServerContext(options, this);
     if (listener) this.on('secureConnection', listener);
     this.on('connection', (socket: Socket) => { this.wrap(socket); });
-  }
-
-  /** Session-ID cache and ticket keys shared by this server's connections. */
-  get sessionStore(): SessionStore {
-    return this.context.sessionStore;
-  }
-
-  /** node:tls setSecureContext(): new connections use the new options. */
-  setSecureContext(options: ServerOptions): void {
-    this.context.setSecureContext(options);
-  }
-
-  /** node:tls getTicketKeys(). */
-  getTicketKeys(): Buffer {
-    return this.context.getTicketKeys();
-  }
-
-  /** node:tls setTicketKeys() (the previous keys still open tickets: ServerContext). */
-  setTicketKeys(keys: Uint8Array): void {
-    this.context.setTicketKeys(keys);
-  }
-
-  /** node:tls addContext(). */
-  addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
-    this.context.addContext(hostname, context);
   }
 
   /** Wrap an accepted transport (any Duplex) as this server would. */

@@ -5,15 +5,13 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { CookieJar } from '../engine/dtls/cookie.js';
-import type { SessionStore } from '../engine/handshake/session-store.js';
 import { SecureDuplex } from '../shell/secure-duplex.js';
 import { DatagramDuplex } from './datagram-duplex.js';
 import { helloVerifyRequest, readClientHello } from './hello-verify.js';
 import type { ClientHello } from '../engine/handshake/message-types.js';
 import { clientHelloInfo, type ClientHelloInfo } from '../shell/handshake-sniffer.js';
-import type { SecureContext, SecureContextOptions } from '../shell/secure-context.js';
 import type { SNICallback } from '../shell/sni.js';
-import { ServerContext } from '../shell/server-context.js';
+import { ServerContext, withServerContext } from '../shell/server-context.js';
 import type { ServerOptions } from '../shell/server.js';
 
 export interface DtlsServerOptions {
@@ -34,14 +32,14 @@ interface Peer {
   lastSeen: number;
 }
 
-export class DtlsServer extends EventEmitter {
+export class DtlsServer extends withServerContext(EventEmitter) {
   private socket: UdpSocket | undefined;
   private readonly peers = new Map<string, Peer>();
   private readonly cookies: CookieJar;
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
   /** Options, engine options, session cache and ticket keys, SNI choice (shared with Server). */
-  private readonly context: ServerContext;
+  readonly context: ServerContext;
 
   constructor(private readonly options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super();
@@ -49,31 +47,6 @@ export class DtlsServer extends EventEmitter {
     const e = this.context.engineOptions;
     this.cookies = new CookieJar(e.provider, e.random, e.now);
     if (listener) this.on('secureConnection', listener);
-  }
-
-  /** Session-ID cache and ticket keys shared by this server's connections. */
-  get sessionStore(): SessionStore {
-    return this.context.sessionStore;
-  }
-
-  /** node:tls setSecureContext(): new peers use the new options. */
-  setSecureContext(options: ServerOptions): void {
-    this.context.setSecureContext(options);
-  }
-
-  /** node:tls getTicketKeys(). */
-  getTicketKeys(): Buffer {
-    return this.context.getTicketKeys();
-  }
-
-  /** node:tls setTicketKeys() (the previous keys still open tickets). */
-  setTicketKeys(keys: Uint8Array): void {
-    this.context.setTicketKeys(keys);
-  }
-
-  /** node:tls addContext(): clients whose SNI name matches `hostname` get this certificate. */
-  addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
-    this.context.addContext(hostname, context);
   }
 
   /** Bind like net.Server.listen(): without a host, on all IPv4 interfaces. */
