@@ -637,6 +637,21 @@ class Run {
     this.row.notes.push(s);
   }
 
+  /** Up to `n` renegotiations by `sock`, one after another (150 ms apart), counted in the row;
+   *  stops at the first that fails (noted) or when the run has failed. */
+  async renegotiateRepeatedly(sock: SecureDuplex, n: number): Promise<void> {
+    for (let i = 0; i < n && !this.failed(); i++) {
+      this.row.attempted++;
+      const err = await renegotiateWithin(sock, 10_000);
+      if (err) {
+        this.note(err);
+        return;
+      }
+      this.row.completed++;
+      await sleep(150);
+    }
+  }
+
   stopped(e: unknown): void {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     this.row.notes.push(`stopped: ${msg.replace(/ from openssl .*$| from gnutls-\w+ .*$/, '')}`);
@@ -996,16 +1011,7 @@ async function scenarioC(policy: RenegotiationSendPolicy, n: number): Promise<Ro
     run.direction('→', new Pump(duplexWriter(c.sock), binChunk, 'c-up', 16 * KiB), stdoutOf(s));
     run.direction('←', new Pump(peerWriter(s), binChunk, 'c-down', 16 * KiB), rx);
     await sleep(200);
-    for (let i = 0; i < n && !run.failed(); i++) {
-      run.row.attempted++;
-      const err = await renegotiateWithin(c.sock, 10_000);
-      if (err) {
-        run.note(err);
-        break;
-      }
-      run.row.completed++;
-      await sleep(150);
-    }
+    await run.renegotiateRepeatedly(c.sock, n);
   } catch (e) {
     run.stopped(e);
   }
@@ -1442,16 +1448,7 @@ async function scenarioEServ(policy: RenegotiationSendPolicy, n: number): Promis
     run.audit(c.sock);
     run.direction('→←', new Pump(duplexWriter(c.sock), textChunk, 'e2-up', 16 * KiB), run.sink(c.sock));
     await sleep(200);
-    for (let i = 0; i < n && !run.failed(); i++) {
-      run.row.attempted++;
-      const err = await renegotiateWithin(c.sock, 10_000);
-      if (err) {
-        run.note(err);
-        break;
-      }
-      run.row.completed++;
-      await sleep(150);
-    }
+    await run.renegotiateRepeatedly(c.sock, n);
   } catch (e) {
     run.stopped(e);
   }
