@@ -26,6 +26,18 @@ import {
 } from './crl.js';
 import * as der from './der.js';
 import { pemBlocks } from './pem.js';
+import {
+  checkCommonNameConstraints,
+  checkNameConstraints,
+  hasDnsAltName,
+  readGeneralNames,
+  readNameConstraints,
+  type ConstrainedNames,
+  type GeneralName,
+  type NameConstraints,
+  type NameConstraintVerdict,
+} from './name-constraints.js';
+import { canonicalName } from './x509-name.js';
 import { toPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 
 export type VerifyPurpose = 'server' | 'client';
@@ -61,6 +73,8 @@ const OID = {
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   crlDistributionPoints: '2.5.29.31',
+  subjectAltName: '2.5.29.17',
+  nameConstraints: '2.5.29.30',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
   nsSgc: '2.16.840.1.113730.4.1',
@@ -140,6 +154,10 @@ interface Cert {
   readonly pathLen: number;
   readonly keyUsage?: number;
   readonly extKeyUsage?: ReadonlySet<string>;
+  /** Subject Name and subjectAltName entries (§4.1.2.6, §4.2.1.6), for name constraints. */
+  readonly names: ConstrainedNames;
+  /** nameConstraints (§4.2.1.10) of a CA. */
+  readonly nameConstraints?: NameConstraints;
   /** cRLDistributionPoints (§4.2.1.13), when present and readable. */
   readonly crlDistributionPoints?: readonly DistributionPoint[];
   readonly unhandledCritical: boolean;
@@ -162,24 +180,6 @@ function publicKeyOf(c: Cert): KeyObject | null {
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-
-/** X509_NAME_cmp canonical form (OpenSSL x509_name_canon): string values converted to text,
- *  leading/trailing white space removed, inner runs collapsed to one space, ASCII lowercased
- *  (cf. RFC 5280 §7.1 / RFC 4518 preparation); other values compared by encoding. */
-function canonicalName(name: der.DerNode): string {
-  return der.children(name).map((rdn) => der.children(rdn).map((atv) => {
-    const [type, value] = der.children(atv);
-    const oid = der.readOid(der.expectTag(type, der.Tag.OID, 'attribute type'));
-    if (value !== undefined && der.isStringTag(value.tag)) {
-      const text = der.readString(value)
-        .replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')
-        .replace(/[ \t\n\v\f\r]+/g, ' ')
-        .replace(/[A-Z]/g, (c) => c.toLowerCase());
-      return `${oid}=${JSON.stringify(text)}`;
-    }
-    return `${oid}#${value === undefined ? '' : hex(value.bytes)}`;
-  }).sort().join('+')).join(',');
-}
 
 /** Parses a DER certificate (RFC 5280 §4.1). Throws on malformed input. */
 function parseCertificate(certDer: Uint8Array): Cert {
@@ -209,6 +209,8 @@ function parseCertificate(certDer: Uint8Array): Cert {
   let keyUsage: number | undefined;
   let extKeyUsage: Set<string> | undefined;
   let crlDistributionPoints: DistributionPoint[] | undefined;
+  let altNames: GeneralName[] = [];
+  let nameConstraints: NameConstraints | undefined;
   let unhandledCritical = false;
   const extsNode = tbs.slice(i + 6).find((n) => n.tag === der.contextTag(3, true));
   if (extsNode !== undefined) {
@@ -248,6 +250,12 @@ function parseCertificate(certDer: Uint8Array): Cert {
         case OID.extKeyUsage: // §4.2.1.12
           extKeyUsage = new Set(der.children(value).map((n) => der.readOid(n)));
           break;
+        case OID.subjectAltName: // §4.2.1.6
+          altNames = readGeneralNames(value);
+          break;
+        case OID.nameConstraints: // §4.2.1.10 (a malformed one fails the parse: fail closed)
+          nameConstraints = readNameConstraints(value);
+          break;
         default:
           break;
       }
@@ -273,6 +281,8 @@ function parseCertificate(certDer: Uint8Array): Cert {
     pathLen,
     ...(keyUsage === undefined ? {} : { keyUsage }),
     ...(extKeyUsage === undefined ? {} : { extKeyUsage }),
+    names: { subject: subjectNode, altNames },
+    ...(nameConstraints === undefined ? {} : { nameConstraints }),
     ...(crlDistributionPoints === undefined ? {} : { crlDistributionPoints }),
     unhandledCritical,
     selfIssued: subject === issuer,
@@ -455,6 +465,12 @@ const V = {
   KEYUSAGE_NO_CRL_SIGN: ['UNSPECIFIED', 'key usage does not include CRL signing'],
   DIFFERENT_CRL_SCOPE: ['UNSPECIFIED', 'Different CRL scope'],
   UNHANDLED_CRITICAL_CRL_EXTENSION: ['UNSPECIFIED', 'unhandled critical CRL extension'],
+  PERMITTED_VIOLATION: ['UNSPECIFIED', 'permitted subtree violation'],
+  EXCLUDED_VIOLATION: ['UNSPECIFIED', 'excluded subtree violation'],
+  SUBTREE_MINMAX: ['UNSPECIFIED', 'name constraints minimum and maximum not supported'],
+  UNSUPPORTED_CONSTRAINT_TYPE: ['UNSPECIFIED', 'unsupported name constraint type'],
+  UNSUPPORTED_NAME_SYNTAX: ['UNSPECIFIED', 'unsupported or invalid name syntax'],
+  UNSPECIFIED: ['UNSPECIFIED', 'unspecified certificate verification error'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 type VerifyError = (typeof V)[keyof typeof V];
@@ -494,6 +510,7 @@ export function verifyCertificateChain(
   checkExtensions(path, opts.purpose, report);
   if (crls !== undefined) checkRevocation(path, crls, now, report);
   internalVerify(path, now, report);
+  checkPathNameConstraints(path, report);
   return last === undefined ? { ok: true } : fail(last);
 }
 
@@ -639,6 +656,25 @@ function internalVerify(path: readonly Cert[], now: number, report: (e: VerifyEr
     if (--n < 0) return;
     issuer = subject;
     subject = path[n]!;
+  }
+}
+
+/** check_name_constraints: every certificate below a CA with nameConstraints (the trust anchor's
+ *  included: an anchor that states constraints expects them obeyed) must satisfy them; self-issued
+ *  intermediates are exempt (RFC 5280 §6.1.4 (b) applies constraints to the names of subjects
+ *  that are not self-issued, the leaf always). For the leaf without a DNS subjectAltName, a
+ *  host-name-like commonName is checked against dNSName constraints too. */
+function checkPathNameConstraints(path: readonly Cert[], report: (e: VerifyError) => void): void {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const x = path[i]!;
+    if (i !== 0 && x.selfIssued) continue;
+    for (let j = path.length - 1; j > i; j--) {
+      const nc = path[j]!.nameConstraints;
+      if (nc === undefined) continue;
+      let verdict: NameConstraintVerdict = checkNameConstraints(x.names, nc);
+      if (verdict === 'ok' && i === 0 && !hasDnsAltName(x.names)) verdict = checkCommonNameConstraints(x.names, nc);
+      if (verdict !== 'ok') report(V[verdict]);
+    }
   }
 }
 
