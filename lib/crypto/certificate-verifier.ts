@@ -38,6 +38,7 @@ import {
   type NameConstraintVerdict,
 } from './name-constraints.js';
 import { canonicalName } from './x509-name.js';
+import { checkPolicies, PolicyExtensionReader, type PolicyExtensions } from './certificate-policies.js';
 import { toPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 
 export type VerifyPurpose = 'server' | 'client';
@@ -75,14 +76,18 @@ const OID = {
   crlDistributionPoints: '2.5.29.31',
   subjectAltName: '2.5.29.17',
   nameConstraints: '2.5.29.30',
+  nsCertType: '2.16.840.1.113730.1.1',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
   nsSgc: '2.16.840.1.113730.4.1',
   msSgc: '1.3.6.1.4.1.311.10.3.3',
 } as const;
 
-/** Extensions OpenSSL understands, so may be critical (X509_supported_extension; RFC 5280
- *  §4.2: a certificate with an unrecognised critical extension must be rejected). */
+/** Extensions that may be critical: each is enforced here (RFC 5280 §4.2: a certificate with a
+ *  critical extension that is not processed must be rejected). OpenSSL's X509_supported_extension
+ *  also lists the RFC 3779 resource extensions and proxyCertInfo (RFC 3820), which this verifier
+ *  does not process: critical ones fail the chain. cRLDistributionPoints and ocsp-nocheck only
+ *  inform revocation checking. */
 const SUPPORTED_EXTENSIONS = new Set([
   '2.16.840.1.113730.1.1', // netscape-cert-type
   '2.5.29.15', // keyUsage
@@ -91,15 +96,21 @@ const SUPPORTED_EXTENSIONS = new Set([
   '2.5.29.32', // certificatePolicies
   '2.5.29.31', // cRLDistributionPoints
   '2.5.29.37', // extKeyUsage
-  '1.3.6.1.5.5.7.1.7', // sbgp-ipAddrBlock (RFC 3779)
-  '1.3.6.1.5.5.7.1.8', // sbgp-autonomousSysNum (RFC 3779)
   '1.3.6.1.5.5.7.48.1.5', // id-pkix-ocsp-nocheck
   '2.5.29.36', // policyConstraints
-  '1.3.6.1.5.5.7.1.14', // proxyCertInfo
   '2.5.29.30', // nameConstraints
   '2.5.29.33', // policyMappings
   '2.5.29.54', // inhibitAnyPolicy
 ]);
+
+/** Netscape certificate type bits (first octet; OpenSSL NS_*): still honoured by OpenSSL's
+ *  purpose checks, so by node:tls. */
+const NS = {
+  sslClient: 0x80,
+  sslServer: 0x40,
+  sslCa: 0x04,
+  anyCa: 0x07,
+} as const;
 
 /** KeyUsage bits as OpenSSL packs them (first octet, then second octet << 8); RFC 5280 §4.2.1.3. */
 const KU = {
@@ -154,6 +165,11 @@ interface Cert {
   readonly pathLen: number;
   readonly keyUsage?: number;
   readonly extKeyUsage?: ReadonlySet<string>;
+  /** Netscape certificate type (first octet), when present. */
+  readonly nsCertType?: number;
+  /** certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy (§4.2.1.4, .5,
+   *  .11, .14), for policy processing. */
+  readonly policy: PolicyExtensions;
   /** Subject Name and subjectAltName entries (§4.1.2.6, §4.2.1.6), for name constraints. */
   readonly names: ConstrainedNames;
   /** nameConstraints (§4.2.1.10) of a CA. */
@@ -209,6 +225,8 @@ function parseCertificate(certDer: Uint8Array): Cert {
   let keyUsage: number | undefined;
   let extKeyUsage: Set<string> | undefined;
   let crlDistributionPoints: DistributionPoint[] | undefined;
+  let nsCertType: number | undefined;
+  const policy = new PolicyExtensionReader();
   let altNames: GeneralName[] = [];
   let nameConstraints: NameConstraints | undefined;
   let unhandledCritical = false;
@@ -256,7 +274,11 @@ function parseCertificate(certDer: Uint8Array): Cert {
         case OID.nameConstraints: // §4.2.1.10 (a malformed one fails the parse: fail closed)
           nameConstraints = readNameConstraints(value);
           break;
+        case OID.nsCertType:
+          nsCertType = der.readBitString(value).bytes[0] ?? 0;
+          break;
         default:
+          policy.read(id, value);
           break;
       }
     }
@@ -281,6 +303,8 @@ function parseCertificate(certDer: Uint8Array): Cert {
     pathLen,
     ...(keyUsage === undefined ? {} : { keyUsage }),
     ...(extKeyUsage === undefined ? {} : { extKeyUsage }),
+    ...(nsCertType === undefined ? {} : { nsCertType }),
+    policy: policy.result(),
     names: { subject: subjectNode, altNames },
     ...(nameConstraints === undefined ? {} : { nameConstraints }),
     ...(crlDistributionPoints === undefined ? {} : { crlDistributionPoints }),
@@ -471,6 +495,8 @@ const V = {
   UNSUPPORTED_CONSTRAINT_TYPE: ['UNSPECIFIED', 'unsupported name constraint type'],
   UNSUPPORTED_NAME_SYNTAX: ['UNSPECIFIED', 'unsupported or invalid name syntax'],
   UNSPECIFIED: ['UNSPECIFIED', 'unspecified certificate verification error'],
+  NO_EXPLICIT_POLICY: ['UNSPECIFIED', 'no explicit policy'],
+  INVALID_POLICY_EXTENSION: ['UNSPECIFIED', 'invalid or inconsistent certificate policy extension'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 type VerifyError = (typeof V)[keyof typeof V];
@@ -511,6 +537,10 @@ export function verifyCertificateChain(
   if (crls !== undefined) checkRevocation(path, crls, now, report);
   internalVerify(path, now, report);
   checkPathNameConstraints(path, report);
+  // Policy processing runs always (OpenSSL, so node:tls, runs it only with
+  // X509_V_FLAG_POLICY_CHECK): a CA that requires an explicit policy is obeyed.
+  const policyVerdict = checkPolicies(path);
+  if (policyVerdict !== 'ok') report(V[policyVerdict]);
   return last === undefined ? { ok: true } : fail(last);
 }
 
@@ -585,12 +615,14 @@ function buildChain(certs: readonly Cert[], store: TrustStore, now: number, repo
 }
 
 /** X509_check_ca: 1 basicConstraints cA; 3 self-signed v1 root; 4 keyUsage with keyCertSign
- *  but no basicConstraints; 0 not a CA (RFC 5280 §4.2.1.9, §4.2.1.3). */
+ *  but no basicConstraints; 5 a Netscape CA type only; 0 not a CA (RFC 5280 §4.2.1.9,
+ *  §4.2.1.3). */
 function checkCa(c: Cert): number {
   if (c.keyUsage !== undefined && (c.keyUsage & KU.keyCertSign) === 0) return 0;
   if (c.hasBasicConstraints) return c.isCA ? 1 : 0;
   if (c.v1 && c.selfSigned) return 3;
   if (c.keyUsage !== undefined) return 4;
+  if (c.nsCertType !== undefined && (c.nsCertType & NS.anyCa) !== 0) return 5;
   return 0;
 }
 
@@ -599,7 +631,13 @@ function checkCa(c: Cert): number {
 function purposeAllows(c: Cert, purpose: VerifyPurpose, requireCa: boolean): boolean {
   const ekus = purpose === 'server' ? [OID.serverAuth, OID.nsSgc, OID.msSgc] : [OID.clientAuth];
   if (c.extKeyUsage !== undefined && !ekus.some((e) => c.extKeyUsage!.has(e))) return false;
-  if (requireCa) return checkCa(c) !== 0;
+  if (requireCa) {
+    // check_ssl_ca: a CA by Netscape type alone must have the SSL CA bit.
+    const ca = checkCa(c);
+    return ca !== 0 && (ca !== 5 || (c.nsCertType! & NS.sslCa) !== 0);
+  }
+  const ns = purpose === 'server' ? NS.sslServer : NS.sslClient;
+  if (c.nsCertType !== undefined && (c.nsCertType & ns) === 0) return false;
   const ku = purpose === 'server'
     ? KU.digitalSignature | KU.keyEncipherment | KU.keyAgreement
     : KU.digitalSignature | KU.keyAgreement;
