@@ -93,6 +93,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EVENT_WAIT_MS } from './within.js';
 
 // ---------------------------------------------------------------------------------------------
 // Ports
@@ -583,7 +584,7 @@ class PeerProcessImpl implements PeerProcess {
     return { stdout: this.out.total, stderr: this.err.total, log: this.logC.total, preamble: this.pre.total };
   }
 
-  waitFor(pattern: RegExp, timeoutMs = 10_000, since?: PeerMark): Promise<string> {
+  waitFor(pattern: RegExp, timeoutMs = EVENT_WAIT_MS, since?: PeerMark): Promise<string> {
     const re = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
     const from = since ?? { stdout: 0, stderr: 0, log: 0, preamble: 0 };
     return this.until(`waiting for ${pattern} from ${this.command}`, timeoutMs, () => {
@@ -601,13 +602,13 @@ class PeerProcessImpl implements PeerProcess {
     });
   }
 
-  waitForBytes(n: number, timeoutMs = 10_000): Promise<void> {
+  waitForBytes(n: number, timeoutMs = EVENT_WAIT_MS): Promise<void> {
     return this.until(`waiting for ${n} bytes on stdout of ${this.command}`, timeoutMs, () =>
       this.out.total >= n ? true : undefined,
     ).then(() => undefined);
   }
 
-  waitExit(timeoutMs = 10_000): Promise<PeerExit> {
+  waitExit(timeoutMs = EVENT_WAIT_MS): Promise<PeerExit> {
     return new Promise((resolve, reject) => {
       if (this.closed) return resolve(this.exit!);
       const t = setTimeout(
@@ -678,7 +679,7 @@ class PeerProcessImpl implements PeerProcess {
  * collected output if the process exits first or the timeout passes.
  */
 export function startPeer(cmd: string, args: readonly string[], opts: StartPeerOptions): Promise<PeerProcess> {
-  const { ready, readyTimeoutMs = 10_000, env, logFile, maxBuffer = 1 << 20, stdoutPreamble } = opts;
+  const { ready, readyTimeoutMs = EVENT_WAIT_MS, env, logFile, maxBuffer = 1 << 20, stdoutPreamble } = opts;
   const proc = spawn(cmd, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: env ? { ...process.env, ...env } : process.env,
@@ -986,7 +987,7 @@ export const NODE_TLS_PEER_SCRIPT = path.join(path.dirname(fileURLToPath(import.
  * ready line ({"event":"ready","port":N}). Write "renegotiate\n" / "end\n" to its stdin to
  * renegotiate / end all its connections (see node-tls-peer.ts).
  */
-export async function nodeTlsPeer(args: NodeTlsPeerArgs, readyTimeoutMs = 10_000): Promise<NodeTlsPeer> {
+export async function nodeTlsPeer(args: NodeTlsPeerArgs, readyTimeoutMs = EVENT_WAIT_MS): Promise<NodeTlsPeer> {
   const p = await startPeer(process.execPath, [NODE_TLS_PEER_SCRIPT, JSON.stringify(args)], {
     ready: /^\{"event":"ready".*\}$/m,
     readyTimeoutMs,
@@ -1008,7 +1009,7 @@ export async function nodeTlsPeer(args: NodeTlsPeerArgs, readyTimeoutMs = 10_000
   const extra = {
     port,
     events,
-    async waitEvent(name: string, timeoutMs = 10_000, since?: PeerMark): Promise<NodeTlsPeerEvent> {
+    async waitEvent(name: string, timeoutMs = EVENT_WAIT_MS, since?: PeerMark): Promise<NodeTlsPeerEvent> {
       const line = await p.waitFor(new RegExp(`^\\{"event":"${name}".*\\}$`, 'm'), timeoutMs, since);
       return JSON.parse(line) as NodeTlsPeerEvent;
     },
