@@ -10,14 +10,9 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { generateCertificate, type CertificateKeyType } from '../lib/crypto/certificate-generator.js';
-import {
-  AltNameInvalidError,
-  checkServerIdentity,
-  findTrustedIssuer,
-  verifyCertificateChain,
-  type VerifyPurpose,
-  type VerifyResult,
-} from '../lib/crypto/certificate-verifier.js';
+import { verifyCertificateChain, type VerifyPurpose, type VerifyResult } from '../lib/crypto/certificate-verifier.js';
+import { AltNameInvalidError, checkServerIdentity } from '../lib/crypto/server-identity.js';
+import { findTrustedIssuer } from '../lib/crypto/trust-store.js';
 import * as der from '../lib/crypto/der.js';
 import { requirePeer } from './helpers/peers.js';
 import { toPeerCertificate, type PeerCertificate } from '../lib/crypto/peer-certificate.js';

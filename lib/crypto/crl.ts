@@ -10,6 +10,7 @@
 
 import { TlsError } from '../errors.js';
 import * as der from './der.js';
+import { toHex } from '../hex.js';
 
 /** node's code and message when addCRL cannot read an entry. */
 export const CRL_PARSE_ERROR_CODE = 'ERR_CRYPTO_OPERATION_FAILED';
@@ -53,8 +54,8 @@ export interface RawAuthorityKeyId {
 export function readAuthorityKeyId(value: der.DerNode): RawAuthorityKeyId {
   const akid: RawAuthorityKeyId = {};
   for (const f of der.children(der.expectTag(value, der.Tag.SEQUENCE, 'AuthorityKeyIdentifier'))) {
-    if (f.tag === der.contextTag(0, false)) akid.keyId = hex(f.content);
-    else if (f.tag === der.contextTag(2, false)) akid.serial = hex(f.content);
+    if (f.tag === der.contextTag(0, false)) akid.keyId = toHex(f.content);
+    else if (f.tag === der.contextTag(2, false)) akid.serial = toHex(f.content);
     else if (f.tag === der.contextTag(1, true)) {
       // authorityCertIssuer GeneralNames: the first directoryName [4] counts.
       const dir = der.children(f).find((g) => g.tag === der.contextTag(4, true));
@@ -120,7 +121,6 @@ const OID = {
 
 const ENUMERATED = 0x0a;
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 /** An INTEGER's content as minimal two's complement hex, so that equal values give equal keys
  *  whatever redundant leading 00 / FF octets an encoder left in (ASN1_INTEGER_cmp equality). */
@@ -132,7 +132,7 @@ export function serialKey(content: Uint8Array): string {
     if ((a === 0x00 && b < 0x80) || (a === 0xff && b >= 0x80)) start++;
     else break;
   }
-  return hex(content.subarray(start));
+  return toHex(content.subarray(start));
 }
 
 function readTimeOrNaN(node: der.DerNode): number {

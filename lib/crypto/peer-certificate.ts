@@ -5,7 +5,7 @@
 // The `detailed` issuer chain is linked as node's GetPeerCert does (src/crypto/crypto_common.cc).
 
 import { X509Certificate } from 'node:crypto';
-import { findTrustedIssuer } from './certificate-verifier.js';
+import { findTrustedIssuer } from './trust-store.js';
 
 /** Subject / issuer distinguished name: attribute short name → value (an array when repeated). */
 export interface CertificateName {

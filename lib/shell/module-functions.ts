@@ -1,7 +1,7 @@
 // The node:tls module-level functions and constants, for this stack (what `import * as tls
 // from 'node:tls'` users reach for besides connect/createServer).
 import { rootCertificates as nodeRootCertificates } from 'node:tls';
-import { checkServerIdentity as checkIdentityDer } from '../crypto/certificate-verifier.js';
+import { checkServerIdentity as checkIdentityDer } from '../crypto/server-identity.js';
 import { ALL_CIPHER_SUITES, CIPHER_SUITES } from '../engine/cipher-suites.js';
 
 /** Lower-case OpenSSL names of the suites this stack implements, PSK ones included (node:tls

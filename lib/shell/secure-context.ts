@@ -7,7 +7,8 @@ import { parseCrls } from '../crypto/crl.js';
 import { rootCertificates } from 'node:tls'; // the default trust store, read only
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { systemRandom } from '../crypto/system-random.js';
-import { checkServerIdentity as defaultCheckServerIdentity, verifyCertificateChain } from '../crypto/certificate-verifier.js';
+import { verifyCertificateChain } from '../crypto/certificate-verifier.js';
+import { checkServerIdentity as defaultCheckServerIdentity } from '../crypto/server-identity.js';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
 import { TlsError, ErrorCode } from '../errors.js';
 import { parseCipherList, type CipherSuite } from '../engine/cipher-suites.js';

@@ -4,7 +4,7 @@
 // server events of each connection ('keylog', 'newSession', 'resumeSession', 'OCSPRequest',
 // 'tlsClientError', 'secureConnection').
 import type { EventEmitter } from 'node:events';
-import { findTrustedIssuer } from '../crypto/certificate-verifier.js';
+import { findTrustedIssuer } from '../crypto/trust-store.js';
 import type { LocalIdentity } from '../engine/config.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';

@@ -1,0 +1,95 @@
+// Trust anchors: the `ca` option (PEM bundles or DER) or node's bundled roots, parsed once and
+// cached per input, indexed by subject name for issuer look-ups.
+
+import { rootCertificates } from 'node:tls'; // only the default trust store is read from node:tls
+import { pemBlocks } from './pem.js';
+import { parseCertificate, pickIssuer, type Cert } from './parsed-certificate.js';
+import { equalBytes } from '../equal-bytes.js';
+
+export interface TrustStore {
+  readonly bySubject: ReadonlyMap<string, readonly Cert[]>;
+}
+
+function buildStore(certs: readonly Cert[]): TrustStore {
+  const bySubject = new Map<string, Cert[]>();
+  for (const c of certs) {
+    const list = bySubject.get(c.subject);
+    if (list === undefined) bySubject.set(c.subject, [c]);
+    else if (!list.some((o) => equalBytes(o.der, c.der))) list.push(c);
+  }
+  return { bySubject };
+}
+
+const MAX_TEXT_CACHE = 64;
+const textCache = new Map<string, Cert[]>();
+const bytesCache = new WeakMap<Uint8Array, Cert[]>();
+const storeCache = new WeakMap<readonly (string | Uint8Array)[], { items: (string | Uint8Array)[]; store: TrustStore }>();
+let defaultStore: TrustStore | undefined;
+
+function looksLikePem(b: Uint8Array): boolean {
+  return Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, 4096)).toString('latin1').includes('-----BEGIN');
+}
+
+/** Certificates of one `ca` entry; entries that do not parse are skipped. */
+function anchorsOf(item: string | Uint8Array): Cert[] {
+  if (typeof item === 'string') {
+    let certs = textCache.get(item);
+    if (certs === undefined) {
+      certs = parseAll(pemBlocks(item));
+      if (textCache.size >= MAX_TEXT_CACHE) textCache.delete(textCache.keys().next().value as string);
+      textCache.set(item, certs);
+    }
+    return certs;
+  }
+  let certs = bytesCache.get(item);
+  if (certs === undefined) {
+    certs = parseAll(looksLikePem(item) ? pemBlocks(Buffer.from(item).toString('latin1')) : [item]);
+    bytesCache.set(item, certs);
+  }
+  return certs;
+}
+
+function parseAll(ders: readonly Uint8Array[]): Cert[] {
+  const out: Cert[] = [];
+  for (const d of ders) {
+    try {
+      out.push(parseCertificate(d));
+    } catch {
+      // An unparseable anchor cannot anchor anything.
+    }
+  }
+  return out;
+}
+
+export function trustStore(ca: readonly (string | Uint8Array)[] | undefined): TrustStore {
+  if (ca === undefined) {
+    defaultStore ??= buildStore(rootCertificates.flatMap(anchorsOf));
+    return defaultStore;
+  }
+  const hit = storeCache.get(ca);
+  if (hit !== undefined && hit.items.length === ca.length && hit.items.every((v, k) => v === ca[k])) {
+    return hit.store;
+  }
+  const store = buildStore(ca.flatMap(anchorsOf));
+  storeCache.set(ca, { items: [...ca], store });
+  return store;
+}
+
+export function trustedIssuer(store: TrustStore, subject: Cert, now: number): Cert | undefined {
+  const candidates = store.bySubject.get(subject.issuer);
+  return candidates === undefined ? undefined : pickIssuer(candidates, subject, now);
+}
+
+/** The trust-store certificate node's SSL_CTX_get_issuer() would return for `certDer` (used to
+ *  complete getPeerCertificate(true) chains), or undefined. `ca` undefined: the default roots. */
+export function findTrustedIssuer(
+  certDer: Uint8Array,
+  ca: readonly (string | Uint8Array)[] | undefined,
+  now: Date = new Date(),
+): Uint8Array | undefined {
+  try {
+    return trustedIssuer(trustStore(ca), parseCertificate(certDer), now.getTime())?.der;
+  } catch {
+    return undefined;
+  }
+}
