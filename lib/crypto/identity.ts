@@ -1,8 +1,14 @@
 // Pairs certificate chains with private keys (node:tls `cert` + `key` options).
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { TlsError, ErrorCode } from '../errors.js';
-import type { LocalIdentity } from '../engine/config.js';
-import type { CryptoProvider } from './provider.js';
+import type { CryptoProvider, SigningKey } from './provider.js';
+
+/** A certificate chain with its private key: what we authenticate with. */
+export interface LocalIdentity {
+  /** DER certificates, leaf first. */
+  chain: Uint8Array[];
+  key: SigningKey;
+}
 
 export interface KeyInput {
   pem: string | Uint8Array;

@@ -1,6 +1,8 @@
 // Everything an Engine is built with. The engine does no I/O: randomness, the clock, and
 // certificate-path checking (which needs the trust store) are injected here.
-import type { CryptoProvider, RandomSource, SigningKey } from '../crypto/provider.js';
+import type { LocalIdentity } from '../crypto/identity.js';
+export type { LocalIdentity };
+import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import type { CipherSuite } from './cipher-suites.js';
 
 export interface CertificateCheck {
@@ -13,12 +15,6 @@ export interface CertificateCheck {
 /** Checks a peer chain (DER, leaf first): path to a trust anchor, dates, usage, and for a
  *  client the server name. Returns the first failure. */
 export type CertificateVerifier = (chain: Uint8Array[], role: 'server' | 'client', servername?: string) => CertificateCheck;
-
-export interface LocalIdentity {
-  /** DER certificates, leaf first. */
-  chain: Uint8Array[];
-  key: SigningKey;
-}
 
 /** DTLS HelloVerifyRequest cookies for one peer (RFC 6347 §4.2.1). */
 export interface DtlsCookies {
