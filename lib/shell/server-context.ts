@@ -209,12 +209,26 @@ export class ServerContext {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ServerBase = new (...args: any[]) => EventEmitter;
 
+/** The node:tls Server methods withServerContext() adds. */
+export interface ContextServerMethods {
+  /** Options, engine options, session cache and ticket keys, SNI choice (internal). */
+  readonly context: ServerContext;
+  /** Session-ID cache and ticket keys shared by this server's connections. */
+  readonly sessionStore: SessionStore;
+  setSecureContext(options: ServerOptions): void;
+  getTicketKeys(): Buffer;
+  setTicketKeys(keys: Uint8Array): void;
+  addContext(hostname: string, context: SecureContext | SecureContextOptions): void;
+}
+
 /**
  * The node:tls Server methods a ServerContext implements, added to `Base` (net.Server for the
  * TLS Server, EventEmitter for the DtlsServer). The subclass makes `context` in its
- * constructor.
+ * constructor. The return type is spelled out so that declaration files name the base class
+ * instead of inlining its members.
  */
-export function withServerContext<B extends ServerBase>(Base: B) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function withServerContext<B extends ServerBase>(Base: B): B & (abstract new (...args: any[]) => ContextServerMethods) {
   abstract class ContextServer extends Base {
     /** Options, engine options, session cache and ticket keys, SNI choice (internal). */
     abstract readonly context: ServerContext;

@@ -43,7 +43,7 @@ export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
 
 export class Server extends withServerContext(NetServer) {
   /** Options, engine options, session cache and ticket keys, SNI choice (shared with DtlsServer). */
-  readonly context: ServerContext;
+  override readonly context: ServerContext;
 
   constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super({

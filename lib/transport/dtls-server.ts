@@ -39,7 +39,7 @@ export class DtlsServer extends withServerContext(EventEmitter) {
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
   /** Options, engine options, session cache and ticket keys, SNI choice (shared with Server). */
-  readonly context: ServerContext;
+  override readonly context: ServerContext;
 
   constructor(private readonly options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super();
