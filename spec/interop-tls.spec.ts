@@ -35,10 +35,12 @@ import {
   CIPHER_SUITES,
   connect,
   createServer,
+  nodeCryptoProvider,
   type CipherSuite,
   type ConnectOptions,
   type SecureDuplex,
   type Server,
+  type ServerOptions,
   TlsError,
 } from '../lib/index.js';
 import {
@@ -145,8 +147,8 @@ interface OurServer {
   next(): Promise<SecureDuplex>;
 }
 
-async function ourServer(leaf: PkiEntry): Promise<OurServer> {
-  const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, handshakeTimeout: WAIT_MS });
+async function ourServer(leaf: PkiEntry, extra: ServerOptions = {}): Promise<OurServer> {
+  const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, handshakeTimeout: WAIT_MS, ...extra });
   servers.push(server);
   const accepted: SecureDuplex[] = [];
   const failed: Error[] = [];
@@ -421,6 +423,70 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
   // -------------------------------------------------------------------------------------------
   // Failures against real peers
   // -------------------------------------------------------------------------------------------
+
+  describe('7. the native provider (nodeCryptoProvider) against openssl, every key type x group', function () {
+    // Key exchange, signatures and the record layer all on node:crypto; 256 KiB each way. The
+    // server's list holds only the group under test; the client's also names the curve of an
+    // ECDSA certificate, without which OpenSSL refuses that certificate in TLS 1.2 (both as server
+    // and as client: "wrong curve").
+    const certCurve = (keyType: string): string[] => (keyType === 'ec-p256' ? ['P-256'] : keyType === 'ec-p384' ? ['P-384'] : []);
+    const clientGroups = (keyType: string, group: string): string => [...new Set([group, ...certCurve(keyType)])].join(':');
+    const KEY_TYPES = ['ec-p256', 'ec-p384', 'ed25519', 'rsa2048'] as const;
+    const GROUPS = [
+      { ours: 'X25519', openssl: 'X25519', tempKey: /Server Temp Key: X25519/ },
+      { ours: 'P-256', openssl: 'P-256', tempKey: /Server Temp Key: ECDH, prime256v1/ },
+      { ours: 'P-384', openssl: 'P-384', tempKey: /Server Temp Key: ECDH, secp384r1/ },
+    ] as const;
+    const N = 256 * 1024;
+    for (const keyType of KEY_TYPES) {
+      for (const group of GROUPS) {
+        it(`our client (${keyType} server certificate, ${group.ours}) <-> openssl s_server`, async function () {
+          requirePeer(this, 'openssl');
+          const leaf = pki.leaves[keyType];
+          const port = await freePort();
+          const s = track(await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, extraArgs: ['-groups', group.openssl] }));
+          const toUs = randomBytesSeeded(`s_server->native ${keyType} ${group.ours}`, N);
+          const written = within(s.write(toUs), WAIT_MS, 'writing to s_server stdin');
+          const c = ourClient(port, { cryptoProvider: nodeCryptoProvider, ecdhCurve: clientGroups(keyType, group.ours) });
+          const got = receiving(c, N);
+          await nextEvent(c, 'secureConnect');
+          expect(c.authorized).to.equal(true);
+          expect((c.getEphemeralKeyInfo() as { name?: string }).name).to.equal(group.ours === 'X25519' ? 'X25519' : group.ours === 'P-256' ? 'prime256v1' : 'secp384r1');
+          const sent = await sending(c, `native->s_server ${keyType} ${group.ours}`, N);
+          await written;
+          expect(await got).to.deep.equal({ bytes: N, sha256: sha256Hex(toUs) });
+          await s.waitForBytes(N, WAIT_MS);
+          expect(s.stdoutSha256()).to.equal(sent.sha256);
+          const closed = nextEvent(c, 'close');
+          c.end();
+          expect(await s.waitExit(WAIT_MS)).to.deep.equal(OK_EXIT);
+          await closed;
+        });
+
+        it(`openssl s_client <-> our server (${keyType} certificate, ${group.ours})`, async function () {
+          requirePeer(this, 'openssl');
+          const srv = await ourServer(pki.leaves[keyType], { cryptoProvider: nodeCryptoProvider, ecdhCurve: group.ours });
+          const conn = srv.next();
+          const c = track(await opensslClient({
+            port: srv.port, ca: pki.ca.certPath, servername: 'localhost', extraArgs: ['-groups', clientGroups(keyType, group.openssl)],
+          }));
+          const s = await conn;
+          await c.waitFor(/^Verification: OK$/m, WAIT_MS);
+          expect(c.stderr()).to.match(group.tempKey);
+          const toUs = randomBytesSeeded(`s_client->native ${keyType} ${group.ours}`, N);
+          const got = receiving(s, N);
+          const [sent] = await Promise.all([sending(s, `native->s_client ${keyType} ${group.ours}`, N), c.write(toUs)]);
+          expect(await got).to.deep.equal({ bytes: N, sha256: sha256Hex(toUs) });
+          await c.waitForBytes(N, WAIT_MS);
+          expect(c.stdoutSha256()).to.equal(sent.sha256);
+          const closed = nextEvent(s, 'close');
+          await c.end();
+          expect(await c.waitExit(WAIT_MS)).to.deep.equal(OK_EXIT);
+          await closed;
+        });
+      }
+    }
+  });
 
   describe('alerts and certificate checks against real peers', function () {
     it("s_server's fatal handshake_failure (we offer only RSA suites, it has an ECDSA-only cert) surfaces as alertReceived", async function () {

@@ -101,7 +101,7 @@ const AEADS: Record<AeadAlgorithm, { cons: CipherCons; keyLength: number }> = {
 // ---------------------------------------------------------------------------------------------
 // ECDHE key shares (RFC 8422 §5.10, RFC 7748 §6.1).
 
-function illegalParameter(message: string): TlsError {
+export function illegalParameter(message: string): TlsError {
   return new TlsError(ErrorCode.ILLEGAL_PARAMETER, message, 'illegal_parameter');
 }
 
@@ -169,8 +169,8 @@ class X25519KeyShare implements KeyShare {
 
 const S = SignatureScheme;
 
-type EcCurveName = 'P-256' | 'P-384';
-const EC_CURVES: Record<EcCurveName, { curve: Ecdsa; scheme: number; hash: CHash; fieldLength: number }> = {
+export type EcCurveName = 'P-256' | 'P-384';
+export const EC_CURVES: Record<EcCurveName, { curve: Ecdsa; scheme: number; hash: CHash; fieldLength: number }> = {
   'P-256': { curve: p256, scheme: S.ecdsa_secp256r1_sha256, hash: sha256, fieldLength: 32 },
   'P-384': { curve: p384, scheme: S.ecdsa_secp384r1_sha384, hash: sha384, fieldLength: 48 },
 };
@@ -186,11 +186,11 @@ const ECDSA_HASHES = new Map<number, CHash>([
   [S.ecdsa_secp384r1_sha384, sha384],
 ]);
 
-function ecdsaSchemes(own: number): number[] {
+export function ecdsaSchemes(own: number): number[] {
   return [own, ...[...ECDSA_HASHES.keys()].filter((s) => s !== own)];
 }
 
-const RSA_SCHEMES: readonly number[] = [
+export const RSA_SCHEMES: readonly number[] = [
   S.rsa_pss_rsae_sha256,
   S.rsa_pss_rsae_sha384,
   S.rsa_pss_rsae_sha512,
@@ -200,7 +200,7 @@ const RSA_SCHEMES: readonly number[] = [
 ];
 
 /** node:crypto sign/verify parameters for an RSA scheme, or undefined if not an RSA scheme. */
-function rsaParams(scheme: number): { hash: HashAlgorithm; padding: number; saltLength?: number } | undefined {
+export function rsaParams(scheme: number): { hash: HashAlgorithm; padding: number; saltLength?: number } | undefined {
   const { RSA_PKCS1_PADDING, RSA_PKCS1_PSS_PADDING } = nodeConstants;
   switch (scheme) {
     case S.rsa_pkcs1_sha256: return { hash: 'sha256', padding: RSA_PKCS1_PADDING };
@@ -213,7 +213,7 @@ function rsaParams(scheme: number): { hash: HashAlgorithm; padding: number; salt
   }
 }
 
-function unsupportedScheme(scheme: number): TlsError {
+export function unsupportedScheme(scheme: number): TlsError {
   return new TlsError(ErrorCode.INVALID_ARG, `signature scheme 0x${scheme.toString(16)} not supported by this key`);
 }
 
@@ -232,7 +232,7 @@ function fixedLength(bytes: Uint8Array, length: number): Uint8Array {
   return out;
 }
 
-function ecCurveName(key: KeyObject): EcCurveName | undefined {
+export function ecCurveName(key: KeyObject): EcCurveName | undefined {
   switch (key.asymmetricKeyDetails?.namedCurve) {
     case 'prime256v1':
     case 'P-256':
@@ -370,7 +370,7 @@ function looksLikePem(bytes: Uint8Array): boolean {
   return true;
 }
 
-function parsePrivateKey(key: string | Uint8Array, passphrase: string | undefined): KeyObject {
+export function parsePrivateKey(key: string | Uint8Array, passphrase: string | undefined): KeyObject {
   try {
     if (typeof key === 'string') return createPrivateKey({ key, format: 'pem', passphrase });
     if (looksLikePem(key)) {
@@ -439,12 +439,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   }
 
   publicKeyFromCertificate(der: Uint8Array): VerifyingKey {
-    let k: KeyObject;
-    try {
-      k = new X509Certificate(Buffer.from(der.buffer, der.byteOffset, der.length)).publicKey;
-    } catch (e) {
-      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `cannot parse certificate: ${(e as Error).message}`, 'bad_certificate');
-    }
+    const k = certificatePublicKey(der);
     switch (k.asymmetricKeyType) {
       case 'ec': {
         const curve = ecCurveName(k);
@@ -456,12 +451,26 @@ export class NobleCryptoProvider implements CryptoProvider {
       case 'rsa':
         return new RsaVerifyingKey(k);
     }
-    throw new TlsError(
-      ErrorCode.HANDSHAKE_FAILURE,
-      `unsupported certificate key ${k.asymmetricKeyType} ${k.asymmetricKeyDetails?.namedCurve ?? ''}`.trim(),
-      'unsupported_certificate',
-    );
+    throw unsupportedCertificateKey(k);
   }
+}
+
+/** The public key of a DER certificate; bad_certificate when it does not parse. */
+export function certificatePublicKey(der: Uint8Array): KeyObject {
+  try {
+    return new X509Certificate(Buffer.from(der.buffer, der.byteOffset, der.length)).publicKey;
+  } catch (e) {
+    throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `cannot parse certificate: ${(e as Error).message}`, 'bad_certificate');
+  }
+}
+
+/** A certificate key of a type or curve no provider here supports (RFC 5246 §7.2.2). */
+export function unsupportedCertificateKey(k: KeyObject): TlsError {
+  return new TlsError(
+    ErrorCode.HANDSHAKE_FAILURE,
+    `unsupported certificate key ${k.asymmetricKeyType} ${k.asymmetricKeyDetails?.namedCurve ?? ''}`.trim(),
+    'unsupported_certificate',
+  );
 }
 
 export const nobleProvider: CryptoProvider = new NobleCryptoProvider();

@@ -1,10 +1,40 @@
-// An optional CryptoProvider that runs the record-layer AEADs and the hashes on node:crypto
-// (OpenSSL, with AES-NI where the CPU has it), and everything else as the noble provider does.
-// Not the default: DESIGN.md keeps noble as the reference implementation; pass
-// `cryptoProvider: nodeCryptoProvider` to connect()/createServer() for throughput.
-import { createCipheriv, createDecipheriv, createHash, createHmac, type CipherGCMTypes } from 'node:crypto';
-import { NobleCryptoProvider } from './noble-provider.js';
-import type { Aead, AeadAlgorithm, HashAlgorithm, IncrementalHash } from './provider.js';
+// An optional CryptoProvider that runs the whole connection on node:crypto (OpenSSL, with AES-NI
+// where the CPU has it): record AEADs, hashes, HMAC (so the PRF), ECDHE key shares (X25519,
+// P-256, P-384) and ECDSA / Ed25519 / RSA signatures and their verification. Key and scalar
+// choice, scheme lists and the checks on peer values are the noble provider's, so the two are
+// interchangeable on the wire. Not the default: noble stays the reference implementation; pass
+// `cryptoProvider: nodeCryptoProvider` (or 'node') to connect()/createServer() for speed.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type CipherGCMTypes,
+  type ECDH,
+  type KeyObject,
+} from 'node:crypto';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { concatBytes } from '../concat-bytes.js';
+import {
+  NobleCryptoProvider,
+  certificatePublicKey,
+  EC_CURVES,
+  ecCurveName,
+  ecdsaSchemes,
+  illegalParameter,
+  parsePrivateKey,
+  RSA_SCHEMES,
+  rsaParams,
+  unsupportedScheme,
+} from './noble-provider.js';
+import type { Aead, AeadAlgorithm, HashAlgorithm, IncrementalHash, KeyShare, RandomSource, SigningKey, VerifyingKey } from './provider.js';
+import { NamedGroup, SignatureScheme } from '../engine/constants.js';
 
 const CIPHERS: Record<AeadAlgorithm, CipherGCMTypes | 'chacha20-poly1305'> = {
   'AES-128-GCM': 'aes-128-gcm',
@@ -63,6 +93,133 @@ class NodeHash implements IncrementalHash {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// ECDHE (RFC 8422 §5.10, RFC 7748 §6.1)
+
+/** RFC 8410 §7 / §4: PKCS #8 and SubjectPublicKeyInfo prefixes of a raw X25519 key. */
+const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+const X25519_SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
+
+class NativeX25519KeyShare implements KeyShare {
+  readonly group = NamedGroup.x25519;
+  readonly publicKey: Uint8Array;
+  private readonly privateKey: KeyObject;
+  constructor(random: RandomSource) {
+    // RFC 7748 §6.1: 32 random bytes, clamped by the scalar multiplication.
+    const secret = random(32);
+    this.privateKey = createPrivateKey({ key: Buffer.from(concatBytes(X25519_PKCS8_PREFIX, secret)), format: 'der', type: 'pkcs8' });
+    const spki = createPublicKey(this.privateKey).export({ format: 'der', type: 'spki' });
+    this.publicKey = new Uint8Array(spki.subarray(X25519_SPKI_PREFIX.length));
+  }
+  computeSecret(peerPublicKey: Uint8Array): Uint8Array {
+    if (peerPublicKey.length !== 32) throw illegalParameter('x25519 public value must be 32 bytes');
+    let shared: Buffer;
+    try {
+      const publicKey = createPublicKey({ key: Buffer.from(concatBytes(X25519_SPKI_PREFIX, peerPublicKey)), format: 'der', type: 'spki' });
+      shared = diffieHellman({ privateKey: this.privateKey, publicKey });
+    } catch {
+      // OpenSSL refuses low-order points (their output is all zeros).
+      throw illegalParameter('x25519 public value is of low order');
+    }
+    // RFC 7748 §6.1: abort if the shared secret is all zeros.
+    if (shared.every((b) => b === 0)) throw illegalParameter('x25519 shared secret is all zeros');
+    return new Uint8Array(shared.buffer, shared.byteOffset, shared.length);
+  }
+}
+
+const NIST = {
+  [NamedGroup.secp256r1]: { name: 'prime256v1', curve: p256 },
+  [NamedGroup.secp384r1]: { name: 'secp384r1', curve: p384 },
+} as const;
+
+class NativeNistKeyShare implements KeyShare {
+  readonly publicKey: Uint8Array;
+  private readonly ecdh: ECDH;
+  constructor(readonly group: keyof typeof NIST, random: RandomSource) {
+    const { name, curve } = NIST[group];
+    // The scalar as the noble provider draws it (reduced into [1, n-1]); OpenSSL multiplies.
+    const secretKey = curve.utils.randomSecretKey(random(curve.lengths.seed!));
+    this.ecdh = createECDH(name);
+    this.ecdh.setPrivateKey(Buffer.from(secretKey));
+    // RFC 8422 §5.4.1: only the uncompressed point format is used.
+    this.publicKey = new Uint8Array(this.ecdh.getPublicKey(null, 'uncompressed'));
+  }
+  computeSecret(peerPublicKey: Uint8Array): Uint8Array {
+    // RFC 8422 §5.11: the peer's point must be uncompressed (0x04 || X || Y) and on the curve.
+    if (peerPublicKey.length !== this.publicKey.length || peerPublicKey[0] !== 0x04) {
+      throw illegalParameter('ECDHE public value is not an uncompressed point of the right size');
+    }
+    try {
+      // RFC 8422 §5.10: the x-coordinate, at the field's length.
+      return new Uint8Array(this.ecdh.computeSecret(Buffer.from(peerPublicKey)));
+    } catch {
+      throw illegalParameter('ECDHE public value is not a valid curve point');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures (RFC 5246 §4.7, §7.4.1.4.1; RFC 8422 §5.4)
+
+/** RFC 5246 §7.4.1.4.1 HashAlgorithm, the high byte of a TLS 1.2 SignatureAndHashAlgorithm. */
+const TLS12_HASH = new Map<number, string>([[3, 'sha224'], [4, 'sha256'], [5, 'sha384'], [6, 'sha512']]);
+
+/** node:crypto sign()/verify() arguments for `scheme` with a key of `keyType`, or undefined. */
+function nativeParams(keyType: SigningKey['keyType'], scheme: number):
+  { hash: string | null; options: { padding?: number; saltLength?: number; dsaEncoding?: 'der' } } | undefined {
+  switch (keyType) {
+    case 'ec': {
+      // TLS 1.2: {hash, ecdsa(3)}; DER-encoded Ecdsa-Sig-Value (RFC 8422 §5.4).
+      const hash = (scheme & 0xff) === 3 ? TLS12_HASH.get(scheme >> 8) : undefined;
+      return hash === undefined ? undefined : { hash, options: { dsaEncoding: 'der' } };
+    }
+    case 'ed25519':
+      // RFC 8422 §5.4 / RFC 8032: PureEdDSA over the data itself.
+      return scheme === SignatureScheme.ed25519 ? { hash: null, options: {} } : undefined;
+    case 'rsa': {
+      const p = rsaParams(scheme);
+      return p === undefined ? undefined : { hash: p.hash, options: { padding: p.padding, ...(p.saltLength === undefined ? {} : { saltLength: p.saltLength }) } };
+    }
+    default:
+      return undefined;
+  }
+}
+
+class NativeSigningKey implements SigningKey {
+  readonly keyType: SigningKey['keyType'];
+  readonly curve?: string;
+  readonly schemes: readonly number[];
+  constructor(base: SigningKey, private readonly key: KeyObject) {
+    this.keyType = base.keyType;
+    if (base.curve !== undefined) this.curve = base.curve;
+    this.schemes = base.schemes;
+  }
+  sign(scheme: number, data: Uint8Array): Uint8Array {
+    const p = this.schemes.includes(scheme) ? nativeParams(this.keyType, scheme) : undefined;
+    if (p === undefined) throw unsupportedScheme(scheme);
+    const sig = nodeSign(p.hash, data, { key: this.key, ...p.options });
+    return new Uint8Array(sig.buffer, sig.byteOffset, sig.length);
+  }
+}
+
+class NativeVerifyingKey implements VerifyingKey {
+  constructor(
+    readonly keyType: VerifyingKey['keyType'],
+    readonly schemes: readonly number[],
+    private readonly key: KeyObject,
+    readonly curve?: string,
+  ) {}
+  verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
+    const p = this.schemes.includes(scheme) ? nativeParams(this.keyType, scheme) : undefined;
+    if (p === undefined) return false;
+    try {
+      return nodeVerify(p.hash, data, { key: this.key, ...p.options }, signature);
+    } catch {
+      return false;
+    }
+  }
+}
+
 export class NodeCryptoProvider extends NobleCryptoProvider {
   override readonly name: string = 'node';
 
@@ -80,6 +237,33 @@ export class NodeCryptoProvider extends NobleCryptoProvider {
 
   override aead(alg: AeadAlgorithm, key: Uint8Array): Aead {
     return new NodeAead(alg, key);
+  }
+
+  override generateKeyShare(group: number, random: RandomSource): KeyShare {
+    if (group === NamedGroup.x25519) return new NativeX25519KeyShare(random);
+    if (group === NamedGroup.secp256r1 || group === NamedGroup.secp384r1) return new NativeNistKeyShare(group, random);
+    return super.generateKeyShare(group, random); // refuses it as the noble provider does
+  }
+
+  override loadPrivateKey(key: string | Uint8Array, passphrase?: string): SigningKey {
+    // The noble key decides type, curve and schemes (and refuses what neither supports).
+    return new NativeSigningKey(super.loadPrivateKey(key, passphrase), parsePrivateKey(key, passphrase));
+  }
+
+  override publicKeyFromCertificate(der: Uint8Array): VerifyingKey {
+    const k = certificatePublicKey(der);
+    switch (k.asymmetricKeyType) {
+      case 'ec': {
+        const curve = ecCurveName(k);
+        if (curve !== undefined) return new NativeVerifyingKey('ec', ecdsaSchemes(EC_CURVES[curve].scheme), k, curve);
+        break;
+      }
+      case 'ed25519':
+        return new NativeVerifyingKey('ed25519', [SignatureScheme.ed25519], k);
+      case 'rsa':
+        return new NativeVerifyingKey('rsa', RSA_SCHEMES, k);
+    }
+    return super.publicKeyFromCertificate(der); // refuses it as the noble provider does
   }
 }
 
