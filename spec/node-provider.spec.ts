@@ -6,6 +6,9 @@ import { expect } from 'chai';
 import { TlsError } from '../lib/errors.js';
 import { NamedGroup } from '../lib/engine/constants.js';
 import type { CryptoProvider } from '../lib/crypto/provider.js';
+import { resolveCryptoProvider } from '../lib/crypto/provider-choice.js';
+import { connect, createServer } from '../lib/index.js';
+import type { AddressInfo } from 'node:net';
 import { nobleProvider } from '../lib/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../lib/crypto/node-provider.js';
 import type { AeadAlgorithm } from '../lib/crypto/provider.js';
@@ -126,4 +129,27 @@ describe('node:crypto provider', () => {
       }
     });
   }
+
+  it("the cryptoProvider option takes 'noble' and 'node' (a 'node' server and a 'noble' client exchange data) and refuses other names", async () => {
+    expect(resolveCryptoProvider('node')).to.equal(nodeCryptoProvider);
+    expect(resolveCryptoProvider('noble')).to.equal(nobleProvider);
+    expect(resolveCryptoProvider(undefined)).to.equal(nobleProvider);
+    expect(() => resolveCryptoProvider('openssl' as never)).to.throw(TlsError).with.property('code', 'ERR_INVALID_ARG_VALUE');
+    const cert = generateCertificate({ keyType: 'ec-p256' });
+    const server = createServer({ cert: cert.certPem, key: cert.keyPem, cryptoProvider: 'node' }, (s) => s.pipe(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const c = connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', ca: cert.certPem, servername: 'localhost', cryptoProvider: 'noble' });
+      const echoed = await new Promise<string>((resolve, reject) => {
+        let got = '';
+        c.on('error', reject);
+        c.on('secureConnect', () => c.end('ping over two providers'));
+        c.on('data', (d: Buffer) => { got += d.toString(); });
+        c.on('end', () => resolve(got));
+      });
+      expect(echoed).to.equal('ping over two providers');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

@@ -1,5 +1,5 @@
 // node:tls-style options → the Engine's configuration (what node calls a SecureContext).
-import { nobleProvider } from '../crypto/noble-provider.js';
+import { resolveCryptoProvider, type CryptoProviderName } from '../crypto/provider-choice.js';
 import { certificatesFrom, pemBlocks, type CertificateInput } from '../crypto/pem.js';
 import { pairIdentities, type KeyInput } from '../crypto/identity.js';
 import { pfxToKeyAndCert } from '../crypto/pkcs12.js';
@@ -46,8 +46,9 @@ export interface SecureContextOptions {
   renegotiationWindow?: number;
   allowPeerIdentityChange?: boolean;
   renegotiationSendPolicy?: RenegotiationSendPolicy;
-  /** Crypto provider (default: noble). */
-  cryptoProvider?: CryptoProvider;
+  /** Crypto provider: 'noble' (default, pure JavaScript), 'node' (node:crypto, for speed) or a
+   *  CryptoProvider object. */
+  cryptoProvider?: CryptoProvider | CryptoProviderName;
   /** Randomness (default: the OS CSPRNG). Tests inject a seeded one. */
   random?: RandomSource;
   /** node:tls secureOptions (OpenSSL SSL_OP_* bits): only SSL_OP_NO_TICKET (0x4000) has an
@@ -186,7 +187,7 @@ function trustAnchors(opts: SecureContextOptions, pfxCa: Uint8Array[]): Uint8Arr
 
 export function resolveContext(opts: SecureContextOptions): ResolvedContext {
   checkVersionRange(opts.minVersion, opts.maxVersion);
-  const provider = opts.cryptoProvider ?? nobleProvider;
+  const provider = resolveCryptoProvider(opts.cryptoProvider);
   const pfx = pfxEntries(opts);
   const chains = [...chainsFrom(opts.cert), ...pfx.chains];
   const keys = [...keyInputs(opts), ...pfx.keys];
