@@ -25,7 +25,7 @@ export type VerifyPurpose = 'server' | 'client';
 
 export interface VerifyCertificateChainOptions {
   /** Trust anchors: PEM strings (any number of certificates each) or DER. Default: node's
-   *  bundled root store (tls.rootCertificates). */
+   *  bundled root store (tls.rootCertificates) plus NODE_EXTRA_CA_CERTS, as node:tls. */
   ca?: readonly (string | Uint8Array)[];
   /** Verification time; default now. */
   now?: Date;

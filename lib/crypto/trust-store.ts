@@ -1,7 +1,7 @@
-// Trust anchors: the `ca` option (PEM bundles or DER) or node's bundled roots, parsed once and
-// cached per input, indexed by subject name for issuer look-ups.
+// Trust anchors: the `ca` option (PEM bundles or DER) or the default roots (default-roots.ts),
+// parsed once and cached per input, indexed by subject name for issuer look-ups.
 
-import { rootCertificates } from 'node:tls'; // only the default trust store is read from node:tls
+import { defaultRootCertificates } from './default-roots.js';
 import { pemBlocks } from './pem.js';
 import { parseCertificate, pickIssuer, type Cert } from './parsed-certificate.js';
 import { equalBytes } from '../equal-bytes.js';
@@ -63,7 +63,7 @@ function parseAll(ders: readonly Uint8Array[]): Cert[] {
 
 export function trustStore(ca: readonly (string | Uint8Array)[] | undefined): TrustStore {
   if (ca === undefined) {
-    defaultStore ??= buildStore(rootCertificates.flatMap(anchorsOf));
+    defaultStore ??= buildStore(defaultRootCertificates().flatMap(anchorsOf));
     return defaultStore;
   }
   const hit = storeCache.get(ca);

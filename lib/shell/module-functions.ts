@@ -16,7 +16,8 @@ export const DEFAULT_ECDH_CURVE = 'auto';
 /** Only TLS 1.2 is spoken (docs/compat.md). */
 export const DEFAULT_MIN_VERSION = 'TLSv1.2';
 export const DEFAULT_MAX_VERSION = 'TLSv1.2';
-/** The default trust store: node's bundled Mozilla roots (the same array as tls.rootCertificates). */
+/** node's bundled Mozilla roots (the same array as tls.rootCertificates); the default trust store
+ *  adds the certificates of NODE_EXTRA_CA_CERTS, as node's does. */
 export const rootCertificates: readonly string[] = nodeRootCertificates;
 
 /**

@@ -4,7 +4,7 @@ import { certificatesFrom, pemBlocks, type CertificateInput } from '../crypto/pe
 import { pairIdentities, type KeyInput } from '../crypto/identity.js';
 import { pfxToKeyAndCert } from '../crypto/pkcs12.js';
 import { parseCrls } from '../crypto/crl.js';
-import { rootCertificates } from 'node:tls'; // the default trust store, read only
+import { defaultRootCertificates } from '../crypto/default-roots.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { systemRandom } from '../crypto/system-random.js';
 import { verifyCertificateChain } from '../crypto/certificate-verifier.js';
@@ -182,7 +182,7 @@ function pfxEntries(opts: SecureContextOptions): { chains: Uint8Array[][]; keys:
 /** `ca`, or the bundled roots, plus what the pfx files carry. */
 function trustAnchors(opts: SecureContextOptions, pfxCa: Uint8Array[]): Uint8Array[] | undefined {
   if (opts.ca !== undefined) return [...certificatesFrom(opts.ca), ...pfxCa];
-  return pfxCa.length > 0 ? [...certificatesFrom(rootCertificates), ...pfxCa] : undefined;
+  return pfxCa.length > 0 ? [...certificatesFrom([...defaultRootCertificates()]), ...pfxCa] : undefined;
 }
 
 export function resolveContext(opts: SecureContextOptions): ResolvedContext {
