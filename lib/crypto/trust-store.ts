@@ -93,3 +93,32 @@ export function findTrustedIssuer(
     return undefined;
   }
 }
+
+/** At most this many issuers are added by chainFromStore (OpenSSL's default verify depth). */
+const MAX_CHAIN_FROM_STORE = 100;
+
+/** The chain OpenSSL sends for a certificate configured alone (ssl_add_cert_chain without
+ *  SSL_MODE_NO_AUTO_CHAIN, as node:tls runs it): the certificate, then its issuers as found in
+ *  the trust store `ca` (undefined: the default roots), up to a self-signed one, which is sent
+ *  too. */
+export function chainFromStore(
+  certDer: Uint8Array,
+  ca: readonly (string | Uint8Array)[] | undefined,
+  now: Date = new Date(),
+): Uint8Array[] {
+  const chain = [certDer];
+  let x: Cert;
+  try {
+    x = parseCertificate(certDer);
+  } catch {
+    return chain;
+  }
+  const store = trustStore(ca);
+  for (let i = 0; i < MAX_CHAIN_FROM_STORE && !x.selfSigned; i++) {
+    const issuer = trustedIssuer(store, x, now.getTime());
+    if (issuer === undefined || chain.some((d) => equalBytes(d, issuer.der))) break;
+    chain.push(issuer.der);
+    x = issuer;
+  }
+  return chain;
+}

@@ -5,6 +5,7 @@ import { pairIdentities, type KeyInput } from '../crypto/identity.js';
 import { pfxToKeyAndCert } from '../crypto/pkcs12.js';
 import { parseCrls } from '../crypto/crl.js';
 import { defaultRootCertificates } from '../crypto/default-roots.js';
+import { chainFromStore } from '../crypto/trust-store.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { systemRandom } from '../crypto/system-random.js';
 import { verifyCertificateChain } from '../crypto/certificate-verifier.js';
@@ -193,14 +194,17 @@ export function resolveContext(opts: SecureContextOptions): ResolvedContext {
   const keys = [...keyInputs(opts), ...pfx.keys];
   if (keys.length > 0 && chains.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'a key was given without a cert');
   if (chains.length > 0 && keys.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'a cert was given without a key');
+  const ca = trustAnchors(opts, pfx.ca);
   return {
     provider,
     random: opts.random ?? systemRandom,
     cipherSuites: parseCipherList(opts.ciphers),
     groups: parseGroups(opts.ecdhCurve),
     signatureSchemes: parseSigalgs(opts.sigalgs),
-    identities: pairIdentities(provider, chains, keys),
-    ca: trustAnchors(opts, pfx.ca),
+    // A certificate configured without its chain is sent with the issuers found in the trust
+    // store, as OpenSSL (so node:tls) does.
+    identities: pairIdentities(provider, chains.map((c) => (c.length === 1 ? chainFromStore(c[0]!, ca) : c)), keys),
+    ca,
     crl: crlEntries(opts.crl),
     alpnProtocols: parseAlpn(opts.ALPNProtocols),
   };
