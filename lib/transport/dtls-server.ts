@@ -62,8 +62,12 @@ export class DtlsServer extends withServerContext(EventEmitter) {
   /** Options, engine options, session cache and ticket keys, SNI choice (shared with Server). */
   readonly context: ServerContext;
 
-  constructor(private readonly options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
+  /** Private (#): they hold the private key, which util.inspect / JSON.stringify must not show. */
+  readonly #options: ServerOptions;
+
+  constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super();
+    this.#options = options;
     this.context = new ServerContext(options, this, { transport: 'dtls', dtls: options.dtls });
     const e = this.context.engineOptions;
     this.cookies = new CookieJar(e.provider, e.random, e.now);
@@ -75,8 +79,8 @@ export class DtlsServer extends withServerContext(EventEmitter) {
   listen(port = 0, host?: string, cb?: () => void): this {
     const sock = createSocket({
       type: host !== undefined && isIP(host) === 6 ? 'udp6' : 'udp4',
-      recvBufferSize: this.options.recvBufferSize,
-      sendBufferSize: this.options.sendBufferSize,
+      recvBufferSize: this.#options.recvBufferSize,
+      sendBufferSize: this.#options.sendBufferSize,
     });
     this.socket = sock;
     sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
@@ -85,7 +89,7 @@ export class DtlsServer extends withServerContext(EventEmitter) {
       this.emit('listening');
       cb?.();
     });
-    const idle = this.options.idleTimeout ?? 300_000;
+    const idle = this.#options.idleTimeout ?? 300_000;
     this.sweeper = setInterval(() => this.sweep(idle), Math.min(idle, 5_000));
     this.sweeper.unref();
     return this;
@@ -152,7 +156,7 @@ export class DtlsServer extends withServerContext(EventEmitter) {
       this.socket?.send(helloVerifyRequest(info, this.cookies.make(key, info.hello)), rinfo.port, rinfo.address);
       return;
     }
-    if (this.closing || this.peers.size >= (this.options.maxPeers ?? 10_000)) return;
+    if (this.closing || this.peers.size >= (this.#options.maxPeers ?? 10_000)) return;
     this.accept(key, rinfo, msg, info.hello, info.recordSeqHi * 2 ** 32 + info.recordSeqLo);
   }
 
