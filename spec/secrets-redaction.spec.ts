@@ -134,6 +134,8 @@ describe('Secrets are never shown by inspect, console.log or JSON.stringify', fu
     await within(new Promise<void>((r) => c.once('secureConnect', () => r())), 'handshake');
     const ms = masterSecretFrom(await keylog);
     for (let i = 0; i < 100 && !serverSide; i++) await new Promise((r) => setTimeout(r, 5));
-    expectNoSecrets({ client: c, server: serverSide, DtlsServer: server }, { 'master secret': ms, ...keySecrets(leaf.keyPem) });
+    const cookieSecret = (server as unknown as { cookies: { secret: Uint8Array } }).cookies.secret;
+    expect(cookieSecret).to.have.length(32);
+    expectNoSecrets({ client: c, server: serverSide, DtlsServer: server }, { 'master secret': ms, 'cookie secret': cookieSecret, ...keySecrets(leaf.keyPem) });
   });
 });
