@@ -117,6 +117,28 @@ describe('Handshake message limits (OpenSSL\'s, checked at the header)', functio
     }
   });
 
+  it('a plaintext record over 2^14 bytes gets record_overflow from both (RFC 5246 §6.2.1)', async function () {
+    requirePeer(this, 'openssl');
+    const { ours, openssl } = await servers();
+    const big = Buffer.concat([Buffer.from([22, 3, 1, ...u16(16385)]), Buffer.alloc(16385, 1)]);
+    expect(await firstRecord(openssl, big), 'openssl').to.deep.equal([21, 2, 22]);
+    expect(await firstRecord(ours, big), 'ours').to.deep.equal([21, 2, 22]);
+  });
+
+  it('a client that stalls in the middle of its ClientHello (slowloris) is closed by the handshake timeout', async () => {
+    const server: Server = createServer({ cert: leaf.certPem, key: leaf.keyPem, handshakeTimeout: 300 });
+    const errors: string[] = [];
+    server.on('tlsClientError', (e: Error & { code?: string }) => errors.push(e.code ?? ''));
+    const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const sock = netConnect(port, '127.0.0.1');
+    cleanups.push(() => sock.destroy());
+    sock.on('error', () => undefined);
+    sock.write(Buffer.from([22, 3, 1, 0, 10, 1, 0, 0])); // a slow client: part of a ClientHello, then nothing
+    await within(new Promise<void>((r) => sock.once('close', () => r())), 'server closes the idle handshake');
+    expect(errors).to.deep.equal(['ERR_TLS_HANDSHAKE_TIMEOUT']);
+  });
+
   it('tiny records that declare a large ClientHello cost the server what they carry, not the declared length', () => {
     const ch = new TlsChannel({ role: 'server' });
     const held = (): number => ch.handshakeBufferedBytes;
