@@ -60,7 +60,6 @@ function expectNoSecrets(objects: Record<string, unknown>, secrets: Record<strin
 describe('Secrets are never shown by inspect, console.log or JSON.stringify', function () {
   this.timeout(60_000);
   const pki = makePki();
-  const leaf = pki.leaves['ec-p256'];
   const cleanups: (() => unknown)[] = [];
   afterEach(() => runCleanups(cleanups));
 
@@ -68,7 +67,10 @@ describe('Secrets are never shown by inspect, console.log or JSON.stringify', fu
   function keySecrets(pem: string): Record<string, Uint8Array | string> {
     const body = pem.split('\n').filter((l) => l && !l.startsWith('-----'));
     const d = Buffer.from(createPrivateKey(pem).export({ format: 'jwk' }).d!, 'base64url');
-    return { 'private key PEM': body[1]!.slice(0, 40), 'private key scalar': d };
+    // 40 characters of one line (inspect shows line breaks as \n): the second line of a long
+    // key, or the key-specific end of a one-line (Ed25519) key
+    const pemPart = body.length > 1 ? body[1]!.slice(0, 40) : body[0]!.slice(-40);
+    return { 'private key PEM': pemPart, 'private key scalar': d };
   }
 
   function masterSecretFrom(line: Buffer): Uint8Array {
@@ -76,30 +78,42 @@ describe('Secrets are never shown by inspect, console.log or JSON.stringify', fu
     return Buffer.from(ms!, 'hex');
   }
 
-  it('TLS: client socket, server socket, Server, secure context (certificate, ticket keys, resumption)', async () => {
-    const ticketKeys = randomBytes(48);
-    const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, ticketKeys });
-    let serverSide: SecureDuplex | undefined;
-    server.on('secureConnection', (s: SecureDuplex) => { serverSide = s; s.resume(); });
-    const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
-    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-    const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', cert: pki.client.certPem, key: pki.client.keyPem });
-    cleanups.push(() => c.destroy());
-    const keylog = within(new Promise<Buffer>((r) => c.once('keylog', r)), 'keylog');
-    const session = within(new Promise<Buffer>((r) => c.once('session', r)), 'session');
-    await within(new Promise<void>((r) => c.once('secureConnect', () => r())), 'handshake');
-    const ms = masterSecretFrom(await keylog);
-    await session;
-    for (let i = 0; i < 100 && !serverSide; i++) await new Promise((r) => setTimeout(r, 5));
-    const ctx = createSecureContext({ cert: leaf.certPem, key: leaf.keyPem });
-    expectNoSecrets(
-      { client: c, server: serverSide, Server: server, 'secure context': ctx, 'client engine': (c as unknown as { engine: unknown }).engine },
-      {
-        'master secret': ms, 'ticket key': ticketKeys.subarray(16), // (its first 16 bytes name the key in every ticket: not secret)
-        ...keySecrets(leaf.keyPem), ...Object.fromEntries(Object.entries(keySecrets(pki.client.keyPem)).map(([k, v]) => [`client ${k}`, v])),
-      },
-    );
-  });
+  for (const keyType of ['ec-p256', 'rsa2048', 'ed25519'] as const) {
+    it(`TLS (${keyType} server key): client and server sockets, Server, secure context, then a resumed connection`, async () => {
+      const leaf = pki.leaves[keyType];
+      const ticketKeys = randomBytes(48);
+      const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, ticketKeys, requestCert: true, ca: pki.ca.certPem });
+      const serverSides: SecureDuplex[] = [];
+      server.on('secureConnection', (s: SecureDuplex) => { serverSides.push(s); s.resume(); });
+      const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
+      cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+      const open = async (session?: Buffer) => {
+        const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', cert: pki.client.certPem, key: pki.client.keyPem, session });
+        cleanups.push(() => c.destroy());
+        const keylog = within(new Promise<Buffer>((r) => c.once('keylog', r)), 'keylog');
+        const ticket = within(new Promise<Buffer>((r) => c.once('session', r)), 'session');
+        await within(new Promise<void>((r) => c.once('secureConnect', () => r())), 'handshake');
+        return { c, ms: masterSecretFrom(await keylog), ticket: session ? undefined : await ticket };
+      };
+      const first = await open();
+      const second = await open(first.ticket);
+      expect(second.c.isSessionReused()).to.equal(true);
+      expect(Buffer.from(second.ms).equals(Buffer.from(first.ms))).to.equal(true);
+      for (let i = 0; i < 100 && serverSides.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(serverSides).to.have.length(2);
+      const ctx = createSecureContext({ cert: leaf.certPem, key: leaf.keyPem });
+      expectNoSecrets(
+        {
+          client: first.c, 'resumed client': second.c, server: serverSides[0], 'resumed server': serverSides[1], Server: server,
+          'secure context': ctx, 'client engine': (first.c as unknown as { engine: unknown }).engine,
+        },
+        {
+          'master secret': first.ms, 'ticket key': ticketKeys.subarray(16), // (its first 16 bytes name the key in every ticket: not secret)
+          ...keySecrets(leaf.keyPem), ...Object.fromEntries(Object.entries(keySecrets(pki.client.keyPem)).map(([k, v]) => [`client ${k}`, v])),
+        },
+      );
+    });
+  }
 
   it('TLS with a PSK', async () => {
     const psk = randomBytes(32);
@@ -123,6 +137,7 @@ describe('Secrets are never shown by inspect, console.log or JSON.stringify', fu
   });
 
   it('DTLS: client socket, server socket, DtlsServer', async () => {
+    const leaf = pki.leaves['ec-p256'];
     const server = createServer({ transport: 'udp', cert: leaf.certPem, key: leaf.keyPem });
     let serverSide: SecureDuplex | undefined;
     server.on('secureConnection', (s: SecureDuplex) => { serverSide = s; s.resume(); });
