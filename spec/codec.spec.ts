@@ -741,7 +741,7 @@ describe('codec', () => {
     it('a 200 KiB Certificate over 16 KiB records, byte-at-a-time header, empty fragments', () => {
       const cert: CertificateMsg = { type: 'certificate', certificates: [new Uint8Array(200 * 1024).fill(0x30), hex('3003')] };
       const raw = encodeHandshake(cert);
-      const r = new HandshakeReassembler();
+      const r = new HandshakeReassembler({ maxCertificateList: 256 * 1024 });
       const got: RawHandshakeMessage[] = [];
       got.push(...r.push(new Uint8Array(0)));
       got.push(...r.push(raw.subarray(0, 1)));
@@ -753,24 +753,48 @@ describe('codec', () => {
       expect(decodeBody(got[0]!.type, got[0]!.body, false)).to.deep.equal(cert);
     });
 
-    it('caps message length: 64 KiB by default, 256 KiB for Certificate, configurable', () => {
+    it('caps message length at the header per type (OpenSSL limits): illegal_parameter', () => {
       const header = (type: number, len: number) => hex(type.toString(16).padStart(2, '0') + len.toString(16).padStart(6, '0'));
-      expect(new HandshakeReassembler().push(header(12, 65536)).length).to.equal(0);
-      let e = expectTlsError(() => new HandshakeReassembler().push(header(12, 65537)), ErrorCode.DECODE);
-      expect(e.alertName).to.equal('decode_error');
-      expect(new HandshakeReassembler().push(header(11, 256 * 1024)).length).to.equal(0);
-      expectTlsError(() => new HandshakeReassembler().push(header(11, 256 * 1024 + 1)), ErrorCode.DECODE);
-      e = expectTlsError(() => new HandshakeReassembler({ maxMessageSize: 100 }).push(header(1, 101)), ErrorCode.DECODE);
-      expectTlsError(() => new HandshakeReassembler({ maxCertificateSize: 1000 }).push(header(11, 1001)), ErrorCode.DECODE);
+      const cases: [number, number][] = [[1, 131_396], [11, 100 * 1024], [12, 102_400], [16, 2048], [20, 64], [14, 0], [2, 20_000]];
+      for (const [type, max] of cases) {
+        const ok = new HandshakeReassembler();
+        expect(ok.push(header(type, max)).length).to.equal(max === 0 ? 1 : 0);
+        const e = expectTlsError(() => new HandshakeReassembler().push(header(type, max + 1)), 'ERR_SSL_EXCESSIVE_MESSAGE_SIZE');
+        expect(e.alertName).to.equal('illegal_parameter');
+      }
+      expectTlsError(() => new HandshakeReassembler({ maxCertificateList: 1000 }).push(header(11, 1001)), 'ERR_SSL_EXCESSIVE_MESSAGE_SIZE');
       // the header may arrive split; the check fires once it is complete
       const r = new HandshakeReassembler();
       r.push(header(2, 0xffffff).subarray(0, 3));
-      expectTlsError(() => r.push(header(2, 0xffffff).subarray(3)), ErrorCode.DECODE);
+      expectTlsError(() => r.push(header(2, 0xffffff).subarray(3)), 'ERR_SSL_EXCESSIVE_MESSAGE_SIZE');
+    });
+
+    it('checks the type before the length: unknown types, and what this side never receives, get unexpected_message', () => {
+      const header = (type: number, len: number) => hex(type.toString(16).padStart(2, '0') + len.toString(16).padStart(6, '0'));
+      for (const t of [5, 17, 21, 23, 255]) {
+        expect(expectTlsError(() => new HandshakeReassembler().push(header(t, 10)), ErrorCode.UNEXPECTED_MESSAGE).alertName).to.equal('unexpected_message');
+      }
+      // a server receives no ServerHello (even an oversized one: the type is checked first) ...
+      expectTlsError(() => new HandshakeReassembler({ role: 'server' }).push(header(2, 0xffffff)), ErrorCode.UNEXPECTED_MESSAGE);
+      // ... and its first message is the ClientHello: a Certificate claiming 100 KiB is refused at once
+      expectTlsError(() => new HandshakeReassembler({ role: 'server' }).push(header(11, 100 * 1024)), ErrorCode.UNEXPECTED_MESSAGE);
+      expectTlsError(() => new HandshakeReassembler({ role: 'client' }).push(header(1, 100)), ErrorCode.UNEXPECTED_MESSAGE);
+      expectTlsError(() => new HandshakeReassembler({ role: 'client' }).push(header(3, 10)), ErrorCode.UNEXPECTED_MESSAGE); // DTLS only
+      expect(new HandshakeReassembler({ role: 'client', dtls: true }).push(header(3, 10)).length).to.equal(0);
+    });
+
+    it('holds what arrived, not what a header claims', () => {
+      const r = new HandshakeReassembler({ role: 'server' });
+      r.push(hex('01020000')); // ClientHello declaring 128 KiB
+      expect(r.bufferedBytes).to.equal(4);
+      for (let i = 0; i < 100; i++) r.push(new Uint8Array(1));
+      expect(r.bufferedBytes).to.equal(104);
+      expect(r.hasPartial).to.equal(true);
     });
 
     it('many fragments of one big message: linear time', () => {
       const raw = encodeHandshake({ type: 'certificate', certificates: [new Uint8Array(250 * 1024)] });
-      const r = new HandshakeReassembler();
+      const r = new HandshakeReassembler({ maxCertificateList: 256 * 1024 });
       const t0 = process.hrtime.bigint();
       let n = 0;
       for (let o = 0; o < raw.length; o += 7) n += r.push(raw.subarray(o, o + 7)).length;

@@ -39,7 +39,7 @@ describe('HandshakeSniffer (server: the ClientHello before the engine sees it)',
     }
   });
 
-  it('stops at once (nothing found) for a ClientHello declared over the engine\'s 64 KiB limit', () => {
+  it('stops at once (nothing found) for a ClientHello declared over its 131 396-byte limit', () => {
     const s = new HandshakeSniffer();
     s.push(Buffer.from([22, 3, 3, 0, 4, 1, 0x07, 0xff, 0xff]));
     expect(s.done).to.equal(true);

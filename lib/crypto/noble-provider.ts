@@ -29,6 +29,7 @@ import type {
 } from './provider.js';
 import { NamedGroup, SignatureScheme } from '../engine/constants.js';
 import { ErrorCode, TlsError } from '../errors.js';
+import { secretBytes } from './secret-bytes.js';
 
 /** The part of a noble hash instance we use. */
 interface RunningHash {
@@ -116,7 +117,7 @@ class NistKeyShare implements KeyShare {
     // FIPS 186-5 A.2.1-style: reduce (fieldLen + 8+) random bytes into [1, n-1] (noble mapHashToField).
     const seedLength = curve.lengths.seed;
     if (seedLength === undefined) throw new TlsError(ErrorCode.INTERNAL, 'curve has no seed length', 'internal_error');
-    this.secretKey = curve.utils.randomSecretKey(random(seedLength));
+    this.secretKey = secretBytes(curve.utils.randomSecretKey(random(seedLength)), true);
     // RFC 8422 §5.4.1: only the uncompressed point format is used.
     this.publicKey = curve.getPublicKey(this.secretKey, false);
   }
@@ -132,7 +133,7 @@ class NistKeyShare implements KeyShare {
       throw illegalParameter('ECDHE public value is not a valid curve point');
     }
     // RFC 8422 §5.10: the premaster secret is the x-coordinate, fixed length (leading zeros kept).
-    return shared.subarray(1);
+    return secretBytes(shared.subarray(1), true);
   }
 }
 
@@ -142,7 +143,7 @@ class X25519KeyShare implements KeyShare {
   private readonly secretKey: Uint8Array;
   constructor(random: RandomSource) {
     // RFC 7748 §6.1: 32 random bytes (clamped by the scalar multiplication).
-    this.secretKey = random(32).slice(); // own copy: the source may reuse its buffer
+    this.secretKey = secretBytes(random(32), true); // own copy: the source may reuse its buffer
     if (this.secretKey.length !== 32) throw new TlsError(ErrorCode.INTERNAL, 'random source returned wrong length', 'internal_error');
     this.publicKey = x25519.getPublicKey(this.secretKey);
   }
@@ -159,7 +160,7 @@ class X25519KeyShare implements KeyShare {
     let acc = 0;
     for (let i = 0; i < shared.length; i++) acc |= shared[i]!;
     if (acc === 0) throw illegalParameter('x25519 shared secret is all zeros');
-    return shared;
+    return secretBytes(shared);
   }
 }
 
@@ -256,7 +257,7 @@ class EcSigningKey implements SigningKey {
   ) {
     this.params = EC_CURVES[curve];
     this.schemes = ecdsaSchemes(this.params.scheme);
-    this.secretKey = fixedLength(b64url(key.export({ format: 'jwk' }).d), this.params.fieldLength);
+    this.secretKey = secretBytes(fixedLength(b64url(key.export({ format: 'jwk' }).d), this.params.fieldLength), true);
   }
   sign(scheme: number, data: Uint8Array): Uint8Array {
     const hash = ECDSA_HASHES.get(scheme);
@@ -272,7 +273,7 @@ class Ed25519SigningKey implements SigningKey {
   readonly schemes: readonly number[] = [S.ed25519];
   private readonly seed: Uint8Array;
   constructor(key: KeyObject) {
-    this.seed = fixedLength(b64url(key.export({ format: 'jwk' }).d), 32);
+    this.seed = secretBytes(fixedLength(b64url(key.export({ format: 'jwk' }).d), 32), true);
   }
   sign(scheme: number, data: Uint8Array): Uint8Array {
     if (scheme !== S.ed25519) throw unsupportedScheme(scheme);
@@ -407,7 +408,7 @@ export class NobleCryptoProvider implements CryptoProvider {
       throw new TlsError(ErrorCode.INTERNAL, `${alg} needs a ${spec.keyLength}-byte key`, 'internal_error');
     }
     // Own copy: the caller's key-block buffer may be reused or wiped.
-    return new NobleAead(spec.cons, key.slice());
+    return new NobleAead(spec.cons, secretBytes(key.slice()));
   }
 
   generateKeyShare(group: number, random: RandomSource): KeyShare {

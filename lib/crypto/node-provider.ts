@@ -47,15 +47,16 @@ const TAG = 16;
 class NodeAead implements Aead {
   readonly tagLength = TAG;
   private readonly cipher: string;
-  private readonly key: Buffer;
+  /** Private (#): never shown by util.inspect or JSON.stringify. */
+  readonly #key: Buffer;
 
   constructor(alg: AeadAlgorithm, key: Uint8Array) {
     this.cipher = CIPHERS[alg];
-    this.key = Buffer.from(key);
+    this.#key = Buffer.from(key);
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const c = createCipheriv(this.cipher as CipherGCMTypes, this.key, nonce, { authTagLength: TAG });
+    const c = createCipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: TAG });
     c.setAAD(aad, { plaintextLength: plaintext.length });
     const out = Buffer.allocUnsafe(plaintext.length + TAG);
     const n = c.update(plaintext).copy(out, 0);
@@ -68,7 +69,7 @@ class NodeAead implements Aead {
     if (ciphertextAndTag.length < TAG) return null;
     const ctLen = ciphertextAndTag.length - TAG;
     try {
-      const d = createDecipheriv(this.cipher as CipherGCMTypes, this.key, nonce, { authTagLength: TAG });
+      const d = createDecipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: TAG });
       d.setAAD(aad, { plaintextLength: ctLen });
       d.setAuthTag(ciphertextAndTag.subarray(ctLen));
       const pt = d.update(ciphertextAndTag.subarray(0, ctLen));

@@ -2,6 +2,7 @@
 
 import type { CryptoProvider, HashAlgorithm } from './provider.js';
 import { concatBytes } from '../concat-bytes.js';
+import { secretBytes } from './secret-bytes.js';
 
 const HASH_LENGTH: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
 
@@ -53,7 +54,7 @@ export function masterSecret(
   clientRandom: Uint8Array,
   serverRandom: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
-  return prf(provider, hash, preMaster, 'master secret', concat(clientRandom, serverRandom), 48);
+  return secretBytes(prf(provider, hash, preMaster, 'master secret', concat(clientRandom, serverRandom), 48));
 }
 
 /** RFC 7627 §4: master_secret = PRF(pre_master_secret, "extended master secret",
@@ -64,7 +65,7 @@ export function extendedMasterSecret(
   preMaster: Uint8Array,
   sessionHash: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
-  return prf(provider, hash, preMaster, 'extended master secret', sessionHash, 48);
+  return secretBytes(prf(provider, hash, preMaster, 'extended master secret', sessionHash, 48));
 }
 
 /** RFC 5246 §6.3: key_block = PRF(SecurityParameters.master_secret, "key expansion",
@@ -77,7 +78,7 @@ export function keyBlock(
   serverRandom: Uint8Array,
   length: number,
 ): Uint8Array<ArrayBuffer> {
-  return prf(provider, hash, master, 'key expansion', concat(serverRandom, clientRandom), length);
+  return secretBytes(prf(provider, hash, master, 'key expansion', concat(serverRandom, clientRandom), length));
 }
 
 /** RFC 5246 §7.4.9: verify_data = PRF(master_secret, finished_label,

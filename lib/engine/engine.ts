@@ -112,7 +112,7 @@ export class Engine implements HandshakeHost {
     this.config = options;
     this.channel = channel ?? (options.transport === 'dtls'
       ? new DtlsChannel({ role: options.role, now: options.now, ...options.dtls })
-      : new TlsChannel());
+      : new TlsChannel({ role: options.role }));
     this.serverHandshakeOptions = { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized };
   }
 

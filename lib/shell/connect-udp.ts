@@ -24,8 +24,12 @@ export function connectUdp(options: ConnectOptions, callback?: () => void): Secu
     transport = given as Duplex;
     ready = (go) => process.nextTick(go);
   } else {
-    const sock: UdpSocket = isUdpSocket(given) ? given : createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
-    const dd = new DatagramDuplex((d) => sock.send(d));
+    const sock: UdpSocket = isUdpSocket(given) ? given : createSocket({
+      type: isIP(host) === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: options.recvBufferSize,
+      sendBufferSize: options.sendBufferSize,
+    });
+    const dd = new DatagramDuplex((d) => sock.send(d), sock);
     sock.on('message', (m) => dd.deliver(m));
     sock.on('error', (e) => dd.destroy(e));
     dd.once('close', () => { try { sock.close(); } catch { /* already closed */ } });

@@ -9,8 +9,11 @@ import { connectUdp } from './connect-udp.js';
 export interface ConnectOptions extends SecureContextOptions {
   /** 'tcp' (TLS, default) or 'udp' (DTLS 1.2). */
   transport?: 'tcp' | 'udp';
-  /** DTLS: path MTU, retransmission timers, handshake timeout, invalid-record limit. */
-  dtls?: import('../engine/dtls/dtls-channel.js').DtlsChannelOptions extends infer O ? Omit<O, 'role' | 'now' | 'epoch0Seq'> : never;
+  /** DTLS: path MTU, retransmission timers, handshake timeout, reassembly bound. */
+  dtls?: import('../engine/dtls/dtls-channel.js').DtlsChannelOptions extends infer O ? Omit<O, 'role' | 'now' | 'epoch0Seq' | 'reassemblyAccount'> : never;
+  /** DTLS: SO_RCVBUF / SO_SNDBUF of the UDP socket we make (node:dgram createSocket options). */
+  recvBufferSize?: number;
+  sendBufferSize?: number;
   host?: string;
   port?: number;
   /** An existing transport (net.Socket or any Duplex) to run TLS over, as in tls.connect. */

@@ -37,8 +37,8 @@ export class HandshakeSniffer {
   clientHello: ClientHelloInfo | undefined;
   /** Transport bytes not yet cut into records (chunks kept, not concatenated). */
   private readonly records = new ByteQueue();
-  /** The engine's reassembler: linear, and it refuses a ClientHello over 64 KiB at its header. */
-  private readonly messages = new HandshakeReassembler();
+  /** The engine's reassembler: it refuses a ClientHello over its limit at its header. */
+  private readonly messages = new HandshakeReassembler({ role: 'server' });
   private seen = 0;
 
   push(chunk: Uint8Array): void {

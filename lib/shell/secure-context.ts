@@ -250,8 +250,16 @@ export { pemBlocks };
 export class SecureContext {
   /** Resolved configuration (node:tls has its OpenSSL SSL_CTX handle here). */
   readonly context: ResolvedContext;
-  constructor(readonly options: SecureContextOptions = {}) {
+  /** Private (#): the options hold the private key and passphrase, which util.inspect /
+   *  JSON.stringify must not show. */
+  readonly #options: SecureContextOptions;
+  constructor(options: SecureContextOptions = {}) {
+    this.#options = options;
     this.context = resolveContext(options);
+  }
+
+  get options(): SecureContextOptions {
+    return this.#options;
   }
   get identities(): readonly LocalIdentity[] {
     return this.context.identities;

@@ -40,8 +40,18 @@ function checkSessionOptions(o: ServerOptions): void {
 }
 
 export class ServerContext {
-  /** The options as given, merged with every setSecureContext() since. */
-  options: ServerOptions;
+  /** The options as given, merged with every setSecureContext() since. Private (#): they hold
+   *  the private key, passphrase and ticket keys, which util.inspect / JSON.stringify must not
+   *  show. */
+  #options!: ServerOptions;
+
+  get options(): ServerOptions {
+    return this.#options;
+  }
+
+  set options(o: ServerOptions) {
+    this.#options = o;
+  }
   /** What each new connection's engine starts from. */
   engineOptions: EngineOptions;
   /** Session-ID cache and ticket keys shared by the server's connections. */

@@ -13,7 +13,7 @@ import type { ConnectOptions } from './connect.js';
 export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   /** 'tcp' (TLS, default) or 'udp' (DTLS 1.2: createServer returns a DtlsServer). */
   transport?: 'tcp' | 'udp';
-  /** DTLS: path MTU, retransmission timers, handshake timeout, invalid-record limit. */
+  /** DTLS: path MTU, retransmission timers, handshake timeout, reassembly bound per peer. */
   dtls?: ConnectOptions['dtls'];
   requestCert?: boolean;
   allowHalfOpen?: boolean;

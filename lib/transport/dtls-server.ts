@@ -5,6 +5,8 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { CookieJar } from '../engine/dtls/cookie.js';
+import { DEFAULT_MAX_REASSEMBLY_BYTES } from '../engine/dtls/dtls-channel.js';
+import { ReassemblyBudget, type ReassemblyAccount } from '../engine/dtls/reassembly-budget.js';
 import { SecureDuplex } from '../shell/secure-duplex.js';
 import { DatagramDuplex } from './datagram-duplex.js';
 import { helloVerifyRequest, readClientHello } from './hello-verify.js';
@@ -24,34 +26,62 @@ export interface DtlsServerOptions {
   /** Most peers kept at once, default 10 000; new ones beyond are ignored. */
   maxPeers?: number;
   handshakeTimeout?: number;
+  /** Bytes all peers together may hold for handshake reassembly (and records that arrive
+   *  before their epoch), default 16 MiB; each peer also has its own bound (`dtls:
+   *  { maxReassemblyBytes }`, default 256 KiB). Past either, fragments are dropped and the
+   *  peer retransmits them. */
+  maxTotalReassemblyBytes?: number;
+  /** SO_RCVBUF / SO_SNDBUF of the UDP socket (node:dgram createSocket options); the kernel's
+   *  default receive buffer drops datagrams when many peers send at once. */
+  recvBufferSize?: number;
+  sendBufferSize?: number;
 }
+
+/** A peer that has not completed its first handshake is dropped after this long (ms) unless
+ *  `handshakeTimeout` says otherwise: far shorter than an established peer's idle time, long
+ *  enough for four retransmissions of a lost flight (1 + 2 + 4 + 8 s). */
+export const DEFAULT_PENDING_PEER_TIMEOUT = 20_000;
+
+/** Default total of DtlsServerOptions.maxTotalReassemblyBytes. */
+export const DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES = 16 * 1024 * 1024;
 
 interface Peer {
   transport: DatagramDuplex;
   tls: SecureDuplex;
   lastSeen: number;
+  reassembly: ReassemblyAccount;
 }
 
 export class DtlsServer extends withServerContext(EventEmitter) {
   private socket: UdpSocket | undefined;
   private readonly peers = new Map<string, Peer>();
   private readonly cookies: CookieJar;
+  private readonly reassembly: ReassemblyBudget;
   private sweeper: NodeJS.Timeout | undefined;
   private closing = false;
   /** Options, engine options, session cache and ticket keys, SNI choice (shared with Server). */
   override readonly context: ServerContext;
 
-  constructor(private readonly options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
+  /** Private (#): they hold the private key, which util.inspect / JSON.stringify must not show. */
+  readonly #options: ServerOptions;
+
+  constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
     super();
+    this.#options = options;
     this.context = new ServerContext(options, this, { transport: 'dtls', dtls: options.dtls });
     const e = this.context.engineOptions;
     this.cookies = new CookieJar(e.provider, e.random, e.now);
+    this.reassembly = new ReassemblyBudget(options.maxTotalReassemblyBytes ?? DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES);
     if (listener) this.on('secureConnection', listener);
   }
 
   /** Bind like net.Server.listen(): without a host, on all IPv4 interfaces. */
   listen(port = 0, host?: string, cb?: () => void): this {
-    const sock = createSocket({ type: host !== undefined && isIP(host) === 6 ? 'udp6' : 'udp4' });
+    const sock = createSocket({
+      type: host !== undefined && isIP(host) === 6 ? 'udp6' : 'udp4',
+      recvBufferSize: this.#options.recvBufferSize,
+      sendBufferSize: this.#options.sendBufferSize,
+    });
     this.socket = sock;
     sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     sock.on('error', (err) => this.emit('error', err));
@@ -59,7 +89,7 @@ export class DtlsServer extends withServerContext(EventEmitter) {
       this.emit('listening');
       cb?.();
     });
-    const idle = this.options.idleTimeout ?? 300_000;
+    const idle = this.#options.idleTimeout ?? 300_000;
     this.sweeper = setInterval(() => this.sweep(idle), Math.min(idle, 5_000));
     this.sweeper.unref();
     return this;
@@ -72,6 +102,20 @@ export class DtlsServer extends withServerContext(EventEmitter) {
   /** Number of peers with state (for tests and monitoring). */
   get peerCount(): number {
     return this.peers.size;
+  }
+
+  /** Bytes all peers hold now for handshake reassembly (for tests and monitoring). */
+  get reassemblyBytes(): number {
+    return this.reassembly.used;
+  }
+
+  /** The UDP socket's receive buffer (bytes, as the kernel reports it: Linux doubles the size set). */
+  getRecvBufferSize(): number {
+    return this.socket!.getRecvBufferSize();
+  }
+
+  getSendBufferSize(): number {
+    return this.socket!.getSendBufferSize();
   }
 
   /** Like net.Server.close(): stop accepting new peers; the socket closes (and `cb` runs)
@@ -112,7 +156,7 @@ export class DtlsServer extends withServerContext(EventEmitter) {
       this.socket?.send(helloVerifyRequest(info, this.cookies.make(key, info.hello)), rinfo.port, rinfo.address);
       return;
     }
-    if (this.closing || this.peers.size >= (this.options.maxPeers ?? 10_000)) return;
+    if (this.closing || this.peers.size >= (this.#options.maxPeers ?? 10_000)) return;
     this.accept(key, rinfo, msg, info.hello, info.recordSeqHi * 2 ** 32 + info.recordSeqLo);
   }
 
@@ -120,7 +164,16 @@ export class DtlsServer extends withServerContext(EventEmitter) {
     const transport = new DatagramDuplex((d) => this.socket?.send(d, rinfo.port, rinfo.address));
     Object.assign(transport, { remoteAddress: rinfo.address, remotePort: rinfo.port, remoteFamily: rinfo.family });
     const engine = this.context.engineOptions;
-    const options = this.context.connectionOptions(() => tls, { dtls: { ...engine.dtls, epoch0Seq: recordSeq } });
+    const reassembly = this.reassembly.account(engine.dtls?.maxReassemblyBytes ?? DEFAULT_MAX_REASSEMBLY_BYTES);
+    const options = this.context.connectionOptions(() => tls, {
+      dtls: {
+        ...engine.dtls,
+        epoch0Seq: recordSeq,
+        reassemblyAccount: reassembly,
+      },
+    });
+    // A peer that never completes its first handshake goes sooner than node's 120 s default.
+    options.handshakeTimeout ??= DEFAULT_PENDING_PEER_TIMEOUT;
     const tls: SecureDuplex = new SecureDuplex(transport, options);
     this.context.watch(tls);
     if (options.onClientHello) {
@@ -134,12 +187,18 @@ export class DtlsServer extends withServerContext(EventEmitter) {
       }
       tls.clientHelloSeen(info);
     }
-    const peer: Peer = { transport, tls, lastSeen: Date.now() };
+    const peer: Peer = { transport, tls, lastSeen: Date.now(), reassembly };
     this.peers.set(key, peer);
-    tls.once('close', () => {
+    const drop = (): void => {
+      reassembly.close();
       if (this.peers.get(key) === peer) this.peers.delete(key);
       this.closeWhenIdle();
-    });
+    };
+    tls.once('close', drop);
+    // RFC 5246 §7.2.1: after the peer's close_notify nothing more comes from it; the peer is
+    // dropped at once (a datagram from its address starts afresh with a cookie exchange),
+    // whether or not the application has ended its side yet.
+    tls.once('end', drop);
     this.emit('connection', transport);
     transport.deliver(first);
   }
@@ -149,6 +208,7 @@ export class DtlsServer extends withServerContext(EventEmitter) {
     for (const [key, p] of this.peers) {
       if (now - p.lastSeen > idle) {
         this.peers.delete(key);
+        p.reassembly.close();
         p.tls.destroy();
       }
     }

@@ -59,6 +59,18 @@ export class UdpRelay {
     }
   }
 
+  /** A datagram to the server from the relay's side: the same 4-tuple as the client's traffic,
+   *  as an attacker who spoofs the client's address would send it. */
+  injectToServer(d: Uint8Array): void {
+    this.back.send(d, this.serverPort, '127.0.0.1');
+  }
+
+  /** A datagram to the client from the address it talks to (the server, as it sees it). */
+  injectToClient(d: Uint8Array): void {
+    const c = this.client;
+    if (c) this.front.send(d, c.port, c.address);
+  }
+
   close(): void {
     for (const t of this.timers) clearTimeout(t);
     this.front.close();

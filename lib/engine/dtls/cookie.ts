@@ -5,6 +5,7 @@ import type { CryptoProvider, RandomSource } from '../../crypto/provider.js';
 import { concatBytes } from '../../concat-bytes.js';
 import { constantTimeEqual } from '../constant-time.js';
 import type { ClientHello } from '../handshake/message-types.js';
+import { secretBytes } from '../../crypto/secret-bytes.js';
 
 export class CookieJar {
   private secret: Uint8Array;
@@ -18,14 +19,14 @@ export class CookieJar {
     /** Rotate the secret this often (ms). */
     private readonly rotateEvery = 300_000,
   ) {
-    this.secret = random(32);
+    this.secret = secretBytes(random(32), true);
     this.rotatedAt = now();
   }
 
   private rotate(): void {
     if (this.now() - this.rotatedAt < this.rotateEvery) return;
     this.previous = this.secret;
-    this.secret = this.random(32);
+    this.secret = secretBytes(this.random(32), true);
     this.rotatedAt = this.now();
   }
 

@@ -3,9 +3,12 @@
 // fragmentation to the MTU, reassembly, flights and retransmission timers).
 import { TlsError, ErrorCode } from '../../errors.js';
 import { ContentType, HandshakeType, MAX_CIPHERTEXT, MAX_PLAINTEXT, ProtocolVersion } from '../constants.js';
+import { checkHandshakeHeader } from '../handshake/handshake-limits.js';
 import type { RawHandshakeMessage } from '../handshake/messages.js';
 import type { InboundRecord, RecordChannel } from '../record-channel.js';
 import type { CipherState } from '../record/cipher-state.js';
+import { FragmentedMessage } from './fragmented-message.js';
+import { ReassemblyBudget, type ReassemblyAccount } from './reassembly-budget.js';
 import { ReplayWindow } from './replay-window.js';
 
 const RECORD_HEADER = 13;
@@ -24,8 +27,13 @@ export interface DtlsChannelOptions {
   maxTimeout?: number;
   /** A handshake that has not completed after this long fails (ms). */
   handshakeTimeout?: number;
-  /** Records that fail authentication before the connection is torn down (§4.1.2.7). */
-  maxInvalidRecords?: number;
+  /** Bytes this connection may hold for handshake reassembly and records of the next epoch
+   *  (default DEFAULT_MAX_REASSEMBLY_BYTES). Counted as fragments arrive, not as their headers
+   *  claim; past it, fragments are dropped (the peer retransmits). */
+  maxReassemblyBytes?: number;
+  /** Where those bytes are counted (a DtlsServer's account per peer, bounding all its peers
+   *  together); default an account of its own with `maxReassemblyBytes`. */
+  reassemblyAccount?: ReassemblyAccount;
   /** Server behind a stateless HelloVerifyRequest (DtlsServer): the record number of the
    *  ClientHello that passed the cookie check. Our epoch-0 records continue from it even
    *  before that ClientHello is processed (an alert refusing it must not reuse the number
@@ -52,14 +60,6 @@ interface ReadEpoch {
   window: ReplayWindow;
 }
 
-interface Reassembly {
-  type: number;
-  length: number;
-  buf: Uint8Array;
-  /** Covered byte ranges [start, end), merged and sorted. */
-  ranges: [number, number][];
-}
-
 interface EarlyRecord {
   type: number;
   version: number;
@@ -68,9 +68,9 @@ interface EarlyRecord {
   fragment: Uint8Array;
 }
 
-/** Bytes of handshake messages buffered for reassembly at once: a flight's largest legitimate
- *  content (a Certificate of up to 256 KiB plus the rest of the flight). */
-const MAX_REASSEMBLY_BYTES = 320 * 1024;
+/** Default per-connection reassembly bound: room for the largest legitimate flight content
+ *  (a 128 KiB ClientHello, or a 100 KiB certificate list plus the rest of the flight). */
+export const DEFAULT_MAX_REASSEMBLY_BYTES = 256 * 1024;
 
 export class DtlsChannel implements RecordChannel {
   readonly dtls = true;
@@ -90,7 +90,6 @@ export class DtlsChannel implements RecordChannel {
   /** Epoch and sequence number of the record last returned by nextRecord(). */
   private currentEpoch = 0;
   private currentSeq = 0;
-  private invalid = 0;
   // handshake layer
   private inHandshake = true;
   /** Read epoch when the current handshake began: its Finished must come in a later one. */
@@ -98,9 +97,9 @@ export class DtlsChannel implements RecordChannel {
   private initialHandshake = true;
   private sendSeq = 0;
   private recvSeq: number | undefined;
-  private readonly reassembly = new Map<number, Reassembly>();
-  /** Sum of the lengths of the messages being reassembled (see MAX_REASSEMBLY_BYTES). */
-  private reassemblyBytes = 0;
+  private readonly reassembly = new Map<number, FragmentedMessage>();
+  /** Bytes held for reassembly and early records (see maxReassemblyBytes). */
+  private readonly account: ReassemblyAccount;
   private flight: FlightItem[] = [];
   private flightOpen = false;
   private unsent: FlightItem[] = [];
@@ -120,9 +119,11 @@ export class DtlsChannel implements RecordChannel {
 
   constructor(options: DtlsChannelOptions) {
     this.o = {
-      mtu: 1200, initialTimeout: 1000, maxTimeout: 60_000, handshakeTimeout: 60_000, maxInvalidRecords: 100,
+      mtu: 1200, initialTimeout: 1000, maxTimeout: 60_000, handshakeTimeout: 60_000,
+      maxReassemblyBytes: DEFAULT_MAX_REASSEMBLY_BYTES,
       ...options,
     } as Required<DtlsChannelOptions>;
+    this.account = options.reassemblyAccount ?? new ReassemblyBudget(Infinity).account(this.o.maxReassemblyBytes);
     this.timeout = this.o.initialTimeout;
     this.handshakeStarted = this.o.now();
     if (options.epoch0Seq !== undefined) this.writeEpochs.get(0)!.seq = options.epoch0Seq;
@@ -130,6 +131,11 @@ export class DtlsChannel implements RecordChannel {
 
   get mtu(): number {
     return this.o.mtu;
+  }
+
+  /** Bytes held now for handshake reassembly and early records (for tests and monitoring). */
+  get reassemblyBytes(): number {
+    return this.account.held;
   }
 
   // --- inbound records ------------------------------------------------------------------
@@ -158,11 +164,15 @@ export class DtlsChannel implements RecordChannel {
     if (r.epoch === this.read.epoch) rd = this.read;
     else if (this.previousRead && r.epoch === this.previousRead.epoch) rd = this.previousRead;
     else if (r.epoch === this.read.epoch + 1) {
-      // §4.1: records of the next epoch may arrive before the ChangeCipherSpec; keep a few.
-      if (this.early.length < 64) this.early.push({ ...r, fragment: r.fragment.slice() });
+      // §4.1: records of the next epoch may arrive before the ChangeCipherSpec; keep a few
+      // (unauthenticated until then, so within the reassembly bound).
+      if (this.early.length < 64 && this.account.reserve(r.fragment.length)) this.early.push({ ...r, fragment: r.fragment.slice() });
       return;
     }
     if (!rd) return; // an epoch we do not know
+    // A ChangeCipherSpec only ever switches from the current read epoch; one in an older epoch
+    // is a retransmission (or forged: epoch 0 has no MAC) and must not touch the epochs.
+    if (r.type === ContentType.change_cipher_spec && rd !== this.read) return;
     if (!rd.state) {
       // Epoch 0 is never authenticated: application data never comes in it, and once the first
       // handshake is over the peer's alerts come in its current epoch, so an epoch-0 one is
@@ -178,13 +188,10 @@ export class DtlsChannel implements RecordChannel {
     if (rd.state) {
       const hi = ((r.epoch << 16) | Math.floor(r.seq / TWO32)) >>> 0;
       data = rd.state.open(hi, r.seq >>> 0, r.type, r.version, r.fragment);
-      if (data === null) {
-        // §4.1.2.7: invalid records are discarded; too many of them end the connection.
-        if (++this.invalid > this.o.maxInvalidRecords) {
-          throw new TlsError('ERR_DTLS_TOO_MANY_INVALID_RECORDS', `more than ${this.o.maxInvalidRecords} records failed authentication`, 'bad_record_mac');
-        }
-        return;
-      }
+      // §4.1.2.7: invalid records are discarded silently. No count of them ends the
+      // connection: anyone who knows the 4-tuple can send records that fail authentication,
+      // so a limit would let an off-path sender close the association.
+      if (data === null) return;
     }
     if (data.length > MAX_PLAINTEXT) return;
     if (rd.state) rd.window.mark(r.seq);
@@ -204,6 +211,20 @@ export class DtlsChannel implements RecordChannel {
   // --- handshake layer ------------------------------------------------------------------
 
   handshakeIn(data: Uint8Array): RawHandshakeMessage[] {
+    if (!this.initialHandshake && this.currentEpoch === 0) {
+      // After the first handshake nothing in epoch 0 is authenticated: a malformed handshake
+      // record there is forged or damaged, and is discarded silently (§4.1.2.7).
+      try {
+        return this.handshakeInChecked(data);
+      } catch (e) {
+        if (e instanceof TlsError) return [];
+        throw e;
+      }
+    }
+    return this.handshakeInChecked(data);
+  }
+
+  private handshakeInChecked(data: Uint8Array): RawHandshakeMessage[] {
     const out: RawHandshakeMessage[] = [];
     let off = 0;
     while (off < data.length) {
@@ -214,8 +235,8 @@ export class DtlsChannel implements RecordChannel {
       const fOff = (data[off + 6]! << 16) | (data[off + 7]! << 8) | data[off + 8]!;
       const fLen = (data[off + 9]! << 16) | (data[off + 10]! << 8) | data[off + 11]!;
       if (off + HS_HEADER + fLen > data.length || fOff + fLen > length) throw decodeError('DTLS handshake fragment out of bounds');
-      const limit = type === HandshakeType.certificate ? 256 * 1024 : 64 * 1024;
-      if (length > limit) throw decodeError(`handshake message of ${length} bytes`);
+      // The type, then the declared length (OpenSSL's per-type limits), before anything is kept.
+      checkHandshakeHeader(type, length, { role: this.o.role === 'server' ? 'server' : 'client', dtls: true });
       const frag = data.subarray(off + HS_HEADER, off + HS_HEADER + fLen);
       off += HS_HEADER + fLen;
       this.fragmentIn(type, length, seq, fOff, frag);
@@ -224,13 +245,13 @@ export class DtlsChannel implements RecordChannel {
     for (;;) {
       if (this.recvSeq === undefined) break;
       const r = this.reassembly.get(this.recvSeq);
-      if (!r || !(r.ranges.length === 1 && r.ranges[0]![0] === 0 && r.ranges[0]![1] === r.length)) break;
+      if (!r || !r.complete) break;
       this.reassembly.delete(this.recvSeq);
-      this.reassemblyBytes -= r.length;
+      this.account.release(r.held);
       // The transcript sees each message as if it were sent unfragmented (§4.2.6).
       const raw = new Uint8Array(HS_HEADER + r.length);
       raw.set(dtlsHeader(r.type, r.length, this.recvSeq, 0, r.length), 0);
-      raw.set(r.buf, HS_HEADER);
+      raw.set(r.assemble(), HS_HEADER);
       out.push({ type: r.type, body: raw.subarray(HS_HEADER), raw });
       this.recvSeq++;
       // The retransmission timer keeps running until we answer with our next flight (or the
@@ -291,20 +312,38 @@ export class DtlsChannel implements RecordChannel {
       return;
     }
     let r = this.reassembly.get(seq);
+    const isNew = r === undefined;
     if (!r) {
-      // Each buffer is allocated at the length the first fragment claims: bound their sum, or a
-      // few tiny datagrams could make a connection hold megabytes (17 messages × 256 KiB).
-      // The message everything waits for always gets its buffer.
-      if (seq !== this.recvSeq && this.reassemblyBytes + length > MAX_REASSEMBLY_BYTES) return;
-      r = { type, length, buf: new Uint8Array(length), ranges: [] };
-      this.reassembly.set(seq, r);
-      this.reassemblyBytes += length;
+      r = new FragmentedMessage(type, length);
     } else if (r.type !== type || r.length !== length) {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'DTLS handshake fragments disagree', 'illegal_parameter');
     }
-    r.buf.set(frag, fOff);
-    r.ranges = mergeRange(r.ranges, fOff, fOff + frag.length);
-    if (length === 0) r.ranges = [[0, 0]];
+    // Only bytes not held yet are kept, and they are paid for as they arrive: a fragment that
+    // claims a large message costs its own size, not the message's.
+    const { parts, cost } = r.newParts(fOff, frag);
+    if (cost > 0 && !this.reserve(cost, seq)) return; // dropped; the peer retransmits (§4.2.4)
+    if (cost > 0) r.add(parts, cost);
+    if (isNew) this.reassembly.set(seq, r);
+  }
+
+  /** Room for `cost` bytes of message `seq`. The message everything waits for may push out
+   *  later messages of the flight (they come again with the peer's retransmission). */
+  private reserve(cost: number, seq: number): boolean {
+    if (this.account.reserve(cost)) return true;
+    if (seq !== this.recvSeq) return false;
+    for (const [s, m] of [...this.reassembly].sort((a, b) => b[0] - a[0])) {
+      if (s === seq) continue;
+      this.reassembly.delete(s);
+      this.account.release(m.held);
+      if (this.account.reserve(cost)) return true;
+    }
+    return false;
+  }
+
+  /** Drop every partial message (and release its bytes). */
+  private clearReassembly(): void {
+    for (const m of this.reassembly.values()) this.account.release(m.held);
+    this.reassembly.clear();
   }
 
   get handshakePartial(): boolean {
@@ -317,8 +356,7 @@ export class DtlsChannel implements RecordChannel {
     this.lastFlightEvent = 'received';
     this.sendSeq = 0;
     this.recvSeq = undefined;
-    this.reassembly.clear();
-    this.reassemblyBytes = 0;
+    this.clearReassembly();
     this.handshakeStarted = this.o.now();
     this.handshakeStartEpoch = this.read.epoch;
   }
@@ -396,6 +434,7 @@ export class DtlsChannel implements RecordChannel {
     // Records of the new epoch that arrived early go first, right after the ChangeCipherSpec.
     const early = this.early;
     this.early = [];
+    for (const r of early) this.account.release(r.fragment.length);
     const before = this.inbox;
     this.inbox = [];
     for (const r of early) if (r.epoch === this.read.epoch) this.acceptRecord(r);
@@ -410,16 +449,14 @@ export class DtlsChannel implements RecordChannel {
     this.initialHandshake = false;
     this.deadline = undefined;
     this.flightOpen = false;
-    this.reassembly.clear();
-    this.reassemblyBytes = 0;
+    this.clearReassembly();
   }
 
   cancelHandshake(): void {
     this.inHandshake = false;
     this.deadline = undefined;
     this.flightOpen = false;
-    this.reassembly.clear();
-    this.reassemblyBytes = 0;
+    this.clearReassembly();
   }
 
   tick(now: number): Uint8Array[] {
@@ -541,17 +578,6 @@ function dtlsHeader(type: number, length: number, seq: number, fOff: number, fLe
   ]);
 }
 
-function mergeRange(ranges: [number, number][], s: number, e: number): [number, number][] {
-  if (e <= s) return ranges;
-  const all = [...ranges, [s, e] as [number, number]].sort((a, b) => a[0] - b[0]);
-  const out: [number, number][] = [];
-  for (const r of all) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  return out;
-}
 
 function decodeError(what: string): TlsError {
   return new TlsError(ErrorCode.DECODE, what, 'decode_error');

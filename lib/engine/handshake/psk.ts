@@ -3,6 +3,7 @@
 // with node 20 / OpenSSL 3.0, whose PSK_MAX_IDENTITY_LEN is 256 and PSK_MAX_PSK_LEN 512).
 import { TlsError, ErrorCode } from '../../errors.js';
 import type { PskConfig } from '../config.js';
+import { secretBytes } from '../../crypto/secret-bytes.js';
 
 /** OpenSSL 3.0 PSK_MAX_IDENTITY_LEN: longest identity (and hint) accepted, in bytes. */
 export const PSK_MAX_IDENTITY_LENGTH = 256;
@@ -25,7 +26,7 @@ export function pskPremaster(psk: Uint8Array, otherSecret?: Uint8Array): Uint8Ar
   out[2 + other.length] = psk.length >>> 8;
   out[3 + other.length] = psk.length & 0xff;
   out.set(psk, 4 + other.length);
-  return out;
+  return secretBytes(out);
 }
 
 const utf8Decoder = new TextDecoder('utf-8');
@@ -72,7 +73,7 @@ export function clientPsk(cb: NonNullable<PskConfig['client']>, hint: string | n
   }
   // OpenSSL treats a zero-length key as "no key" (measured through node:tls).
   if (psk.length === 0) throw notFound('psk identity not found (pskCallback returned an empty key)', 'handshake_failure');
-  return { psk: psk.slice(), identity: identityBytes, identityString: identity };
+  return { psk: secretBytes(psk, true), identity: identityBytes, identityString: identity };
 }
 
 /**
@@ -95,7 +96,7 @@ export function serverPsk(cb: NonNullable<PskConfig['server']>, identity: Uint8A
   }
   if (psk.length > PSK_MAX_KEY_LENGTH) throw invalidArgValue('psk', `Pre-shared key exceeds ${PSK_MAX_KEY_LENGTH} bytes`);
   if (psk.length === 0) throw notFound('psk identity not found (pskCallback returned an empty key)', UNKNOWN_PSK_IDENTITY_ALERT);
-  return psk.slice();
+  return secretBytes(psk, true);
 }
 
 /** pskIdentityHint as sent (UTF-8), checked against OpenSSL's limit. */

@@ -15,6 +15,7 @@
 import type { CryptoProvider, RandomSource } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import { constantTimeEqual } from '../constant-time.js';
+import { secretBytes } from '../../crypto/secret-bytes.js';
 import { decodeSession, encodeSession, type SessionState } from './session.js';
 
 /** node:tls default `sessionTimeout` (seconds). */
@@ -104,7 +105,7 @@ export class SessionStore {
     if (!(raw instanceof Uint8Array) || raw.length !== TICKET_KEYS_LENGTH) {
       throw new TlsError(ErrorCode.INVALID_ARG, `session ticket keys must be a ${TICKET_KEYS_LENGTH}-byte buffer`);
     }
-    const copy = raw.slice();
+    const copy = secretBytes(raw.slice());
     const aead = this.provider.aead('AES-256-GCM', copy.subarray(NAME_LENGTH));
     return {
       name: copy.subarray(0, NAME_LENGTH),

@@ -26,6 +26,7 @@
 // TlsError; a reader of a later format must treat unknown flag bits as "not resumable".
 import { TlsError, ErrorCode } from '../../errors.js';
 import { ByteReader, ByteWriter } from '../wire.js';
+import { secretBytes } from '../../crypto/secret-bytes.js';
 
 export interface SessionState {
   /** ProtocolVersion of the session: TLS 1.2 (0x0303) or DTLS 1.2 (0xfefd). */
@@ -99,7 +100,7 @@ export function decodeSession(data: Uint8Array): SessionState {
   const suite = r.u16('session cipher_suite');
   const flags = r.u8('session flags');
   if ((flags & ~(FLAG_EMS | FLAG_PSK_IDENTITY)) !== 0) throw new TlsError(ErrorCode.DECODE, 'unknown session flags', 'decode_error');
-  const masterSecret = r.vec8('session master_secret', 48, 48).slice();
+  const masterSecret = secretBytes(r.vec8('session master_secret', 48, 48).slice());
   const sessionId = r.vec8('session session_id', 0, 32).slice();
   const ticket = r.vec16('session ticket').slice();
   const ticketLifetime = r.u32('session ticket_lifetime');

@@ -1,7 +1,8 @@
 // RecordChannel over TLS's byte stream: the TLS record layer plus the handshake reassembler.
 import { ContentType } from '../constants.js';
 import { concatBytes } from '../../concat-bytes.js';
-import { HandshakeReassembler, type RawHandshakeMessage } from '../handshake/messages.js';
+import type { RawHandshakeMessage } from '../handshake/messages.js';
+import { HandshakeReassembler, type HandshakeReassemblerOptions } from '../handshake/handshake-reassembler.js';
 import type { InboundRecord, RecordChannel } from '../record-channel.js';
 import type { CipherState } from './cipher-state.js';
 import { TlsRecordLayer } from './tls-record-layer.js';
@@ -11,8 +12,13 @@ const CCS_BODY = new Uint8Array([1]);
 export class TlsChannel implements RecordChannel {
   readonly dtls = false;
   private readonly records = new TlsRecordLayer();
-  private readonly reassembler = new HandshakeReassembler();
+  private readonly reassembler: HandshakeReassembler;
   private queued: Uint8Array[] = [];
+
+  /** `role` lets the reassembler refuse, at the header, a message this side never receives. */
+  constructor(options: HandshakeReassemblerOptions = {}) {
+    this.reassembler = new HandshakeReassembler(options);
+  }
 
   get maxFragment(): number {
     return this.records.maxFragment;
@@ -36,6 +42,11 @@ export class TlsChannel implements RecordChannel {
 
   get handshakePartial(): boolean {
     return this.reassembler.hasPartial;
+  }
+
+  /** Bytes held for a partly received handshake message (bounded by what the peer sent). */
+  get handshakeBufferedBytes(): number {
+    return this.reassembler.bufferedBytes;
   }
 
   queueHandshake(type: number, body: Uint8Array): Uint8Array {
