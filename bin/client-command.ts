@@ -5,7 +5,7 @@ import { readDemoCa } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { getRequest, responseComplete } from './http.js';
 import { LISTEN_FLAG, listenPort, runListenProxy } from './proxy-command.js';
-import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
+import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
   certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, pskSettings, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
@@ -15,6 +15,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 const MESSAGE = 'hello wolfssl!';
 /** -i scr-app-data: also write application data while the renegotiation is in progress. */
 const SCR_APP_DATA = 'scr-app-data';
+/** What wolfSSL's client writes with -i scr-app-data while its renegotiation runs. */
+export const SCR_MESSAGE = 'msg sent during renegotiation';
 /** After we close, how long to wait for the server to close before dropping the connection. */
 const CLOSE_GRACE_MS = 3000;
 
@@ -53,6 +55,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   const everyMs = renegotiateEveryMs(args);
   const renegotiate = args.has('renegotiate');
   const scrAppData = args.string('renegotiate') === SCR_APP_DATA;
+  const nonblocking = args.has('nonblocking');
   const listen = listenPort(args);
   if (listen !== undefined) {
     if (pipe || args.has('http')) throw new UsageError('--listen cannot be combined with --pipe or -g');
@@ -82,14 +85,20 @@ export async function runClient(argv: readonly string[]): Promise<number> {
         socket.write(request);
         return;
       }
+      // wolfSSL's client: renegotiate, (with scr-app-data) write SCR_MESSAGE while it runs, and
+      // once it has completed print its success line and send the normal message.
+      if (!nonblocking) reporter.status('Beginning secure renegotiation.');
       startRenegotiation(socket, reporter, (ok) => {
-        if (scrAppData) return;
-        if (ok) socket.write(request);
-        else socket.end();
+        if (!ok) {
+          socket.end();
+          return;
+        }
+        reporter.status(renegotiationSuccessLine(nonblocking));
+        socket.write(request);
       });
-      // Written right after renegotiate(): the engine sends it as soon as the handshake state
-      // allows (docs/renegotiation.md, send policy).
-      if (scrAppData) socket.write(request);
+      // The connection's send policy is 'eager' with scr-app-data (clientOptions): this write
+      // goes out right behind our ClientHello, inside the renegotiation.
+      if (scrAppData) socket.write(SCR_MESSAGE);
     });
     const keylog = keylogAppender(args);
     if (keylog) socket.on('keylog', keylog);
@@ -124,6 +133,9 @@ function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
     ...(psk ? { pskCallback: () => ({ psk: psk.key, identity: psk.identity }) } : {}),
     ...renegotiationPolicy(args, args.has('allow-renegotiation')),
     ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
+    // -i scr-app-data exists to write during the renegotiation: the library's 'eager' policy
+    // sends that write at once instead of holding it until the renegotiation completes.
+    ...(args.string('renegotiate') === SCR_APP_DATA ? { renegotiationSendPolicy: 'eager' as const } : {}),
   };
 }
 

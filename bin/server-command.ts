@@ -5,7 +5,7 @@ import { demoServerCertificate } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { pageResponse, takeRequests, wantsClose } from './http.js';
 import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort } from './proxy-command.js';
-import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation } from './renegotiation.js';
+import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
   certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, pskSettings, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
@@ -44,6 +44,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   if (forward && (args.has('echo') || args.has('http'))) throw new UsageError('--forward cannot be combined with -e or -g');
   const mode: Mode = args.has('echo') ? 'echo' : args.has('http') ? 'http' : 'message';
   const serverRenegotiates = args.has('server-renegotiate');
+  const nonblocking = args.has('nonblocking');
   const everyMs = renegotiateEveryMs(args);
   const loop = args.has('loop');
   const limit = args.integer('connections', 1);
@@ -56,9 +57,16 @@ export async function runServer(argv: readonly string[]): Promise<number> {
     reporter.connection(socket);
     reportRenegotiations(socket, reporter);
     socket.on('error', (err) => reporter.error(err));
+    // -m as wolfSSL's server: in message and HTTP mode it renegotiates after reading the
+    // client's first message (then answers it); with -e (and --forward) right after the handshake.
+    const renegotiateNow = (then?: () => void): void => startRenegotiation(socket, reporter, (ok) => {
+      if (ok) reporter.status(renegotiationSuccessLine(nonblocking));
+      then?.();
+    });
+    const afterFirstMessage = serverRenegotiates && (mode === 'message' || mode === 'http') && !forward;
     if (forward) forwardConnection(socket, forward, reporter, args.has('dtls'));
-    else serve(socket, mode, reporter);
-    if (serverRenegotiates) startRenegotiation(socket, reporter);
+    else serve(socket, mode, reporter, afterFirstMessage ? renegotiateNow : undefined);
+    if (serverRenegotiates && !afterFirstMessage) renegotiateNow();
     if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
   });
   const keylog = keylogAppender(args);
@@ -121,7 +129,18 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
   };
 }
 
-function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter): void {
+/**
+ * Serve one connection. `renegotiateFirst` (-m): called once, on the client's first message
+ * (not one sent during a renegotiation); the answer to that message waits until it calls back.
+ */
+function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter, renegotiateFirst?: (then: () => void) => void): void {
+  let pendingRenegotiation = renegotiateFirst;
+  const answer = (reply: () => void): void => {
+    const renegotiate = pendingRenegotiation;
+    pendingRenegotiation = undefined;
+    if (renegotiate) renegotiate(reply);
+    else reply();
+  };
   switch (mode) {
     case 'echo':
       // Not pipe(): pausing the reader while our echo waits can stall a renegotiation (the
@@ -140,11 +159,12 @@ function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter): void {
         pending = rest;
         for (const request of requests) {
           const close = wantsClose(request);
-          socket.write(pageResponse(cipher, close));
-          if (close) {
-            socket.end();
-            return;
-          }
+          answer(() => {
+            if (socket.writableEnded) return;
+            socket.write(pageResponse(cipher, close));
+            if (close) socket.end();
+          });
+          if (close) return;
         }
       });
       return;
@@ -152,10 +172,16 @@ function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter): void {
     case 'message':
       onApplicationData(socket, (data, during) => {
         const text = messageText(data);
-        reporter.status(during
-          ? `Client message received during secure renegotiation: ${text}`
-          : `Client message: ${text}`);
-        if (!socket.writableEnded) socket.write(MESSAGE_REPLY);
+        if (during) {
+          // wolfSSL's ServerRead: a message that arrives during a renegotiation (APP_DATA_READY)
+          // is printed, and the server goes on reading for the message it answers.
+          reporter.status(`Client message received during secure renegotiation: ${text}`);
+          return;
+        }
+        reporter.status(`Client message: ${text}`);
+        answer(() => {
+          if (!socket.writableEnded) socket.write(MESSAGE_REPLY);
+        });
       });
       return;
   }
