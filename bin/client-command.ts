@@ -4,6 +4,7 @@ import { connect, type ConnectOptions, type SecureDuplex } from '../lib/index.js
 import { readDemoCa } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { getRequest, responseComplete } from './http.js';
+import { runDatagramListenProxy } from './datagram-proxy.js';
 import { LISTEN_FLAG, listenPort, runListenProxy } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
@@ -40,7 +41,7 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
-export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen [tcp:|udp:]PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
 
 /** Runs one client connection; resolves with the exit code when it has closed. */
 export async function runClient(argv: readonly string[]): Promise<number> {
@@ -60,7 +61,8 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   if (listen !== undefined) {
     if (pipe || args.has('http')) throw new UsageError('--listen cannot be combined with --pipe or -g');
     const connections = args.integer('connections', 0);
-    return runListenProxy({ listenPort: listen, connect: options, connections, renegotiateAfterHandshake: renegotiate, everyMs, keylog: keylogAppender(args) }, reporter);
+    const proxy = { listenPort: listen, connect: options, connections, renegotiateAfterHandshake: renegotiate, everyMs, keylog: keylogAppender(args) };
+    return args.has('dtls') ? runDatagramListenProxy(proxy, reporter) : runListenProxy(proxy, reporter);
   }
   if (args.has('connections')) throw new UsageError('-C needs --listen');
 

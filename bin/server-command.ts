@@ -4,7 +4,8 @@ import { createServer, type SecureDuplex, type ServerOptions } from '../lib/inde
 import { demoServerCertificate } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { pageResponse, takeRequests, wantsClose } from './http.js';
-import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort } from './proxy-command.js';
+import { forwardDatagrams } from './datagram-proxy.js';
+import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort, proxyEndpoint } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
@@ -28,7 +29,7 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
 ];
 
-export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward [tcp:|udp:]HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
 
 const MESSAGE_REPLY = 'I hear you fa shizzle!';
 
@@ -40,7 +41,9 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   checkSharedFlags(args);
   if (args.has('echo') && args.has('http')) throw new UsageError('-e and -g cannot be combined');
-  const forward = args.has('forward') ? parseHostPort(args.string('forward') ?? '', '--forward') : undefined;
+  const forward = args.has('forward')
+    ? parseHostPort(proxyEndpoint(args.string('forward') ?? '', '--forward', args.has('dtls')), '--forward')
+    : undefined;
   if (forward && (args.has('echo') || args.has('http'))) throw new UsageError('--forward cannot be combined with -e or -g');
   const mode: Mode = args.has('echo') ? 'echo' : args.has('http') ? 'http' : 'message';
   const serverRenegotiates = args.has('server-renegotiate');
@@ -64,7 +67,8 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       then?.();
     });
     const afterFirstMessage = serverRenegotiates && (mode === 'message' || mode === 'http') && !forward;
-    if (forward) forwardConnection(socket, forward, reporter, args.has('dtls'));
+    if (forward && args.has('dtls')) forwardDatagrams(socket, forward, reporter);
+    else if (forward) forwardConnection(socket, forward, reporter);
     else serve(socket, mode, reporter, afterFirstMessage ? renegotiateNow : undefined);
     if (serverRenegotiates && !afterFirstMessage) renegotiateNow();
     if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
@@ -90,7 +94,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       if (addr && typeof addr === 'object') {
         const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
         reporter.status(`listening: ${host}:${addr.port}`);
-        if (forward) reporter.status(`forwarding: to ${displayHostPort(forward)} over TCP`);
+        if (forward) reporter.status(`forwarding: to ${displayHostPort(forward)} over ${args.has('dtls') ? 'UDP' : 'TCP'}`);
       }
     });
   });
