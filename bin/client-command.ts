@@ -9,8 +9,9 @@ import { LISTEN_FLAG, listenPort, runListenProxy } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, pskSettings, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
+import { hintFor } from './error-hints.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 const MESSAGE = 'hello wolfssl!';
@@ -18,6 +19,8 @@ const MESSAGE = 'hello wolfssl!';
 const SCR_APP_DATA = 'scr-app-data';
 /** What wolfSSL's client writes with -i scr-app-data while its renegotiation runs. */
 export const SCR_MESSAGE = 'msg sent during renegotiation';
+/** --timeout default: seconds for the handshake, and for the reply in message and -g mode. */
+const DEFAULT_TIMEOUT_S = 10;
 /** After we close, how long to wait for the server to close before dropping the connection. */
 const CLOSE_GRACE_MS = 3000;
 
@@ -37,11 +40,12 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   { short: 'C', long: 'connections', value: 'required', valueName: 'N', description: 'with --listen: serve N connections, then exit (default: until killed)' },
   { short: 'R', long: 'allow-renegotiation', description: 'answer the server\'s renegotiation requests (default: refused)' },
   { short: 'i', long: 'renegotiate', value: 'optional', valueName: 'TEXT', description: `start a renegotiation after the handshake; with "${SCR_APP_DATA}" also write data while it runs` },
+  { long: 'timeout', value: 'required', valueName: 'SEC', description: `give up when the handshake, or the reply to the message, takes longer than SEC seconds (default ${DEFAULT_TIMEOUT_S}; 0: no limit)` },
   ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
   HELP_FLAG,
 ];
 
-export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen [tcp:|udp:]PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen [tcp:|udp:]PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE] [--timeout SEC]';
 
 /** Runs one client connection; resolves with the exit code when it has closed. */
 export async function runClient(argv: readonly string[]): Promise<number> {
@@ -52,7 +56,9 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   if (pipe && args.has('http')) throw new UsageError('--pipe and -g cannot be combined');
   const reporter = pipe ? new Reporter(process.stderr, process.stderr) : new Reporter();
   const host = args.string('host') ?? DEFAULT_HOST;
-  const options = clientOptions(args, host);
+  const timeoutMs = args.integer('timeout', DEFAULT_TIMEOUT_S, 86_400) * 1000;
+  const options = clientOptions(args, host, timeoutMs);
+  reporter.hint = (e) => hintFor(e, { role: 'client', target: `${host}:${options.port}`, dtls: args.has('dtls'), psk: args.has('psk') });
   const everyMs = renegotiateEveryMs(args);
   const renegotiate = args.has('renegotiate');
   const scrAppData = args.string('renegotiate') === SCR_APP_DATA;
@@ -67,50 +73,72 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   if (args.has('connections')) throw new UsageError('-C needs --listen');
 
   return new Promise<number>((resolve) => {
-    const socket = connect(options, () => {
-      reporter.connection(socket);
-      const stopTimer = everyMs !== undefined ? renegotiateEvery(socket, everyMs, reporter) : undefined;
-      if (pipe) {
-        // Only now: stdin ending before the handshake would close before anything was sent.
-        process.stdin.pipe(socket, { end: false });
-        process.stdin.once('end', () => {
-          // No close_notify in the middle of our own renegotiation: the peer could not finish
-          // it, and data it holds back until it completes would never come.
-          stopTimer?.();
-          whenIdle(socket, () => socket.end());
-        });
-        if (renegotiate) startRenegotiation(socket, reporter);
-        return;
-      }
-      const request = args.has('http') ? getRequest(host) : MESSAGE;
-      if (!renegotiate) {
-        socket.write(request);
-        return;
-      }
-      // wolfSSL's client: renegotiate, (with scr-app-data) write SCR_MESSAGE while it runs, and
-      // once it has completed print its success line and send the normal message.
-      if (!nonblocking) reporter.status('Beginning secure renegotiation.');
-      startRenegotiation(socket, reporter, (ok) => {
-        if (!ok) {
-          socket.end();
+    let socket: SecureDuplex;
+    try {
+      socket = connect(options, () => {
+          reporter.connection(socket);
+        const stopTimer = everyMs !== undefined ? renegotiateEvery(socket, everyMs, reporter) : undefined;
+        if (pipe) {
+          // Only now: stdin ending before the handshake would close before anything was sent.
+          process.stdin.pipe(socket, { end: false });
+          process.stdin.once('end', () => {
+            // No close_notify in the middle of our own renegotiation: the peer could not finish
+            // it, and data it holds back until it completes would never come.
+            stopTimer?.();
+            whenIdle(socket, () => socket.end());
+          });
+          if (renegotiate) startRenegotiation(socket, reporter);
           return;
         }
-        reporter.status(renegotiationSuccessLine(nonblocking));
-        socket.write(request);
+        const request = args.has('http') ? getRequest(host) : MESSAGE;
+        if (!renegotiate) {
+          socket.write(request);
+          return;
+        }
+        // wolfSSL's client: renegotiate, (with scr-app-data) write SCR_MESSAGE while it runs, and
+        // once it has completed print its success line and send the normal message.
+        if (!nonblocking) reporter.status('Beginning secure renegotiation.');
+        startRenegotiation(socket, reporter, (ok) => {
+          if (!ok) {
+            socket.end();
+            return;
+          }
+          reporter.status(renegotiationSuccessLine(nonblocking));
+          socket.write(request);
+        });
+        // The connection's send policy is 'eager' with scr-app-data (clientOptions): this write
+        // goes out right behind our ClientHello, inside the renegotiation.
+        if (scrAppData) socket.write(SCR_MESSAGE);
       });
-      // The connection's send policy is 'eager' with scr-app-data (clientOptions): this write
-      // goes out right behind our ClientHello, inside the renegotiation.
-      if (scrAppData) socket.write(SCR_MESSAGE);
-    });
+    } catch (e) {
+      throw args.has('cert') ? identityError(e, args) : e;
+    }
     const keylog = keylogAppender(args);
     if (keylog) socket.on('keylog', keylog);
     socket.on('error', (err) => reporter.error(err));
     socket.on('close', () => resolve(reporter.failed ? 1 : 0));
     reportRenegotiations(socket, reporter);
     if (pipe) socket.on('data', (data: Buffer) => process.stdout.write(data));
-    else if (args.has('http')) readHttpResponse(socket, reporter);
-    else readReply(socket, reporter);
+    else {
+      if (args.has('http')) readHttpResponse(socket, reporter);
+      else readReply(socket, reporter);
+      if (timeoutMs > 0) replyTimeout(socket, reporter, timeoutMs);
+    }
   });
+}
+
+/** Message and -g mode: a reply that has not begun within `ms` of the handshake is an error. */
+function replyTimeout(socket: SecureDuplex, reporter: Reporter, ms: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  socket.once('secureConnect', () => {
+    timer = setTimeout(() => {
+      reporter.error(Object.assign(new Error(`no reply from the server within ${ms / 1000} s`), { code: 'ERR_REPLY_TIMEOUT' }));
+      socket.destroy();
+    }, ms);
+  });
+  const stop = (): void => clearTimeout(timer);
+  socket.once('data', stop);
+  socket.once('close', stop);
 }
 
 /** Without -A: Node's bundled roots plus the CLI's demo CA when it exists (bin/demo-ca.ts). */
@@ -119,14 +147,14 @@ function defaultTrust(): { ca?: string[] } {
   return demo ? { ca: [...rootCertificates, demo] } : {};
 }
 
-function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
+function clientOptions(args: ParsedArgs, host: string, timeoutMs: number): ConnectOptions {
   const psk = pskSettings(args);
   const caPath = args.string('ca');
   const identity = args.has('no-client-cert') ? undefined : certAndKey(args);
   return {
     host,
     port: port(args),
-    ...(caPath !== undefined ? { ca: readTextFile(caPath, 'CA file') } : defaultTrust()),
+    ...(caPath !== undefined ? { ca: readCertificateFile(caPath, '-A', 'PEM CA certificates') } : defaultTrust()),
     rejectUnauthorized: !args.has('no-verify'),
     ...identity,
     servername: args.string('servername'),
@@ -134,7 +162,8 @@ function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
     ciphers: args.string('ciphers') ?? (psk ? 'PSK' : undefined),
     ...(psk ? { pskCallback: () => ({ psk: psk.key, identity: psk.identity }) } : {}),
     ...renegotiationPolicy(args, args.has('allow-renegotiation')),
-    ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
+    ...(args.has('dtls') ? { transport: 'udp' as const, ...(timeoutMs > 0 ? { dtls: { handshakeTimeout: timeoutMs } } : {}) } : {}),
+    ...(timeoutMs > 0 ? { handshakeTimeout: timeoutMs } : {}),
     // -i scr-app-data exists to write during the renegotiation: the library's 'eager' policy
     // sends that write at once instead of holding it until the renegotiation completes.
     ...(args.string('renegotiate') === SCR_APP_DATA ? { renegotiationSendPolicy: 'eager' as const } : {}),

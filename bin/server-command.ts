@@ -9,8 +9,9 @@ import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort, proxyE
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, pskSettings, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
+import { hintFor } from './error-hints.js';
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
   ...sharedFlags('port'),
@@ -54,25 +55,34 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   if (!loop && limit < 1) throw new UsageError('-C expects at least 1');
   const listenPort = port(args);
   const reporter = new Reporter();
+  reporter.hint = (e) => hintFor(e, { role: 'server', dtls: args.has('dtls'), psk: args.has('psk') });
   const options = serverOptions(args, reporter);
 
-  const server = createServer(options, (socket) => {
-    reporter.connection(socket);
-    reportRenegotiations(socket, reporter);
-    socket.on('error', (err) => reporter.error(err));
-    // -m as wolfSSL's server: in message and HTTP mode it renegotiates after reading the
-    // client's first message (then answers it); with -e (and --forward) right after the handshake.
-    const renegotiateNow = (then?: () => void): void => startRenegotiation(socket, reporter, (ok) => {
-      if (ok) reporter.status(renegotiationSuccessLine(nonblocking));
-      then?.();
+  let server: ReturnType<typeof createServer>;
+  try {
+    server = makeServer();
+  } catch (e) {
+    throw args.has('cert') ? identityError(e, args) : e;
+  }
+  function makeServer(): ReturnType<typeof createServer> {
+    return createServer(options, (socket) => {
+      reporter.connection(socket);
+      reportRenegotiations(socket, reporter);
+      socket.on('error', (err) => reporter.error(err));
+      // -m as wolfSSL's server: in message and HTTP mode it renegotiates after reading the
+      // client's first message (then answers it); with -e (and --forward) right after the handshake.
+      const renegotiateNow = (then?: () => void): void => startRenegotiation(socket, reporter, (ok) => {
+        if (ok) reporter.status(renegotiationSuccessLine(nonblocking));
+        then?.();
+      });
+      const afterFirstMessage = serverRenegotiates && (mode === 'message' || mode === 'http') && !forward;
+      if (forward && args.has('dtls')) forwardDatagrams(socket, forward, reporter);
+      else if (forward) forwardConnection(socket, forward, reporter);
+      else serve(socket, mode, reporter, afterFirstMessage ? renegotiateNow : undefined);
+      if (serverRenegotiates && !afterFirstMessage) renegotiateNow();
+      if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
     });
-    const afterFirstMessage = serverRenegotiates && (mode === 'message' || mode === 'http') && !forward;
-    if (forward && args.has('dtls')) forwardDatagrams(socket, forward, reporter);
-    else if (forward) forwardConnection(socket, forward, reporter);
-    else serve(socket, mode, reporter, afterFirstMessage ? renegotiateNow : undefined);
-    if (serverRenegotiates && !afterFirstMessage) renegotiateNow();
-    if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
-  });
+  }
   const keylog = keylogAppender(args);
   if (keylog) server.on('keylog', keylog);
   // A failed handshake is reported; the server goes on (it counts toward -C).
@@ -125,7 +135,7 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
   const allow = args.has('allow-renegotiation') || args.has('server-renegotiate');
   return {
     ...identity,
-    ...(verifyClients ? { ca: readTextFile(caPath, 'CA file'), requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
+    ...(verifyClients ? { ca: readCertificateFile(caPath, '-A', 'PEM CA certificates'), requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
     ciphers: args.string('ciphers') ?? (psk ? 'PSK:DEFAULT' : undefined),
     ...(psk ? { pskCallback: (_socket: SecureDuplex, id: string) => (id === psk.identity ? psk.key : null) } : {}),
     ...renegotiationPolicy(args, allow),

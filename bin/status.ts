@@ -7,8 +7,12 @@ import type { SecureDuplex } from '../lib/index.js';
 export class Reporter {
   /** Set once any error has been reported: the process then exits non-zero. */
   failed = false;
+  /** What to do about an error (bin/error-hints.ts), appended to its line after " — ". */
+  hint: ((e: unknown) => string | undefined) | undefined;
   private readonly out: Writable;
   private readonly err: Writable;
+  /** Error lines already printed: one failure reported by two paths prints once. */
+  private readonly printed = new Set<string>();
 
   constructor(out: Writable = process.stdout, err: Writable = process.stderr) {
     this.out = out;
@@ -21,7 +25,11 @@ export class Reporter {
 
   error(e: unknown): void {
     this.failed = true;
-    this.err.write(errorLine(e) + '\n');
+    const hint = this.hint?.(e);
+    const line = errorLine(e) + (hint ? ` — ${hint}` : '');
+    if (this.printed.has(line)) return;
+    this.printed.add(line);
+    this.err.write(line + '\n');
   }
 
   /** protocol, cipher, group and peer lines for a connection whose handshake completed. */
