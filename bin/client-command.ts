@@ -9,9 +9,11 @@ import { LISTEN_FLAG, listenPort, runListenProxy } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  alpnProtocols, certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 import { hintFor } from './error-hints.js';
+import { readSessionFile, writeSessionFile } from './session-file.js';
+import { showCertificates } from './show-certs.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 const MESSAGE = 'hello wolfssl!';
@@ -40,12 +42,17 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   { short: 'C', long: 'connections', value: 'required', valueName: 'N', description: 'with --listen: serve N connections, then exit (default: until killed)' },
   { short: 'R', long: 'allow-renegotiation', description: 'answer the server\'s renegotiation requests (default: refused)' },
   { short: 'i', long: 'renegotiate', value: 'optional', valueName: 'TEXT', description: `start a renegotiation after the handshake; with "${SCR_APP_DATA}" also write data while it runs` },
+  { long: 'showcerts', description: 'print the certificate chain the server sent: subject, issuer, validity and PEM of each (openssl s_client -showcerts)' },
+  { long: 'status', description: 'ask the server for an OCSP staple (status_request) and print what came: "ocsp: no response sent" or "ocsp: response N bytes" (openssl s_client -status)' },
+  { long: 'sess-out', value: 'required', valueName: 'FILE', description: 'save the session to FILE after the handshake (openssl s_client -sess_out)' },
+  { long: 'sess-in', value: 'required', valueName: 'FILE', description: 'offer the session saved in FILE, to resume it (openssl s_client -sess_in); prints "session: reused" or "session: new"' },
+  { long: 'reconnect', value: 'required', valueName: 'N', description: 'after the first connection, connect N more times offering the last session (openssl s_client -reconnect); each prints "session: reused" or "session: new"' },
   { long: 'timeout', value: 'required', valueName: 'SEC', description: `give up when the handshake, or the reply to the message, takes longer than SEC seconds (default ${DEFAULT_TIMEOUT_S}; 0: no limit)` },
-  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
+  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'json'),
   HELP_FLAG,
 ];
 
-export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen [tcp:|udp:]PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE] [--timeout SEC]';
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen [tcp:|udp:]PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE] [--timeout SEC] [--showcerts] [--status] [--alpn LIST] [--trace] [--json] [--sess-out FILE] [--sess-in FILE] [--reconnect N]';
 
 /** Runs one client connection; resolves with the exit code when it has closed. */
 export async function runClient(argv: readonly string[]): Promise<number> {
@@ -55,6 +62,7 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   const pipe = args.has('pipe');
   if (pipe && args.has('http')) throw new UsageError('--pipe and -g cannot be combined');
   const reporter = pipe ? new Reporter(process.stderr, process.stderr) : new Reporter();
+  reporter.json = args.has('json');
   const host = args.string('host') ?? DEFAULT_HOST;
   const timeoutMs = args.integer('timeout', DEFAULT_TIMEOUT_S, 86_400) * 1000;
   const options = clientOptions(args, host, timeoutMs);
@@ -71,60 +79,84 @@ export async function runClient(argv: readonly string[]): Promise<number> {
     return args.has('dtls') ? runDatagramListenProxy(proxy, reporter) : runListenProxy(proxy, reporter);
   }
   if (args.has('connections')) throw new UsageError('-C needs --listen');
+  const reconnects = args.integer('reconnect', 0, 1000);
+  if (reconnects > 0 && pipe) throw new UsageError('--reconnect cannot be combined with --pipe (stdin is read once)');
+  const sessionOut = args.string('sess-out');
+  const showSession = args.has('sess-in') || sessionOut !== undefined || reconnects > 0;
+  let session = args.has('sess-in') ? readSessionFile(args.string('sess-in') ?? '') : undefined;
 
-  return new Promise<number>((resolve) => {
-    let socket: SecureDuplex;
-    try {
-      socket = connect(options, () => {
+  for (let attempt = 0; attempt <= reconnects; attempt++) {
+    await oneConnection(session ? { ...options, session } : options);
+    if (reporter.failed) break;
+  }
+  return reporter.failed ? 1 : 0;
+
+  /** One connection, from connect() to 'close'. */
+  function oneConnection(connectOptions: ConnectOptions): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let socket: SecureDuplex;
+      try {
+        socket = connect(connectOptions, () => {
           reporter.connection(socket);
-        const stopTimer = everyMs !== undefined ? renegotiateEvery(socket, everyMs, reporter) : undefined;
-        if (pipe) {
-          // Only now: stdin ending before the handshake would close before anything was sent.
-          process.stdin.pipe(socket, { end: false });
-          process.stdin.once('end', () => {
-            // No close_notify in the middle of our own renegotiation: the peer could not finish
-            // it, and data it holds back until it completes would never come.
-            stopTimer?.();
-            whenIdle(socket, () => socket.end());
-          });
-          if (renegotiate) startRenegotiation(socket, reporter);
-          return;
-        }
-        const request = args.has('http') ? getRequest(host) : MESSAGE;
-        if (!renegotiate) {
-          socket.write(request);
-          return;
-        }
-        // wolfSSL's client: renegotiate, (with scr-app-data) write SCR_MESSAGE while it runs, and
-        // once it has completed print its success line and send the normal message.
-        if (!nonblocking) reporter.status('Beginning secure renegotiation.');
-        startRenegotiation(socket, reporter, (ok) => {
-          if (!ok) {
-            socket.end();
+          if (args.has('alpn')) reporter.status(`alpn: ${socket.alpnProtocol || '(none)'}`);
+          if (showSession) reporter.status(`session: ${socket.isSessionReused() ? 'reused' : 'new'}`);
+          if (args.has('showcerts')) showCertificates(socket, reporter);
+          const stopTimer = everyMs !== undefined ? renegotiateEvery(socket, everyMs, reporter) : undefined;
+          if (pipe) {
+            // Only now: stdin ending before the handshake would close before anything was sent.
+            process.stdin.pipe(socket, { end: false });
+            process.stdin.once('end', () => {
+              // No close_notify in the middle of our own renegotiation: the peer could not finish
+              // it, and data it holds back until it completes would never come.
+              stopTimer?.();
+              whenIdle(socket, () => socket.end());
+            });
+            if (renegotiate) startRenegotiation(socket, reporter);
             return;
           }
-          reporter.status(renegotiationSuccessLine(nonblocking));
-          socket.write(request);
+          const request = args.has('http') ? getRequest(host) : MESSAGE;
+          if (!renegotiate) {
+            socket.write(request);
+            return;
+          }
+          // wolfSSL's client: renegotiate, (with scr-app-data) write SCR_MESSAGE while it runs, and
+          // once it has completed print its success line and send the normal message.
+          if (!nonblocking) reporter.status('Beginning secure renegotiation.');
+          startRenegotiation(socket, reporter, (ok) => {
+            if (!ok) {
+              socket.end();
+              return;
+            }
+            reporter.status(renegotiationSuccessLine(nonblocking));
+            socket.write(request);
+          });
+          // The connection's send policy is 'eager' with scr-app-data (clientOptions): this write
+          // goes out right behind our ClientHello, inside the renegotiation.
+          if (scrAppData) socket.write(SCR_MESSAGE);
         });
-        // The connection's send policy is 'eager' with scr-app-data (clientOptions): this write
-        // goes out right behind our ClientHello, inside the renegotiation.
-        if (scrAppData) socket.write(SCR_MESSAGE);
+      } catch (e) {
+        throw args.has('cert') ? identityError(e, args) : e;
+      }
+      const keylog = keylogAppender(args);
+      if (keylog) socket.on('keylog', keylog);
+      socket.on('session', (s: Buffer) => {
+        session = s;
+        if (sessionOut !== undefined) writeSessionFile(sessionOut, s);
       });
-    } catch (e) {
-      throw args.has('cert') ? identityError(e, args) : e;
-    }
-    const keylog = keylogAppender(args);
-    if (keylog) socket.on('keylog', keylog);
-    socket.on('error', (err) => reporter.error(err));
-    socket.on('close', () => resolve(reporter.failed ? 1 : 0));
-    reportRenegotiations(socket, reporter);
-    if (pipe) socket.on('data', (data: Buffer) => process.stdout.write(data));
-    else {
-      if (args.has('http')) readHttpResponse(socket, reporter);
-      else readReply(socket, reporter);
-      if (timeoutMs > 0) replyTimeout(socket, reporter, timeoutMs);
-    }
-  });
+      if (args.has('status')) {
+        socket.on('OCSPResponse', (r: Buffer | null) => reporter.status(r ? `ocsp: response ${r.length} bytes` : 'ocsp: no response sent'));
+      }
+      socket.on('error', (err) => reporter.error(err));
+      socket.on('close', () => resolve());
+      reportRenegotiations(socket, reporter);
+      if (pipe) socket.on('data', (data: Buffer) => process.stdout.write(data));
+      else {
+        if (args.has('http')) readHttpResponse(socket, reporter);
+        else readReply(socket, reporter);
+        if (timeoutMs > 0) replyTimeout(socket, reporter, timeoutMs);
+      }
+    });
+  }
 }
 
 /** Message and -g mode: a reply that has not begun within `ms` of the handshake is an error. */
@@ -164,6 +196,9 @@ function clientOptions(args: ParsedArgs, host: string, timeoutMs: number): Conne
     ...renegotiationPolicy(args, args.has('allow-renegotiation')),
     ...(args.has('dtls') ? { transport: 'udp' as const, ...(timeoutMs > 0 ? { dtls: { handshakeTimeout: timeoutMs } } : {}) } : {}),
     ...(timeoutMs > 0 ? { handshakeTimeout: timeoutMs } : {}),
+    ...(alpnProtocols(args) ? { ALPNProtocols: alpnProtocols(args) } : {}),
+    ...(args.has('status') ? { requestOCSP: true } : {}),
+    ...(args.has('trace') ? { enableTrace: true } : {}),
     // -i scr-app-data exists to write during the renegotiation: the library's 'eager' policy
     // sends that write at once instead of holding it until the renegotiation completes.
     ...(args.string('renegotiate') === SCR_APP_DATA ? { renegotiationSendPolicy: 'eager' as const } : {}),

@@ -9,7 +9,7 @@ import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort, proxyE
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  alpnProtocols, certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 import { hintFor } from './error-hints.js';
 
@@ -26,11 +26,11 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { short: 'i', long: 'loop', description: 'serve forever (overrides -C)' },
   { short: 'M', long: 'allow-renegotiation', description: 'allow secure renegotiation started by clients (default: refused)' },
   { short: 'm', long: 'server-renegotiate', description: 'start a renegotiation after each handshake (implies -M)' },
-  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
+  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'json'),
   HELP_FLAG,
 ];
 
-export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward [tcp:|udp:]HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward [tcp:|udp:]HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE] [--alpn LIST] [--trace] [--json]';
 
 const MESSAGE_REPLY = 'I hear you fa shizzle!';
 
@@ -55,6 +55,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   if (!loop && limit < 1) throw new UsageError('-C expects at least 1');
   const listenPort = port(args);
   const reporter = new Reporter();
+  reporter.json = args.has('json');
   reporter.hint = (e) => hintFor(e, { role: 'server', dtls: args.has('dtls'), psk: args.has('psk') });
   const options = serverOptions(args, reporter);
 
@@ -67,6 +68,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   function makeServer(): ReturnType<typeof createServer> {
     return createServer(options, (socket) => {
       reporter.connection(socket);
+      if (args.has('alpn')) reporter.status(`alpn: ${socket.alpnProtocol || '(none)'}`);
       reportRenegotiations(socket, reporter);
       socket.on('error', (err) => reporter.error(err));
       // -m as wolfSSL's server: in message and HTTP mode it renegotiates after reading the
@@ -122,6 +124,7 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
       requestCert: false,
       ...renegotiationPolicy(args, args.has('allow-renegotiation') || args.has('server-renegotiate')),
       ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
+      ...observability(args),
     };
   }
   if (!identity) {
@@ -140,7 +143,14 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
     ...(psk ? { pskCallback: (_socket: SecureDuplex, id: string) => (id === psk.identity ? psk.key : null) } : {}),
     ...renegotiationPolicy(args, allow),
     ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
+    ...observability(args),
   };
+}
+
+/** --alpn and --trace as server options. */
+function observability(args: ParsedArgs): { ALPNProtocols?: string[]; enableTrace?: boolean } {
+  const alpn = alpnProtocols(args);
+  return { ...(alpn ? { ALPNProtocols: alpn } : {}), ...(args.has('trace') ? { enableTrace: true } : {}) };
 }
 
 /**

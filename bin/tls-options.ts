@@ -27,7 +27,20 @@ export const SHARED_FLAGS: readonly FlagSpec[] = [
   { short: 's', long: 'psk', description: `pre-shared key suites (PSK, ECDHE-PSK) with the wolfSSL/OpenSSL test identity "${PSK_TEST_IDENTITY}" and key ${PSK_TEST_KEY_HEX}, unless --psk-identity / --psk-key` },
   { long: 'psk-identity', value: 'required', valueName: 'ID', description: 'with -s: the PSK identity (client: sent; server: the one accepted)' },
   { long: 'psk-key', value: 'required', valueName: 'HEX', description: 'with -s: the pre-shared key, hex' },
+  { long: 'alpn', value: 'required', valueName: 'LIST', description: 'ALPN protocols, comma-separated (client: offered; server: accepted, in its order of preference); prints "alpn: <protocol>"' },
+  { long: 'trace', description: 'print every handshake message, ChangeCipherSpec and alert sent and received, on stderr ("TLS trace (client): Sent handshake: client_hello ...")' },
+  { long: 'json', description: 'status lines as JSON objects, one per line ({"status":"protocol","value":"TLSv1.2"}); errors as {"error":CODE,"message":...,"hint":...} on stderr' },
 ];
+
+/** --alpn LIST as ALPNProtocols, or undefined. */
+export function alpnProtocols(args: ParsedArgs): string[] | undefined {
+  if (!args.has('alpn')) return undefined;
+  const list = (args.string('alpn') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (list.length === 0 || list.some((p) => Buffer.byteLength(p) > 255)) {
+    throw new UsageError(`--alpn expects protocol names separated by commas (each 1-255 bytes), e.g. --alpn h2,http/1.1; got ${JSON.stringify(args.string('alpn'))}`);
+  }
+  return list;
+}
 
 /** The shared flags named, in that order. */
 export function sharedFlags(...names: string[]): FlagSpec[] {

@@ -61,7 +61,8 @@ Commands:
   client   TLS 1.2 client          ${CLIENT_SYNOPSIS.replace('secure-duplex client ', '')}
   demo     in-process echo server and client, renegotiating while data flows
 
-Run "secure-duplex <command> --help" for the flags of a command. docs/cli.md is the manual.
+Run "secure-duplex <command> --help" for the flags of a command, "secure-duplex --version"
+for the version. docs/cli.md is the manual.
 
 server flags:
 ${formatFlags(SERVER_FLAGS)}

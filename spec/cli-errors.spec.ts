@@ -8,12 +8,12 @@ import { Writable } from 'node:stream';
 import { Reporter } from '../bin/status.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { connect, createServer, type SecureDuplex } from '../lib/index.js';
-import { expectExit, freePort, useCliProcesses, type Proc } from './helpers/cli-process.js';
-import { gnutlsServer, isListening, requirePeer, type PeerProcess } from './helpers/peers.js';
+import { expectExit, freePort, useCliProcesses } from './helpers/cli-process.js';
+import { gnutlsServer, requirePeer, type PeerProcess } from './helpers/peers.js';
 
 describe('CLI error messages say what to do', function () {
   this.timeout(60_000);
-  const { run, openssl, startServer, files } = useCliProcesses();
+  const { run, startServer, sServer, files } = useCliProcesses();
   const peers: PeerProcess[] = [];
   afterEach(async () => {
     for (const p of peers.splice(0)) await p.kill();
@@ -26,18 +26,6 @@ describe('CLI error messages say what to do', function () {
     const lines = p.stderr.split('\n').filter((l) => l.startsWith('error: '));
     expect(lines, p.stderr).to.have.length(1);
     return lines[0]!;
-  }
-
-  /** openssl s_server with `args`, once its TCP port is bound. */
-  async function sServer(args: string[]): Promise<{ proc: Proc; port: number }> {
-    const port = await freePort();
-    const proc = openssl('openssl s_server', ['s_server', '-accept', `127.0.0.1:${port}`, '-naccept', '1', ...args]);
-    const deadline = Date.now() + 10_000;
-    while (!isListening(proc.child.pid!, port, 'tcp')) {
-      if (Date.now() > deadline) throw new Error(`s_server did not listen\n${proc.all}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return { proc, port };
   }
 
   it('-c with a file that is not a certificate names the file and says what -c takes', async () => {
@@ -64,7 +52,7 @@ describe('CLI error messages say what to do', function () {
 
   it('a TLS 1.3-only server (openssl s_server -tls1_3): protocol_version, with the reason', async function () {
     requirePeer(this, 'openssl');
-    const { port } = await sServer(['-tls1_3', '-cert', files.cert, '-key', files.key]);
+    const { port } = await sServer(['-naccept', '1', '-tls1_3', '-cert', files.cert, '-key', files.key]);
     const line = await errorOf(['client', '-p', String(port), '-d']);
     expect(line).to.equal('error: ERR_TLS_ALERT_RECEIVED: peer sent fatal alert protocol_version (70) — the server does not accept TLS 1.2 (it may be TLS 1.3-only); secure-duplex speaks TLS 1.2 and DTLS 1.2 only');
   });
@@ -76,7 +64,7 @@ describe('CLI error messages say what to do', function () {
     const key = join(files.dir, 'self-key.pem');
     writeFileSync(cert, self.certPem);
     writeFileSync(key, self.keyPem);
-    const { port } = await sServer(['-tls1_2', '-cert', cert, '-key', key]);
+    const { port } = await sServer(['-naccept', '1', '-tls1_2', '-cert', cert, '-key', key]);
     const line = await errorOf(['client', '-p', String(port)]);
     expect(line).to.match(/^error: DEPTH_ZERO_SELF_SIGNED_CERT: .* — the server's certificate is not signed by a CA this client trusts: give its CA \(or the self-signed certificate itself\) with -A FILE, or skip verification with -d$/);
   });

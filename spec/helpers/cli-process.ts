@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCertificate } from '../../lib/crypto/certificate-generator.js';
+import { isListening } from './peers.js';
 
 // dist/spec/helpers/cli-process.js → dist/bin/cli.js
 export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/cli.js');
@@ -123,6 +124,8 @@ export interface CliProcesses {
   spawnPeer(name: string, command: string, args: string[]): Proc;
   /** `server -p <free port> ...args`, once it prints its listening: line. */
   startServer(args: string[]): Promise<{ server: Proc; port: number }>;
+  /** `openssl s_server -accept 127.0.0.1:<free port> ...args` (stdin kept open), once its TCP port is bound. */
+  sServer(args: string[]): Promise<{ proc: Proc; port: number }>;
   /** PEM files written for the suite: a CA, a server leaf (localhost, 127.0.0.1) and a client leaf. */
   readonly files: { dir: string; ca: string; cert: string; key: string; clientCert: string; clientKey: string };
 }
@@ -147,6 +150,17 @@ export function useCliProcesses(): CliProcesses {
     const server = run('server', ['server', '-p', String(port), ...args]);
     await server.waitFor(`listening: 127.0.0.1:${port}`);
     return { server, port };
+  };
+
+  const sServer = async (args: string[]): Promise<{ proc: Proc; port: number }> => {
+    const port = await freePort();
+    const proc = openssl('openssl s_server', ['s_server', '-accept', `127.0.0.1:${port}`, ...args]);
+    const deadline = Date.now() + 10_000;
+    while (!isListening(proc.child.pid!, port, 'tcp')) {
+      if (Date.now() > deadline || !proc.running) throw new Error(`s_server did not listen\n${proc.all}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return { proc, port };
   };
 
   before(() => {
@@ -178,5 +192,5 @@ export function useCliProcesses(): CliProcesses {
     }
   });
 
-  return { run, openssl, spawnPeer, startServer, files };
+  return { run, openssl, spawnPeer, startServer, sServer, files };
 }
