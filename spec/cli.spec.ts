@@ -198,6 +198,23 @@ describe('CLI (dist/bin/cli.js)', function () {
     expect(demo.stdout).to.match(/^demo: renegotiations [1-9]\d* /m);
   });
 
+  for (const dtls of [false, true]) {
+    it(`demo${dtls ? ' -u (DTLS)' : ''}: every line fits 80 columns, sizes in binary units, demo: OK`, async () => {
+      const demo = run('demo', ['demo', '--seconds', '2', ...(dtls ? ['-u'] : [])]);
+      await expectExit(demo, 0, 45_000);
+      expect(demo.stdout).to.match(/^demo: OK$/m);
+      expect(demo.stdout).to.match(new RegExp(`^protocol: ${dtls ? 'DTLSv1\\.2' : 'TLSv1\\.2'}$`, 'm'));
+      const live = demo.stdout.split('\n').filter((l) => l.startsWith('demo ') && l.includes(' | '));
+      expect(live.length).to.be.at.least(2);
+      for (const l of live) expect(l).to.match(/^demo \d+\.\d s \| [\d.]+ (B|KiB|MiB|GiB) \/ [\d.]+ (B|KiB|MiB|GiB) \| reneg \d+ \| mid [\d.]+ (B|KiB|MiB|GiB)$/);
+      for (const l of demo.stdout.split('\n').filter((x) => !x.startsWith('fingerprint: '))) {
+        expect([...l].length, l).to.be.at.most(80);
+      }
+      expect(demo.stdout).not.to.match(/\bMB\b/);
+      expect(demo.stdout).to.match(/^demo: client→server [\d.]+ (KiB|MiB|GiB) sent and received, sha256 [0-9a-f]{16}… match$/m);
+    });
+  }
+
   it('server -M -m -d renegotiates with client -R', async () => {
     const { server, port } = await startServer(['-M', '-m', '-d']);
     const client = run('client -R', ['client', '-p', String(port), '-d', '-R']);
