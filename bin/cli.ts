@@ -1,5 +1,6 @@
 // secure-duplex command line: `server`, `client` and `demo` (docs/cli.md).
 // Launched by bin/secure-duplex.js, or `node dist/bin/cli.js`.
+import { readFileSync } from 'node:fs';
 import { runClient } from './client-command.js';
 import { runDemo } from './demo-command.js';
 import { runServer } from './server-command.js';
@@ -16,8 +17,19 @@ const COMMANDS: Record<string, Command> = {
 
 const isHelp = (arg: string): boolean => arg === '--help' || arg === '-?';
 
+/** --version: the package's name and version (package.json), as `gnutls-cli --version` starts. */
+function versionText(): string {
+  // dist/bin/cli.js → package.json
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}\nTLS 1.2 and DTLS 1.2 with RFC 5746 secure renegotiation; Node.js ${process.version}\n`;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(versionText());
+    return 0;
+  }
   if (name === undefined || isHelp(name) || name === '-h' || name === 'help') {
     const topic = name === 'help' && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
     process.stdout.write(topic ? topic.usage() : mainUsage());

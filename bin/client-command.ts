@@ -4,17 +4,25 @@ import { connect, type ConnectOptions, type SecureDuplex } from '../lib/index.js
 import { readDemoCa } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { getRequest, responseComplete } from './http.js';
+import { runDatagramListenProxy } from './datagram-proxy.js';
 import { LISTEN_FLAG, listenPort, runListenProxy } from './proxy-command.js';
-import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
+import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, pskSettings, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  alpnProtocols, certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
+import { hintFor } from './error-hints.js';
+import { readSessionFile, writeSessionFile } from './session-file.js';
+import { showCertificates } from './show-certs.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 const MESSAGE = 'hello wolfssl!';
 /** -i scr-app-data: also write application data while the renegotiation is in progress. */
 const SCR_APP_DATA = 'scr-app-data';
+/** What wolfSSL's client writes with -i scr-app-data while its renegotiation runs. */
+export const SCR_MESSAGE = 'msg sent during renegotiation';
+/** --timeout default: seconds for the handshake, and for the reply in message and -g mode. */
+const DEFAULT_TIMEOUT_S = 10;
 /** After we close, how long to wait for the server to close before dropping the connection. */
 const CLOSE_GRACE_MS = 3000;
 
@@ -34,11 +42,17 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   { short: 'C', long: 'connections', value: 'required', valueName: 'N', description: 'with --listen: serve N connections, then exit (default: until killed)' },
   { short: 'R', long: 'allow-renegotiation', description: 'answer the server\'s renegotiation requests (default: refused)' },
   { short: 'i', long: 'renegotiate', value: 'optional', valueName: 'TEXT', description: `start a renegotiation after the handshake; with "${SCR_APP_DATA}" also write data while it runs` },
-  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
+  { long: 'showcerts', description: 'print the certificate chain the server sent: subject, issuer, validity and PEM of each (openssl s_client -showcerts)' },
+  { long: 'status', description: 'ask the server for an OCSP staple (status_request) and print what came: "ocsp: no response sent" or "ocsp: response N bytes" (openssl s_client -status)' },
+  { long: 'sess-out', value: 'required', valueName: 'FILE', description: 'save the session to FILE after the handshake (openssl s_client -sess_out)' },
+  { long: 'sess-in', value: 'required', valueName: 'FILE', description: 'offer the session saved in FILE, to resume it (openssl s_client -sess_in); prints "session: reused" or "session: new"' },
+  { long: 'reconnect', value: 'required', valueName: 'N', description: 'after the first connection, connect N more times offering the last session (openssl s_client -reconnect); each prints "session: reused" or "session: new"' },
+  { long: 'timeout', value: 'required', valueName: 'SEC', description: `give up when the handshake, or the reply to the message, takes longer than SEC seconds (default ${DEFAULT_TIMEOUT_S}; 0: no limit)` },
+  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'json'),
   HELP_FLAG,
 ];
 
-export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen [tcp:|udp:]PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE] [--timeout SEC] [--showcerts] [--status] [--alpn LIST] [--trace] [--json] [--sess-out FILE] [--sess-in FILE] [--reconnect N]';
 
 /** Runs one client connection; resolves with the exit code when it has closed. */
 export async function runClient(argv: readonly string[]): Promise<number> {
@@ -48,58 +62,115 @@ export async function runClient(argv: readonly string[]): Promise<number> {
   const pipe = args.has('pipe');
   if (pipe && args.has('http')) throw new UsageError('--pipe and -g cannot be combined');
   const reporter = pipe ? new Reporter(process.stderr, process.stderr) : new Reporter();
+  reporter.json = args.has('json');
   const host = args.string('host') ?? DEFAULT_HOST;
-  const options = clientOptions(args, host);
+  const timeoutMs = args.integer('timeout', DEFAULT_TIMEOUT_S, 86_400) * 1000;
+  const options = clientOptions(args, host, timeoutMs);
+  reporter.hint = (e) => hintFor(e, { role: 'client', target: `${host}:${options.port}`, dtls: args.has('dtls'), psk: args.has('psk') });
   const everyMs = renegotiateEveryMs(args);
   const renegotiate = args.has('renegotiate');
   const scrAppData = args.string('renegotiate') === SCR_APP_DATA;
+  const nonblocking = args.has('nonblocking');
   const listen = listenPort(args);
   if (listen !== undefined) {
     if (pipe || args.has('http')) throw new UsageError('--listen cannot be combined with --pipe or -g');
     const connections = args.integer('connections', 0);
-    return runListenProxy({ listenPort: listen, connect: options, connections, renegotiateAfterHandshake: renegotiate, everyMs, keylog: keylogAppender(args) }, reporter);
+    const proxy = { listenPort: listen, connect: options, connections, renegotiateAfterHandshake: renegotiate, everyMs, keylog: keylogAppender(args) };
+    return args.has('dtls') ? runDatagramListenProxy(proxy, reporter) : runListenProxy(proxy, reporter);
   }
   if (args.has('connections')) throw new UsageError('-C needs --listen');
+  const reconnects = args.integer('reconnect', 0, 1000);
+  if (reconnects > 0 && pipe) throw new UsageError('--reconnect cannot be combined with --pipe (stdin is read once)');
+  const sessionOut = args.string('sess-out');
+  const showSession = args.has('sess-in') || sessionOut !== undefined || reconnects > 0;
+  let session = args.has('sess-in') ? readSessionFile(args.string('sess-in') ?? '') : undefined;
 
-  return new Promise<number>((resolve) => {
-    const socket = connect(options, () => {
-      reporter.connection(socket);
-      const stopTimer = everyMs !== undefined ? renegotiateEvery(socket, everyMs, reporter) : undefined;
-      if (pipe) {
-        // Only now: stdin ending before the handshake would close before anything was sent.
-        process.stdin.pipe(socket, { end: false });
-        process.stdin.once('end', () => {
-          // No close_notify in the middle of our own renegotiation: the peer could not finish
-          // it, and data it holds back until it completes would never come.
-          stopTimer?.();
-          whenIdle(socket, () => socket.end());
+  for (let attempt = 0; attempt <= reconnects; attempt++) {
+    await oneConnection(session ? { ...options, session } : options);
+    if (reporter.failed) break;
+  }
+  return reporter.failed ? 1 : 0;
+
+  /** One connection, from connect() to 'close'. */
+  function oneConnection(connectOptions: ConnectOptions): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let socket: SecureDuplex;
+      try {
+        socket = connect(connectOptions, () => {
+          reporter.connection(socket);
+          if (args.has('alpn')) reporter.status(`alpn: ${socket.alpnProtocol || '(none)'}`);
+          if (showSession) reporter.status(`session: ${socket.isSessionReused() ? 'reused' : 'new'}`);
+          if (args.has('showcerts')) showCertificates(socket, reporter);
+          const stopTimer = everyMs !== undefined ? renegotiateEvery(socket, everyMs, reporter) : undefined;
+          if (pipe) {
+            // Only now: stdin ending before the handshake would close before anything was sent.
+            process.stdin.pipe(socket, { end: false });
+            process.stdin.once('end', () => {
+              // No close_notify in the middle of our own renegotiation: the peer could not finish
+              // it, and data it holds back until it completes would never come.
+              stopTimer?.();
+              whenIdle(socket, () => socket.end());
+            });
+            if (renegotiate) startRenegotiation(socket, reporter);
+            return;
+          }
+          const request = args.has('http') ? getRequest(host) : MESSAGE;
+          if (!renegotiate) {
+            socket.write(request);
+            return;
+          }
+          // wolfSSL's client: renegotiate, (with scr-app-data) write SCR_MESSAGE while it runs, and
+          // once it has completed print its success line and send the normal message.
+          if (!nonblocking) reporter.status('Beginning secure renegotiation.');
+          startRenegotiation(socket, reporter, (ok) => {
+            if (!ok) {
+              socket.end();
+              return;
+            }
+            reporter.status(renegotiationSuccessLine(nonblocking));
+            socket.write(request);
+          });
+          // The connection's send policy is 'eager' with scr-app-data (clientOptions): this write
+          // goes out right behind our ClientHello, inside the renegotiation.
+          if (scrAppData) socket.write(SCR_MESSAGE);
         });
-        if (renegotiate) startRenegotiation(socket, reporter);
-        return;
+      } catch (e) {
+        throw args.has('cert') ? identityError(e, args) : e;
       }
-      const request = args.has('http') ? getRequest(host) : MESSAGE;
-      if (!renegotiate) {
-        socket.write(request);
-        return;
-      }
-      startRenegotiation(socket, reporter, (ok) => {
-        if (scrAppData) return;
-        if (ok) socket.write(request);
-        else socket.end();
+      const keylog = keylogAppender(args);
+      if (keylog) socket.on('keylog', keylog);
+      socket.on('session', (s: Buffer) => {
+        session = s;
+        if (sessionOut !== undefined) writeSessionFile(sessionOut, s);
       });
-      // Written right after renegotiate(): the engine sends it as soon as the handshake state
-      // allows (docs/renegotiation.md, send policy).
-      if (scrAppData) socket.write(request);
+      if (args.has('status')) {
+        socket.on('OCSPResponse', (r: Buffer | null) => reporter.status(r ? `ocsp: response ${r.length} bytes` : 'ocsp: no response sent'));
+      }
+      socket.on('error', (err) => reporter.error(err));
+      socket.on('close', () => resolve());
+      reportRenegotiations(socket, reporter);
+      if (pipe) socket.on('data', (data: Buffer) => process.stdout.write(data));
+      else {
+        if (args.has('http')) readHttpResponse(socket, reporter);
+        else readReply(socket, reporter);
+        if (timeoutMs > 0) replyTimeout(socket, reporter, timeoutMs);
+      }
     });
-    const keylog = keylogAppender(args);
-    if (keylog) socket.on('keylog', keylog);
-    socket.on('error', (err) => reporter.error(err));
-    socket.on('close', () => resolve(reporter.failed ? 1 : 0));
-    reportRenegotiations(socket, reporter);
-    if (pipe) socket.on('data', (data: Buffer) => process.stdout.write(data));
-    else if (args.has('http')) readHttpResponse(socket, reporter);
-    else readReply(socket, reporter);
+  }
+}
+
+/** Message and -g mode: a reply that has not begun within `ms` of the handshake is an error. */
+function replyTimeout(socket: SecureDuplex, reporter: Reporter, ms: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  socket.once('secureConnect', () => {
+    timer = setTimeout(() => {
+      reporter.error(Object.assign(new Error(`no reply from the server within ${ms / 1000} s`), { code: 'ERR_REPLY_TIMEOUT' }));
+      socket.destroy();
+    }, ms);
   });
+  const stop = (): void => clearTimeout(timer);
+  socket.once('data', stop);
+  socket.once('close', stop);
 }
 
 /** Without -A: Node's bundled roots plus the CLI's demo CA when it exists (bin/demo-ca.ts). */
@@ -108,14 +179,14 @@ function defaultTrust(): { ca?: string[] } {
   return demo ? { ca: [...rootCertificates, demo] } : {};
 }
 
-function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
+function clientOptions(args: ParsedArgs, host: string, timeoutMs: number): ConnectOptions {
   const psk = pskSettings(args);
   const caPath = args.string('ca');
   const identity = args.has('no-client-cert') ? undefined : certAndKey(args);
   return {
     host,
     port: port(args),
-    ...(caPath !== undefined ? { ca: readTextFile(caPath, 'CA file') } : defaultTrust()),
+    ...(caPath !== undefined ? { ca: readCertificateFile(caPath, '-A', 'PEM CA certificates') } : defaultTrust()),
     rejectUnauthorized: !args.has('no-verify'),
     ...identity,
     servername: args.string('servername'),
@@ -123,7 +194,14 @@ function clientOptions(args: ParsedArgs, host: string): ConnectOptions {
     ciphers: args.string('ciphers') ?? (psk ? 'PSK' : undefined),
     ...(psk ? { pskCallback: () => ({ psk: psk.key, identity: psk.identity }) } : {}),
     ...renegotiationPolicy(args, args.has('allow-renegotiation')),
-    ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
+    ...(args.has('dtls') ? { transport: 'udp' as const, ...(timeoutMs > 0 ? { dtls: { handshakeTimeout: timeoutMs } } : {}) } : {}),
+    ...(timeoutMs > 0 ? { handshakeTimeout: timeoutMs } : {}),
+    ...(alpnProtocols(args) ? { ALPNProtocols: alpnProtocols(args) } : {}),
+    ...(args.has('status') ? { requestOCSP: true } : {}),
+    ...(args.has('trace') ? { enableTrace: true } : {}),
+    // -i scr-app-data exists to write during the renegotiation: the library's 'eager' policy
+    // sends that write at once instead of holding it until the renegotiation completes.
+    ...(args.string('renegotiate') === SCR_APP_DATA ? { renegotiationSendPolicy: 'eager' as const } : {}),
   };
 }
 

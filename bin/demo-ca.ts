@@ -11,7 +11,8 @@ import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 
 function home(): string {
   if (process.env.SECURE_DUPLEX_HOME) return process.env.SECURE_DUPLEX_HOME;
-  const base = process.env.XDG_CACHE_HOME ?? (homedir() ? join(homedir(), '.cache') : tmpdir());
+  // An empty XDG_CACHE_HOME counts as unset (XDG Base Directory spec).
+  const base = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : tmpdir());
   return join(base, 'secure-duplex');
 }
 

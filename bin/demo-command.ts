@@ -12,15 +12,22 @@ import { HELP_FLAG } from './tls-options.js';
 
 export const DEMO_FLAGS: readonly FlagSpec[] = [
   { long: 'seconds', value: 'required', valueName: 'N', description: 'how long to stream data while renegotiating (default 5)' },
+  { short: 'u', long: 'dtls', description: 'DTLS 1.2 over UDP: messages within one datagram each, paced (UDP has no flow control)' },
   HELP_FLAG,
 ];
 
-export const DEMO_SYNOPSIS = 'secure-duplex demo [--seconds N]';
+export const DEMO_SYNOPSIS = 'secure-duplex demo [--seconds N] [-u]';
 
 const GREETINGS = ['hello from the client', 'renegotiation is coming', 'stay in sync'];
 const RENEGOTIATE_EVERY_MS = 250;
 const PROGRESS_EVERY_MS = 500;
 const MAX_CHUNK = 32 * 1024;
+/** -u: the largest message (within one datagram at the default MTU, docs/dtls.md), and how
+ *  many bytes may be on their way before the client waits for the echo (UDP has no flow control). */
+const DTLS_MAX_CHUNK = 1100;
+const DTLS_WINDOW = 32 * 1024;
+/** The live line is cut to this width (or the terminal's, if narrower). */
+const LINE_WIDTH = 80;
 
 /** Bytes and a running SHA-256 for one direction as one side sees it. */
 class Tally {
@@ -39,6 +46,8 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, DEMO_FLAGS);
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   const seconds = args.integer('seconds', 5, 3600);
+  const dtls = args.has('dtls');
+  const transport = dtls ? { transport: 'udp' as const } : {};
   const reporter = new Reporter();
   const failures: string[] = [];
   const fail = (what: string): void => {
@@ -62,7 +71,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   let serverSocket: SecureDuplex | undefined;
   let resolveServerSocket!: (s: SecureDuplex) => void;
   const serverSocketReady = new Promise<SecureDuplex>((r) => (resolveServerSocket = r));
-  const server = createServer({ cert: cert.certPem, key: cert.keyPem, ...renegotiation }, (socket) => {
+  const server = createServer({ cert: cert.certPem, key: cert.keyPem, ...renegotiation, ...transport }, (socket) => {
     serverSocket = socket;
     socket.on('renegotiationData', (n: number) => (midRenegotiation.server += n));
     // Echo without pausing the reader: a paused reader could leave a renegotiation's last
@@ -81,9 +90,10 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  if (dtls) reporter.status('transport: DTLS 1.2 over UDP');
   reporter.status(`listening: 127.0.0.1:${port}`);
 
-  const client = connect({ host: '127.0.0.1', port, ca: cert.certPem, ...renegotiation });
+  const client = connect({ host: '127.0.0.1', port, ca: cert.certPem, ...renegotiation, ...transport });
   const clientClosed = new Promise<void>((resolve) => client.once('close', () => resolve()));
   client.on('error', (err) => fail(`client: ${errorLine(err)}`));
   client.on('renegotiationData', (n: number) => (midRenegotiation.client += n));
@@ -129,12 +139,12 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       reporter.status(`client: sent "${text}", echoed back`);
     }
 
-    reporter.status(`demo: streaming random data both ways for ${seconds} s, client and server taking turns to renegotiate`);
+    reporter.status(`demo: streaming random data for ${seconds} s, client and server renegotiating in turn`);
+    reporter.status('demo: time | client→server / server→client | renegotiations | mid-renegotiation');
     const started = Date.now();
     progress = progressPrinter(() =>
-      `demo: ${((Date.now() - started) / 1000).toFixed(1)} s  client→server ${mb(serverReceived.bytes)}  server→client ${mb(clientReceived.bytes)}  ` +
-      `renegotiations ${renegotiations.client + renegotiations.server} (client ${renegotiations.client}, server ${renegotiations.server})  ` +
-      `bytes received mid-renegotiation: client ${midRenegotiation.client}, server ${midRenegotiation.server}`);
+      `demo ${((Date.now() - started) / 1000).toFixed(1)} s | ${size(serverReceived.bytes)} / ${size(clientReceived.bytes)} | ` +
+      `reneg ${renegotiations.client + renegotiations.server} | mid ${size(midRenegotiation.client + midRenegotiation.server)}`);
 
     let clientTurn = true;
     renegotiator = setInterval(() => {
@@ -150,10 +160,13 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
 
     const deadline = started + seconds * 1000;
     while (Date.now() < deadline && failures.length === 0 && !client.destroyed) {
-      const chunk = randomBytes(randomInt(1, MAX_CHUNK + 1));
+      const chunk = randomBytes(randomInt(1, (dtls ? DTLS_MAX_CHUNK : MAX_CHUNK) + 1));
       clientSent.add(chunk);
       if (!client.write(chunk)) {
         await Promise.race([new Promise((r) => client.once('drain', r)), clientClosed]);
+      }
+      if (dtls && clientSent.bytes - clientReceived.bytes > DTLS_WINDOW) {
+        await Promise.race([received(clientSent.bytes - DTLS_WINDOW / 2), clientClosed]);
       }
     }
     clearInterval(renegotiator);
@@ -178,8 +191,8 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  reporter.status(`demo: renegotiations ${renegotiations.client + renegotiations.server} (client-initiated ${renegotiations.client}, server-initiated ${renegotiations.server}), ` +
-    `bytes received mid-renegotiation: client ${midRenegotiation.client}, server ${midRenegotiation.server}`);
+  reporter.status(`demo: renegotiations ${renegotiations.client + renegotiations.server} (client-initiated ${renegotiations.client}, server-initiated ${renegotiations.server})`);
+  reporter.status(`demo: received mid-renegotiation: client ${size(midRenegotiation.client)}, server ${size(midRenegotiation.server)}`);
   const directions: [string, Tally, Tally][] = [
     ['client→server', clientSent, serverReceived],
     ['server→client', serverSent, clientReceived],
@@ -192,7 +205,9 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   };
   for (const [name, sent, got] of directions) {
     const same = sent.bytes === got.bytes && digest(sent) === digest(got);
-    reporter.status(`demo: ${name} sent ${sent.bytes} bytes sha256 ${digest(sent).slice(0, 16)}…, received ${got.bytes} bytes sha256 ${digest(got).slice(0, 16)}… ${same ? 'match' : 'MISMATCH'}`);
+    reporter.status(same
+      ? `demo: ${name} ${size(sent.bytes)} sent and received, sha256 ${digest(sent).slice(0, 16)}… match`
+      : `demo: ${name} MISMATCH: sent ${sent.bytes} B sha256 ${digest(sent).slice(0, 16)}…, received ${got.bytes} B sha256 ${digest(got).slice(0, 16)}…`);
     if (!same) fail(`${name} data differs`);
   }
   // The echo: what came back is what the client sent.
@@ -207,16 +222,27 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(2)} MB`;
+/** A byte count with a binary unit: `512 B`, `12.3 KiB`, `4.56 MiB`, `1.20 GiB`. */
+export function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
 }
 
-/** A live status line at most every PROGRESS_EVERY_MS: rewritten in place on a terminal. */
+/** A live status line at most every PROGRESS_EVERY_MS, never wider than LINE_WIDTH (or the
+ *  terminal): rewritten in place on a terminal, one line each time otherwise. */
 function progressPrinter(line: () => string): { stop: () => void } {
   const tty = process.stdout.isTTY === true;
+  const width = Math.min(LINE_WIDTH, tty && process.stdout.columns ? process.stdout.columns - 1 : LINE_WIDTH);
   let last = '';
   const print = (): void => {
-    last = line();
+    last = line().slice(0, width);
     process.stdout.write(tty ? `\r\x1b[K${last}` : `${last}\n`);
   };
   const timer = setInterval(print, PROGRESS_EVERY_MS);

@@ -1,8 +1,10 @@
 // Terminating proxy, both ends (docs/cli.md, "Proxy"):
-// - `server --forward HOST:PORT`: each secured connection (TLS, or DTLS with -u) is piped as
-//   plaintext into a TCP connection to the backend, both ways;
+// - `server --forward HOST:PORT`: each TLS connection is piped as plaintext into a TCP
+//   connection to the backend, both ways;
 // - `client --listen PORT`: plain TCP accepted on 127.0.0.1:PORT, each connection carried over
-//   a new secure connection to -h/-p (stunnel's client mode).
+//   a new TLS connection to -h/-p (stunnel's client mode).
+// Over DTLS (-u) both ends carry datagrams instead (bin/datagram-proxy.ts): a byte stream over
+// DTLS would lose bytes silently with every lost datagram, so it is refused.
 import { connect as netConnect, createServer as netCreateServer, isIP, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { connect, type ConnectOptions, type SecureDuplex } from '../lib/index.js';
@@ -11,21 +13,36 @@ import { renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } 
 import type { Reporter } from './status.js';
 
 export const FORWARD_FLAG: FlagSpec = {
-  long: 'forward', value: 'required', valueName: 'HOST:PORT',
-  description: 'terminating proxy: pipe each connection\'s plaintext to a TCP backend at HOST:PORT, both ways',
+  long: 'forward', value: 'required', valueName: '[tcp:|udp:]HOST:PORT',
+  description: 'terminating proxy: pipe each connection\'s plaintext to a backend at HOST:PORT, both ways (TCP; with -u, UDP datagrams)',
 };
 
 export const LISTEN_FLAG: FlagSpec = {
-  long: 'listen', value: 'required', valueName: 'PORT',
-  description: 'proxy: accept plain TCP on 127.0.0.1:PORT and carry each connection over a secure connection to -h/-p',
+  long: 'listen', value: 'required', valueName: '[tcp:|udp:]PORT',
+  description: 'proxy: accept plain TCP on 127.0.0.1:PORT (with -u: UDP datagrams) and carry each connection over a secure connection to -h/-p',
 };
 
+type ProxyProtocol = 'tcp' | 'udp';
+
 /**
- * Largest plaintext per DTLS write: one record per datagram within the default 1200-byte MTU
- * (13 record header + 8 explicit nonce + 16 tag, docs/dtls.md "Datagram boundaries"). TCP
- * chunks going into DTLS are cut to this size so no record relies on IP fragmentation.
+ * The protocol prefix of a --forward / --listen value (`tcp:` or `udp:`; by default the one that
+ * matches the secure side: TCP for TLS, UDP for DTLS) and the rest. A byte stream over DTLS is
+ * refused: DTLS does not retransmit application data (RFC 6347 §4.1.2.7 drops what it cannot
+ * deliver), so every lost datagram would be a silent gap in the stream.
  */
-export const DTLS_MAX_PLAINTEXT = 1200 - 37;
+export function proxyEndpoint(text: string, flag: string, dtls: boolean): string {
+  const m = /^(tcp|udp):(.*)$/i.exec(text);
+  const protocol: ProxyProtocol = m ? (m[1]!.toLowerCase() as ProxyProtocol) : dtls ? 'udp' : 'tcp';
+  const rest = m ? m[2]! : text;
+  if (dtls && protocol === 'tcp') {
+    throw new UsageError(`${flag} ${text} with -u: a TCP stream cannot be carried over DTLS without silent gaps (DTLS does not retransmit lost datagrams). ` +
+      `Drop -u to carry TCP over TLS, or forward a UDP service (${flag} udp:${rest})`, 'ERR_DTLS_STREAM_REFUSED');
+  }
+  if (!dtls && protocol === 'udp') {
+    throw new UsageError(`${flag} ${text} needs -u: datagrams keep their boundaries only over DTLS (add -u on both sides)`);
+  }
+  return rest;
+}
 
 /** After one side has closed, how long the other may take to finish before it is dropped. */
 const CLOSE_GRACE_MS = 5_000;
@@ -52,16 +69,14 @@ export function displayHostPort(target: HostPort): string {
 }
 
 /**
- * Copy `from` into `to` with backpressure, in writes of at most `maxChunk` bytes; `onEnd` runs
- * when `from` ends. Not pipe(): a destination that has ended or gone is skipped instead of
- * raising write-after-end errors, and chunks can be cut to DTLS size.
+ * Copy `from` into `to` with backpressure; `onEnd` runs when `from` ends. Not pipe(): a
+ * destination that has ended or gone is skipped instead of raising write-after-end errors.
  */
-function relay(from: Readable, to: Writable, onEnd: () => void, maxChunk = Number.POSITIVE_INFINITY): void {
+function relay(from: Readable, to: Writable, onEnd: () => void): void {
   let waiting = false;
   from.on('data', (chunk: Buffer) => {
     if (to.writableEnded || to.destroyed) return;
-    let ok = true;
-    for (let i = 0; i < chunk.length; i += maxChunk) ok = to.write(chunk.subarray(i, i + maxChunk));
+    const ok = to.write(chunk);
     if (!ok && !waiting) {
       waiting = true;
       from.pause();
@@ -99,9 +114,9 @@ function endSecure(secure: SecureDuplex): void {
  * is ended too. `plainFailure` reports the plain side's errors (the secure side's are reported
  * by the caller's 'error' listener).
  */
-function splice(secure: SecureDuplex, plain: Socket, dtls: boolean, plainFailure: (err: Error) => void): void {
+function splice(secure: SecureDuplex, plain: Socket, plainFailure: (err: Error) => void): void {
   relay(secure, plain, () => endPlain(plain));
-  relay(plain, secure, () => endSecure(secure), dtls ? DTLS_MAX_PLAINTEXT : undefined);
+  relay(plain, secure, () => endSecure(secure));
   plain.on('error', (err) => {
     plainFailure(err);
     endSecure(secure);
@@ -111,10 +126,10 @@ function splice(secure: SecureDuplex, plain: Socket, dtls: boolean, plainFailure
 }
 
 /** server --forward: connect this secured connection to the backend. */
-export function forwardConnection(secure: SecureDuplex, target: HostPort, reporter: Reporter, dtls: boolean): void {
+export function forwardConnection(secure: SecureDuplex, target: HostPort, reporter: Reporter): void {
   const backend = netConnect({ host: target.host, port: target.port });
   // Until the backend answers, bytes from the client wait in the backend socket's buffer.
-  splice(secure, backend, dtls, (err) => {
+  splice(secure, backend, (err) => {
     const e = err as NodeJS.ErrnoException;
     const what = e.syscall === 'connect' ? 'unreachable' : 'failed';
     reporter.error(Object.assign(new Error(`backend ${displayHostPort(target)} ${what}: ${e.message}`), { code: e.code ?? 'ERR_BACKEND' }));
@@ -132,9 +147,8 @@ export interface ListenProxyOptions {
   keylog: ((line: Buffer) => void) | undefined;
 }
 
-/** client --listen: resolves with the exit code after -C connections (never without -C). */
+/** client --listen over TLS: resolves with the exit code after -C connections (never without -C). */
 export function runListenProxy(o: ListenProxyOptions, reporter: Reporter): Promise<number> {
-  const dtls = o.connect.transport === 'udp';
   const upstream = displayHostPort({ host: o.connect.host ?? '127.0.0.1', port: o.connect.port ?? 0 });
   let accepted = 0;
   return new Promise<number>((resolve, reject) => {
@@ -155,7 +169,7 @@ export function runListenProxy(o: ListenProxyOptions, reporter: Reporter): Promi
           return;
         }
         spliced = true;
-        splice(secure, plain, dtls, (err) => reporter.error(err));
+        splice(secure, plain, (err) => reporter.error(err));
       });
       if (o.keylog) secure.on('keylog', o.keylog);
       reportRenegotiations(secure, reporter);
@@ -175,14 +189,16 @@ export function runListenProxy(o: ListenProxyOptions, reporter: Reporter): Promi
       const addr = server.address();
       if (addr && typeof addr === 'object') {
         reporter.status(`listening: ${addr.address}:${addr.port}`);
-        reporter.status(`forwarding: to ${upstream} over ${dtls ? 'DTLS' : 'TLS'}`);
+        reporter.status(`forwarding: to ${upstream} over TLS`);
       }
     });
   });
 }
 
-/** --listen PORT, or undefined without it. */
+/** --listen [tcp:|udp:]PORT, or undefined without it. */
 export function listenPort(args: ParsedArgs): number | undefined {
   if (!args.has('listen')) return undefined;
-  return args.integer('listen', 0, 65535);
+  const text = proxyEndpoint(args.string('listen') ?? '', '--listen', args.has('dtls'));
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new UsageError(`--listen expects a port (0-65535), got ${JSON.stringify(args.string('listen'))}`);
+  return Number(text);
 }

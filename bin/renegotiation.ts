@@ -8,6 +8,16 @@ interface RenegotiatedInfo {
   initiator: 'local' | 'peer';
 }
 
+/**
+ * The line wolfSSL's example programs print when a renegotiation they started (client `-i`,
+ * server `-m`) has completed: their non-blocking loop (`-N`) prints
+ * "NON-BLOCKING RENEGOTIATION SUCCESSFUL", the blocking call "RENEGOTIATION SUCCESSFUL"
+ * (examples/client/client.c and examples/server/server.c).
+ */
+export function renegotiationSuccessLine(nonblocking: boolean): string {
+  return nonblocking ? 'NON-BLOCKING RENEGOTIATION SUCCESSFUL' : 'RENEGOTIATION SUCCESSFUL';
+}
+
 /** Print `renegotiation: complete (<initiator>, <cipher>)` each time one completes. */
 export function reportRenegotiations(socket: SecureDuplex, reporter: Reporter): void {
   socket.on('renegotiated', (info: RenegotiatedInfo) => {

@@ -4,12 +4,14 @@ import { createServer, type SecureDuplex, type ServerOptions } from '../lib/inde
 import { demoServerCertificate } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { pageResponse, takeRequests, wantsClose } from './http.js';
-import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort } from './proxy-command.js';
-import { onApplicationData, renegotiateEvery, reportRenegotiations, startRenegotiation } from './renegotiation.js';
+import { forwardDatagrams } from './datagram-proxy.js';
+import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort, proxyEndpoint } from './proxy-command.js';
+import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  certAndKey, checkSharedFlags, HELP_FLAG, keylogAppender, port, pskSettings, readTextFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  alpnProtocols, certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
+import { hintFor } from './error-hints.js';
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
   ...sharedFlags('port'),
@@ -24,11 +26,11 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { short: 'i', long: 'loop', description: 'serve forever (overrides -C)' },
   { short: 'M', long: 'allow-renegotiation', description: 'allow secure renegotiation started by clients (default: refused)' },
   { short: 'm', long: 'server-renegotiate', description: 'start a renegotiation after each handshake (implies -M)' },
-  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog'),
+  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'json'),
   HELP_FLAG,
 ];
 
-export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE]';
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward [tcp:|udp:]HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE] [--alpn LIST] [--trace] [--json]';
 
 const MESSAGE_REPLY = 'I hear you fa shizzle!';
 
@@ -40,27 +42,49 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
   checkSharedFlags(args);
   if (args.has('echo') && args.has('http')) throw new UsageError('-e and -g cannot be combined');
-  const forward = args.has('forward') ? parseHostPort(args.string('forward') ?? '', '--forward') : undefined;
+  const forward = args.has('forward')
+    ? parseHostPort(proxyEndpoint(args.string('forward') ?? '', '--forward', args.has('dtls')), '--forward')
+    : undefined;
   if (forward && (args.has('echo') || args.has('http'))) throw new UsageError('--forward cannot be combined with -e or -g');
   const mode: Mode = args.has('echo') ? 'echo' : args.has('http') ? 'http' : 'message';
   const serverRenegotiates = args.has('server-renegotiate');
+  const nonblocking = args.has('nonblocking');
   const everyMs = renegotiateEveryMs(args);
   const loop = args.has('loop');
   const limit = args.integer('connections', 1);
   if (!loop && limit < 1) throw new UsageError('-C expects at least 1');
   const listenPort = port(args);
   const reporter = new Reporter();
+  reporter.json = args.has('json');
+  reporter.hint = (e) => hintFor(e, { role: 'server', dtls: args.has('dtls'), psk: args.has('psk') });
   const options = serverOptions(args, reporter);
 
-  const server = createServer(options, (socket) => {
-    reporter.connection(socket);
-    reportRenegotiations(socket, reporter);
-    socket.on('error', (err) => reporter.error(err));
-    if (forward) forwardConnection(socket, forward, reporter, args.has('dtls'));
-    else serve(socket, mode, reporter);
-    if (serverRenegotiates) startRenegotiation(socket, reporter);
-    if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
-  });
+  let server: ReturnType<typeof createServer>;
+  try {
+    server = makeServer();
+  } catch (e) {
+    throw args.has('cert') ? identityError(e, args) : e;
+  }
+  function makeServer(): ReturnType<typeof createServer> {
+    return createServer(options, (socket) => {
+      reporter.connection(socket);
+      if (args.has('alpn')) reporter.status(`alpn: ${socket.alpnProtocol || '(none)'}`);
+      reportRenegotiations(socket, reporter);
+      socket.on('error', (err) => reporter.error(err));
+      // -m as wolfSSL's server: in message and HTTP mode it renegotiates after reading the
+      // client's first message (then answers it); with -e (and --forward) right after the handshake.
+      const renegotiateNow = (then?: () => void): void => startRenegotiation(socket, reporter, (ok) => {
+        if (ok) reporter.status(renegotiationSuccessLine(nonblocking));
+        then?.();
+      });
+      const afterFirstMessage = serverRenegotiates && (mode === 'message' || mode === 'http') && !forward;
+      if (forward && args.has('dtls')) forwardDatagrams(socket, forward, reporter);
+      else if (forward) forwardConnection(socket, forward, reporter);
+      else serve(socket, mode, reporter, afterFirstMessage ? renegotiateNow : undefined);
+      if (serverRenegotiates && !afterFirstMessage) renegotiateNow();
+      if (everyMs !== undefined) renegotiateEvery(socket, everyMs, reporter);
+    });
+  }
   const keylog = keylogAppender(args);
   if (keylog) server.on('keylog', keylog);
   // A failed handshake is reported; the server goes on (it counts toward -C).
@@ -82,7 +106,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       if (addr && typeof addr === 'object') {
         const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
         reporter.status(`listening: ${host}:${addr.port}`);
-        if (forward) reporter.status(`forwarding: to ${displayHostPort(forward)} over TCP`);
+        if (forward) reporter.status(`forwarding: to ${displayHostPort(forward)} over ${args.has('dtls') ? 'UDP' : 'TCP'}`);
       }
     });
   });
@@ -100,6 +124,7 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
       requestCert: false,
       ...renegotiationPolicy(args, args.has('allow-renegotiation') || args.has('server-renegotiate')),
       ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
+      ...observability(args),
     };
   }
   if (!identity) {
@@ -113,15 +138,33 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
   const allow = args.has('allow-renegotiation') || args.has('server-renegotiate');
   return {
     ...identity,
-    ...(verifyClients ? { ca: readTextFile(caPath, 'CA file'), requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
+    ...(verifyClients ? { ca: readCertificateFile(caPath, '-A', 'PEM CA certificates'), requestCert: true, rejectUnauthorized: true } : { requestCert: false }),
     ciphers: args.string('ciphers') ?? (psk ? 'PSK:DEFAULT' : undefined),
     ...(psk ? { pskCallback: (_socket: SecureDuplex, id: string) => (id === psk.identity ? psk.key : null) } : {}),
     ...renegotiationPolicy(args, allow),
     ...(args.has('dtls') ? { transport: 'udp' as const } : {}),
+    ...observability(args),
   };
 }
 
-function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter): void {
+/** --alpn and --trace as server options. */
+function observability(args: ParsedArgs): { ALPNProtocols?: string[]; enableTrace?: boolean } {
+  const alpn = alpnProtocols(args);
+  return { ...(alpn ? { ALPNProtocols: alpn } : {}), ...(args.has('trace') ? { enableTrace: true } : {}) };
+}
+
+/**
+ * Serve one connection. `renegotiateFirst` (-m): called once, on the client's first message
+ * (not one sent during a renegotiation); the answer to that message waits until it calls back.
+ */
+function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter, renegotiateFirst?: (then: () => void) => void): void {
+  let pendingRenegotiation = renegotiateFirst;
+  const answer = (reply: () => void): void => {
+    const renegotiate = pendingRenegotiation;
+    pendingRenegotiation = undefined;
+    if (renegotiate) renegotiate(reply);
+    else reply();
+  };
   switch (mode) {
     case 'echo':
       // Not pipe(): pausing the reader while our echo waits can stall a renegotiation (the
@@ -140,11 +183,12 @@ function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter): void {
         pending = rest;
         for (const request of requests) {
           const close = wantsClose(request);
-          socket.write(pageResponse(cipher, close));
-          if (close) {
-            socket.end();
-            return;
-          }
+          answer(() => {
+            if (socket.writableEnded) return;
+            socket.write(pageResponse(cipher, close));
+            if (close) socket.end();
+          });
+          if (close) return;
         }
       });
       return;
@@ -152,10 +196,16 @@ function serve(socket: SecureDuplex, mode: Mode, reporter: Reporter): void {
     case 'message':
       onApplicationData(socket, (data, during) => {
         const text = messageText(data);
-        reporter.status(during
-          ? `Client message received during secure renegotiation: ${text}`
-          : `Client message: ${text}`);
-        if (!socket.writableEnded) socket.write(MESSAGE_REPLY);
+        if (during) {
+          // wolfSSL's ServerRead: a message that arrives during a renegotiation (APP_DATA_READY)
+          // is printed, and the server goes on reading for the message it answers.
+          reporter.status(`Client message received during secure renegotiation: ${text}`);
+          return;
+        }
+        reporter.status(`Client message: ${text}`);
+        answer(() => {
+          if (!socket.writableEnded) socket.write(MESSAGE_REPLY);
+        });
       });
       return;
   }

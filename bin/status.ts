@@ -7,27 +7,56 @@ import type { SecureDuplex } from '../lib/index.js';
 export class Reporter {
   /** Set once any error has been reported: the process then exits non-zero. */
   failed = false;
+  /** What to do about an error (bin/error-hints.ts), appended to its line after " — ". */
+  hint: ((e: unknown) => string | undefined) | undefined;
   private readonly out: Writable;
   private readonly err: Writable;
+  /** Error lines already printed: one failure reported by two paths prints once. */
+  private readonly printed = new Set<string>();
 
   constructor(out: Writable = process.stdout, err: Writable = process.stderr) {
     this.out = out;
     this.err = err;
   }
 
+  /** --json: each status line as one JSON object, `{"status":"<prefix>","value":"<rest>"}`. */
+  json = false;
+
   status(line: string): void {
-    this.out.write(line + '\n');
+    this.out.write((this.json ? JSON.stringify(statusObject(line)) : line) + '\n');
+  }
+
+  /** A status made of several lines (text mode) or one object (--json). */
+  record(object: Record<string, unknown>, lines: readonly string[]): void {
+    if (this.json) this.out.write(JSON.stringify(object) + '\n');
+    else for (const l of lines) this.out.write(l + '\n');
   }
 
   error(e: unknown): void {
     this.failed = true;
-    this.err.write(errorLine(e) + '\n');
+    const hint = this.hint?.(e);
+    const line = errorLine(e) + (hint ? ` — ${hint}` : '');
+    if (this.printed.has(line)) return;
+    this.printed.add(line);
+    if (!this.json) {
+      this.err.write(line + '\n');
+      return;
+    }
+    const err = e as { code?: unknown; message?: unknown };
+    const code = typeof err?.code === 'string' && err.code !== '' ? err.code : 'ERR_UNKNOWN';
+    this.err.write(JSON.stringify({ error: code, message: line.slice(`error: ${code}: `.length).split(' — ')[0], ...(hint ? { hint } : {}) }) + '\n');
   }
 
   /** protocol, cipher, group and peer lines for a connection whose handshake completed. */
   connection(socket: SecureDuplex): void {
     for (const line of describeConnection(socket)) this.status(line);
   }
+}
+
+/** `prefix: rest` → { status: prefix, value: rest }; a line without a prefix → { status: line }. */
+export function statusObject(line: string): { status: string; value?: string } {
+  const m = /^([A-Za-z][A-Za-z0-9 -]*): (.*)$/.exec(line);
+  return m ? { status: m[1]!, value: m[2]! } : { status: line };
 }
 
 export function errorLine(e: unknown): string {

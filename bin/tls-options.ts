@@ -27,7 +27,20 @@ export const SHARED_FLAGS: readonly FlagSpec[] = [
   { short: 's', long: 'psk', description: `pre-shared key suites (PSK, ECDHE-PSK) with the wolfSSL/OpenSSL test identity "${PSK_TEST_IDENTITY}" and key ${PSK_TEST_KEY_HEX}, unless --psk-identity / --psk-key` },
   { long: 'psk-identity', value: 'required', valueName: 'ID', description: 'with -s: the PSK identity (client: sent; server: the one accepted)' },
   { long: 'psk-key', value: 'required', valueName: 'HEX', description: 'with -s: the pre-shared key, hex' },
+  { long: 'alpn', value: 'required', valueName: 'LIST', description: 'ALPN protocols, comma-separated (client: offered; server: accepted, in its order of preference); prints "alpn: <protocol>"' },
+  { long: 'trace', description: 'print every handshake message, ChangeCipherSpec and alert sent and received, on stderr ("TLS trace (client): Sent handshake: client_hello ...")' },
+  { long: 'json', description: 'status lines as JSON objects, one per line ({"status":"protocol","value":"TLSv1.2"}); errors as {"error":CODE,"message":...,"hint":...} on stderr' },
 ];
+
+/** --alpn LIST as ALPNProtocols, or undefined. */
+export function alpnProtocols(args: ParsedArgs): string[] | undefined {
+  if (!args.has('alpn')) return undefined;
+  const list = (args.string('alpn') ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (list.length === 0 || list.some((p) => Buffer.byteLength(p) > 255)) {
+    throw new UsageError(`--alpn expects protocol names separated by commas (each 1-255 bytes), e.g. --alpn h2,http/1.1; got ${JSON.stringify(args.string('alpn'))}`);
+  }
+  return list;
+}
 
 /** The shared flags named, in that order. */
 export function sharedFlags(...names: string[]): FlagSpec[] {
@@ -76,14 +89,56 @@ export function readTextFile(path: string, what: string): string {
   }
 }
 
-/** -c/-k: both or neither. */
+/** The PEM block labels in `text` (`CERTIFICATE`, `PRIVATE KEY`, `EC PRIVATE KEY`...). */
+function pemLabels(text: string): string[] {
+  return [...text.matchAll(/^-----BEGIN ([A-Z0-9 ]+)-----/gm)].map((m) => m[1]!);
+}
+
+const isKeyLabel = (label: string): boolean => /PRIVATE KEY$/.test(label);
+
+/** What a file holds, for messages: `a CERTIFICATE`, `no PEM block`. */
+function holds(labels: string[]): string {
+  return labels.length === 0 ? 'no PEM block: is it a PEM file?' : `only ${[...new Set(labels)].join(', ')}`;
+}
+
+/** A file for -c or -A: its text, which must hold at least one PEM certificate. */
+export function readCertificateFile(path: string, flag: string, what: string): string {
+  const text = readTextFile(path, what);
+  const labels = pemLabels(text);
+  if (!labels.includes('CERTIFICATE')) {
+    throw Object.assign(new Error(`${flag} ${path}: no PEM certificate in this file (it holds ${holds(labels)}); ${flag} takes ${what}, "-----BEGIN CERTIFICATE-----"`), { code: 'ERR_CERT_FILE' });
+  }
+  return text;
+}
+
+/** -c/-k: both or neither; -c must hold certificates and -k a private key. */
 export function certAndKey(args: ParsedArgs): { cert: string; key: string } | undefined {
   const certPath = args.string('cert');
   const keyPath = args.string('key');
   if (certPath === undefined && keyPath === undefined) return undefined;
-  if (certPath === undefined) throw new UsageError('-k/--key needs -c/--cert');
-  if (keyPath === undefined) throw new UsageError('-c/--cert needs -k/--key');
-  return { cert: readTextFile(certPath, 'certificate file'), key: readTextFile(keyPath, 'key file') };
+  if (certPath === undefined) throw new UsageError('-k/--key needs -c/--cert (the certificate that goes with the key)');
+  if (keyPath === undefined) throw new UsageError('-c/--cert needs -k/--key (the private key of the certificate)');
+  const cert = readCertificateFile(certPath, '-c', 'a PEM certificate chain, leaf first');
+  const key = readTextFile(keyPath, 'key file');
+  const labels = pemLabels(key);
+  if (!labels.some(isKeyLabel)) {
+    const swapped = labels.includes('CERTIFICATE') ? ' (a certificate: were -c and -k swapped?)' : '';
+    throw Object.assign(new Error(`-k ${keyPath}: no PEM private key in this file; it holds ${holds(labels)}${swapped}. -k takes the private key of the -c certificate, "-----BEGIN PRIVATE KEY-----"`), { code: 'ERR_KEY_FILE' });
+  }
+  if (labels.includes('ENCRYPTED PRIVATE KEY')) {
+    throw Object.assign(new Error(`-k ${keyPath}: the private key is encrypted; decrypt it first (openssl pkey -in ${keyPath} -out key.pem)`), { code: 'ERR_KEY_FILE' });
+  }
+  return { cert, key };
+}
+
+/**
+ * The library's error for a certificate/key pair it cannot use (createServer()/connect()
+ * throwing), restated with the files it came from.
+ */
+export function identityError(e: unknown, args: ParsedArgs): Error {
+  const err = e as { code?: string; message?: string };
+  const files = `-c ${args.string('cert') ?? ''} -k ${args.string('key') ?? ''}`;
+  return Object.assign(new Error(`${files}: ${err.message ?? String(e)}; check that -k is the private key of the -c certificate, in PEM`), { code: err.code ?? 'ERR_KEY_FILE' });
 }
 
 /** Renegotiation policy: whether the peer may start one, and how many per window. wolfSSL's

@@ -6,16 +6,20 @@ import { SERVER_FLAGS, SERVER_SYNOPSIS } from './server-command.js';
 
 const STATUS_LINES = `Status lines (stdout; stderr with --pipe) start with:
   listening: HOST:PORT               server address
-  certificate: / fingerprint: SHA256 AB:CD:...   a generated self-signed certificate
+  certificate: / fingerprint: SHA256 AB:CD:...   a generated certificate (server: signed by the demo CA)
   protocol: TLSv1.2
   cipher: <IANA name>
   group: <ECDHE group>
   peer: <subject CN> authorized=<true|false>
   renegotiation: complete (<local|peer>, <IANA cipher name>)
+  Beginning secure renegotiation. / RENEGOTIATION SUCCESSFUL / NON-BLOCKING RENEGOTIATION SUCCESSFUL
+                                     (client -i, server -m: wolfSSL's lines; NON-BLOCKING with -N)
+  alpn: <protocol>  session: new|reused  ocsp: ...  certificate chain: N   (--alpn, --sess-*, --status, --showcerts)
   Client message: / Server response: <text>
   Client message received during secure renegotiation: <text>   (server)
   Server message received during secure renegotiation: <text>   (client)
-  error: <code>: <message>           (stderr; the exit code is then non-zero)`;
+  error: <code>: <message> — <what to do>   (stderr; the exit code is then non-zero)
+With --json each line is a JSON object instead.`;
 
 export function serverUsage(): string {
   return `usage: ${SERVER_SYNOPSIS}
@@ -61,7 +65,8 @@ Commands:
   client   TLS 1.2 client          ${CLIENT_SYNOPSIS.replace('secure-duplex client ', '')}
   demo     in-process echo server and client, renegotiating while data flows
 
-Run "secure-duplex <command> --help" for the flags of a command. docs/cli.md is the manual.
+Run "secure-duplex <command> --help" for the flags of a command, "secure-duplex --version"
+for the version. docs/cli.md is the manual.
 
 server flags:
 ${formatFlags(SERVER_FLAGS)}

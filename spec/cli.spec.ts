@@ -1,172 +1,13 @@
 // The CLI (bin/cli.ts) as real processes: `node dist/bin/cli.js server|client|demo` talking to
 // each other, to `openssl s_client` / `openssl s_server`, and to node:tls.
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as netCreateServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { connect as nodeTlsConnect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
-import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { requirePeer } from './helpers/peers.js';
-
-// dist/spec/cli.spec.js → dist/bin/cli.js
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/cli.js');
-const STEP_MS = 15_000;
-
-class Proc {
-  readonly child: ChildProcess;
-  stdout = '';
-  stderr = '';
-  private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly listeners = new Set<() => void>();
-
-  constructor(readonly name: string, command: string, args: string[]) {
-    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (s: string) => this.onOutput(() => (this.stdout += s)));
-    this.child.stderr!.setEncoding('utf8').on('data', (s: string) => this.onOutput(() => (this.stderr += s)));
-    this.child.stdin!.on('error', () => undefined); // EPIPE when the process has gone
-    this.exit = new Promise((res) => this.child.once('close', (code, signal) => res({ code, signal })));
-  }
-
-  get all(): string {
-    return this.stdout + this.stderr;
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  write(text: string): void {
-    this.child.stdin!.write(text);
-  }
-
-  endInput(text?: string): void {
-    this.child.stdin!.end(text);
-  }
-
-  /** Resolve once `pattern` shows in stdout or stderr; reject after `ms` or if the process exits first. */
-  async waitFor(pattern: RegExp | string, ms = STEP_MS): Promise<void> {
-    const found = (): boolean => (typeof pattern === 'string' ? this.all.includes(pattern) : pattern.test(this.all));
-    if (found()) return;
-    await new Promise<void>((res, rej) => {
-      const done = (err?: Error): void => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-        if (err) rej(err);
-        else res();
-      };
-      const check = (): void => {
-        if (found()) done();
-        else if (!this.running) done(this.failure(`exited before printing ${pattern}`));
-      };
-      const timer = setTimeout(() => done(this.failure(`did not print ${pattern} within ${ms} ms`)), ms);
-      this.listeners.add(check);
-      this.exit.then(check, check);
-    });
-  }
-
-  /** The exit code once the process ends; rejects after `ms`. */
-  async exited(ms = STEP_MS): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, rej) => {
-      timer = setTimeout(() => rej(this.failure(`did not exit within ${ms} ms`)), ms);
-    });
-    try {
-      const r = await Promise.race([this.exit, timeout]);
-      return r.code;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  kill(): void {
-    if (this.running && this.child.pid !== undefined) {
-      try {
-        process.kill(this.child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  }
-
-  private onOutput(append: () => void): void {
-    append();
-    for (const l of [...this.listeners]) l();
-  }
-
-  private failure(what: string): Error {
-    return new Error(`${this.name} ${what}\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`);
-  }
-}
-
-/** The process exits with `code`; the message shows its output when it does not. */
-async function expectExit(p: Proc, code: number, ms = STEP_MS): Promise<void> {
-  const got = await p.exited(ms);
-  expect(got, `${p.name} exit code\n--- stdout ---\n${p.stdout}\n--- stderr ---\n${p.stderr}`).to.equal(code);
-}
-
-async function freePort(): Promise<number> {
-  const srv = netCreateServer();
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', () => res()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((res) => srv.close(() => res()));
-  return port;
-}
+import { expectExit, freePort, STEP_MS, useCliProcesses } from './helpers/cli-process.js';
 
 describe('CLI (dist/bin/cli.js)', function () {
   this.timeout(60_000);
-  const procs: Proc[] = [];
-  let dir: string;
-  const files = { ca: '', cert: '', key: '', clientCert: '', clientKey: '' };
-
-  const run = (name: string, args: string[]): Proc => {
-    const p = new Proc(name, process.execPath, [CLI, ...args]);
-    procs.push(p);
-    return p;
-  };
-  const openssl = (name: string, args: string[]): Proc => {
-    const p = new Proc(name, 'openssl', args);
-    procs.push(p);
-    return p;
-  };
-  /** A server on a free port, once it listens. */
-  const startServer = async (args: string[]): Promise<{ server: Proc; port: number }> => {
-    const port = await freePort();
-    const server = run('server', ['server', '-p', String(port), ...args]);
-    await server.waitFor(`listening: 127.0.0.1:${port}`);
-    return { server, port };
-  };
-
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'secure-duplex-cli-'));
-    // The CLI's demo CA (bin/demo-ca.ts) lives here for this run; children inherit the env.
-    process.env.SECURE_DUPLEX_HOME = join(dir, 'home');
-    const ca = generateCertificate({ commonName: 'CLI test CA', isCA: true, altNames: [] });
-    const leaf = generateCertificate({ issuer: ca, extKeyUsage: ['serverAuth'] });
-    const client = generateCertificate({ issuer: ca, commonName: 'cli-client', altNames: [], extKeyUsage: ['clientAuth'] });
-    const write = (name: string, text: string): string => {
-      const p = join(dir, name);
-      writeFileSync(p, text);
-      return p;
-    };
-    files.ca = write('ca.pem', ca.certPem);
-    files.cert = write('cert.pem', leaf.certPem);
-    files.key = write('key.pem', leaf.keyPem);
-    files.clientCert = write('client.pem', client.certPem);
-    files.clientKey = write('client-key.pem', client.keyPem);
-  });
-
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  afterEach(function () {
-    const failed = this.currentTest?.state === 'failed';
-    for (const p of procs.splice(0)) {
-      p.kill();
-      if (failed) console.log(`--- ${p.name} stdout ---\n${p.stdout}--- ${p.name} stderr ---\n${p.stderr}`);
-    }
-  });
+  const { run, openssl, startServer, files } = useCliProcesses();
 
   it('--help and server --help list every flag', async () => {
     const main = run('help', ['--help']);
@@ -338,26 +179,6 @@ describe('CLI (dist/bin/cli.js)', function () {
     await expectExit(server, 0);
   });
 
-  for (const dtls of [false, true]) {
-    it(`the seed command lines over ${dtls ? 'DTLS (-u)' : 'TLS'}: server -M -m -d -N with client -R -i scr-app-data -N`, async () => {
-      const u = dtls ? ['-u'] : [];
-      const port = await freePort();
-      const server = run('server', ['server', '-M', '-m', '-d', '-N', ...u, '-p', String(port)]);
-      await server.waitFor(`listening: 127.0.0.1:${port}`);
-      // No -A and no -d: the client verifies the server's generated certificate against the
-      // CLI's demo CA, as the wolfSSL examples verify against certs/ca-cert.pem.
-      const client = run('client', ['client', '-R', '-i', 'scr-app-data', '-N', ...u, '-p', String(port)]);
-      await expectExit(client, 0);
-      expect(client.stdout).to.match(new RegExp(`^protocol: ${dtls ? 'DTLSv1\\.2' : 'TLSv1\\.2'}$`, 'm'));
-      expect(client.stdout).to.match(/^peer: localhost authorized=true$/m);
-      expect(client.stdout).to.match(/^renegotiation: complete /m);
-      expect(client.stdout).to.match(/^(Server response|Server message received during secure renegotiation): I hear you fa shizzle!$/m);
-      await expectExit(server, 0);
-      expect(server.stdout).to.match(/^renegotiation: complete /m);
-      expect(server.stdout).to.match(/^(Client message|Client message received during secure renegotiation): hello wolfssl!$/m);
-    });
-  }
-
   it('-v 2 exits with a clear error', async () => {
     const v2 = run('server -v 2', ['server', '-v', '2']);
     await expectExit(v2, 2);
@@ -376,6 +197,23 @@ describe('CLI (dist/bin/cli.js)', function () {
     expect(demo.stdout).to.match(/^protocol: TLSv1\.2$/m);
     expect(demo.stdout).to.match(/^demo: renegotiations [1-9]\d* /m);
   });
+
+  for (const dtls of [false, true]) {
+    it(`demo${dtls ? ' -u (DTLS)' : ''}: every line fits 80 columns, sizes in binary units, demo: OK`, async () => {
+      const demo = run('demo', ['demo', '--seconds', '2', ...(dtls ? ['-u'] : [])]);
+      await expectExit(demo, 0, 45_000);
+      expect(demo.stdout).to.match(/^demo: OK$/m);
+      expect(demo.stdout).to.match(new RegExp(`^protocol: ${dtls ? 'DTLSv1\\.2' : 'TLSv1\\.2'}$`, 'm'));
+      const live = demo.stdout.split('\n').filter((l) => l.startsWith('demo ') && l.includes(' | '));
+      expect(live.length).to.be.at.least(2);
+      for (const l of live) expect(l).to.match(/^demo \d+\.\d s \| [\d.]+ (B|KiB|MiB|GiB) \/ [\d.]+ (B|KiB|MiB|GiB) \| reneg \d+ \| mid [\d.]+ (B|KiB|MiB|GiB)$/);
+      for (const l of demo.stdout.split('\n').filter((x) => !x.startsWith('fingerprint: '))) {
+        expect([...l].length, l).to.be.at.most(80);
+      }
+      expect(demo.stdout).not.to.match(/\bMB\b/);
+      expect(demo.stdout).to.match(/^demo: client→server [\d.]+ (KiB|MiB|GiB) sent and received, sha256 [0-9a-f]{16}… match$/m);
+    });
+  }
 
   it('server -M -m -d renegotiates with client -R', async () => {
     const { server, port } = await startServer(['-M', '-m', '-d']);

@@ -1,4 +1,4 @@
-// DTLS 1.2 engines over a simulated lossy link (issue 4): handshake, retransmission, cookies,
+// DTLS 1.2 engines over a simulated lossy link: handshake, retransmission, cookies,
 // replay protection, renegotiation across epochs with data in flight.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';

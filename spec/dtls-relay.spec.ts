@@ -1,4 +1,4 @@
-// DTLS through a lossy UDP relay on loopback (issue 4): real sockets and real timers.
+// DTLS through a lossy UDP relay on loopback: real sockets and real timers.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type DtlsServer, type SecureDuplex } from '../lib/index.js';

@@ -1,4 +1,4 @@
-// DTLS 1.2 over real UDP sockets on loopback (issue 4): ours against ours, and against
+// DTLS 1.2 over real UDP sockets on loopback: ours against ours, and against
 // openssl s_server/s_client -dtls1_2 and gnutls-serv/gnutls-cli --udp.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * HTTP on top of secure-duplex (issue 5), against real peers:
+ * HTTP on top of secure-duplex, against real peers:
  * - client: http.request({ createConnection: () => connect(...) }) against a node:tls
  *   https.createServer and against `openssl s_server -www`; our https.Agent subclass (`Agent`)
  *   with https.get, one-shot and keep-alive;
@@ -118,7 +118,7 @@ async function ourHttpServer(onRequest?: (req: http.IncomingMessage, res: http.S
   return { port: await listen(tlsServer), tlsServer, httpServer, sockets };
 }
 
-describe('HTTP over secure-duplex (issue 5)', function () {
+describe('HTTP over secure-duplex', function () {
   this.timeout(30_000);
 
   before(() => {

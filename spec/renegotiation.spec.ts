@@ -1,4 +1,4 @@
-// Renegotiation with application data flowing both ways over real loopback TCP (issue 3):
+// Renegotiation with application data flowing both ways over real loopback TCP:
 // nothing is dropped, every renegotiation completes, suites change, certificates are requested.
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';

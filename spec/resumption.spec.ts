@@ -1,4 +1,4 @@
-// Session resumption (issue 5 §1): RFC 5246 §7.3 abbreviated handshake by session ID and by
+// Session resumption: RFC 5246 §7.3 abbreviated handshake by session ID and by
 // RFC 5077 ticket, RFC 7627 §5.3 extended-master-secret rules, ticket key rotation, abbreviated
 // renegotiation (RFC 5746 still binding it), DTLS; engine pairs first, then loopback streams and
 // real peers (node:tls, openssl s_client/s_server).

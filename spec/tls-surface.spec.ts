@@ -1,5 +1,5 @@
 /**
- * Issue 5 "Drop-in for tls.TLSSocket": the node:tls surface beyond read/write, checked against
+ * Drop-in for tls.TLSSocket: the node:tls surface beyond read/write, checked against
  * real peers (node:tls in this process, openssl s_server / s_client, the CLI as a process).
  *
  * - 'keylog' (socket and Server) equals the peer's own key log line for the same connection, for
@@ -119,7 +119,7 @@ async function waitForFileLines(file: string, n: number): Promise<string[]> {
   }
 }
 
-describe('node:tls surface (issue 5)', function () {
+describe('node:tls surface', function () {
   this.timeout(30_000);
 
   before(() => {

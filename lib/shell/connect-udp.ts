@@ -31,7 +31,14 @@ export function connectUdp(options: ConnectOptions, callback?: () => void): Secu
     });
     const dd = new DatagramDuplex((d) => sock.send(d), sock);
     sock.on('message', (m) => dd.deliver(m));
-    sock.on('error', (e) => dd.destroy(e));
+    sock.on('error', (e) => {
+      // Once either side has closed (close_notify, RFC 5246 §7.2.1) an ICMP port unreachable,
+      // e.g. answering our close_notify after the peer has exited, ends the connection quietly:
+      // nothing further was to be exchanged.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ECONNREFUSED' && (tlsSocket.readableEnded || tlsSocket.writableEnded)) dd.destroy();
+      else dd.destroy(e);
+    });
     dd.once('close', () => { try { sock.close(); } catch { /* already closed */ } });
     transport = dd;
     ready = (go) => sock.connect(port, host, () => {

@@ -420,9 +420,13 @@ export class SecureDuplex extends Duplex {
     const started = !this.destroyed && !this.renegotiateCallback && this.engine.renegotiate(engineOptions);
     if (!started) {
       if (callback) {
-        const why = !this.engine.session?.secureRenegotiation && this.engine.established
-          ? 'peer did not signal secure renegotiation (RFC 5746)'
-          : 'a handshake is in progress or the connection is not established';
+        const why = this.destroyed || this.ended || this.writableEnded
+          ? 'the connection is closed or closing (close_notify sent or received); renegotiate before end()'
+          : !this.engine.session?.secureRenegotiation && this.engine.established
+            ? 'peer did not signal secure renegotiation (RFC 5746)'
+            : this.engine.established
+              ? 'a handshake is in progress; wait for its \'renegotiated\' event'
+              : 'the connection is not established yet; wait for \'secureConnect\'';
         process.nextTick(callback, new TlsError(ErrorCode.RENEGOTIATION_REFUSED, `cannot renegotiate: ${why}`));
       }
       return false;

@@ -18,6 +18,8 @@ export class UdpRelay {
   private readonly rnd: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
   stats = { forwarded: 0, dropped: 0, duplicated: 0 };
+  /** Size of every datagram received, per direction (before loss is applied). */
+  readonly sizes = { toServer: [] as number[], toClient: [] as number[] };
 
   constructor(private readonly serverPort: number, private readonly rates: RelayRates, seed: string) {
     const r = seededRandom(seed);
@@ -27,10 +29,12 @@ export class UdpRelay {
     };
     this.front.on('message', (m, rinfo) => {
       this.client = rinfo;
+      this.sizes.toServer.push(m.length);
       this.forward(m, (d) => this.back.send(d, this.serverPort, '127.0.0.1'));
     });
     this.back.on('message', (m) => {
       const c = this.client;
+      this.sizes.toClient.push(m.length);
       if (c) this.forward(m, (d) => this.front.send(d, c.port, c.address));
     });
   }

@@ -138,6 +138,17 @@ export class DtlsChannel implements RecordChannel {
     return this.account.held;
   }
 
+  /**
+   * Largest plaintext in one record of the current write epoch such that the record fits one
+   * datagram of `mtu` bytes (RFC 6347 §4.1.1: each record fits in a single datagram; §4.1.1.1:
+   * records are not to be fragmented by IP): mtu less the record header and the cipher's
+   * explicit nonce and tag, never above the 2^14 fragment limit (RFC 5246 §6.2.1).
+   */
+  get recordBudget(): number {
+    const overhead = RECORD_HEADER + (this.writeEpochs.get(this.writeEpoch)?.state?.overhead ?? 0);
+    return Math.max(1, Math.min(this.maxFragment, this.o.mtu - overhead));
+  }
+
   // --- inbound records ------------------------------------------------------------------
 
   /** One datagram; it may hold several records (§4.1.1). Bad records are dropped silently. */
@@ -409,10 +420,10 @@ export class DtlsChannel implements RecordChannel {
   }
 
   /** Application data and alerts: each call's records go out now, one record per datagram
-   *  (a write of up to maxFragment bytes stays one datagram). */
+   *  (a write that fits recordBudget stays one record, one datagram). */
   encode(type: number, data: Uint8Array): Uint8Array[] {
     const out = this.flush();
-    const max = this.maxFragment;
+    const max = this.recordBudget;
     for (let i = 0; i < Math.max(1, Math.ceil(data.length / max)); i++) {
       out.push(this.record(type, this.writeEpoch, data.subarray(i * max, Math.min(data.length, (i + 1) * max))));
     }
