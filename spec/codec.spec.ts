@@ -21,16 +21,14 @@ import type {
   ServerKeyExchange,
 } from '../lib/engine/handshake/message-types.js';
 import {
-  DTLS_HANDSHAKE_HEADER_LENGTH,
   HandshakeReassembler,
   decodeBody,
   encodeBody,
-  encodeDtlsHandshakeHeader,
   encodeEcdheParams,
   encodeHandshake,
-  parseDtlsHandshakeHeader,
   type RawHandshakeMessage,
 } from '../lib/engine/handshake/messages.js';
+import { DTLS_HANDSHAKE_HEADER_LENGTH, encodeDtlsHandshakeHeader, parseDtlsHandshakeHeader } from '../lib/engine/record/framing.js';
 import {
   decodeAlpn,
   decodeEcPointFormats,

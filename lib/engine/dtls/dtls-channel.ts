@@ -10,9 +10,18 @@ import type { CipherState } from '../record/cipher-state.js';
 import { FragmentedMessage } from './fragmented-message.js';
 import { ReassemblyBudget, type ReassemblyAccount } from './reassembly-budget.js';
 import { ReplayWindow } from './replay-window.js';
+import {
+  DTLS_HANDSHAKE_HEADER_LENGTH,
+  DTLS_RECORD_HEADER_LENGTH,
+  dtlsHandshakeFragment,
+  parseDtlsHandshakeHeader,
+  readDtlsRecordHeader,
+  writeDtlsRecordHeader,
+} from '../record/framing.js';
+import { ByteReader } from '../wire.js';
 
-const RECORD_HEADER = 13;
-const HS_HEADER = 12;
+const RECORD_HEADER = DTLS_RECORD_HEADER_LENGTH;
+const HS_HEADER = DTLS_HANDSHAKE_HEADER_LENGTH;
 const TWO32 = 0x1_0000_0000;
 const MAX_SEQ = 2 ** 48 - 1;
 
@@ -154,19 +163,13 @@ export class DtlsChannel implements RecordChannel {
   /** One datagram; it may hold several records (§4.1.1). Bad records are dropped silently. */
   push(datagram: Uint8Array): void {
     let off = 0;
-    while (datagram.length - off >= RECORD_HEADER) {
-      const d = datagram;
-      const type = d[off]!;
-      const version = (d[off + 1]! << 8) | d[off + 2]!;
-      const epoch = (d[off + 3]! << 8) | d[off + 4]!;
-      const seq = ((d[off + 5]! << 8) | d[off + 6]!) * TWO32 + (((d[off + 7]! << 24) | (d[off + 8]! << 16) | (d[off + 9]! << 8) | d[off + 10]!) >>> 0);
-      const length = (d[off + 11]! << 8) | d[off + 12]!;
-      const end = off + RECORD_HEADER + length;
+    for (let h = readDtlsRecordHeader(datagram, off); h !== undefined; h = readDtlsRecordHeader(datagram, off)) {
+      const end = off + RECORD_HEADER + h.length;
       // §4.1.2.7: malformed datagrams are discarded silently; the rest of it cannot be parsed.
-      if (end > d.length || type < 20 || type > 23 || d[off + 1] !== 0xfe || length > MAX_CIPHERTEXT) return;
-      const fragment = d.subarray(off + RECORD_HEADER, end);
+      if (end > datagram.length || h.type < 20 || h.type > 23 || h.version >>> 8 !== 0xfe || h.length > MAX_CIPHERTEXT) return;
+      const fragment = datagram.subarray(off + RECORD_HEADER, end);
       off = end;
-      this.acceptRecord({ type, version, epoch, seq, fragment });
+      this.acceptRecord({ type: h.type, version: h.version, epoch: h.epoch, seq: h.seqHi * TWO32 + h.seqLo, fragment });
     }
   }
 
@@ -239,18 +242,13 @@ export class DtlsChannel implements RecordChannel {
     const out: RawHandshakeMessage[] = [];
     let off = 0;
     while (off < data.length) {
-      if (data.length - off < HS_HEADER) throw decodeError('truncated DTLS handshake header');
-      const type = data[off]!;
-      const length = (data[off + 1]! << 16) | (data[off + 2]! << 8) | data[off + 3]!;
-      const seq = (data[off + 4]! << 8) | data[off + 5]!;
-      const fOff = (data[off + 6]! << 16) | (data[off + 7]! << 8) | data[off + 8]!;
-      const fLen = (data[off + 9]! << 16) | (data[off + 10]! << 8) | data[off + 11]!;
-      if (off + HS_HEADER + fLen > data.length || fOff + fLen > length) throw decodeError('DTLS handshake fragment out of bounds');
+      const { type, length, messageSeq, fragmentOffset, fragmentLength } = parseDtlsHandshakeHeader(new ByteReader(data, off));
+      if (off + HS_HEADER + fragmentLength > data.length) throw decodeError('DTLS handshake fragment out of bounds');
       // The type, then the declared length (OpenSSL's per-type limits), before anything is kept.
       checkHandshakeHeader(type, length, { role: this.o.role === 'server' ? 'server' : 'client', dtls: true });
-      const frag = data.subarray(off + HS_HEADER, off + HS_HEADER + fLen);
-      off += HS_HEADER + fLen;
-      this.fragmentIn(type, length, seq, fOff, frag);
+      const frag = data.subarray(off + HS_HEADER, off + HS_HEADER + fragmentLength);
+      off += HS_HEADER + fragmentLength;
+      this.fragmentIn(type, length, messageSeq, fragmentOffset, frag);
     }
     // Deliver complete messages in message_seq order (§4.2.2).
     for (;;) {
@@ -260,9 +258,7 @@ export class DtlsChannel implements RecordChannel {
       this.reassembly.delete(this.recvSeq);
       this.account.release(r.held);
       // The transcript sees each message as if it were sent unfragmented (§4.2.6).
-      const raw = new Uint8Array(HS_HEADER + r.length);
-      raw.set(dtlsHeader(r.type, r.length, this.recvSeq, 0, r.length), 0);
-      raw.set(r.assemble(), HS_HEADER);
+      const raw = dtlsHandshakeFragment({ type: r.type, length: r.length, messageSeq: this.recvSeq, fragmentOffset: 0, fragmentLength: r.length }, r.assemble());
       out.push({ type: r.type, body: raw.subarray(HS_HEADER), raw });
       this.recvSeq++;
       // The retransmission timer keeps running until we answer with our next flight (or the
@@ -381,10 +377,7 @@ export class DtlsChannel implements RecordChannel {
     const item: FlightItem = { kind: 'handshake', epoch: this.writeEpoch, type, seq, body };
     this.flight.push(item);
     this.unsent.push(item);
-    const raw = new Uint8Array(HS_HEADER + body.length);
-    raw.set(dtlsHeader(type, body.length, seq, 0, body.length), 0);
-    raw.set(body, HS_HEADER);
-    return raw;
+    return dtlsHandshakeFragment({ type, length: body.length, messageSeq: seq, fragmentOffset: 0, fragmentLength: body.length }, body);
   }
 
   flush(): Uint8Array[] {
@@ -516,9 +509,7 @@ export class DtlsChannel implements RecordChannel {
     const len = it.body.length;
     for (let o = 0; o === 0 || o < len; o += room) {
       const n = Math.min(room, len - o);
-      const payload = new Uint8Array(HS_HEADER + n);
-      payload.set(dtlsHeader(it.type, len, it.seq, o, n), 0);
-      payload.set(it.body.subarray(o, o + n), HS_HEADER);
+      const payload = dtlsHandshakeFragment({ type: it.type, length: len, messageSeq: it.seq, fragmentOffset: o, fragmentLength: n }, it.body.subarray(o, o + n));
       out.push(this.record(ContentType.handshake, it.epoch, payload));
       if (len === 0) break;
     }
@@ -532,17 +523,6 @@ export class DtlsChannel implements RecordChannel {
     const seqHi = Math.floor(seq / TWO32);
     const overhead = w.state?.overhead ?? 0;
     const rec = new Uint8Array(RECORD_HEADER + payload.length + overhead);
-    rec[0] = type;
-    rec[1] = this.version >>> 8;
-    rec[2] = this.version & 0xff;
-    rec[3] = epoch >>> 8;
-    rec[4] = epoch & 0xff;
-    rec[5] = seqHi >>> 8;
-    rec[6] = seqHi & 0xff;
-    rec[7] = seq >>> 24;
-    rec[8] = (seq >>> 16) & 0xff;
-    rec[9] = (seq >>> 8) & 0xff;
-    rec[10] = seq & 0xff;
     let len = payload.length;
     if (w.state) {
       // §4.1.2.1: the 64-bit sequence number in the nonce and AAD is epoch || sequence_number.
@@ -550,9 +530,8 @@ export class DtlsChannel implements RecordChannel {
     } else {
       rec.set(payload, RECORD_HEADER);
     }
-    rec[11] = len >>> 8;
-    rec[12] = len & 0xff;
-    return rec;
+    writeDtlsRecordHeader(rec, 0, { type, version: this.version, epoch, seqHi, seqLo: seq >>> 0, length: len });
+    return rec.length === RECORD_HEADER + len ? rec : rec.subarray(0, RECORD_HEADER + len);
   }
 
   /** Several records per datagram (§4.1.1), each datagram at most the MTU. */
@@ -580,14 +559,6 @@ export class DtlsChannel implements RecordChannel {
 }
 
 const CCS_BODY = new Uint8Array([1]);
-
-function dtlsHeader(type: number, length: number, seq: number, fOff: number, fLen: number): Uint8Array {
-  // §4.2.2: msg_type, length, message_seq, fragment_offset, fragment_length.
-  return new Uint8Array([
-    type, length >>> 16, (length >>> 8) & 0xff, length & 0xff, seq >>> 8, seq & 0xff,
-    fOff >>> 16, (fOff >>> 8) & 0xff, fOff & 0xff, fLen >>> 16, (fLen >>> 8) & 0xff, fLen & 0xff,
-  ]);
-}
 
 
 function decodeError(what: string): TlsError {

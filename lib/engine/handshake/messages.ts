@@ -29,6 +29,9 @@ import type {
   ServerKeyExchange,
 } from './message-types.js';
 import type { KeyExchangeKind } from '../cipher-suites.js';
+import { tlsHandshakeMessage } from '../record/framing.js';
+
+export { DTLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH } from '../record/framing.js';
 
 /** RFC 5246 §7.4.1.2 Random: 32 bytes. */
 const RANDOM_LENGTH = 32;
@@ -492,67 +495,14 @@ export function decodeBody(type: number, body: Uint8Array, dtls: boolean): Hands
 
 // --- headers ------------------------------------------------------------------------------
 
-/** TLS handshake header size: msg_type u8 + length u24 (RFC 5246 §7.4). */
-export const TLS_HANDSHAKE_HEADER_LENGTH = 4;
-/** DTLS handshake header size (RFC 6347 §4.2.2). */
-export const DTLS_HANDSHAKE_HEADER_LENGTH = 12;
-
 /**
  * A complete TLS handshake message (RFC 5246 §7.4 Handshake struct): 4-byte header
  * (msg_type, uint24 length) + body; these are the bytes that enter the transcript hash.
- * TLS framing only (DTLS uses encodeDtlsHandshakeHeader), hence `dtls` can only be false.
+ * TLS framing only (DTLS fragments are framed by the DTLS channel), hence `dtls` can only be
+ * false.
  */
 export function encodeHandshake(msg: HandshakeMessage, dtls: false = false): Uint8Array {
-  const body = encodeBody(msg, dtls);
-  const out = new Uint8Array(TLS_HANDSHAKE_HEADER_LENGTH + body.length);
-  out[0] = HandshakeType[msg.type];
-  out[1] = body.length >>> 16;
-  out[2] = body.length >>> 8;
-  out[3] = body.length;
-  out.set(body, TLS_HANDSHAKE_HEADER_LENGTH);
-  return out;
-}
-
-/** RFC 6347 §4.2.2 DTLS handshake header fields. */
-export interface DtlsHandshakeHeader {
-  type: number;
-  /** Length of the whole message body. */
-  length: number;
-  messageSeq: number;
-  fragmentOffset: number;
-  fragmentLength: number;
-}
-
-/**
- * The 12-byte DTLS handshake header (RFC 6347 §4.2.2): msg_type u8, length u24,
- * message_seq u16, fragment_offset u24, fragment_length u24.
- */
-export function encodeDtlsHandshakeHeader(
-  type: number,
-  length: number,
-  messageSeq: number,
-  fragmentOffset: number,
-  fragmentLength: number,
-): Uint8Array {
-  check(fragmentOffset + fragmentLength <= length, 'DTLS fragment beyond message length');
-  const w = new ByteWriter(DTLS_HANDSHAKE_HEADER_LENGTH);
-  w.u8(type).u24(length).u16(messageSeq).u24(fragmentOffset).u24(fragmentLength);
-  return w.finish();
-}
-
-/**
- * Reads a DTLS handshake header (RFC 6347 §4.2.2) and leaves `reader` at the fragment.
- * A fragment extending beyond the message length → decode_error. Whether fragment_length
- * bytes actually follow is for the caller to check.
- */
-export function parseDtlsHandshakeHeader(reader: ByteReader): DtlsHandshakeHeader {
-  const type = reader.u8('DTLS handshake msg_type');
-  const length = reader.u24('DTLS handshake length');
-  const messageSeq = reader.u16('DTLS handshake message_seq');
-  const fragmentOffset = reader.u24('DTLS handshake fragment_offset');
-  const fragmentLength = reader.u24('DTLS handshake fragment_length');
-  if (fragmentOffset + fragmentLength > length) throw decodeError('DTLS handshake fragment beyond message length');
-  return { type, length, messageSeq, fragmentOffset, fragmentLength };
+  return tlsHandshakeMessage(HandshakeType[msg.type], encodeBody(msg, dtls));
 }
 
 // --- TLS reassembly: RFC 5246 §6.2.1 ------------------------------------------------------

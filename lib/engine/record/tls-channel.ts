@@ -6,6 +6,7 @@ import { HandshakeReassembler, type HandshakeReassemblerOptions } from '../hands
 import type { InboundRecord, RecordChannel } from '../record-channel.js';
 import type { CipherState } from './cipher-state.js';
 import { TlsRecordLayer } from './tls-record-layer.js';
+import { tlsHandshakeMessage } from './framing.js';
 
 const CCS_BODY = new Uint8Array([1]);
 
@@ -50,13 +51,7 @@ export class TlsChannel implements RecordChannel {
   }
 
   queueHandshake(type: number, body: Uint8Array): Uint8Array {
-    // RFC 5246 §7.4: msg_type, uint24 length, body.
-    const raw = new Uint8Array(4 + body.length);
-    raw[0] = type;
-    raw[1] = body.length >>> 16;
-    raw[2] = (body.length >>> 8) & 0xff;
-    raw[3] = body.length & 0xff;
-    raw.set(body, 4);
+    const raw = tlsHandshakeMessage(type, body);
     this.queued.push(raw);
     return raw;
   }

@@ -5,6 +5,7 @@ import { TlsError, ErrorCode } from '../../errors.js';
 import { MAX_CIPHERTEXT, MAX_PLAINTEXT, ProtocolVersion } from '../constants.js';
 import { ByteQueue } from './byte-queue.js';
 import type { CipherState } from './cipher-state.js';
+import { TLS_RECORD_HEADER_LENGTH, writeTlsRecordHeader } from './framing.js';
 
 export interface Record {
   type: number;
@@ -12,7 +13,7 @@ export interface Record {
   data: Uint8Array;
 }
 
-const HEADER = 5;
+const HEADER = TLS_RECORD_HEADER_LENGTH;
 const TWO32 = 0x1_0000_0000;
 
 export class TlsRecordLayer {
@@ -131,9 +132,6 @@ export class TlsRecordLayer {
   }
 
   private encodeOne(type: number, chunk: Uint8Array, out: Uint8Array, o: number): number {
-    out[o] = type;
-    out[o + 1] = this.version >>> 8;
-    out[o + 2] = this.version & 0xff;
     let len: number;
     if (this.writeState) {
       const seq = this.writeSeq++;
@@ -142,8 +140,7 @@ export class TlsRecordLayer {
       out.set(chunk, o + HEADER);
       len = chunk.length;
     }
-    out[o + 3] = len >>> 8;
-    out[o + 4] = len & 0xff;
+    writeTlsRecordHeader(out, o, type, this.version, len);
     return HEADER + len;
   }
 }
