@@ -12,6 +12,8 @@ import { ALL_CIPHER_SUITES, type CipherSuite } from '../lib/engine/cipher-suites
 import { ReplayWindow } from '../lib/engine/dtls/replay-window.js';
 import { ByteQueue } from '../lib/engine/record/byte-queue.js';
 import { CipherState } from '../lib/engine/record/cipher-state.js';
+import { DirectionState, DTLS_MAX_SEQUENCE, EpochKeys } from '../lib/engine/record/direction-state.js';
+import { TlsError } from '../lib/errors.js';
 
 const nodeCipher = { 'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm', 'CHACHA20-POLY1305': 'chacha20-poly1305' } as const;
 
@@ -143,5 +145,34 @@ describe('record layer pieces', () => {
     const view = q.take(4);
     expect(view.buffer).to.equal(chunk.buffer);
     expect([...view]).to.deep.equal([1, 2, 3, 4]);
+  });
+
+  it('EpochKeys numbers records from 0 (or a given start) and refuses to wrap: the last number is used, the next throws', () => {
+    const keys = new EpochKeys(null, 5, 3);
+    expect([keys.nextSeq(), keys.nextSeq(), keys.nextSeq()]).to.deep.equal([3, 4, 5]);
+    expect(() => keys.nextSeq()).to.throw(TlsError, 'sequence number space exhausted');
+    const dtls = new EpochKeys(null, DTLS_MAX_SEQUENCE, DTLS_MAX_SEQUENCE);
+    expect(dtls.nextSeq()).to.equal(2 ** 48 - 1); // RFC 6347 §4.1: 48 bits
+    expect(() => dtls.nextSeq()).to.throw(TlsError);
+    keys.skipTo(2); // never backwards
+    expect(() => keys.nextSeq()).to.throw(TlsError);
+  });
+
+  it('DirectionState: prepared keys become current at activate() in a new epoch numbered from 0; activate() without them fails as told', () => {
+    const suite = suites[0]!;
+    const d = new DirectionState(DTLS_MAX_SEQUENCE, 7);
+    expect(d.epoch).to.equal(0);
+    expect(d.current.cipher).to.equal(null);
+    expect(d.current.nextSeq()).to.equal(7);
+    expect(() => d.activate(() => new TlsError('X', 'too early'))).to.throw(TlsError, 'too early');
+    const next = new CipherState(nobleProvider, suite, randomBytes(suite.keyLength), randomBytes(suite.fixedIvLength));
+    d.prepare(next);
+    expect(d.hasPending).to.equal(true);
+    const keys = d.activate(() => new TlsError('X', 'too early'));
+    expect(keys).to.equal(d.current);
+    expect(d.epoch).to.equal(1);
+    expect(keys.cipher).to.equal(next);
+    expect(keys.nextSeq()).to.equal(0);
+    expect(d.hasPending).to.equal(false);
   });
 });

@@ -19,11 +19,11 @@ import {
   writeDtlsRecordHeader,
 } from '../record/framing.js';
 import { ByteReader } from '../wire.js';
+import { DirectionState, DTLS_MAX_SEQUENCE, type EpochKeys } from '../record/direction-state.js';
 
 const RECORD_HEADER = DTLS_RECORD_HEADER_LENGTH;
 const HS_HEADER = DTLS_HANDSHAKE_HEADER_LENGTH;
 const TWO32 = 0x1_0000_0000;
-const MAX_SEQ = 2 ** 48 - 1;
 
 export interface DtlsChannelOptions {
   role: 'client' | 'server';
@@ -58,11 +58,6 @@ interface FlightItem {
   body: Uint8Array;
 }
 
-interface WriteEpoch {
-  state: CipherState | null;
-  seq: number;
-}
-
 interface ReadEpoch {
   epoch: number;
   state: CipherState | null;
@@ -87,13 +82,13 @@ export class DtlsChannel implements RecordChannel {
   private readonly o: Required<DtlsChannelOptions>;
   private readonly version = ProtocolVersion.DTLS1_2;
   // write side
-  private writeEpoch = 0;
-  private readonly writeEpochs = new Map<number, WriteEpoch>([[0, { state: null, seq: 0 }]]);
-  private pendingWrite: CipherState | null = null;
+  private readonly write: DirectionState;
+  /** Keys of the current write epoch and the one before (for retransmitting its flight). */
+  private readonly writeEpochs: Map<number, EpochKeys>;
   // read side
+  private readonly readKeys = new DirectionState(DTLS_MAX_SEQUENCE);
   private read: ReadEpoch = { epoch: 0, state: null, window: new ReplayWindow() };
   private previousRead: ReadEpoch | undefined;
-  private pendingRead: CipherState | null = null;
   private early: EarlyRecord[] = [];
   private inbox: (InboundRecord & { epoch: number; seq: number })[] = [];
   /** Epoch and sequence number of the record last returned by nextRecord(). */
@@ -135,7 +130,8 @@ export class DtlsChannel implements RecordChannel {
     this.account = options.reassemblyAccount ?? new ReassemblyBudget(Infinity).account(this.o.maxReassemblyBytes);
     this.timeout = this.o.initialTimeout;
     this.handshakeStarted = this.o.now();
-    if (options.epoch0Seq !== undefined) this.writeEpochs.get(0)!.seq = options.epoch0Seq;
+    this.write = new DirectionState(DTLS_MAX_SEQUENCE, options.epoch0Seq ?? 0);
+    this.writeEpochs = new Map([[0, this.write.current]]);
   }
 
   get mtu(): number {
@@ -154,7 +150,7 @@ export class DtlsChannel implements RecordChannel {
    * explicit nonce and tag, never above the 2^14 fragment limit (RFC 5246 §6.2.1).
    */
   get recordBudget(): number {
-    const overhead = RECORD_HEADER + (this.writeEpochs.get(this.writeEpoch)?.state?.overhead ?? 0);
+    const overhead = RECORD_HEADER + this.write.current.overhead;
     return Math.max(1, Math.min(this.maxFragment, this.o.mtu - overhead));
   }
 
@@ -299,8 +295,7 @@ export class DtlsChannel implements RecordChannel {
           this.sendSeq = seq;
           // Likewise the record sequence: a stateless HelloVerifyRequest used the first
           // ClientHello's record number, so continue from this one's (as OpenSSL does).
-          const w0 = this.writeEpochs.get(0)!;
-          w0.seq = Math.max(w0.seq, this.currentSeq);
+          this.writeEpochs.get(0)?.skipTo(this.currentSeq);
         }
       } else {
         return;
@@ -374,7 +369,7 @@ export class DtlsChannel implements RecordChannel {
       this.flightOpen = true;
     }
     const seq = this.sendSeq++;
-    const item: FlightItem = { kind: 'handshake', epoch: this.writeEpoch, type, seq, body };
+    const item: FlightItem = { kind: 'handshake', epoch: this.write.epoch, type, seq, body };
     this.flight.push(item);
     this.unsent.push(item);
     return dtlsHandshakeFragment({ type, length: body.length, messageSeq: seq, fragmentOffset: 0, fragmentLength: body.length }, body);
@@ -400,15 +395,13 @@ export class DtlsChannel implements RecordChannel {
       this.flight = [];
       this.flightOpen = true;
     }
-    const item: FlightItem = { kind: 'ccs', epoch: this.writeEpoch, type: ContentType.change_cipher_spec, seq: -1, body: CCS_BODY };
+    const item: FlightItem = { kind: 'ccs', epoch: this.write.epoch, type: ContentType.change_cipher_spec, seq: -1, body: CCS_BODY };
     this.flight.push(item);
     this.unsent.push(item);
-    if (!this.pendingWrite) throw new TlsError(ErrorCode.INTERNAL, 'no pending write state', 'internal_error');
     // §4.1: the epoch increments with each ChangeCipherSpec; sequence numbers restart at 0.
-    this.writeEpoch++;
-    this.writeEpochs.set(this.writeEpoch, { state: this.pendingWrite, seq: 0 });
-    this.writeEpochs.delete(this.writeEpoch - 2);
-    this.pendingWrite = null;
+    const keys = this.write.activate(() => new TlsError(ErrorCode.INTERNAL, 'no pending write state', 'internal_error'));
+    this.writeEpochs.set(this.write.epoch, keys);
+    this.writeEpochs.delete(this.write.epoch - 2);
     return [];
   }
 
@@ -418,23 +411,20 @@ export class DtlsChannel implements RecordChannel {
     const out = this.flush();
     const max = this.recordBudget;
     for (let i = 0; i < Math.max(1, Math.ceil(data.length / max)); i++) {
-      out.push(this.record(type, this.writeEpoch, data.subarray(i * max, Math.min(data.length, (i + 1) * max))));
+      out.push(this.record(type, this.write.epoch, data.subarray(i * max, Math.min(data.length, (i + 1) * max))));
     }
     return out;
   }
 
   setPending(read: CipherState, write: CipherState): void {
-    this.pendingRead = read;
-    this.pendingWrite = write;
+    this.readKeys.prepare(read);
+    this.write.prepare(write);
   }
 
   activateRead(): void {
-    if (!this.pendingRead) {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ChangeCipherSpec before keys were agreed', 'unexpected_message');
-    }
+    const keys = this.readKeys.activate(() => new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ChangeCipherSpec before keys were agreed', 'unexpected_message'));
     this.previousRead = this.read;
-    this.read = { epoch: this.read.epoch + 1, state: this.pendingRead, window: new ReplayWindow() };
-    this.pendingRead = null;
+    this.read = { epoch: this.readKeys.epoch, state: keys.cipher, window: new ReplayWindow() };
     // Records of the new epoch that arrived early go first, right after the ChangeCipherSpec.
     const early = this.early;
     this.early = [];
@@ -503,7 +493,7 @@ export class DtlsChannel implements RecordChannel {
   private flightRecords(it: FlightItem): Uint8Array[] {
     if (!this.writeEpochs.has(it.epoch)) return []; // an epoch we no longer keep
     if (it.kind === 'ccs') return [this.record(ContentType.change_cipher_spec, it.epoch, it.body)];
-    const overhead = RECORD_HEADER + HS_HEADER + (this.writeEpochs.get(it.epoch)!.state?.overhead ?? 0);
+    const overhead = RECORD_HEADER + HS_HEADER + this.writeEpochs.get(it.epoch)!.overhead;
     const room = Math.max(64, this.o.mtu - overhead);
     const out: Uint8Array[] = [];
     const len = it.body.length;
@@ -518,15 +508,13 @@ export class DtlsChannel implements RecordChannel {
 
   private record(type: number, epoch: number, payload: Uint8Array): Uint8Array {
     const w = this.writeEpochs.get(epoch)!;
-    const seq = w.seq++;
-    if (seq > MAX_SEQ) throw new TlsError(ErrorCode.INTERNAL, 'DTLS sequence number space exhausted', 'internal_error');
+    const seq = w.nextSeq();
     const seqHi = Math.floor(seq / TWO32);
-    const overhead = w.state?.overhead ?? 0;
-    const rec = new Uint8Array(RECORD_HEADER + payload.length + overhead);
+    const rec = new Uint8Array(RECORD_HEADER + payload.length + w.overhead);
     let len = payload.length;
-    if (w.state) {
+    if (w.cipher) {
       // §4.1.2.1: the 64-bit sequence number in the nonce and AAD is epoch || sequence_number.
-      len = w.state.sealInto(((epoch << 16) | seqHi) >>> 0, seq >>> 0, type, this.version, payload, rec, RECORD_HEADER);
+      len = w.cipher.sealInto(((epoch << 16) | seqHi) >>> 0, seq >>> 0, type, this.version, payload, rec, RECORD_HEADER);
     } else {
       rec.set(payload, RECORD_HEADER);
     }

@@ -1,10 +1,11 @@
-// TLS 1.2 record layer (RFC 5246 §6.2): framing, sequence numbers, and one current CipherState
-// per direction. A renegotiation builds the next CipherState beside the current one (pending);
-// each direction switches at its ChangeCipherSpec (§7.1), resetting that direction's sequence.
+// TLS 1.2 record layer (RFC 5246 §6.2): framing, and one DirectionState per direction. A
+// renegotiation builds the next CipherState beside the current one (pending); each direction
+// switches at its ChangeCipherSpec (§7.1), resetting that direction's sequence.
 import { TlsError, ErrorCode } from '../../errors.js';
 import { MAX_CIPHERTEXT, MAX_PLAINTEXT, ProtocolVersion } from '../constants.js';
 import { ByteQueue } from './byte-queue.js';
 import type { CipherState } from './cipher-state.js';
+import { DirectionState, TLS_MAX_SEQUENCE } from './direction-state.js';
 import { TLS_RECORD_HEADER_LENGTH, writeTlsRecordHeader } from './framing.js';
 
 export interface Record {
@@ -18,12 +19,8 @@ const TWO32 = 0x1_0000_0000;
 
 export class TlsRecordLayer {
   private readonly input = new ByteQueue();
-  private readState: CipherState | null = null;
-  private writeState: CipherState | null = null;
-  private pendingRead: CipherState | null = null;
-  private pendingWrite: CipherState | null = null;
-  private readSeq = 0;
-  private writeSeq = 0;
+  private readonly read = new DirectionState(TLS_MAX_SEQUENCE);
+  private readonly write = new DirectionState(TLS_MAX_SEQUENCE);
   /** Version put in record headers: TLS 1.0 for the first ClientHello is common practice
    *  (RFC 5246 Appendix E.1) but TLS 1.2 is what everybody accepts; we always send 1.2. */
   private readonly version = ProtocolVersion.TLS1_2;
@@ -36,38 +33,30 @@ export class TlsRecordLayer {
   }
 
   get readProtected(): boolean {
-    return this.readState !== null;
+    return this.read.current.cipher !== null;
   }
 
   get writeProtected(): boolean {
-    return this.writeState !== null;
+    return this.write.current.cipher !== null;
   }
 
   setPending(read: CipherState, write: CipherState): void {
-    this.pendingRead = read;
-    this.pendingWrite = write;
+    this.read.prepare(read);
+    this.write.prepare(write);
   }
 
   get hasPendingRead(): boolean {
-    return this.pendingRead !== null;
+    return this.read.hasPending;
   }
 
   /** RFC 5246 §7.1: on receiving ChangeCipherSpec the pending read state becomes current. */
   activateRead(): void {
-    if (!this.pendingRead) {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ChangeCipherSpec before keys were agreed', 'unexpected_message');
-    }
-    this.readState = this.pendingRead;
-    this.pendingRead = null;
-    this.readSeq = 0;
+    this.read.activate(() => new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ChangeCipherSpec before keys were agreed', 'unexpected_message'));
   }
 
   /** RFC 5246 §7.1: after sending ChangeCipherSpec the pending write state becomes current. */
   activateWrite(): void {
-    if (!this.pendingWrite) throw new TlsError(ErrorCode.INTERNAL, 'no pending write state', 'internal_error');
-    this.writeState = this.pendingWrite;
-    this.pendingWrite = null;
-    this.writeSeq = 0;
+    this.write.activate(() => new TlsError(ErrorCode.INTERNAL, 'no pending write state', 'internal_error'));
   }
 
   push(bytes: Uint8Array): void {
@@ -92,7 +81,8 @@ export class TlsRecordLayer {
     if (major !== 3) {
       throw new TlsError(ErrorCode.PROTOCOL_VERSION, `record version ${major}.${q.peek(2)} is not TLS`, 'protocol_version');
     }
-    const limit = this.readState ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
+    const keys = this.read.current;
+    const limit = keys.cipher ? MAX_CIPHERTEXT : MAX_PLAINTEXT;
     if (length > limit) {
       // RFC 5246 §6.2.3: a TLSCiphertext longer than 2^14+2048 gets record_overflow.
       throw new TlsError(ErrorCode.RECORD_OVERFLOW, `record of ${length} bytes`, 'record_overflow');
@@ -101,9 +91,9 @@ export class TlsRecordLayer {
     const header = q.take(HEADER);
     const version = (header[1]! << 8) | header[2]!;
     const fragment = q.take(length);
-    if (!this.readState) return { type, data: fragment };
-    const seq = this.readSeq++;
-    const data = this.readState.open(Math.floor(seq / TWO32), seq >>> 0, type, version, fragment);
+    if (!keys.cipher) return { type, data: fragment };
+    const seq = keys.nextSeq();
+    const data = keys.cipher.open(Math.floor(seq / TWO32), seq >>> 0, type, version, fragment);
     if (data === null) {
       // RFC 5246 §7.2.2: a record that does not authenticate ends the connection.
       throw new TlsError(ErrorCode.BAD_RECORD_MAC, 'record authentication failed', 'bad_record_mac');
@@ -121,7 +111,7 @@ export class TlsRecordLayer {
   encode(type: number, data: Uint8Array): Uint8Array {
     const max = this.maxFragment;
     const count = Math.max(1, Math.ceil(data.length / max));
-    const overhead = this.writeState ? this.writeState.overhead : 0;
+    const overhead = this.write.current.overhead;
     const out = new Uint8Array(data.length + count * (HEADER + overhead));
     let o = 0;
     for (let i = 0; i < count; i++) {
@@ -133,9 +123,10 @@ export class TlsRecordLayer {
 
   private encodeOne(type: number, chunk: Uint8Array, out: Uint8Array, o: number): number {
     let len: number;
-    if (this.writeState) {
-      const seq = this.writeSeq++;
-      len = this.writeState.sealInto(Math.floor(seq / TWO32), seq >>> 0, type, this.version, chunk, out, o + HEADER);
+    const keys = this.write.current;
+    if (keys.cipher) {
+      const seq = keys.nextSeq();
+      len = keys.cipher.sealInto(Math.floor(seq / TWO32), seq >>> 0, type, this.version, chunk, out, o + HEADER);
     } else {
       out.set(chunk, o + HEADER);
       len = chunk.length;
