@@ -5,7 +5,7 @@ import { verifyData } from '../../crypto/prf.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import type { CipherSuite } from '../cipher-suites.js';
 import { constantTimeEqual } from '../constant-time.js';
-import { ProtocolVersion } from '../constants.js';
+import { handshakeTypeName, ProtocolVersion } from '../constants.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
 import type { HandshakeMessage } from './message-types.js';
 import { Transcript } from './transcript.js';
@@ -44,6 +44,19 @@ export abstract class HandshakeBase<S extends string> {
   protected constructor(host: HandshakeHost, binding: RenegotiationBinding | undefined) {
     this.host = host;
     this.binding = binding;
+  }
+
+  /**
+   * The handshake messages (by name) this state takes. The engine checks a message's wire type
+   * against it before decoding the body (RFC 5246 §7.2.2 unexpected_message: a message of the
+   * wrong type is refused as such, whatever its body holds); handle() keeps its own checks.
+   */
+  protected abstract expectedMessages(): readonly HandshakeMessage['type'][];
+
+  /** Whether this state takes a message of wire type `type` (RFC 5246 §7.4 HandshakeType). */
+  accepts(type: number): boolean {
+    const name = handshakeTypeName(type);
+    return name !== undefined && this.expectedMessages().includes(name);
   }
 
   get expectsChangeCipherSpec(): boolean {

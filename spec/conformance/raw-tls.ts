@@ -1,0 +1,250 @@
+// Raw TLS 1.2 peers for the conformance specs: crafted records go over a real TCP socket to a
+// server (ours, or `openssl s_server -tls1_2` as the reference), and what comes back is reported
+// as records: the alerts (level, description) and the handshake messages the server sent, and
+// whether it closed the connection. Our server's side of each connection (the error it reported,
+// the alerts its engine processed) is recorded by OurServer.
+//
+// The bytes are framed by the library's own encoders (TlsRecordLayer without keys for records,
+// encodeHandshake for handshake messages, the extension encoders), so a test states only what it
+// changes in an otherwise valid message.
+import * as net from 'node:net';
+import { createServer, type SecureDuplex, type Server, type ServerOptions } from '../../lib/index.js';
+import { ContentType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, NamedGroup, SignatureScheme } from '../../lib/engine/constants.js';
+import {
+  encodeEcPointFormats, encodeExtendedMasterSecret, encodeSignatureAlgorithms, encodeSupportedGroups,
+} from '../../lib/engine/handshake/extensions.js';
+import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
+import type { ClientHello, Extension, HandshakeMessage } from '../../lib/engine/handshake/message-types.js';
+import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
+import type { TlsError } from '../../lib/errors.js';
+import { freePort, opensslServer, type PeerProcess } from '../helpers/peers.js';
+import type { PkiEntry } from '../helpers/pki.js';
+import { within } from '../helpers/within.js';
+
+/** Bound on every wait for a server's answer. */
+export const ANSWER_MS = 10_000;
+
+// --- crafted bytes ------------------------------------------------------------------------------
+
+/** `data` as plaintext TLS 1.2 records of `type` (split at 2^14; empty data → one empty record). */
+export function records(type: number, data: Uint8Array): Uint8Array {
+  return new TlsRecordLayer().encode(type, data);
+}
+
+/** A whole handshake message (4-byte header + body) in plaintext records. */
+export function handshakeRecord(msg: HandshakeMessage): Uint8Array {
+  return records(ContentType.handshake, encodeHandshake(msg));
+}
+
+/** One alert record (RFC 5246 §7.2). */
+export function alertRecord(level: number, description: number): Uint8Array {
+  return records(ContentType.alert, new Uint8Array([level, description]));
+}
+
+/** ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES256-GCM-SHA384: both servers speak them with a
+ *  P-256 certificate. */
+const ECDSA_SUITES = [0xc02b, 0xc02c];
+
+/** The extensions of clientHello() by default: P-256 and x25519, uncompressed points,
+ *  ecdsa_secp256r1_sha256, extended master secret. */
+export function defaultExtensions(): Extension[] {
+  return [
+    { type: ExtensionType.supported_groups, data: encodeSupportedGroups([NamedGroup.secp256r1, NamedGroup.x25519]) },
+    { type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) },
+    { type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms([SignatureScheme.ecdsa_secp256r1_sha256]) },
+    { type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() },
+  ];
+}
+
+/** A TLS 1.2 ClientHello that ours and OpenSSL's server (P-256 certificate) both answer with a
+ *  full flight; `fields` replace its parts. */
+export function clientHello(fields: Partial<Omit<ClientHello, 'type'>> = {}): ClientHello {
+  return {
+    type: 'client_hello',
+    version: 0x0303,
+    random: new Uint8Array(32).fill(0x5a),
+    sessionId: new Uint8Array(0),
+    cipherSuites: [...ECDSA_SUITES, EMPTY_RENEGOTIATION_INFO_SCSV],
+    compressionMethods: [0],
+    extensions: defaultExtensions(),
+    ...fields,
+  };
+}
+
+/** defaultExtensions() with the extension of `type` replaced by `data` (or removed: null). */
+export function withExtension(type: number, data: Uint8Array | null): Extension[] {
+  const rest = defaultExtensions().filter((e) => e.type !== type);
+  return data === null ? rest : [...rest, { type, data }];
+}
+
+// --- what came back -------------------------------------------------------------------------------
+
+export interface Alert {
+  level: number;
+  description: number;
+}
+
+export interface Answer {
+  /** Alerts the server sent, in order. */
+  alerts: Alert[];
+  /** HandshakeType of each plaintext handshake message the server sent, in order. */
+  handshakes: number[];
+  /** Bodies of those messages (same order). */
+  bodies: Uint8Array[];
+  /** The server closed the connection (FIN or reset) before we stopped listening. */
+  closed: boolean;
+}
+
+export interface SendOptions {
+  /** Stop listening once the server has sent a message of this HandshakeType (it then waits for
+   *  us); default: listen until the server closes. */
+  until?: number;
+  /** Called with the socket once connected, after the bytes were written (e.g. to go on writing). */
+  afterWrite?: (socket: net.Socket, answer: Answer) => void | Promise<void>;
+}
+
+/** Reads plaintext records out of a server's byte stream (its first flight and alerts are
+ *  plaintext; RFC 5246 §6.1), using the library's record framing. */
+class AnswerReader {
+  private readonly layer = new TlsRecordLayer();
+  private readonly handshakeBytes: number[] = [];
+  readonly answer: Answer = { alerts: [], handshakes: [], bodies: [], closed: false };
+
+  push(bytes: Uint8Array): void {
+    this.layer.push(bytes);
+    for (;;) {
+      const rec = this.layer.nextRecord();
+      if (!rec) return;
+      if (rec.type === ContentType.alert) {
+        for (let i = 0; i + 1 < rec.data.length; i += 2) this.answer.alerts.push({ level: rec.data[i]!, description: rec.data[i + 1]! });
+      } else if (rec.type === ContentType.handshake) {
+        this.handshakeBytes.push(...rec.data);
+        this.cutMessages();
+      }
+    }
+  }
+
+  private cutMessages(): void {
+    const b = this.handshakeBytes;
+    while (b.length >= 4) {
+      const len = (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+      if (b.length < 4 + len) return;
+      const msg = b.splice(0, 4 + len);
+      this.answer.handshakes.push(msg[0]!);
+      this.answer.bodies.push(Uint8Array.from(msg.slice(4)));
+    }
+  }
+}
+
+/**
+ * Connects to 127.0.0.1:port, writes `bytes` (each array in its own write), and collects the
+ * server's answer until it closes the connection (or until `opts.until` arrives). Bounded by
+ * ANSWER_MS.
+ */
+export async function sendRaw(port: number, bytes: Uint8Array | readonly Uint8Array[], opts: SendOptions = {}): Promise<Answer> {
+  const reader = new AnswerReader();
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  const done = new Promise<void>((resolve, reject) => {
+    socket.on('data', (d: Buffer) => {
+      try {
+        reader.push(new Uint8Array(d.buffer, d.byteOffset, d.length));
+      } catch (e) {
+        reject(new Error(`the server's answer does not parse as plaintext records: ${(e as Error).message}`));
+        return;
+      }
+      if (opts.until !== undefined && reader.answer.handshakes.includes(opts.until)) resolve();
+    });
+    // A server that closes with our bytes unread resets the connection: that is a close too.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      reader.answer.closed = true;
+      resolve();
+    });
+  });
+  try {
+    await within(new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    }), 'connect', ANSWER_MS);
+    for (const b of Array.isArray(bytes) ? bytes : [bytes as Uint8Array]) socket.write(b);
+    await opts.afterWrite?.(socket, reader.answer);
+    await within(done, `the answer from port ${port}`, ANSWER_MS);
+  } finally {
+    socket.destroy();
+  }
+  return reader.answer;
+}
+
+/** The alerts of an answer as [level, description] pairs, for deep.equal. */
+export function alertsOf(a: Answer): [number, number][] {
+  return a.alerts.map((x) => [x.level, x.description]);
+}
+
+// --- the servers --------------------------------------------------------------------------------
+
+/** Our server, on 127.0.0.1, with the given certificate; records each connection's outcome. */
+export class OurServer {
+  /** Errors reported by the server for failed connections ('tlsClientError'), in order. */
+  readonly errors: TlsError[] = [];
+  /** Per connection: alerts its engine processed (counted from the engine's trace). */
+  readonly alertsProcessed: number[] = [];
+  /** Connections whose handshake completed. */
+  secureConnections = 0;
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly server: Server, readonly port: number) {}
+
+  static async start(leaf: PkiEntry, options: ServerOptions = {}): Promise<OurServer> {
+    const server = createServer({ key: leaf.keyPem, cert: leaf.certPem, ...options });
+    await within(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 'our server listening');
+    const ours = new OurServer(server, (server.address() as net.AddressInfo).port);
+    const wrap = server.wrap.bind(server);
+    server.wrap = (socket) => {
+      const tls: SecureDuplex = wrap(socket);
+      const index = ours.alertsProcessed.push(0) - 1;
+      tls.engine.trace = (line) => {
+        if (line.startsWith('Received alert')) ours.alertsProcessed[index]!++;
+      };
+      return tls;
+    };
+    server.on('tlsClientError', (err: TlsError) => {
+      ours.errors.push(err);
+      ours.wake();
+    });
+    server.on('secureConnection', (tls: SecureDuplex) => {
+      ours.secureConnections++;
+      tls.on('error', () => undefined);
+      tls.resume();
+      tls.end();
+      ours.wake();
+    });
+    return ours;
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** The error of the `n`th failed connection (0-based), once reported. */
+  async error(n: number): Promise<TlsError> {
+    await within(new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (this.errors.length > n) resolve();
+        else this.waiters.push(check);
+      };
+      check();
+    }), `our server's error #${n}`, ANSWER_MS);
+    return this.errors[n]!;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** `openssl s_server -tls1_2` on a free port with the same certificate: the reference. */
+export async function referenceServer(leaf: PkiEntry, naccept = 1000): Promise<{ peer: PeerProcess; port: number }> {
+  const port = await freePort();
+  const peer = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, naccept });
+  return { peer, port };
+}
