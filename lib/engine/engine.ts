@@ -433,9 +433,10 @@ export class Engine implements HandshakeHost {
   }
 
   private onAlert(data: Uint8Array): void {
-    // RFC 5246 §7.2: two bytes; a record may in theory hold several alerts.
+    // RFC 5246 §7.2: two bytes; a record may in theory hold several alerts. An empty or odd
+    // record is not an alert: unexpected_message, as OpenSSL (SSL_R_INVALID_ALERT).
     if (data.length === 0 || data.length % 2 !== 0) {
-      throw new TlsError(ErrorCode.DECODE, 'malformed alert', 'decode_error');
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `malformed alert record (${data.length} bytes)`, 'unexpected_message');
     }
     for (let i = 0; i < data.length; i += 2) {
       const level = data[i]!;

@@ -8,8 +8,16 @@
 // encodeHandshake for handshake messages, the extension encoders), so a test states only what it
 // changes in an otherwise valid message.
 import * as net from 'node:net';
+import { nobleProvider } from '../../lib/crypto/noble-provider.js';
+import { CIPHER_SUITES } from '../../lib/engine/cipher-suites.js';
+import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES } from '../../lib/engine/defaults.js';
+import { Engine, type EngineOptions } from '../../lib/engine/engine.js';
+import type { RecordChannel } from '../../lib/engine/record-channel.js';
+import { ByteWriter } from '../../lib/engine/wire.js';
 import { createServer, type SecureDuplex, type Server, type ServerOptions } from '../../lib/index.js';
-import { ContentType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, NamedGroup, SignatureScheme } from '../../lib/engine/constants.js';
+import {
+  ContentType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, NamedGroup, SignatureScheme,
+} from '../../lib/engine/constants.js';
 import {
   encodeEcPointFormats, encodeExtendedMasterSecret, encodeSignatureAlgorithms, encodeSupportedGroups,
 } from '../../lib/engine/handshake/extensions.js';
@@ -17,6 +25,8 @@ import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
 import type { ClientHello, Extension, HandshakeMessage } from '../../lib/engine/handshake/message-types.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
 import type { TlsError } from '../../lib/errors.js';
+import { seededRandom } from '../helpers/deterministic-random.js';
+import { acceptAll } from '../helpers/engine-pair.js';
 import { freePort, opensslServer, type PeerProcess } from '../helpers/peers.js';
 import type { PkiEntry } from '../helpers/pki.js';
 import { within } from '../helpers/within.js';
@@ -39,6 +49,12 @@ export function handshakeRecord(msg: HandshakeMessage): Uint8Array {
 /** One alert record (RFC 5246 §7.2). */
 export function alertRecord(level: number, description: number): Uint8Array {
   return records(ContentType.alert, new Uint8Array([level, description]));
+}
+
+/** A handshake message of `type` around an arbitrary (e.g. damaged) body: msg_type, uint24
+ *  length, body (RFC 5246 §7.4). */
+export function handshakeFrame(type: number, body: Uint8Array): Uint8Array {
+  return new ByteWriter(4 + body.length).u8(type).opaque24(body).finish();
 }
 
 /** ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-ECDSA-AES256-GCM-SHA384: both servers speak them with a
@@ -110,11 +126,19 @@ class AnswerReader {
   private readonly handshakeBytes: number[] = [];
   readonly answer: Answer = { alerts: [], handshakes: [], bodies: [], closed: false };
 
+  /** The server sent its ChangeCipherSpec: what follows is encrypted, and not read here. */
+  private encrypted = false;
+
   push(bytes: Uint8Array): void {
+    if (this.encrypted) return;
     this.layer.push(bytes);
     for (;;) {
       const rec = this.layer.nextRecord();
       if (!rec) return;
+      if (rec.type === ContentType.change_cipher_spec) {
+        this.encrypted = true;
+        return;
+      }
       if (rec.type === ContentType.alert) {
         for (let i = 0; i + 1 < rec.data.length; i += 2) this.answer.alerts.push({ level: rec.data[i]!, description: rec.data[i + 1]! });
       } else if (rec.type === ContentType.handshake) {
@@ -134,6 +158,90 @@ class AnswerReader {
       this.answer.bodies.push(Uint8Array.from(msg.slice(4)));
     }
   }
+}
+
+/** Sends a record of `type` now, sealed under the client's current write keys, ahead of the
+ *  message being sent (e.g. between its ChangeCipherSpec and its Finished). */
+export type Inject = (type: number, data: Uint8Array) => void;
+
+/**
+ * What a tampering client may change on its way out (see tamperedClient):
+ * - `message`: each handshake message before it is encoded (and enters the client's own
+ *   transcript): return it changed, or several messages, or none; `inject` puts a record on the
+ *   wire before it;
+ * - `output`: each burst of bytes the engine sends (one flight, a ChangeCipherSpec record, the
+ *   encrypted Finished), with the engine's record channel to seal extra records under the
+ *   current keys: return the bytes to write instead.
+ */
+export interface Tampering {
+  message?: (m: HandshakeMessage, inject: Inject) => HandshakeMessage | HandshakeMessage[];
+  output?: (bytes: Uint8Array, channel: RecordChannel) => Uint8Array | Uint8Array[];
+  /** Our client's options (groups, suites, ...) over the defaults. */
+  client?: Partial<EngineOptions>;
+}
+
+/**
+ * Our client engine over a raw socket to 127.0.0.1:port, its messages and records open to
+ * rewriting: reaches the server states that need real keys (ClientKeyExchange, ChangeCipherSpec,
+ * Finished). Returns the server's plaintext answer (its alerts before it switches keys) once it
+ * closes the connection, or once the handshake completed.
+ */
+export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean }> {
+  const engine = new Engine({
+    role: 'client', provider: nobleProvider, random: seededRandom(`tampered/${port}`), now: () => Date.now(),
+    cipherSuites: CIPHER_SUITES, groups: DEFAULT_GROUPS, signatureSchemes: DEFAULT_SIGNATURE_SCHEMES,
+    verifier: acceptAll, rejectUnauthorized: true, requestCert: false, servername: 'localhost', identities: [],
+    ...t.client,
+  });
+  const original = engine.sendHandshake.bind(engine);
+  const internals = engine as unknown as { channel: RecordChannel; output: Uint8Array[]; flushHandshake(): void };
+  const channel = internals.channel;
+  const inject: Inject = (type, data) => {
+    internals.flushHandshake();
+    internals.output.push(...channel.encode(type, data));
+  };
+  if (t.message) {
+    const rewrite = t.message;
+    engine.sendHandshake = (m: HandshakeMessage) => {
+      const out = [rewrite(m, inject)].flat();
+      let raw: Uint8Array = new Uint8Array(0);
+      for (const x of out) raw = original(x);
+      return raw;
+    };
+  }
+  const reader = new AnswerReader();
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  let completed = false;
+  const flush = (): void => {
+    for (const o of engine.takeOutput()) for (const b of [t.output ? t.output(o, channel) : o].flat()) socket.write(b);
+    for (const e of engine.takeEvents()) if (e.type === 'handshake') completed = true;
+  };
+  const done = new Promise<void>((resolve) => {
+    socket.on('data', (d: Buffer) => {
+      const bytes = new Uint8Array(d.buffer, d.byteOffset, d.length);
+      reader.push(bytes);
+      engine.receive(bytes);
+      flush();
+      if (completed) resolve();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      reader.answer.closed = true;
+      resolve();
+    });
+  });
+  try {
+    await within(new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    }), 'connect', ANSWER_MS);
+    engine.start();
+    flush();
+    await within(done, `the answer from port ${port}`, ANSWER_MS);
+  } finally {
+    socket.destroy();
+  }
+  return { ...reader.answer, completed };
 }
 
 /**

@@ -121,7 +121,7 @@ describe('conformance: RFC 5246 points, against openssl s_server', function () {
     const warnings = (n: number): Uint8Array[] => Array.from({ length: n }, warning);
     const hello = (): Uint8Array => handshakeRecord(clientHello());
 
-    it('one warning before the first ClientHello → unexpected_message, as OpenSSL (and node:tls)', async () => {
+    it('one warning before the first ClientHello → unexpected_message, as OpenSSL', async () => {
       const r = await both(warning());
       expectSameFatal(r, A.unexpected_message);
       expect(r.code).to.equal(ErrorCode.UNEXPECTED_MESSAGE);
