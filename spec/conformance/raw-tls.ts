@@ -209,39 +209,23 @@ export async function tamperedClient(port: number, t: Tampering): Promise<Answer
       return raw;
     };
   }
-  const reader = new AnswerReader();
-  const socket = net.connect({ port, host: '127.0.0.1' });
   let completed = false;
-  const flush = (): void => {
-    for (const o of engine.takeOutput()) for (const b of [t.output ? t.output(o, channel) : o].flat()) socket.write(b);
-    for (const e of engine.takeEvents()) if (e.type === 'handshake') completed = true;
-  };
-  const done = new Promise<void>((resolve) => {
-    socket.on('data', (d: Buffer) => {
-      const bytes = new Uint8Array(d.buffer, d.byteOffset, d.length);
-      reader.push(bytes);
-      engine.receive(bytes);
+  const answer = await converse(port, {
+    start: (socket) => {
+      const flush = (): void => {
+        for (const o of engine.takeOutput()) for (const b of [t.output ? t.output(o, channel) : o].flat()) socket.write(b);
+        for (const e of engine.takeEvents()) if (e.type === 'handshake') completed = true;
+      };
+      engine.start();
       flush();
-      if (completed) resolve();
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      reader.answer.closed = true;
-      resolve();
-    });
+      return (bytes) => {
+        engine.receive(bytes);
+        flush();
+        return completed;
+      };
+    },
   });
-  try {
-    await within(new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    }), 'connect', ANSWER_MS);
-    engine.start();
-    flush();
-    await within(done, `the answer from port ${port}`, ANSWER_MS);
-  } finally {
-    socket.destroy();
-  }
-  return { ...reader.answer, completed };
+  return { ...answer, completed };
 }
 
 /**
@@ -249,18 +233,40 @@ export async function tamperedClient(port: number, t: Tampering): Promise<Answer
  * server's answer until it closes the connection (or until `opts.until` arrives). Bounded by
  * ANSWER_MS.
  */
-export async function sendRaw(port: number, bytes: Uint8Array | readonly Uint8Array[], opts: SendOptions = {}): Promise<Answer> {
+export function sendRaw(port: number, bytes: Uint8Array | readonly Uint8Array[], opts: SendOptions = {}): Promise<Answer> {
+  return converse(port, {
+    start: async (socket, answer) => {
+      for (const b of Array.isArray(bytes) ? bytes : [bytes as Uint8Array]) socket.write(b);
+      await opts.afterWrite?.(socket, answer);
+      return () => opts.until !== undefined && answer.handshakes.includes(opts.until);
+    },
+  });
+}
+
+/**
+ * One connection to 127.0.0.1:port: once connected, `start` writes and returns what to do with
+ * each chunk from the server (after it was read into the answer); the conversation ends when
+ * that returns true or the server closes the connection. Bounded by ANSWER_MS.
+ */
+async function converse(
+  port: number,
+  talk: { start: (socket: net.Socket, answer: Answer) => ((bytes: Uint8Array) => boolean) | Promise<(bytes: Uint8Array) => boolean> },
+): Promise<Answer> {
   const reader = new AnswerReader();
   const socket = net.connect({ port, host: '127.0.0.1' });
+  let onBytes: ((bytes: Uint8Array) => boolean) | undefined;
+  let finish = (): void => undefined;
   const done = new Promise<void>((resolve, reject) => {
+    finish = resolve;
     socket.on('data', (d: Buffer) => {
+      const bytes = new Uint8Array(d.buffer, d.byteOffset, d.length);
       try {
-        reader.push(new Uint8Array(d.buffer, d.byteOffset, d.length));
+        reader.push(bytes);
       } catch (e) {
         reject(new Error(`the server's answer does not parse as plaintext records: ${(e as Error).message}`));
         return;
       }
-      if (opts.until !== undefined && reader.answer.handshakes.includes(opts.until)) resolve();
+      if (onBytes?.(bytes)) resolve();
     });
     // A server that closes with our bytes unread resets the connection: that is a close too.
     socket.on('error', () => undefined);
@@ -274,8 +280,9 @@ export async function sendRaw(port: number, bytes: Uint8Array | readonly Uint8Ar
       socket.once('connect', resolve);
       socket.once('error', reject);
     }), 'connect', ANSWER_MS);
-    for (const b of Array.isArray(bytes) ? bytes : [bytes as Uint8Array]) socket.write(b);
-    await opts.afterWrite?.(socket, reader.answer);
+    onBytes = await talk.start(socket, reader.answer);
+    // The server may have answered while `start` was writing.
+    if (onBytes(new Uint8Array(0))) finish();
     await within(done, `the answer from port ${port}`, ANSWER_MS);
   } finally {
     socket.destroy();
