@@ -180,17 +180,22 @@ export interface Tampering {
   client?: Partial<EngineOptions>;
 }
 
-/**
- * Our client engine over a raw socket to 127.0.0.1:port, its messages and records open to
- * rewriting: reaches the server states that need real keys (ClientKeyExchange, ChangeCipherSpec,
- * Finished). Returns the server's plaintext answer (its alerts before it switches keys) once it
- * closes the connection, or once the handshake completed.
- */
-export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean }> {
+/** A Tampering.message that replaces each message of `type` by `fn(message, inject)`. */
+export function onMessage<T extends HandshakeMessage['type']>(
+  type: T,
+  fn: (m: Extract<HandshakeMessage, { type: T }>, inject: Inject) => HandshakeMessage | HandshakeMessage[],
+): Tampering['message'] {
+  return (m, inject) => (m.type === type ? fn(m as Extract<HandshakeMessage, { type: T }>, inject) : m);
+}
+
+/** One of our engines with its outgoing messages and records open to rewriting (Tampering);
+ *  `pump` writes what it has to send to `socket` and returns whether a handshake completed. */
+function tamperedEngine(role: 'client' | 'server', t: Tampering, options: Partial<EngineOptions>): { engine: Engine; received: string[]; pump: (socket: net.Socket) => boolean } {
   const engine = new Engine({
-    role: 'client', provider: nobleProvider, random: seededRandom(`tampered/${port}`), now: () => Date.now(),
+    role, provider: nobleProvider, random: seededRandom(`tampered/${role}`), now: () => Date.now(),
     cipherSuites: CIPHER_SUITES, groups: DEFAULT_GROUPS, signatureSchemes: DEFAULT_SIGNATURE_SCHEMES,
-    verifier: acceptAll, rejectUnauthorized: true, requestCert: false, servername: 'localhost', identities: [],
+    verifier: acceptAll, rejectUnauthorized: true, requestCert: false, identities: [],
+    ...options,
     ...t.client,
   });
   const original = engine.sendHandshake.bind(engine);
@@ -210,22 +215,89 @@ export async function tamperedClient(port: number, t: Tampering): Promise<Answer
     };
   }
   let completed = false;
+  /** Alerts the peer sent: fatal ones by name, warnings as `warning <name>`. */
+  const received: string[] = [];
+  const pump = (socket: net.Socket): boolean => {
+    for (const o of engine.takeOutput()) for (const b of [t.output ? t.output(o, channel) : o].flat()) socket.write(b);
+    for (const e of engine.takeEvents()) {
+      if (e.type === 'handshake') completed = true;
+      if (e.type === 'error' && e.error.alertReceived !== undefined) received.push(e.error.alertReceived);
+      if (e.type === 'warning') received.push(`warning ${e.alert}`);
+    }
+    return completed;
+  };
+  return { engine, received, pump };
+}
+
+/**
+ * Our client engine over a raw socket to 127.0.0.1:port, its messages and records open to
+ * rewriting: reaches the server states that need real keys (ClientKeyExchange, ChangeCipherSpec,
+ * Finished). Returns the server's plaintext answer (its alerts before it switches keys) once it
+ * closes the connection, or once the handshake completed.
+ */
+export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean }> {
+  const { engine, pump } = tamperedEngine('client', t, { servername: 'localhost' });
+  let completed = false;
   const answer = await converse(port, {
     start: (socket) => {
-      const flush = (): void => {
-        for (const o of engine.takeOutput()) for (const b of [t.output ? t.output(o, channel) : o].flat()) socket.write(b);
-        for (const e of engine.takeEvents()) if (e.type === 'handshake') completed = true;
-      };
       engine.start();
-      flush();
+      pump(socket);
       return (bytes) => {
         engine.receive(bytes);
-        flush();
+        completed = pump(socket);
         return completed;
       };
     },
   });
   return { ...answer, completed };
+}
+
+/** What a tampering server saw of the client under test. */
+export interface ClientVerdict {
+  /** Alerts the client sent, read by the server's engine (so also after the client's
+   *  ChangeCipherSpec): fatal ones by name, warnings as `warning <name>`. */
+  received: string[];
+  /** The handshake completed on the server's side. */
+  completed: boolean;
+}
+
+/**
+ * Our server engine (certificate `leaf`) on 127.0.0.1, its messages and records open to
+ * rewriting, for one client connection. `handshake` resolves when the handshake completed on the
+ * server's side; `verdict` when the connection has closed (close the client first once it has
+ * succeeded); both bounded by ANSWER_MS.
+ */
+export async function tamperedServer(leaf: PkiEntry, t: Tampering): Promise<{ port: number; handshake: Promise<void>; verdict: Promise<ClientVerdict>; close: () => void }> {
+  const { engine, received, pump } = tamperedEngine('server', t, {
+    identities: [{ chain: [leaf.der], key: nobleProvider.loadPrivateKey(leaf.keyPem) }],
+  });
+  const server = net.createServer();
+  let completed = false;
+  let handshakeDone = (): void => undefined;
+  const handshake = new Promise<void>((resolve) => {
+    handshakeDone = resolve;
+  });
+  const verdict = new Promise<ClientVerdict>((resolve) => {
+    server.once('connection', (socket) => {
+      server.close();
+      socket.on('data', (d: Buffer) => {
+        engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length));
+        if (pump(socket) && !completed) {
+          completed = true;
+          handshakeDone();
+        }
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ received, completed }));
+    });
+  });
+  await within(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 'tampered server listening');
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    handshake: within(handshake, 'the handshake with the client under test', ANSWER_MS),
+    verdict: within(verdict, 'the client under test closing', ANSWER_MS),
+    close: () => server.close(),
+  };
 }
 
 /**

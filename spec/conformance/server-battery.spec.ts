@@ -9,13 +9,12 @@ import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/a
 import { ContentType, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
 import { encodeSupportedGroups } from '../../lib/engine/handshake/extensions.js';
 import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
-import type { HandshakeMessage } from '../../lib/engine/handshake/message-types.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
 import { requirePeer, type PeerProcess } from '../helpers/peers.js';
 import { makePki } from '../helpers/pki.js';
 import {
   alertsOf, clientHello, defaultExtensions, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
-  tamperedClient, type Answer, type Inject, type Tampering,
+  tamperedClient, type Answer, onMessage, type Tampering,
 } from './raw-tls.js';
 
 const FATAL = AlertLevel.fatal;
@@ -64,14 +63,6 @@ function oversizedRecord(type: number, length: number): Uint8Array {
 
 /** The plaintext ChangeCipherSpec record our client sends (one burst of its own). */
 const isChangeCipherSpec = (bytes: Uint8Array): boolean => bytes[0] === ContentType.change_cipher_spec;
-
-/** Replace each message of `type` by `fn(message)`. */
-function onMessage<T extends HandshakeMessage['type']>(
-  type: T,
-  fn: (m: Extract<HandshakeMessage, { type: T }>, inject: Inject) => HandshakeMessage | HandshakeMessage[],
-): Tampering['message'] {
-  return (m, inject) => (m.type === type ? fn(m as Extract<HandshakeMessage, { type: T }>, inject) : m);
-}
 
 /** Runs `fn` on the burst after our ChangeCipherSpec (the encrypted Finished) only. */
 function afterChangeCipherSpec(fn: NonNullable<Tampering['output']>): Tampering['output'] {

@@ -1,0 +1,179 @@
+// Negative conformance battery against our client over real sockets: a server (our engine with
+// one message or record changed) answers the client under test, and the alert the client sends
+// is read by that server's engine (so also after the client's ChangeCipherSpec, encrypted). Each
+// case runs our client (connect()), checking that alert and the error `code` it reports, and
+// `openssl s_client -tls1_2` against the same server: where OpenSSL answers, its alert must equal
+// ours; where it answers otherwise and the RFC allows both, the case says why and asserts OpenSSL's.
+import { expect } from 'chai';
+import { connect, ErrorCode, type TlsError } from '../../lib/index.js';
+import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
+import { ContentType, ExtensionType } from '../../lib/engine/constants.js';
+import { encodeAlpn } from '../../lib/engine/handshake/extensions.js';
+import { opensslClient, requirePeer } from '../helpers/peers.js';
+import { makePki, type PkiEntry } from '../helpers/pki.js';
+import { within } from '../helpers/within.js';
+import { ANSWER_MS, alertRecord, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
+
+interface Case {
+  name: string;
+  server: () => Tampering;
+  /** The fatal alert our client sends, or null: the handshake completes. */
+  alert: AlertName | null;
+  /** Our client's error code (when `alert` is set). */
+  code?: string;
+  /** OpenSSL's answer when it differs, with the reason both are allowed; default: the same. */
+  reference?: { alert: AlertName | null; why: string };
+}
+
+const flipLast = (b: Uint8Array): Uint8Array => b.map((x, i) => (i === b.length - 1 ? x ^ 1 : x));
+const warnings = (inject: Inject, n: number): void => {
+  for (let i = 0; i < n; i++) inject(ContentType.alert, alertRecord(AlertLevel.warning, AlertDescription.unrecognized_name).subarray(5));
+};
+
+const CASES: Case[] = [
+  {
+    name: 'ServerHello choosing a suite the client did not offer (RC4-SHA)',
+    server: () => ({ message: onMessage('server_hello', (m) => ({ ...m, cipherSuite: 0x0005 })) }),
+    alert: 'illegal_parameter',
+    code: ErrorCode.ILLEGAL_PARAMETER,
+  },
+  {
+    name: 'ServerHello with TLS 1.1 as its version',
+    server: () => ({ message: onMessage('server_hello', (m) => ({ ...m, version: 0x0302 })) }),
+    alert: 'protocol_version',
+    code: ErrorCode.PROTOCOL_VERSION,
+  },
+  {
+    name: 'ServerHello with an extension the client did not offer (ALPN; RFC 5246 §7.4.1.4)',
+    server: () => ({ message: onMessage('server_hello', (m) => ({ ...m, extensions: [...m.extensions, { type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(['h2']) }] })) }),
+    alert: 'unsupported_extension',
+    code: ErrorCode.HANDSHAKE_FAILURE,
+  },
+  {
+    name: 'ServerHello with the same extension twice',
+    server: () => ({ message: onMessage('server_hello', (m) => ({ ...m, extensions: [...m.extensions, m.extensions[0]!] })) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+    reference: { alert: 'illegal_parameter', why: 'RFC 5246 §7.4.1.4 names no alert for a duplicate; OpenSSL sends illegal_parameter, we treat the block as malformed (decode_error)' },
+  },
+  {
+    name: 'Certificate twice',
+    server: () => ({ message: onMessage('certificate', (m) => [m, m]) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'ServerKeyExchange skipped in an ECDHE suite',
+    server: () => ({ message: onMessage('server_key_exchange', () => []) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'ServerKeyExchange with a wrong signature (RFC 5246 §7.4.3)',
+    server: () => ({ message: onMessage('server_key_exchange', (m) => ('signature' in m ? { ...m, signature: flipLast(m.signature) } : m)) }),
+    alert: 'decrypt_error',
+    code: ErrorCode.DECRYPT_ERROR,
+  },
+  {
+    name: 'a ChangeCipherSpec before the ServerHelloDone',
+    server: () => ({ message: onMessage('server_hello_done', (m, inject) => (inject(ContentType.change_cipher_spec, new Uint8Array([1])), m)) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'application data before the ServerHelloDone',
+    server: () => ({ message: onMessage('server_hello_done', (m, inject) => (inject(ContentType.application_data, new Uint8Array([1, 2, 3])), m)) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'a HelloRequest inside the server flight: ignored (RFC 5246 §7.4.1.1)',
+    server: () => ({ message: onMessage('server_hello_done', (m) => [{ type: 'hello_request' }, m]) }),
+    alert: null,
+  },
+  {
+    name: 'a wrong server Finished (RFC 5246 §7.4.9)',
+    server: () => ({ message: onMessage('finished', (m) => ({ ...m, verifyData: flipLast(m.verifyData) })) }),
+    alert: 'decrypt_error',
+    code: ErrorCode.DECRYPT_ERROR,
+  },
+  {
+    name: '4 warning alerts before the ServerHelloDone: taken',
+    server: () => ({ message: onMessage('server_hello_done', (m, inject) => (warnings(inject, 4), m)) }),
+    alert: null,
+  },
+  {
+    name: '5 warning alerts in a row (CVE-2016-8610)',
+    server: () => ({ message: onMessage('server_hello_done', (m, inject) => (warnings(inject, 5), m)) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.TOO_MANY_WARN_ALERTS,
+  },
+];
+
+describe('conformance battery: our client against hostile servers (openssl s_client as reference)', function () {
+  this.timeout(60_000);
+  let leaf: PkiEntry;
+
+  before(function () {
+    requirePeer(this, 'openssl');
+    leaf = makePki().leaves['ec-p256'];
+  });
+
+  /** Our client against a server tampered by `t`: what the server read, and our error. */
+  async function ourClient(t: Tampering): Promise<{ verdict: ClientVerdict; error: TlsError | undefined }> {
+    const server = await tamperedServer(leaf, t);
+    try {
+      let error: TlsError | undefined;
+      const socket = connect({ port: server.port, host: '127.0.0.1', ca: [makePki().ca.certPem], servername: 'localhost' });
+      const ended = new Promise<void>((resolve) => {
+        socket.on('error', (e: TlsError) => {
+          error = e;
+          resolve();
+        });
+        socket.on('secureConnect', () => resolve());
+      });
+      await within(ended, 'our client', ANSWER_MS);
+      // Our client sent its alert (if any) before it failed; closing lets the server finish.
+      socket.destroy();
+      return { verdict: await server.verdict, error };
+    } finally {
+      server.close();
+    }
+  }
+
+  /** openssl s_client against a server tampered by `t`: what the server read. `fails`: the
+   *  client is expected to give up (it exits; else it is stopped after the handshake). */
+  async function referenceClient(t: Tampering, fails: boolean): Promise<ClientVerdict> {
+    const server = await tamperedServer(leaf, t);
+    const client = await opensslClient({ port: server.port, ca: makePki().ca.certPath, servername: 'localhost', waitHandshake: false, ignEof: true });
+    try {
+      // s_client exits after a fatal alert; after a handshake it stays: stop it then. (The
+      // server's handshake is complete before the client has checked its Finished.)
+      await (fails ? client.waitExit(ANSWER_MS) : server.handshake);
+      await client.kill();
+      return await server.verdict;
+    } finally {
+      server.close();
+      await client.kill();
+    }
+  }
+
+  for (const c of CASES) {
+    it(`${c.name} → ${c.alert ?? 'handshake completes'}${c.reference ? ` (OpenSSL: ${c.reference.alert ?? 'completes'})` : ', as OpenSSL'}`, async () => {
+      const ours = await ourClient(c.server());
+      if (c.alert === null) {
+        expect(ours.error, 'our client').to.equal(undefined);
+        expect(ours.verdict.completed, 'handshake completed').to.equal(true);
+        expect(ours.verdict.received.filter((a) => !a.startsWith('warning')), 'fatal alerts from our client').to.deep.equal([]);
+      } else {
+        expect(ours.verdict.received, 'alerts from our client').to.deep.equal([c.alert]);
+        expect(ours.error?.code).to.equal(c.code);
+      }
+      const refAlert = c.reference ? c.reference.alert : c.alert;
+      const ref = await referenceClient(c.server(), refAlert !== null);
+      const why = c.reference ? ` (${c.reference.why})` : '';
+      if (refAlert === null) expect(ref.completed, `openssl s_client completes${why}`).to.equal(true);
+      else expect(ref.received, `alerts from openssl s_client${why}`).to.deep.equal([refAlert]);
+    });
+  }
+});
