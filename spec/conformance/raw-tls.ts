@@ -174,8 +174,11 @@ export type Inject = (type: number, data: Uint8Array) => void;
  *   current keys: return the bytes to write instead.
  */
 export interface Tampering {
-  message?: (m: HandshakeMessage, inject: Inject) => HandshakeMessage | HandshakeMessage[];
+  message?: (m: HandshakeMessage, inject: Inject, channel: RecordChannel) => HandshakeMessage | HandshakeMessage[];
   output?: (bytes: Uint8Array, channel: RecordChannel) => Uint8Array | Uint8Array[];
+  /** Client: once the first handshake has completed, start a renegotiation (RFC 5746); the
+   *  connection is then followed until the server closes it. */
+  renegotiate?: boolean;
   /** Our client's options (groups, suites, ...) over the defaults. */
   client?: Partial<EngineOptions>;
 }
@@ -183,9 +186,9 @@ export interface Tampering {
 /** A Tampering.message that replaces each message of `type` by `fn(message, inject)`. */
 export function onMessage<T extends HandshakeMessage['type']>(
   type: T,
-  fn: (m: Extract<HandshakeMessage, { type: T }>, inject: Inject) => HandshakeMessage | HandshakeMessage[],
+  fn: (m: Extract<HandshakeMessage, { type: T }>, inject: Inject, channel: RecordChannel) => HandshakeMessage | HandshakeMessage[],
 ): Tampering['message'] {
-  return (m, inject) => (m.type === type ? fn(m as Extract<HandshakeMessage, { type: T }>, inject) : m);
+  return (m, inject, channel) => (m.type === type ? fn(m as Extract<HandshakeMessage, { type: T }>, inject, channel) : m);
 }
 
 /** One of our engines with its outgoing messages and records open to rewriting (Tampering);
@@ -208,7 +211,7 @@ function tamperedEngine(role: 'client' | 'server', t: Tampering, options: Partia
   if (t.message) {
     const rewrite = t.message;
     engine.sendHandshake = (m: HandshakeMessage) => {
-      const out = [rewrite(m, inject)].flat();
+      const out = [rewrite(m, inject, channel)].flat();
       let raw: Uint8Array = new Uint8Array(0);
       for (const x of out) raw = original(x);
       return raw;
@@ -235,21 +238,30 @@ function tamperedEngine(role: 'client' | 'server', t: Tampering, options: Partia
  * Finished). Returns the server's plaintext answer (its alerts before it switches keys) once it
  * closes the connection, or once the handshake completed.
  */
-export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean }> {
-  const { engine, pump } = tamperedEngine('client', t, { servername: 'localhost' });
+export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean; received: string[] }> {
+  const { engine, received, pump } = tamperedEngine('client', t, { servername: 'localhost', renegotiationLimit: 100 });
   let completed = false;
+  let renegotiating = false;
   const answer = await converse(port, {
     start: (socket) => {
       engine.start();
       pump(socket);
       return (bytes) => {
         engine.receive(bytes);
-        completed = pump(socket);
-        return completed;
+        const done = pump(socket);
+        const first = done && !completed;
+        completed = done;
+        if (first && t.renegotiate) {
+          renegotiating = engine.renegotiate();
+          pump(socket);
+          return !renegotiating;
+        }
+        return completed && !t.renegotiate;
       };
     },
   });
-  return { ...answer, completed };
+  if (t.renegotiate && completed && !renegotiating) throw new Error('the renegotiation did not start');
+  return { ...answer, completed, received };
 }
 
 /** What a tampering server saw of the client under test. */
@@ -371,7 +383,8 @@ export function alertsOf(a: Answer): [number, number][] {
 
 /** Our server, on 127.0.0.1, with the given certificate; records each connection's outcome. */
 export class OurServer {
-  /** Errors reported by the server for failed connections ('tlsClientError'), in order. */
+  /** Errors of failed connections, in order: 'tlsClientError' during the first handshake, the
+   *  socket's 'error' after it. */
   readonly errors: TlsError[] = [];
   /** Per connection: alerts its engine processed (counted from the engine's trace). */
   readonly alertsProcessed: number[] = [];
@@ -400,9 +413,14 @@ export class OurServer {
     });
     server.on('secureConnection', (tls: SecureDuplex) => {
       ours.secureConnections++;
-      tls.on('error', () => undefined);
+      // Kept open (a client may renegotiate) until the client ends it; a later failure (in a
+      // renegotiation) is recorded as the connection's error.
+      tls.on('error', (err: TlsError) => {
+        ours.errors.push(err);
+        ours.wake();
+      });
+      tls.on('end', () => tls.end());
       tls.resume();
-      tls.end();
       ours.wake();
     });
     return ours;
@@ -432,6 +450,8 @@ export class OurServer {
 /** `openssl s_server -tls1_2` on a free port with the same certificate: the reference. */
 export async function referenceServer(leaf: PkiEntry, naccept = 1000): Promise<{ peer: PeerProcess; port: number }> {
   const port = await freePort();
-  const peer = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, naccept });
+  // -client_renegotiation: OpenSSL 3 refuses client-started renegotiations without it (and then
+  // never looks at a renegotiation ClientHello).
+  const peer = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, naccept, clientRenegotiation: true });
   return { peer, port };
 }

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { ErrorCode } from '../../lib/index.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
-import { ContentType, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
+import { ContentType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
+import type { ClientHello } from '../../lib/engine/handshake/message-types.js';
 import { encodeSupportedGroups } from '../../lib/engine/handshake/extensions.js';
 import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
@@ -317,7 +318,60 @@ const CASES: Case[] = [
     alert: 'illegal_parameter',
     code: ErrorCode.ILLEGAL_PARAMETER,
   },
+  // Records under the new keys that break the record layer's bounds.
+  {
+    name: 'a ciphertext record of 2^14 + 2048 + 1 bytes (RFC 5246 §6.2.3)',
+    send: { tamper: () => ({ output: afterChangeCipherSpec(() => oversizedRecord(ContentType.handshake, 16384 + 2048 + 1)) }) },
+    alert: 'record_overflow',
+    code: ErrorCode.RECORD_OVERFLOW,
+  },
+  {
+    name: 'an encrypted record whose plaintext is 2^14 + 1 bytes (RFC 5246 §6.2.3)',
+    send: {
+      tamper: () => ({
+        message: onMessage('finished', (m, inject, channel) => {
+          // Sealed in place of the Finished (the sequence numbers stay in step).
+          channel.maxFragment = 16385;
+          inject(ContentType.handshake, new Uint8Array(16385));
+          return m;
+        }),
+      }),
+    },
+    alert: 'record_overflow',
+    code: ErrorCode.RECORD_OVERFLOW,
+  },
+  // Renegotiation (RFC 5746): the client renegotiates once the first handshake is done.
+  {
+    name: 'initial ClientHello with a non-empty renegotiation_info (RFC 5746 §3.6)',
+    send: { raw: () => [handshakeRecord(clientHello({ extensions: [...defaultExtensions(), { type: ExtensionType.renegotiation_info, data: new Uint8Array([12, ...new Uint8Array(12)]) }] }))] },
+    alert: 'handshake_failure',
+    code: ErrorCode.RENEGOTIATION_INFO_MISMATCH,
+  },
+  {
+    name: 'renegotiation ClientHello with a wrong renegotiation_info (RFC 5746 §3.7)',
+    send: { tamper: () => renegotiationHello((m) => ({ ...m, extensions: m.extensions.map((e) => (e.type === ExtensionType.renegotiation_info ? { ...e, data: new Uint8Array([12, ...new Uint8Array(12).fill(7)]) } : e)) })) },
+    alert: 'handshake_failure',
+    code: ErrorCode.RENEGOTIATION_INFO_MISMATCH,
+  },
+  {
+    name: 'renegotiation ClientHello without renegotiation_info (RFC 5746 §3.7)',
+    send: { tamper: () => renegotiationHello((m) => ({ ...m, extensions: m.extensions.filter((e) => e.type !== ExtensionType.renegotiation_info) })) },
+    alert: 'handshake_failure',
+    code: ErrorCode.RENEGOTIATION_INFO_MISMATCH,
+  },
+  {
+    name: 'renegotiation ClientHello with the SCSV (RFC 5746 §3.7)',
+    send: { tamper: () => renegotiationHello((m) => ({ ...m, cipherSuites: [...m.cipherSuites, EMPTY_RENEGOTIATION_INFO_SCSV] })) },
+    alert: 'handshake_failure',
+    code: ErrorCode.RENEGOTIATION_INFO_MISMATCH,
+  },
 ];
+
+/** Our client renegotiates after the first handshake, its renegotiation ClientHello changed. */
+function renegotiationHello(fn: (m: ClientHello) => ClientHello): Tampering {
+  let hellos = 0;
+  return { renegotiate: true, message: onMessage('client_hello', (m) => (++hellos === 2 ? fn(m) : m)) };
+}
 
 describe('conformance battery: our server against hostile clients (openssl s_server as reference)', function () {
   this.timeout(60_000);
@@ -336,10 +390,18 @@ describe('conformance battery: our server against hostile clients (openssl s_ser
     await ours?.close();
   });
 
-  /** The server's answer; `alert` null: it answers the hello and waits (we stop there). */
-  async function answer(port: number, c: Case, alert: AlertName | null): Promise<Answer> {
-    if ('raw' in c.send) return sendRaw(port, c.send.raw(), alert === null ? { until: HandshakeType.server_hello_done } : {});
-    return tamperedClient(port, c.send.tamper());
+  /** The server's answer, with its alerts as [level, description]: read from the plaintext
+   *  records (crafted bytes), or by our client engine, which also reads encrypted ones (a
+   *  tampered handshake, a renegotiation). `alert` null: the server answers the hello and waits
+   *  (we stop there). */
+  async function answer(port: number, c: Case, alert: AlertName | null): Promise<Answer & { alertPairs: [number, number][] }> {
+    if ('raw' in c.send) {
+      const a = await sendRaw(port, c.send.raw(), alert === null ? { until: HandshakeType.server_hello_done } : {});
+      return { ...a, alertPairs: alertsOf(a) };
+    }
+    const a = await tamperedClient(port, c.send.tamper());
+    const fatal = a.received.filter((x) => !x.startsWith('warning '));
+    return { ...a, alertPairs: fatal.map((name) => [FATAL, A[name as AlertName]]) };
   }
 
   const expected = (alert: AlertName | null): [number, number][] => (alert === null ? [] : [[FATAL, A[alert]]]);
@@ -348,7 +410,7 @@ describe('conformance battery: our server against hostile clients (openssl s_ser
     it(`${c.name} → ${c.alert ?? 'no alert'}${c.reference ? ` (OpenSSL: ${c.reference.alert ?? 'no alert'})` : ', as OpenSSL'}`, async () => {
       const mark = ours.errors.length;
       const our = await answer(ours.port, c, c.alert);
-      expect(alertsOf(our), 'ours').to.deep.equal(expected(c.alert));
+      expect(our.alertPairs, 'ours').to.deep.equal(expected(c.alert));
       if (c.alert !== null) {
         expect(our.closed, 'ours closed the connection').to.equal(true);
         expect((await ours.error(mark)).code).to.equal(c.code);
@@ -357,7 +419,7 @@ describe('conformance battery: our server against hostile clients (openssl s_ser
       }
       const refAlert = c.reference ? c.reference.alert : c.alert;
       const ref = await answer(reference.port, c, refAlert);
-      expect(alertsOf(ref), `openssl s_server${c.reference ? ` (${c.reference.why})` : ''}`).to.deep.equal(expected(refAlert));
+      expect(ref.alertPairs, `openssl s_server${c.reference ? ` (${c.reference.why})` : ''}`).to.deep.equal(expected(refAlert));
     });
   }
 });
