@@ -98,7 +98,7 @@ describe('conformance: RFC 5246 points, against openssl s_server', function () {
   describe('4. a ChangeCipherSpec with a wrong body (RFC 5246 §7.1)', () => {
     // (An empty ChangeCipherSpec record is not compared: OpenSSL skips empty records, up to 32 in
     // a row, and waits; RFC 5246 §6.2.1 forbids sending them and ours refuses it with the same
-    // unexpected_message, see spec/conformance/record-battery.spec.ts.)
+    // unexpected_message, see spec/conformance/server-battery.spec.ts.)
     for (const [name, body] of [['01 01', [1, 1]], ['02', [2]], ['01 00', [1, 0]]] as const) {
       it(`${name} before the handshake → unexpected_message, as OpenSSL`, async () => {
         const r = await both(records(ContentType.change_cipher_spec, new Uint8Array(body)));

@@ -234,6 +234,13 @@ const CASES: Case[] = [
     code: ErrorCode.UNEXPECTED_MESSAGE,
   },
   {
+    name: 'an empty ChangeCipherSpec record',
+    send: { raw: () => [records(ContentType.change_cipher_spec, new Uint8Array(0)), hello()] },
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+    reference: { alert: null, why: 'OpenSSL skips empty records (up to 32 in a row) and answers the hello; RFC 5246 §6.2.1 forbids sending them, refusing them is allowed' },
+  },
+  {
     name: 'an alert record of 3 bytes',
     send: { raw: () => [hello(), records(ContentType.alert, new Uint8Array([1, 112, 1]))] },
     alert: 'unexpected_message',
