@@ -23,6 +23,7 @@ import {
 } from '../../lib/engine/handshake/extensions.js';
 import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
 import type { ClientHello, Extension, HandshakeMessage } from '../../lib/engine/handshake/message-types.js';
+import type { SessionState } from '../../lib/engine/handshake/session.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
 import type { TlsError } from '../../lib/errors.js';
 import { seededRandom } from '../helpers/deterministic-random.js';
@@ -238,7 +239,7 @@ function tamperedEngine(role: 'client' | 'server', t: Tampering, options: Partia
  * Finished). Returns the server's plaintext answer (its alerts before it switches keys) once it
  * closes the connection, or once the handshake completed.
  */
-export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean; received: string[] }> {
+export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean; received: string[]; session: SessionState | undefined }> {
   const { engine, received, pump } = tamperedEngine('client', t, { servername: 'localhost', renegotiationLimit: 100 });
   let completed = false;
   let renegotiating = false;
@@ -261,7 +262,7 @@ export async function tamperedClient(port: number, t: Tampering): Promise<Answer
     },
   });
   if (t.renegotiate && completed && !renegotiating) throw new Error('the renegotiation did not start');
-  return { ...answer, completed, received };
+  return { ...answer, completed, received, session: engine.sessionState };
 }
 
 /** What a tampering server saw of the client under test. */

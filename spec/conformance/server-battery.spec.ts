@@ -7,14 +7,15 @@ import { expect } from 'chai';
 import { ErrorCode } from '../../lib/index.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
 import { ContentType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
-import type { ClientHello } from '../../lib/engine/handshake/message-types.js';
-import { encodeSupportedGroups } from '../../lib/engine/handshake/extensions.js';
+import type { ClientHello, Extension } from '../../lib/engine/handshake/message-types.js';
+import type { SessionState } from '../../lib/engine/handshake/session.js';
+import { encodeServerName, encodeSupportedGroups } from '../../lib/engine/handshake/extensions.js';
 import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
 import { requirePeer, type PeerProcess } from '../helpers/peers.js';
 import { makePki } from '../helpers/pki.js';
 import {
-  alertsOf, clientHello, defaultExtensions, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
+  alertsOf, clientHello, defaultExtensions, withExtension, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
   tamperedClient, type Answer, onMessage, type Tampering,
 } from './raw-tls.js';
 
@@ -24,7 +25,11 @@ const A = AlertDescription;
 interface Case {
   name: string;
   /** Crafted bytes, or our client with a change (for the states behind a key exchange). */
-  send: { raw: () => Uint8Array[] } | { tamper: () => Tampering };
+  send:
+    | { raw: () => Uint8Array[] }
+    | { tamper: () => Tampering }
+    /** Crafted bytes offering a session the server holds (from a full handshake just before). */
+    | { resume: (session: SessionState) => Uint8Array[] };
   /** Our fatal alert, or null: no alert (the server answers the hello and waits). */
   alert: AlertName | null;
   /** Our server's error code (when `alert` is set). */
@@ -347,6 +352,24 @@ const CASES: Case[] = [
     alert: 'record_overflow',
     code: ErrorCode.RECORD_OVERFLOW,
   },
+  // Resumption.
+  {
+    name: 'a cached session offered without extended_master_secret (RFC 7627 §5.3)',
+    send: { resume: (session) => [handshakeRecord(clientHello({ sessionId: session.sessionId, extensions: withSni(withExtension(ExtensionType.extended_master_secret, null)) }))] },
+    alert: 'handshake_failure',
+    code: ErrorCode.HANDSHAKE_FAILURE,
+    reference: { alert: null, why: 'RFC 7627 §5.3 "MUST abort the abbreviated handshake": OpenSSL goes on with a full handshake, we end the connection' },
+  },
+  {
+    name: 'a cached session offered without its cipher suite: a full handshake (RFC 5246 §7.4.1.2)',
+    send: { resume: (session) => [handshakeRecord(clientHello({ sessionId: session.sessionId, extensions: withSni(defaultExtensions()), cipherSuites: [0xc02b, 0xc02c].filter((x) => x !== session.suite) }))] },
+    alert: null,
+  },
+  {
+    name: 'a session ticket sealed under another key: a full handshake (RFC 5077 §3.4)',
+    send: { raw: () => [handshakeRecord(clientHello({ sessionId: new Uint8Array(32).fill(3), extensions: [...defaultExtensions(), { type: ExtensionType.session_ticket, data: new Uint8Array(160).fill(9) }] }))] },
+    alert: null,
+  },
   // Renegotiation (RFC 5746): the client renegotiates once the first handshake is done.
   {
     name: 'initial ClientHello with a non-empty renegotiation_info (RFC 5746 §3.6)',
@@ -373,6 +396,12 @@ const CASES: Case[] = [
     code: ErrorCode.RENEGOTIATION_INFO_MISMATCH,
   },
 ];
+
+/** `exts` with server_name localhost, as the tampering client sends it (a session is resumed
+ *  only for the same name). */
+function withSni(exts: Extension[]): Extension[] {
+  return [...exts, { type: ExtensionType.server_name, data: encodeServerName('localhost') }];
+}
 
 /** Our client renegotiates after the first handshake, its renegotiation ClientHello changed. */
 function renegotiationHello(fn: (m: ClientHello) => ClientHello): Tampering {
@@ -402,8 +431,17 @@ describe('conformance battery: our server against hostile clients (openssl s_ser
    *  tampered handshake, a renegotiation). `alert` null: the server answers the hello and waits
    *  (we stop there). */
   async function answer(port: number, c: Case, alert: AlertName | null): Promise<Answer & { alertPairs: [number, number][] }> {
-    if ('raw' in c.send) {
-      const a = await sendRaw(port, c.send.raw(), alert === null ? { until: HandshakeType.server_hello_done } : {});
+    if ('raw' in c.send || 'resume' in c.send) {
+      let bytes: Uint8Array[];
+      if ('resume' in c.send) {
+        // A full handshake with a session ID (no ticket) that the server caches.
+        const first = await tamperedClient(port, { client: { sessionTickets: false } });
+        expect(first.session?.sessionId.length, 'a cached session').to.equal(32);
+        bytes = c.send.resume(first.session!);
+      } else {
+        bytes = c.send.raw();
+      }
+      const a = await sendRaw(port, bytes, alert === null ? { until: HandshakeType.server_hello_done } : {});
       return { ...a, alertPairs: alertsOf(a) };
     }
     const a = await tamperedClient(port, c.send.tamper());
