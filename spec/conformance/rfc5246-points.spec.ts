@@ -22,6 +22,15 @@ const A = AlertDescription;
 /** ExtensionType signature_algorithms_cert (RFC 8446 §4.2.3). */
 const SIGNATURE_ALGORITHMS_CERT = 50;
 
+/** The SignatureAndHashAlgorithm of the ServerKeyExchange in an answer (ECDHE body:
+ *  curve_type, named_curve, point<1..255>, then the signature's algorithm). */
+function skeScheme(a: Answer): number | undefined {
+  const body = a.bodies[a.handshakes.indexOf(HandshakeType.server_key_exchange)];
+  if (!body) return undefined;
+  const at = 4 + body[3]!;
+  return (body[at]! << 8) | body[at + 1]!;
+}
+
 describe('conformance: RFC 5246 points, against openssl s_server', function () {
   this.timeout(60_000);
   let leaf: PkiEntry;
@@ -79,6 +88,44 @@ describe('conformance: RFC 5246 points, against openssl s_server', function () {
       const r = await both(handshakeRecord(clientHello({ extensions: withExtension(ExtensionType.signature_algorithms, sha1) })));
       expectSameFatal(r, A.handshake_failure);
       expect(r.code).to.equal(ErrorCode.HANDSHAKE_FAILURE);
+    });
+  });
+
+  describe('1 (RSA certificate). ClientHello without signature_algorithms', () => {
+    let rsaOurs: OurServer;
+    let rsaReference: { peer: PeerProcess; port: number };
+    before(async () => {
+      const rsa = makePki().leaves.rsa2048;
+      rsaOurs = await OurServer.start(rsa);
+      rsaReference = await referenceServer(rsa);
+    });
+    after(async () => {
+      await rsaReference?.peer.kill();
+      await rsaOurs?.close();
+    });
+
+    // ECDHE-RSA-AES128-GCM-SHA256, ECDHE-RSA-AES256-GCM-SHA384.
+    const rsaHello = (sigalgs: number[] | null): Uint8Array => handshakeRecord(clientHello({
+      cipherSuites: [0xc02f, 0xc030],
+      extensions: withExtension(ExtensionType.signature_algorithms, sigalgs && encodeSignatureAlgorithms(sigalgs)),
+    }));
+
+    it('implies {sha1, rsa}, which is refused: handshake_failure, as OpenSSL', async () => {
+      const mark = rsaOurs.errors.length;
+      const our = await sendRaw(rsaOurs.port, rsaHello(null));
+      const ref = await sendRaw(rsaReference.port, rsaHello(null));
+      expect(alertsOf(ref), 'openssl s_server').to.deep.equal([[FATAL, A.handshake_failure]]);
+      expect(alertsOf(our), 'ours').to.deep.equal(alertsOf(ref));
+      expect((await rsaOurs.error(mark)).code).to.equal(ErrorCode.HANDSHAKE_FAILURE);
+    });
+
+    it('with rsa_pkcs1_sha256 offered, both sign with it (the control)', async () => {
+      const until = HandshakeType.server_hello_done;
+      for (const port of [rsaOurs.port, rsaReference.port]) {
+        const a = await sendRaw(port, rsaHello([SignatureScheme.rsa_pkcs1_sha256]), { until });
+        expect(a.alerts).to.deep.equal([]);
+        expect(skeScheme(a)).to.equal(SignatureScheme.rsa_pkcs1_sha256);
+      }
     });
   });
 
@@ -203,14 +250,6 @@ describe('conformance: RFC 5246 points, against openssl s_server', function () {
   });
 
   describe('7. a P-256 key signs with any hash the client offers (RFC 5246 §7.4.1.4.1)', () => {
-    /** The SignatureAndHashAlgorithm of a ServerKeyExchange body (ECDHE: 1+2+1+point, then it). */
-    const skeScheme = (a: Answer): number | undefined => {
-      const body = a.bodies[a.handshakes.indexOf(HandshakeType.server_key_exchange)];
-      if (!body) return undefined;
-      const at = 4 + body[3]!;
-      return (body[at]! << 8) | body[at + 1]!;
-    };
-
     for (const [name, scheme, digest] of [
       ['ecdsa+sha512 (0x0603)', SignatureScheme.ecdsa_secp521r1_sha512, 'SHA512'],
       ['ecdsa+sha224 (0x0303)', SignatureScheme.ecdsa_sha224, 'SHA224'],
