@@ -69,11 +69,6 @@ export type NamedGroupName = keyof typeof NamedGroup;
 /** SignatureScheme code points (RFC 8446 §4.2.3, which RFC 8422 / TLS 1.2 also use; in TLS 1.2
  *  the high byte is the HashAlgorithm and the low byte the SignatureAlgorithm, RFC 5246 §7.4.1.4.1). */
 export const SignatureScheme = {
-  /** {sha1, rsa} and {sha1, ecdsa}: what a TLS 1.2 client without signature_algorithms supports
-   *  (RFC 5246 §7.4.1.4.1). We never sign or verify with them (SHA-1 is refused, as OpenSSL 3
-   *  does at its default security level). */
-  rsa_pkcs1_sha1: 0x0201,
-  ecdsa_sha1: 0x0203,
   /** {sha224, ecdsa} (TLS 1.2 only). */
   ecdsa_sha224: 0x0303,
   rsa_pkcs1_sha256: 0x0401,

@@ -84,7 +84,8 @@ describe('conformance: RFC 5246 points, against openssl s_server', function () {
     });
 
     it('signature_algorithms offering only SHA-1 schemes: handshake_failure, as OpenSSL', async () => {
-      const sha1 = encodeSignatureAlgorithms([SignatureScheme.ecdsa_sha1, SignatureScheme.rsa_pkcs1_sha1]);
+      // {sha1, ecdsa} and {sha1, rsa} (RFC 5246 §7.4.1.4.1 codes).
+      const sha1 = encodeSignatureAlgorithms([0x0203, 0x0201]);
       const r = await both(handshakeRecord(clientHello({ extensions: withExtension(ExtensionType.signature_algorithms, sha1) })));
       expectSameFatal(r, A.handshake_failure);
       expect(r.code).to.equal(ErrorCode.HANDSHAKE_FAILURE);

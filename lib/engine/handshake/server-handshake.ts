@@ -9,7 +9,7 @@ import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.
 import { concatBytes } from '../../concat-bytes.js';
 import type { EngineConfig, LocalIdentity } from '../config.js';
 import {
-  ClientCertificateType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+  ClientCertificateType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, NamedGroup, ProtocolVersion,
 } from '../constants.js';
 import { certificateAlert } from './certificate-alert.js';
 import {
@@ -582,9 +582,10 @@ function identityFits(key: SigningKey, suite: CipherSuite): boolean {
   return suite.auth === 'RSA' ? key.keyType === 'rsa' : key.keyType === 'ec' || key.keyType === 'ed25519';
 }
 
-/** RFC 5246 §7.4.1.4.1: what a client that sent no signature_algorithms supports ({sha1, rsa}
- *  for RSA key exchanges, {sha1, ecdsa} for ECDSA ones). No key of ours signs with them. */
-const IMPLIED_SIGNATURE_SCHEMES: readonly number[] = [SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1];
+/** RFC 5246 §7.4.1.4.1: what a client that sent no signature_algorithms supports: {sha1(2),
+ *  rsa(1)} for RSA key exchanges, {sha1(2), ecdsa(3)} for ECDSA ones. No key of ours signs with
+ *  SHA-1 (refused, as OpenSSL 3 does at its default security level), so they match nothing. */
+const IMPLIED_SIGNATURE_SCHEMES: readonly number[] = [0x0201, 0x0203];
 
 /** The key's most preferred scheme that the client accepts (RFC 5246 §7.4.1.4.1). */
 function pickScheme(key: SigningKey, clientSchemes: readonly number[]): number | undefined {
