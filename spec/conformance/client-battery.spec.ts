@@ -7,12 +7,14 @@
 import { expect } from 'chai';
 import { connect, ErrorCode, type TlsError } from '../../lib/index.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
-import { ContentType, ExtensionType } from '../../lib/engine/constants.js';
+import type { CryptoProvider } from '../../lib/crypto/provider.js';
+import { nobleProvider } from '../../lib/crypto/noble-provider.js';
+import { ContentType, ExtensionType, NamedGroup } from '../../lib/engine/constants.js';
 import { encodeAlpn } from '../../lib/engine/handshake/extensions.js';
 import { opensslClient, requirePeer } from '../helpers/peers.js';
 import { makePki, type PkiEntry } from '../helpers/pki.js';
 import { within } from '../helpers/within.js';
-import { ANSWER_MS, alertRecord, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
+import { ANSWER_MS, alertRecord, OFF_CURVE_P256, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
 
 interface Case {
   name: string;
@@ -108,7 +110,28 @@ const CASES: Case[] = [
     alert: 'unexpected_message',
     code: ErrorCode.TOO_MANY_WARN_ALERTS,
   },
+  {
+    name: 'ServerKeyExchange (signed) with a P-256 point off the curve',
+    server: () => ({ client: { groups: [NamedGroup.secp256r1], provider: withPublicKey(OFF_CURVE_P256) } }),
+    alert: 'illegal_parameter',
+    code: ErrorCode.ILLEGAL_PARAMETER,
+  },
+  {
+    name: 'ServerKeyExchange (signed) with an all-zero X25519 value (RFC 7748 §6.1)',
+    server: () => ({ client: { groups: [NamedGroup.x25519], provider: withPublicKey(new Uint8Array(32)) } }),
+    alert: 'illegal_parameter',
+    code: ErrorCode.ILLEGAL_PARAMETER,
+  },
 ];
+
+/** The default provider, but every key share it makes shows `publicKey` (the server signs it
+ *  in its ServerKeyExchange: the client must check the point itself). */
+function withPublicKey(publicKey: Uint8Array): CryptoProvider {
+  return {
+    ...nobleProvider,
+    generateKeyShare: (group, random) => ({ ...nobleProvider.generateKeyShare(group, random), publicKey }),
+  };
+}
 
 describe('conformance battery: our client against hostile servers (openssl s_client as reference)', function () {
   this.timeout(60_000);

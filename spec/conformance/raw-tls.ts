@@ -88,6 +88,9 @@ export function clientHello(fields: Partial<Omit<ClientHello, 'type'>> = {}): Cl
   };
 }
 
+/** An uncompressed P-256 point that is not on the curve: 04 ‖ x=1 ‖ y=1. */
+export const OFF_CURVE_P256 = Uint8Array.from({ length: 65 }, (_, i) => (i === 0 ? 4 : i === 32 || i === 64 ? 1 : 0));
+
 /** defaultExtensions() with the extension of `type` replaced by `data` (or removed: null). */
 export function withExtension(type: number, data: Uint8Array | null): Extension[] {
   const rest = defaultExtensions().filter((e) => e.type !== type);
@@ -180,7 +183,7 @@ export interface Tampering {
   /** Client: once the first handshake has completed, start a renegotiation (RFC 5746); the
    *  connection is then followed until the server closes it. */
   renegotiate?: boolean;
-  /** Our client's options (groups, suites, ...) over the defaults. */
+  /** The tampering engine's options (groups, suites, provider, ...) over the defaults. */
   client?: Partial<EngineOptions>;
 }
 

@@ -15,7 +15,7 @@ import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
 import { requirePeer, type PeerProcess } from '../helpers/peers.js';
 import { makePki } from '../helpers/pki.js';
 import {
-  alertsOf, clientHello, defaultExtensions, withExtension, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
+  alertsOf, clientHello, defaultExtensions, withExtension, OFF_CURVE_P256, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
   tamperedClient, type Answer, onMessage, type Tampering,
 } from './raw-tls.js';
 
@@ -81,15 +81,6 @@ function afterChangeCipherSpec(fn: NonNullable<Tampering['output']>): Tampering[
     return seen ? fn(bytes, channel) : bytes;
   };
 }
-
-/** A P-256 point that is not on the curve: 04 ‖ x=1 ‖ y=1. */
-const OFF_CURVE_P256 = (() => {
-  const p = new Uint8Array(65);
-  p[0] = 4;
-  p[32] = 1;
-  p[64] = 1;
-  return p;
-})();
 
 const CASES: Case[] = [
   // ClientHello truncated: the declared lengths match the cut body.
@@ -305,7 +296,9 @@ const CASES: Case[] = [
     alert: 'decrypt_error',
     code: ErrorCode.DECRYPT_ERROR,
   },
-  ...[5, 20, 44].map((at): Case => ({
+  // Every byte of the encrypted Finished record after its header (AES-128-GCM: 8-byte explicit
+  // nonce, 16 bytes of ciphertext, 16-byte tag).
+  ...Array.from({ length: 40 }, (_, i) => i + 5).map((at): Case => ({
     name: `one bit flipped at byte ${at} of the encrypted Finished record`,
     send: { tamper: () => ({ output: afterChangeCipherSpec((b) => b.map((x, i) => (i === at ? x ^ 0x10 : x))) }) },
     alert: 'bad_record_mac',
