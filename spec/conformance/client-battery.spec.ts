@@ -5,13 +5,17 @@
 // `openssl s_client -tls1_2` against the same server: where OpenSSL answers, its alert must equal
 // ours; where it answers otherwise and the RFC allows both, the case says why and asserts OpenSSL's.
 import { expect } from 'chai';
-import { connect, ErrorCode, type TlsError } from '../../lib/index.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { connect, ErrorCode, type SecureDuplex, type TlsError } from '../../lib/index.js';
+import { SessionStore } from '../../lib/engine/handshake/session-store.js';
+import { seededRandom } from '../helpers/deterministic-random.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
 import type { CryptoProvider } from '../../lib/crypto/provider.js';
 import { nobleProvider } from '../../lib/crypto/noble-provider.js';
 import { ContentType, ExtensionType, NamedGroup } from '../../lib/engine/constants.js';
 import { encodeAlpn } from '../../lib/engine/handshake/extensions.js';
-import { opensslClient, requirePeer } from '../helpers/peers.js';
+import { opensslClient, peersTmpDir, requirePeer } from '../helpers/peers.js';
 import { makePki, type PkiEntry } from '../helpers/pki.js';
 import { within } from '../helpers/within.js';
 import { ANSWER_MS, alertRecord, OFF_CURVE_P256, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
@@ -25,6 +29,9 @@ interface Case {
   code?: string;
   /** OpenSSL's answer when it differs, with the reason both are allowed; default: the same. */
   reference?: { alert: AlertName | null; why: string };
+  /** The client first makes an untouched full handshake with a server sharing the tampered
+   *  one's session store, then offers that session to the tampered server. */
+  resume?: boolean;
 }
 
 const flipLast = (b: Uint8Array): Uint8Array => b.map((x, i) => (i === b.length - 1 ? x ^ 1 : x));
@@ -122,7 +129,32 @@ const CASES: Case[] = [
     alert: 'illegal_parameter',
     code: ErrorCode.ILLEGAL_PARAMETER,
   },
+  // Resumption (the client offers the session of a full handshake just before).
+  {
+    name: 'a resumption whose ServerHello names another cipher suite than the session (RFC 5246 §7.4.1.3)',
+    resume: true,
+    server: () => ({ message: onMessage('server_hello', (m) => ({ ...m, cipherSuite: m.cipherSuite === 0xc02b ? 0xc02c : 0xc02b })) }),
+    alert: 'illegal_parameter',
+    code: ErrorCode.ILLEGAL_PARAMETER,
+  },
+  {
+    name: 'a resumption of an extended-master-secret session without the extension (RFC 7627 §5.3)',
+    resume: true,
+    server: () => ({ message: onMessage('server_hello', (m) => ({ ...m, extensions: m.extensions.filter((e) => e.type !== ExtensionType.extended_master_secret) })) }),
+    alert: 'handshake_failure',
+    code: ErrorCode.HANDSHAKE_FAILURE,
+  },
 ];
+
+/** A session store for two tampered servers (session IDs and tickets). */
+function sharedStore(): SessionStore {
+  return new SessionStore({ provider: nobleProvider, random: seededRandom('client-battery/store'), now: () => Date.now() });
+}
+
+/** `t` for a server that uses `store` (when given). */
+function withStore(t: Tampering, store: SessionStore | undefined): Tampering {
+  return store ? { ...t, client: { ...t.client, sessionStore: store } } : t;
+}
 
 /** The default provider, but every key share it makes shows `publicKey` (the server signs it
  *  in its ServerKeyExchange: the client must check the point itself). */
@@ -142,20 +174,35 @@ describe('conformance battery: our client against hostile servers (openssl s_cli
     leaf = makePki().leaves['ec-p256'];
   });
 
-  /** Our client against a server tampered by `t`: what the server read, and our error. */
-  async function ourClient(t: Tampering): Promise<{ verdict: ClientVerdict; error: TlsError | undefined }> {
-    const server = await tamperedServer(leaf, t);
-    try {
-      let error: TlsError | undefined;
-      const socket = connect({ port: server.port, host: '127.0.0.1', ca: [makePki().ca.certPem], servername: 'localhost' });
-      const ended = new Promise<void>((resolve) => {
-        socket.on('error', (e: TlsError) => {
-          error = e;
-          resolve();
-        });
-        socket.on('secureConnect', () => resolve());
+  /** Our client connecting to `port` (offering `session`); settles on its error or handshake. */
+  async function ourConnection(port: number, session?: Uint8Array): Promise<{ socket: SecureDuplex; error: TlsError | undefined }> {
+    let error: TlsError | undefined;
+    const socket = connect({ port, host: '127.0.0.1', ca: [makePki().ca.certPem], servername: 'localhost', ...(session ? { session } : {}) });
+    await within(new Promise<void>((resolve) => {
+      socket.on('error', (e: TlsError) => {
+        error = e;
+        resolve();
       });
-      await within(ended, 'our client', ANSWER_MS);
+      socket.on('secureConnect', () => resolve());
+    }), 'our client', ANSWER_MS);
+    return { socket, error };
+  }
+
+  /** Our client against a server tampered as `c` says: what the server read, and our error. */
+  async function ourClient(c: Case): Promise<{ verdict: ClientVerdict; error: TlsError | undefined }> {
+    const store = c.resume ? sharedStore() : undefined;
+    let session: Uint8Array | undefined;
+    if (store) {
+      const first = await tamperedServer(leaf, withStore({}, store));
+      const { socket, error } = await ourConnection(first.port);
+      expect(error, 'the first handshake').to.equal(undefined);
+      session = socket.getSession();
+      socket.destroy();
+      await first.verdict;
+    }
+    const server = await tamperedServer(leaf, withStore(c.server(), store));
+    try {
+      const { socket, error } = await ourConnection(server.port, session);
       // Our client sent its alert (if any) before it failed; closing lets the server finish.
       socket.destroy();
       return { verdict: await server.verdict, error };
@@ -164,11 +211,23 @@ describe('conformance battery: our client against hostile servers (openssl s_cli
     }
   }
 
-  /** openssl s_client against a server tampered by `t`: what the server read. `fails`: the
+  /** openssl s_client against a server tampered as `c` says: what the server read. `fails`: the
    *  client is expected to give up (it exits; else it is stopped after the handshake). */
-  async function referenceClient(t: Tampering, fails: boolean): Promise<ClientVerdict> {
-    const server = await tamperedServer(leaf, t);
-    const client = await opensslClient({ port: server.port, ca: makePki().ca.certPath, servername: 'localhost', waitHandshake: false, ignEof: true });
+  async function referenceClient(c: Case, fails: boolean): Promise<ClientVerdict> {
+    const store = c.resume ? sharedStore() : undefined;
+    const args = { ca: makePki().ca.certPath, servername: 'localhost' };
+    const sessionFile = path.join(peersTmpDir(), `client-battery-${process.pid}.pem`);
+    fs.rmSync(sessionFile, { force: true });
+    if (store) {
+      const first = await tamperedServer(leaf, withStore({}, store));
+      const client = await opensslClient({ ...args, port: first.port, extraArgs: ['-sess_out', sessionFile] });
+      await client.end();
+      await client.waitExit(ANSWER_MS);
+      await first.verdict;
+      expect(fs.readFileSync(sessionFile, 'utf8')).to.match(/BEGIN SSL SESSION PARAMETERS/);
+    }
+    const server = await tamperedServer(leaf, withStore(c.server(), store));
+    const client = await opensslClient({ ...args, port: server.port, waitHandshake: false, ignEof: true, extraArgs: store ? ['-sess_in', sessionFile] : [] });
     try {
       // s_client exits after a fatal alert; after a handshake it stays: stop it then. (The
       // server's handshake is complete before the client has checked its Finished.)
@@ -183,7 +242,7 @@ describe('conformance battery: our client against hostile servers (openssl s_cli
 
   for (const c of CASES) {
     it(`${c.name} → ${c.alert ?? 'handshake completes'}${c.reference ? ` (OpenSSL: ${c.reference.alert ?? 'completes'})` : ', as OpenSSL'}`, async () => {
-      const ours = await ourClient(c.server());
+      const ours = await ourClient(c);
       if (c.alert === null) {
         expect(ours.error, 'our client').to.equal(undefined);
         expect(ours.verdict.completed, 'handshake completed').to.equal(true);
@@ -191,9 +250,11 @@ describe('conformance battery: our client against hostile servers (openssl s_cli
       } else {
         expect(ours.verdict.received, 'alerts from our client').to.deep.equal([c.alert]);
         expect(ours.error?.code).to.equal(c.code);
+        // The tampered server did resume (the alert is not that of a full handshake gone wrong).
+        if (c.resume) expect(ours.error?.message).to.match(/resumed the session/);
       }
       const refAlert = c.reference ? c.reference.alert : c.alert;
-      const ref = await referenceClient(c.server(), refAlert !== null);
+      const ref = await referenceClient(c, refAlert !== null);
       const why = c.reference ? ` (${c.reference.why})` : '';
       if (refAlert === null) expect(ref.completed, `openssl s_client completes${why}`).to.equal(true);
       else expect(ref.received, `alerts from openssl s_client${why}`).to.deep.equal([refAlert]);
