@@ -13,12 +13,15 @@ import { seededRandom } from '../helpers/deterministic-random.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
 import type { CryptoProvider } from '../../lib/crypto/provider.js';
 import { nobleProvider } from '../../lib/crypto/noble-provider.js';
-import { ContentType, ExtensionType, NamedGroup } from '../../lib/engine/constants.js';
+import { ContentType, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
+import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
+import { HandshakeReassembler } from '../../lib/engine/handshake/messages.js';
+import { concatBytes } from '../../lib/concat-bytes.js';
 import { encodeAlpn } from '../../lib/engine/handshake/extensions.js';
 import { opensslClient, peersTmpDir, requirePeer } from '../helpers/peers.js';
 import { makePki, type PkiEntry } from '../helpers/pki.js';
 import { within } from '../helpers/within.js';
-import { ANSWER_MS, alertRecord, OFF_CURVE_P256, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
+import { ANSWER_MS, alertRecord, handshakeFrame, OFF_CURVE_P256, records, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
 
 interface Case {
   name: string;
@@ -129,6 +132,25 @@ const CASES: Case[] = [
     alert: 'illegal_parameter',
     code: ErrorCode.ILLEGAL_PARAMETER,
   },
+  // Each message of the server's first flight cut by one byte, or with one byte added (the
+  // handshake header's length follows the body).
+  ...(['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done'] as const).flatMap((type): Case[] => [
+    ...(type === 'server_hello_done' ? [] : [{
+      name: `${type} cut by one byte`,
+      server: () => ({ output: editFlight(HandshakeType[type], (body) => body.subarray(0, body.length - 1)) }),
+      alert: 'decode_error' as const,
+      code: ErrorCode.DECODE,
+    }]),
+    {
+      name: `${type} with a byte added`,
+      server: () => ({ output: editFlight(HandshakeType[type], (body) => Uint8Array.from([...body, 0])) }),
+      alert: 'decode_error' as const,
+      code: ErrorCode.DECODE,
+      ...(type === 'server_hello_done'
+        ? { reference: { alert: 'illegal_parameter' as const, why: 'ServerHelloDone is an empty struct (RFC 5246 §7.4.5): a byte in it makes it malformed, decode_error (§7.2.2); OpenSSL 3.0 sends illegal_parameter' } }
+        : {}),
+    },
+  ]),
   // Resumption (the client offers the session of a full handshake just before).
   {
     name: 'a resumption whose ServerHello names another cipher suite than the session (RFC 5246 §7.4.1.3)',
@@ -145,6 +167,22 @@ const CASES: Case[] = [
     code: ErrorCode.HANDSHAKE_FAILURE,
   },
 ];
+
+/** A Tampering.output that changes the body of the message of `type` in the server's plaintext
+ *  first flight (one burst of handshake records) and frames it again. */
+function editFlight(type: number, edit: (body: Uint8Array) => Uint8Array): Tampering['output'] {
+  return (bytes) => {
+    if (bytes[0] !== ContentType.handshake) return bytes;
+    const layer = new TlsRecordLayer();
+    const messages = new HandshakeReassembler();
+    layer.push(bytes);
+    const out: Uint8Array[] = [];
+    for (let rec = layer.nextRecord(); rec; rec = layer.nextRecord()) {
+      for (const m of messages.push(rec.data)) out.push(m.type === type ? handshakeFrame(type, edit(m.body)) : m.raw);
+    }
+    return records(ContentType.handshake, concatBytes(...out));
+  };
+}
 
 /** A session store for two tampered servers (session IDs and tickets). */
 function sharedStore(): SessionStore {

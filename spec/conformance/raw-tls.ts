@@ -21,7 +21,7 @@ import {
 import {
   encodeEcPointFormats, encodeExtendedMasterSecret, encodeSignatureAlgorithms, encodeSupportedGroups,
 } from '../../lib/engine/handshake/extensions.js';
-import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
+import { encodeHandshake, HandshakeReassembler } from '../../lib/engine/handshake/messages.js';
 import type { ClientHello, Extension, HandshakeMessage } from '../../lib/engine/handshake/message-types.js';
 import type { SessionState } from '../../lib/engine/handshake/session.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
@@ -127,9 +127,8 @@ export interface SendOptions {
  *  plaintext; RFC 5246 §6.1), using the library's record framing. */
 class AnswerReader {
   private readonly layer = new TlsRecordLayer();
-  private readonly handshakeBytes: number[] = [];
+  private readonly messages = new HandshakeReassembler();
   readonly answer: Answer = { alerts: [], handshakes: [], bodies: [], closed: false };
-
   /** The server sent its ChangeCipherSpec: what follows is encrypted, and not read here. */
   private encrypted = false;
 
@@ -146,20 +145,11 @@ class AnswerReader {
       if (rec.type === ContentType.alert) {
         for (let i = 0; i + 1 < rec.data.length; i += 2) this.answer.alerts.push({ level: rec.data[i]!, description: rec.data[i + 1]! });
       } else if (rec.type === ContentType.handshake) {
-        this.handshakeBytes.push(...rec.data);
-        this.cutMessages();
+        for (const m of this.messages.push(rec.data)) {
+          this.answer.handshakes.push(m.type);
+          this.answer.bodies.push(m.body);
+        }
       }
-    }
-  }
-
-  private cutMessages(): void {
-    const b = this.handshakeBytes;
-    while (b.length >= 4) {
-      const len = (b[1]! << 16) | (b[2]! << 8) | b[3]!;
-      if (b.length < 4 + len) return;
-      const msg = b.splice(0, 4 + len);
-      this.answer.handshakes.push(msg[0]!);
-      this.answer.bodies.push(Uint8Array.from(msg.slice(4)));
     }
   }
 }
