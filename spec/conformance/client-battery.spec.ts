@@ -14,14 +14,11 @@ import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/a
 import type { CryptoProvider } from '../../lib/crypto/provider.js';
 import { nobleProvider } from '../../lib/crypto/noble-provider.js';
 import { ContentType, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
-import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
-import { HandshakeReassembler } from '../../lib/engine/handshake/messages.js';
-import { concatBytes } from '../../lib/concat-bytes.js';
 import { encodeAlpn } from '../../lib/engine/handshake/extensions.js';
 import { opensslClient, peersTmpDir, requirePeer } from '../helpers/peers.js';
 import { makePki, type PkiEntry } from '../helpers/pki.js';
 import { within } from '../helpers/within.js';
-import { ANSWER_MS, alertRecord, handshakeFrame, OFF_CURVE_P256, records, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
+import { ANSWER_MS, alertRecord, editFlight, OFF_CURVE_P256, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
 
 interface Case {
   name: string;
@@ -167,22 +164,6 @@ const CASES: Case[] = [
     code: ErrorCode.HANDSHAKE_FAILURE,
   },
 ];
-
-/** A Tampering.output that changes the body of the message of `type` in the server's plaintext
- *  first flight (one burst of handshake records) and frames it again. */
-function editFlight(type: number, edit: (body: Uint8Array) => Uint8Array): Tampering['output'] {
-  return (bytes) => {
-    if (bytes[0] !== ContentType.handshake) return bytes;
-    const layer = new TlsRecordLayer();
-    const messages = new HandshakeReassembler();
-    layer.push(bytes);
-    const out: Uint8Array[] = [];
-    for (let rec = layer.nextRecord(); rec; rec = layer.nextRecord()) {
-      for (const m of messages.push(rec.data)) out.push(m.type === type ? handshakeFrame(type, edit(m.body)) : m.raw);
-    }
-    return records(ContentType.handshake, concatBytes(...out));
-  };
-}
 
 /** A session store for two tampered servers (session IDs and tickets). */
 function sharedStore(): SessionStore {

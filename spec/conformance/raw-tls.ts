@@ -8,6 +8,7 @@
 // encodeHandshake for handshake messages, the extension encoders), so a test states only what it
 // changes in an otherwise valid message.
 import * as net from 'node:net';
+import { concatBytes } from '../../lib/concat-bytes.js';
 import { nobleProvider } from '../../lib/crypto/noble-provider.js';
 import { CIPHER_SUITES } from '../../lib/engine/cipher-suites.js';
 import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES } from '../../lib/engine/defaults.js';
@@ -183,6 +184,24 @@ export function onMessage<T extends HandshakeMessage['type']>(
   fn: (m: Extract<HandshakeMessage, { type: T }>, inject: Inject, channel: RecordChannel) => HandshakeMessage | HandshakeMessage[],
 ): Tampering['message'] {
   return (m, inject, channel) => (m.type === type ? fn(m as Extract<HandshakeMessage, { type: T }>, inject, channel) : m);
+}
+
+/** A Tampering.output that changes the body of the message of `type` in a plaintext flight
+ *  (one burst of handshake records, before the engine's ChangeCipherSpec) and frames it again. */
+export function editFlight(type: number, edit: (body: Uint8Array) => Uint8Array): Tampering['output'] {
+  let encrypted = false;
+  return (bytes) => {
+    encrypted ||= bytes[0] === ContentType.change_cipher_spec;
+    if (encrypted || bytes[0] !== ContentType.handshake) return bytes;
+    const layer = new TlsRecordLayer();
+    const messages = new HandshakeReassembler();
+    layer.push(bytes);
+    const out: Uint8Array[] = [];
+    for (let rec = layer.nextRecord(); rec; rec = layer.nextRecord()) {
+      for (const m of messages.push(rec.data)) out.push(m.type === type ? handshakeFrame(type, edit(m.body)) : m.raw);
+    }
+    return records(ContentType.handshake, concatBytes(...out));
+  };
 }
 
 /** One of our engines with its outgoing messages and records open to rewriting (Tampering);

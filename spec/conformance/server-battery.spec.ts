@@ -15,7 +15,7 @@ import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
 import { requirePeer, type PeerProcess } from '../helpers/peers.js';
 import { makePki } from '../helpers/pki.js';
 import {
-  alertsOf, clientHello, defaultExtensions, withExtension, OFF_CURVE_P256, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
+  alertsOf, clientHello, defaultExtensions, editFlight, withExtension, OFF_CURVE_P256, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
   tamperedClient, type Answer, onMessage, type Tampering,
 } from './raw-tls.js';
 
@@ -259,6 +259,30 @@ const CASES: Case[] = [
     send: { tamper: () => ({ output: (b) => (b[0] === ContentType.handshake && !isChangeCipherSpec(b) && b.length > 5 && b[5] === HandshakeType.client_key_exchange ? [records(ContentType.change_cipher_spec, new Uint8Array([1])), b] : b) }) },
     alert: 'unexpected_message',
     code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'ClientKeyExchange cut by one byte',
+    send: { tamper: () => ({ output: editFlight(HandshakeType.client_key_exchange, (body) => body.subarray(0, body.length - 1)) }) },
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'ClientKeyExchange with a byte added',
+    send: { tamper: () => ({ output: editFlight(HandshakeType.client_key_exchange, (body) => Uint8Array.from([...body, 0])) }) },
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'a Finished of 13 bytes (RFC 5246 §7.4.9: verify_data is 12)',
+    send: { tamper: () => ({ message: onMessage('finished', (m) => ({ ...m, verifyData: Uint8Array.from([...m.verifyData, 0]) })) }) },
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'a Finished of 11 bytes',
+    send: { tamper: () => ({ message: onMessage('finished', (m) => ({ ...m, verifyData: m.verifyData.subarray(0, 11) })) }) },
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
   },
   {
     name: 'ClientKeyExchange twice',

@@ -95,6 +95,11 @@ export abstract class HandshakeBase<S extends string> {
    *  decrypt_error (RFC 5246 §7.4.9). Adds it to the transcript; returns the verify_data. */
   protected checkPeerFinished(got: Uint8Array, raw: Uint8Array, label: 'client finished' | 'server finished'): Uint8Array {
     const expected = this.finishedData(label);
+    // RFC 5246 §7.4.9: verify_data is verify_data_length (12) bytes; a Finished of another
+    // length is malformed (decode_error, as OpenSSL), not a wrong one.
+    if (got.length !== expected.length) {
+      throw new TlsError(ErrorCode.DECODE, `${label.split(' ')[0]} Finished of ${got.length} bytes (verify_data is ${expected.length})`, 'decode_error');
+    }
     if (!constantTimeEqual(got, expected)) {
       throw new TlsError(ErrorCode.DECRYPT_ERROR, `${label.split(' ')[0]} Finished does not verify`, 'decrypt_error');
     }
