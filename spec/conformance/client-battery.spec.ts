@@ -101,6 +101,24 @@ const CASES: Case[] = [
     alert: null,
   },
   {
+    name: 'application data between the server ChangeCipherSpec and Finished (RFC 5246 §7.4.9)',
+    server: () => ({ message: onMessage('finished', (m, inject) => (inject(ContentType.application_data, new Uint8Array([1, 2, 3])), m)) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'a second server ChangeCipherSpec (under the new keys) before its Finished',
+    server: () => ({ message: onMessage('finished', (m, inject) => (inject(ContentType.change_cipher_spec, new Uint8Array([1])), m)) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'a server Finished of 13 bytes',
+    server: () => ({ message: onMessage('finished', (m) => ({ ...m, verifyData: Uint8Array.from([...m.verifyData, 0]) })) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
     name: 'a wrong server Finished (RFC 5246 §7.4.9)',
     server: () => ({ message: onMessage('finished', (m) => ({ ...m, verifyData: flipLast(m.verifyData) })) }),
     alert: 'decrypt_error',
