@@ -445,14 +445,24 @@ export class OurServer {
 
   /** The error of the `n`th failed connection (0-based), once reported. */
   async error(n: number): Promise<TlsError> {
-    await within(new Promise<void>((resolve) => {
+    await this.until(() => this.errors.length > n, `our server's error #${n}`);
+    return this.errors[n]!;
+  }
+
+  /** Resolves once `n` + 1 handshakes have completed (n 0-based). */
+  secureConnection(n: number): Promise<void> {
+    return this.until(() => this.secureConnections > n, `our server's secure connection #${n}`);
+  }
+
+  /** Resolves when `ok()` holds, checked at each connection outcome. */
+  private until(ok: () => boolean, what: string): Promise<void> {
+    return within(new Promise<void>((resolve) => {
       const check = (): void => {
-        if (this.errors.length > n) resolve();
+        if (ok()) resolve();
         else this.waiters.push(check);
       };
       check();
-    }), `our server's error #${n}`, ANSWER_MS);
-    return this.errors[n]!;
+    }), what, ANSWER_MS);
   }
 
   close(): Promise<void> {
