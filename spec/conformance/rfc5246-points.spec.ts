@@ -3,6 +3,8 @@
 // P-256 certificate), and asserts that our alert on the wire equals OpenSSL's, plus the error
 // `code` our server reports.
 import { expect } from 'chai';
+import type { AddressInfo } from 'node:net';
+import * as tls from 'node:tls';
 import { connect, ErrorCode } from '../../lib/index.js';
 import { AlertDescription, AlertLevel, DEFAULT_MAX_WARNING_ALERTS_IN_ROW } from '../../lib/engine/alerts.js';
 import { ContentType, ExtensionType, HandshakeType, SignatureScheme } from '../../lib/engine/constants.js';
@@ -211,6 +213,29 @@ describe('conformance: RFC 5246 points, against openssl s_server', function () {
       expect(alertsOf(r.ref), 'openssl s_server').to.deep.equal([[FATAL, A.unexpected_message]]);
       expect(alertsOf(r.our), 'ours').to.deep.equal(alertsOf(r.ref));
       expect(r.code).to.equal(ErrorCode.TOO_MANY_WARN_ALERTS);
+    });
+
+    it('node:tls (TLS 1.2) answers the same alerts; the limit error has its code, ERR_SSL_TOO_MANY_WARN_ALERTS', async () => {
+      const server = tls.createServer({ cert: leaf.certPem, key: leaf.keyPem, maxVersion: 'TLSv1.2' });
+      const codes: string[] = [];
+      const failed = new Promise<void>((resolve) => {
+        server.on('tlsClientError', (err: Error & { code: string }) => {
+          codes.push(err.code);
+          if (codes.length === 2) resolve();
+        });
+      });
+      await within(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 'node:tls server');
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const before = await sendRaw(port, warning());
+        const after = await sendRaw(port, [hello(), ...warnings(DEFAULT_MAX_WARNING_ALERTS_IN_ROW + 1)]);
+        await within(failed, "node:tls's errors");
+        expect(alertsOf(before)).to.deep.equal([[FATAL, A.unexpected_message]]);
+        expect(alertsOf(after)).to.deep.equal([[FATAL, A.unexpected_message]]);
+        expect(codes[1]).to.equal(ErrorCode.TOO_MANY_WARN_ALERTS);
+      } finally {
+        server.close();
+      }
     });
 
     for (const before of [true, false]) {
