@@ -34,6 +34,9 @@ export const ErrorCode = {
   /** No common cipher suite / group / signature scheme, or handshake parameters refused. */
   HANDSHAKE_FAILURE: 'ERR_TLS_HANDSHAKE_FAILURE',
   ILLEGAL_PARAMETER: 'ERR_TLS_ILLEGAL_PARAMETER',
+  /** More warning alerts in a row than the limit (CVE-2016-8610; alert unexpected_message);
+   *  node:tls's code for OpenSSL's SSL_R_TOO_MANY_WARN_ALERTS. */
+  TOO_MANY_WARN_ALERTS: 'ERR_SSL_TOO_MANY_WARN_ALERTS',
   /** Finished or signature verification failed (alert decrypt_error). */
   DECRYPT_ERROR: 'ERR_TLS_DECRYPT_ERROR',
   PROTOCOL_VERSION: 'ERR_TLS_PROTOCOL_VERSION',

@@ -579,8 +579,9 @@ describe('codec', () => {
       expect(toHex(encodeServerName('a.b'))).to.equal('0006' + '00' + '0003' + '612e62');
     });
 
-    it('server_name: empty body = server ack, other name types skipped, bad lists rejected', () => {
-      expect(decodeServerName(new Uint8Array(0))).to.equal(undefined);
+    it('server_name: empty body (the ServerHello form) → decode_error, other name types skipped, bad lists rejected', () => {
+      // RFC 6066 §3: the empty form is the ServerHello's acknowledgement, never a ClientHello's.
+      expectTlsError(() => decodeServerName(new Uint8Array(0)), ErrorCode.DECODE);
       expect(decodeServerName(hex('0004' + '0100016b'))).to.equal(undefined);
       expect(decodeServerName(hex('0008' + '0100016b' + '00000161'))).to.equal('a');
       expectTlsError(() => decodeServerName(hex('0000')), ErrorCode.DECODE);

@@ -374,11 +374,13 @@ describe('crypto: signatures', () => {
     dir = mkdtempSync(join(tmpdir(), 'sd-crypto-'));
     const gen: [string, Case['keyType'], number[], KeyObject, KeyObject][] = [];
     let kp = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    // TLS 1.2 ECDSA names the hash, not the curve: either EC key signs with SHA-256 or SHA-384,
-    // its own curve's hash first (OpenSSL picks {sha384, ecdsa} with a P-256 key when asked to).
-    gen.push(['p256', 'ec', [S.ecdsa_secp256r1_sha256, S.ecdsa_secp384r1_sha384], kp.privateKey, kp.publicKey]);
+    // TLS 1.2 ECDSA names the hash, not the curve: either EC key signs with SHA-256, SHA-384,
+    // SHA-512 or SHA-224, its own curve's hash first (OpenSSL picks {sha384, ecdsa} with a P-256
+    // key when asked to, and {sha512, ecdsa} or {sha224, ecdsa} when only that is offered).
+    const otherHashes = [S.ecdsa_secp521r1_sha512, S.ecdsa_sha224];
+    gen.push(['p256', 'ec', [S.ecdsa_secp256r1_sha256, S.ecdsa_secp384r1_sha384, ...otherHashes], kp.privateKey, kp.publicKey]);
     kp = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-    gen.push(['p384', 'ec', [S.ecdsa_secp384r1_sha384, S.ecdsa_secp256r1_sha256], kp.privateKey, kp.publicKey]);
+    gen.push(['p384', 'ec', [S.ecdsa_secp384r1_sha384, S.ecdsa_secp256r1_sha256, ...otherHashes], kp.privateKey, kp.publicKey]);
     kp = generateKeyPairSync('ed25519');
     gen.push(['ed25519', 'ed25519', [S.ed25519], kp.privateKey, kp.publicKey]);
     kp = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -394,7 +396,7 @@ describe('crypto: signatures', () => {
 
   const ALL_SCHEMES = Object.values(S) as number[];
   const hashOf = (scheme: number): string =>
-    ({ 0x0401: 'sha256', 0x0501: 'sha384', 0x0601: 'sha512', 0x0403: 'sha256', 0x0503: 'sha384', 0x0804: 'sha256', 0x0805: 'sha384', 0x0806: 'sha512' })[scheme]!;
+    ({ 0x0401: 'sha256', 0x0501: 'sha384', 0x0601: 'sha512', 0x0403: 'sha256', 0x0503: 'sha384', 0x0603: 'sha512', 0x0303: 'sha224', 0x0804: 'sha256', 0x0805: 'sha384', 0x0806: 'sha512' })[scheme]!;
   const isPss = (scheme: number): boolean => scheme >= 0x0804 && scheme <= 0x0806;
   const saltOf = (scheme: number): number => ({ 0x0804: 32, 0x0805: 48, 0x0806: 64 })[scheme]!;
 

@@ -9,7 +9,7 @@ import {
   constants as nodeConstants,
   type KeyObject,
 } from 'node:crypto';
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { gcm } from '@noble/ciphers/aes.js';
@@ -179,12 +179,16 @@ export const EC_CURVES: Record<EcCurveName, { curve: Ecdsa; scheme: number; hash
 /**
  * TLS 1.2 ECDSA: the SignatureAndHashAlgorithm names the hash, not the curve (RFC 5246
  * §7.4.1.4.1; the curve binding of ecdsa_secp256r1_sha256 & co. is TLS 1.3's), so any EC key may
- * sign or verify with either hash. OpenSSL servers pick {sha384, ecdsa} for a P-256 key when a
- * peer lists it first. The key's own curve hash stays first in preference.
+ * sign or verify with any of these hashes (FIPS 186-4 §6.4: a digest longer than the order is
+ * truncated to its leftmost bits). OpenSSL servers pick {sha384, ecdsa} for a P-256 key when a
+ * peer lists it first, and sign with {sha512, ecdsa} or {sha224, ecdsa} when a client offers only
+ * that. The key's own curve hash stays first in preference, then the stronger hashes.
  */
 const ECDSA_HASHES = new Map<number, CHash>([
   [S.ecdsa_secp256r1_sha256, sha256],
   [S.ecdsa_secp384r1_sha384, sha384],
+  [S.ecdsa_secp521r1_sha512, sha512],
+  [S.ecdsa_sha224, sha224],
 ]);
 
 export function ecdsaSchemes(own: number): number[] {

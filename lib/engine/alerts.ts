@@ -39,3 +39,10 @@ const namesByCode = new Map<number, AlertName>(
 export function alertName(code: number): string {
   return namesByCode.get(code) ?? `unknown_alert_${code}`;
 }
+
+/**
+ * Warning alerts accepted in a row (CVE-2016-8610, "SSL Death Alert"): the next one ends the
+ * connection with unexpected_message. Any non-empty record of another type resets the count.
+ * OpenSSL's MAX_WARN_ALERT_COUNT is 5: its fifth warning in a row is fatal, as ours is.
+ */
+export const DEFAULT_MAX_WARNING_ALERTS_IN_ROW = 4;

@@ -33,6 +33,15 @@ export const HandshakeType = {
   certificate_status: 22,
 } as const;
 
+const HANDSHAKE_TYPE_NAMES = new Map<number, keyof typeof HandshakeType>(
+  (Object.entries(HandshakeType) as [keyof typeof HandshakeType, number][]).map(([name, code]) => [code, name]),
+);
+
+/** The name of a HandshakeType code, or undefined for a type we do not know. */
+export function handshakeTypeName(code: number): keyof typeof HandshakeType | undefined {
+  return HANDSHAKE_TYPE_NAMES.get(code);
+}
+
 /** Extension code points (IANA TLS ExtensionType Values). */
 export const ExtensionType = {
   server_name: 0,
@@ -57,13 +66,18 @@ export const NamedGroup = {
 } as const;
 export type NamedGroupName = keyof typeof NamedGroup;
 
-/** SignatureScheme code points (RFC 8446 §4.2.3, which RFC 8422 / TLS 1.2 also use). */
+/** SignatureScheme code points (RFC 8446 §4.2.3, which RFC 8422 / TLS 1.2 also use; in TLS 1.2
+ *  the high byte is the HashAlgorithm and the low byte the SignatureAlgorithm, RFC 5246 §7.4.1.4.1). */
 export const SignatureScheme = {
+  /** {sha224, ecdsa} (TLS 1.2 only). */
+  ecdsa_sha224: 0x0303,
   rsa_pkcs1_sha256: 0x0401,
   rsa_pkcs1_sha384: 0x0501,
   rsa_pkcs1_sha512: 0x0601,
   ecdsa_secp256r1_sha256: 0x0403,
   ecdsa_secp384r1_sha384: 0x0503,
+  /** In TLS 1.2 {sha512, ecdsa}, with any curve. */
+  ecdsa_secp521r1_sha512: 0x0603,
   rsa_pss_rsae_sha256: 0x0804,
   rsa_pss_rsae_sha384: 0x0805,
   rsa_pss_rsae_sha512: 0x0806,

@@ -2,12 +2,12 @@
 // no streams. The shell calls receive()/write()/renegotiate()/close() and then drains
 // takeOutput() (bytes for the transport) and takeEvents() (plaintext and state changes).
 import { TlsError, ErrorCode } from '../errors.js';
-import { AlertDescription, AlertLevel, alertName } from './alerts.js';
+import { AlertDescription, AlertLevel, alertName, DEFAULT_MAX_WARNING_ALERTS_IN_ROW } from './alerts.js';
 import type { CipherSuite } from './cipher-suites.js';
 import type { EngineConfig, LocalIdentity } from './config.js';
 import { concatBytes } from '../concat-bytes.js';
 import { constantTimeEqual } from './constant-time.js';
-import { ContentType, HandshakeType, ProtocolVersion } from './constants.js';
+import { ContentType, handshakeTypeName, HandshakeType, ProtocolVersion } from './constants.js';
 import { ClientHandshake } from './handshake/client-handshake.js';
 import { sessionStateOf, type HandshakeHost, type HandshakeResult } from './handshake/handshake-host.js';
 import type { SessionState } from './handshake/session.js';
@@ -60,6 +60,9 @@ export interface EngineOptions extends EngineConfig {
   /** Allow the peer's certificate to change in a renegotiation (triple-handshake defence off). */
   allowPeerIdentityChange?: boolean;
   sendPolicy?: RenegotiationSendPolicy;
+  /** Warning alerts accepted in a row; the next is fatal (unexpected_message,
+   *  ERR_SSL_TOO_MANY_WARN_ALERTS). Default DEFAULT_MAX_WARNING_ALERTS_IN_ROW (4), as OpenSSL. */
+  maxWarningAlertsInRow?: number;
   /** DTLS: MTU, retransmission timers, handshake timeout, invalid-record limit. */
   dtls?: Omit<DtlsChannelOptions, 'role' | 'now'>;
 }
@@ -77,8 +80,6 @@ export interface RenegotiateOptions {
 }
 
 type Handshake = ClientHandshake | ServerHandshake;
-
-const HANDSHAKE_NAMES = new Map<number, string>(Object.entries(HandshakeType).map(([name, code]) => [code, name]));
 
 export class Engine implements HandshakeHost {
   /** node:tls enableTrace(): one line per handshake message, ChangeCipherSpec and alert, sent
@@ -107,6 +108,8 @@ export class Engine implements HandshakeHost {
   private sentCloseNotify = false;
   private closeAfterHandshake = false;
   private receivedCloseNotify = false;
+  /** Warning alerts received since the last non-empty record of another type. */
+  private warningAlertsInRow = 0;
 
   constructor(options: EngineOptions, channel?: RecordChannel) {
     this.config = options;
@@ -386,6 +389,8 @@ export class Engine implements HandshakeHost {
   }
 
   private onRecord(type: number, data: Uint8Array): void {
+    // As OpenSSL: a non-empty record that is not an alert ends a run of warning alerts.
+    if (type !== ContentType.alert && data.length > 0) this.warningAlertsInRow = 0;
     switch (type) {
       case ContentType.handshake:
         if (data.length === 0) {
@@ -407,9 +412,11 @@ export class Engine implements HandshakeHost {
   }
 
   private onChangeCipherSpec(data: Uint8Array): void {
-    // RFC 5246 §7.1: one byte of value 1, and never in the middle of a handshake message.
+    // RFC 5246 §7.1: one byte of value 1, and never in the middle of a handshake message. Any
+    // other body is a message that cannot come here: unexpected_message (OpenSSL answers the
+    // same, SSL_R_BAD_CHANGE_CIPHER_SPEC), not decode_error.
     if (data.length !== 1 || data[0] !== 1) {
-      throw new TlsError(ErrorCode.DECODE, 'malformed ChangeCipherSpec', 'decode_error');
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `malformed ChangeCipherSpec (${data.length} bytes)`, 'unexpected_message');
     }
     this.trace?.('Received ChangeCipherSpec');
     const hs = this.handshake;
@@ -426,9 +433,10 @@ export class Engine implements HandshakeHost {
   }
 
   private onAlert(data: Uint8Array): void {
-    // RFC 5246 §7.2: two bytes; a record may in theory hold several alerts.
+    // RFC 5246 §7.2: two bytes; a record may in theory hold several alerts. An empty or odd
+    // record is not an alert: unexpected_message, as OpenSSL (SSL_R_INVALID_ALERT).
     if (data.length === 0 || data.length % 2 !== 0) {
-      throw new TlsError(ErrorCode.DECODE, 'malformed alert', 'decode_error');
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `malformed alert record (${data.length} bytes)`, 'unexpected_message');
     }
     for (let i = 0; i < data.length; i += 2) {
       const level = data[i]!;
@@ -451,11 +459,29 @@ export class Engine implements HandshakeHost {
         this.events.push({ type: 'error', error: err });
         return;
       }
+      this.checkWarningAlert(desc);
       if (desc === AlertDescription.no_renegotiation) {
         this.onNoRenegotiation();
         continue;
       }
       this.events.push({ type: 'warning', alert: alertName(desc) });
+    }
+  }
+
+  /**
+   * A warning alert (not close_notify) arrived. Warnings cost the peer two bytes and us a record
+   * each, so they are bounded (CVE-2016-8610):
+   * - a server takes none before it has answered the first ClientHello: no handshake is running
+   *   that a warning could be about (as OpenSSL and node:tls: unexpected_message);
+   * - after that, at most maxWarningAlertsInRow in a row; the next is fatal.
+   */
+  private checkWarningAlert(desc: number): void {
+    if (this.config.role === 'server' && !this.session && (!this.handshake || this.handshake.state === 'wait_client_hello')) {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `warning alert ${alertName(desc)} before the handshake began`, 'unexpected_message');
+    }
+    const limit = this.config.maxWarningAlertsInRow ?? DEFAULT_MAX_WARNING_ALERTS_IN_ROW;
+    if (++this.warningAlertsInRow > limit) {
+      throw new TlsError(ErrorCode.TOO_MANY_WARN_ALERTS, `too many warning alerts in a row (${this.warningAlertsInRow}, limit ${limit})`, 'unexpected_message');
     }
   }
 
@@ -506,8 +532,13 @@ export class Engine implements HandshakeHost {
   }
 
   private onHandshakeMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
-    this.trace?.(`Received handshake: ${HANDSHAKE_NAMES.get(type) ?? `type ${type}`} (${body.length} bytes)`);
+    this.trace?.(`Received handshake: ${handshakeTypeName(type) ?? `type ${type}`} (${body.length} bytes)`);
     if (type === HandshakeType.hello_request) {
+      // RFC 5246 §7.2.2: the state check comes first (a server never takes a HelloRequest,
+      // whatever its body), then the body (empty, §7.4.1.1).
+      if (this.config.role !== 'client') {
+        throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'HelloRequest sent to a server', 'unexpected_message');
+      }
       decodeBody(type, body, this.channel.dtls);
       this.onHelloRequest();
       return;
@@ -524,8 +555,12 @@ export class Engine implements HandshakeHost {
       this.handshakeInitiator = 'peer';
     }
     const hs = this.handshake;
-    if (!hs) {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected handshake message ${type}`, 'unexpected_message');
+    // RFC 5246 §7.2.2 / §7.3: a message the current state does not take is unexpected_message,
+    // decided on its type before its body is decoded (a ClientHello body under another type is
+    // not a decode_error).
+    if (!hs || !hs.accepts(type)) {
+      const state = hs ? ` in state ${hs.state}` : '';
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected handshake message ${handshakeTypeName(type) ?? `type ${type}`}${state}`, 'unexpected_message');
     }
     hs.handle(decodeBody(type, body, this.channel.dtls), raw);
     this.flushHandshake();
@@ -577,9 +612,6 @@ export class Engine implements HandshakeHost {
 
   /** Client: RFC 5246 §7.4.1.1 HelloRequest. */
   private onHelloRequest(): void {
-    if (this.config.role !== 'client') {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'HelloRequest sent to a server', 'unexpected_message');
-    }
     // §7.4.1.1: ignored while a handshake is being negotiated.
     if (this.handshake || !this.session) return;
     if (!this.session.secureRenegotiation || this.config.allowRenegotiation === false) {

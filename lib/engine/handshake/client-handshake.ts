@@ -31,6 +31,9 @@ import type { SessionState } from './session.js';
 import { HandshakeBase } from './handshake-base.js';
 import { Transcript } from './transcript.js';
 
+/** The messages that can open a server's full flight after its ServerHello. */
+const FULL_FLIGHT_STARTS: readonly HandshakeMessage['type'][] = ['certificate', 'server_key_exchange', 'server_hello_done'];
+
 type ClientState =
   | 'wait_server_hello'
   | 'wait_certificate'
@@ -201,6 +204,26 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
       compressionMethods: [0],
       extensions: this.helloExtensions,
     }));
+  }
+
+  protected expectedMessages(): readonly HandshakeMessage['type'][] {
+    switch (this.state) {
+      case 'wait_server_hello': return this.dtls ? ['server_hello', 'hello_verify_request'] : ['server_hello'];
+      case 'wait_certificate': return ['certificate'];
+      case 'wait_server_key_exchange': return ['server_key_exchange', 'certificate_status'];
+      case 'wait_server_key_exchange_or_done': return ['server_key_exchange', 'server_hello_done'];
+      case 'wait_certificate_request_or_done': return ['certificate_request', 'server_hello_done'];
+      case 'wait_server_hello_done': return ['server_hello_done'];
+      case 'wait_new_session_ticket':
+      case 'wait_change_cipher_spec': {
+        const next: HandshakeMessage['type'][] = this.state === 'wait_new_session_ticket' ? ['new_session_ticket'] : [];
+        // See handle(): a full server flight after an echoed session_id.
+        if (this.resumed && !this.newTicket) next.push(...FULL_FLIGHT_STARTS.filter((t) => this.startsFullServerFlight(t)));
+        return next;
+      }
+      case 'wait_finished': return ['finished'];
+      default: return [];
+    }
   }
 
   handle(msg: HandshakeMessage, raw: Uint8Array): void {

@@ -43,16 +43,16 @@ export function encodeServerName(host: string): Uint8Array {
 }
 
 /**
- * Decodes a server_name body. An empty body is the server's acknowledgement (RFC 6066 §3:
- * "the 'extension_data' field of this extension SHALL be empty") and yields undefined; so does a
- * list without a host_name entry. Otherwise returns the host name (bytes as latin1 chars, so
- * non-ASCII input never matches an ASCII configured name).
+ * Decodes a ClientHello server_name body (RFC 6066 §3 ServerNameList). The empty form is the
+ * server's acknowledgement in a ServerHello ("the 'extension_data' field of this extension SHALL
+ * be empty") and never valid in a ClientHello: an empty body → decode_error, as OpenSSL answers.
+ * A list without a host_name entry yields undefined. Otherwise returns the host name (bytes as
+ * latin1 chars, so non-ASCII input never matches an ASCII configured name).
  * Empty list, empty name or bad lengths → decode_error; more than one host_name ("The
  * ServerNameList MUST NOT contain more than one name of the same name_type") → decode_error;
  * a NUL byte or a name over 255 bytes → illegal_parameter.
  */
 export function decodeServerName(data: Uint8Array): string | undefined {
-  if (data.length === 0) return undefined;
   const r = new ByteReader(data);
   const list = new ByteReader(r.vec16('server_name list', 1));
   r.expectEnd('server_name');

@@ -5,7 +5,7 @@ import { verifyData } from '../../crypto/prf.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import type { CipherSuite } from '../cipher-suites.js';
 import { constantTimeEqual } from '../constant-time.js';
-import { ProtocolVersion } from '../constants.js';
+import { handshakeTypeName, ProtocolVersion } from '../constants.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
 import type { HandshakeMessage } from './message-types.js';
 import { Transcript } from './transcript.js';
@@ -46,6 +46,19 @@ export abstract class HandshakeBase<S extends string> {
     this.binding = binding;
   }
 
+  /**
+   * The handshake messages (by name) this state takes. The engine checks a message's wire type
+   * against it before decoding the body (RFC 5246 §7.2.2 unexpected_message: a message of the
+   * wrong type is refused as such, whatever its body holds); handle() keeps its own checks.
+   */
+  protected abstract expectedMessages(): readonly HandshakeMessage['type'][];
+
+  /** Whether this state takes a message of wire type `type` (RFC 5246 §7.4 HandshakeType). */
+  accepts(type: number): boolean {
+    const name = handshakeTypeName(type);
+    return name !== undefined && this.expectedMessages().includes(name);
+  }
+
   get expectsChangeCipherSpec(): boolean {
     return this.state === 'wait_change_cipher_spec';
   }
@@ -82,6 +95,11 @@ export abstract class HandshakeBase<S extends string> {
    *  decrypt_error (RFC 5246 §7.4.9). Adds it to the transcript; returns the verify_data. */
   protected checkPeerFinished(got: Uint8Array, raw: Uint8Array, label: 'client finished' | 'server finished'): Uint8Array {
     const expected = this.finishedData(label);
+    // RFC 5246 §7.4.9: verify_data is verify_data_length (12) bytes; a Finished of another
+    // length is malformed (decode_error, as OpenSSL), not a wrong one.
+    if (got.length !== expected.length) {
+      throw new TlsError(ErrorCode.DECODE, `${label.split(' ')[0]} Finished of ${got.length} bytes (verify_data is ${expected.length})`, 'decode_error');
+    }
     if (!constantTimeEqual(got, expected)) {
       throw new TlsError(ErrorCode.DECRYPT_ERROR, `${label.split(' ')[0]} Finished does not verify`, 'decrypt_error');
     }

@@ -81,6 +81,17 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     return this.servername;
   }
 
+  protected expectedMessages(): readonly HandshakeMessage['type'][] {
+    switch (this.state) {
+      case 'wait_client_hello': return ['client_hello'];
+      case 'wait_certificate': return ['certificate'];
+      case 'wait_client_key_exchange': return ['client_key_exchange'];
+      case 'wait_certificate_verify': return ['certificate_verify'];
+      case 'wait_finished': return ['finished'];
+      default: return [];
+    }
+  }
+
   handle(msg: HandshakeMessage, raw: Uint8Array): void {
     switch (this.state) {
       case 'wait_client_hello':
@@ -169,8 +180,11 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'client does not accept uncompressed points', 'illegal_parameter');
     }
     const sigExt = ext(ExtensionType.signature_algorithms);
-    const clientSchemes = sigExt ? decodeSignatureAlgorithms(sigExt.data) : undefined;
-    this.peerSignatureSchemes = clientSchemes;
+    this.peerSignatureSchemes = sigExt ? decodeSignatureAlgorithms(sigExt.data) : undefined;
+    // RFC 5246 §7.4.1.4.1: without signature_algorithms the client supports {sha1, the key
+    // exchange's signature algorithm}, and nothing else: we never sign with a scheme it did not
+    // offer. signature_algorithms_cert alone (RFC 8446 §4.2.3) changes nothing.
+    const clientSchemes = this.peerSignatureSchemes ?? IMPLIED_SIGNATURE_SCHEMES;
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
     this.ems = emsExt !== undefined && c.extendedMasterSecret !== false;
@@ -209,6 +223,8 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     // Server preference (RFC 5246 §7.4.1.3: the server picks one suite from the client's list).
     const group = c.groups.find((g) => clientGroups.includes(g));
     let chosen: { suite: CipherSuite; identity: LocalIdentity | undefined; scheme: number } | undefined;
+    /** A suite and a certificate fit, but no signature scheme the client accepts. */
+    let noCommonScheme = false;
     for (const suite of this.opts.cipherSuites ?? c.cipherSuites) {
       if (!ch.cipherSuites.includes(suite.id)) continue;
       if (suite.kx !== 'PSK' && group === undefined) continue;
@@ -225,11 +241,18 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
           chosen = { suite, identity, scheme };
           break;
         }
+        noCommonScheme = true;
       }
       if (chosen) break;
     }
     if (!chosen) {
       if (group === undefined) throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
+      if (noCommonScheme) {
+        // As OpenSSL 3 ("no shared signature algorithms"): SHA-1, all a client without
+        // signature_algorithms accepts, is refused by policy here.
+        const why = sigExt ? 'the client offers none our certificate can make' : 'the client sent no signature_algorithms, so it accepts only SHA-1, which we do not sign with';
+        throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `no signature algorithm in common: ${why}`, 'handshake_failure');
+      }
       throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no cipher suite in common with the client', 'handshake_failure');
     }
     this.suite = chosen.suite;
@@ -559,10 +582,12 @@ function identityFits(key: SigningKey, suite: CipherSuite): boolean {
   return suite.auth === 'RSA' ? key.keyType === 'rsa' : key.keyType === 'ec' || key.keyType === 'ed25519';
 }
 
-/** The key's most preferred scheme that the client accepts (RFC 5246 §7.4.1.4.1). Without a
- *  signature_algorithms extension we use the key's default (RFC 5246 would imply SHA-1, which
- *  we do not implement). */
-function pickScheme(key: SigningKey, clientSchemes: number[] | undefined): number | undefined {
-  if (!clientSchemes) return key.schemes[0];
+/** RFC 5246 §7.4.1.4.1: what a client that sent no signature_algorithms supports: {sha1(2),
+ *  rsa(1)} for RSA key exchanges, {sha1(2), ecdsa(3)} for ECDSA ones. No key of ours signs with
+ *  SHA-1 (refused, as OpenSSL 3 does at its default security level), so they match nothing. */
+const IMPLIED_SIGNATURE_SCHEMES: readonly number[] = [0x0201, 0x0203];
+
+/** The key's most preferred scheme that the client accepts (RFC 5246 §7.4.1.4.1). */
+function pickScheme(key: SigningKey, clientSchemes: readonly number[]): number | undefined {
   return key.schemes.find((s) => clientSchemes.includes(s));
 }
