@@ -37,6 +37,7 @@ export const ErrorCode = {
   /** More warning alerts in a row than the limit (CVE-2016-8610; alert unexpected_message);
    *  node:tls's code for OpenSSL's SSL_R_TOO_MANY_WARN_ALERTS. */
   TOO_MANY_WARN_ALERTS: 'ERR_SSL_TOO_MANY_WARN_ALERTS',
+  EXCESSIVE_MESSAGE_SIZE: 'ERR_SSL_EXCESSIVE_MESSAGE_SIZE',
   /** Finished or signature verification failed (alert decrypt_error). */
   DECRYPT_ERROR: 'ERR_TLS_DECRYPT_ERROR',
   PROTOCOL_VERSION: 'ERR_TLS_PROTOCOL_VERSION',

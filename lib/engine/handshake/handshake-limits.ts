@@ -1,7 +1,7 @@
 // Which handshake messages a side may receive and how long each may be: checked at the message
 // header, before any of its body is buffered. The lengths are OpenSSL 3.0's (statem_clnt.c /
 // statem_srvr.c *_max_message_size), so a message OpenSSL accepts we accept too.
-import { TlsError } from '../../errors.js';
+import { ErrorCode, TlsError } from '../../errors.js';
 import { HandshakeType } from '../constants.js';
 
 /** OpenSSL's SSL_MAX_CERT_LIST_DEFAULT: the largest Certificate (and CertificateRequest) body. */
@@ -80,7 +80,7 @@ export function checkHandshakeHeader(type: number, length: number, c: HeaderChec
   }
   if (length > limit) {
     throw new TlsError(
-      'ERR_SSL_EXCESSIVE_MESSAGE_SIZE',
+      ErrorCode.EXCESSIVE_MESSAGE_SIZE,
       `handshake message type ${type} of ${length} bytes exceeds the ${limit}-byte limit`,
       'illegal_parameter',
     );
