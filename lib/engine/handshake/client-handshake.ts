@@ -20,9 +20,8 @@ import {
 import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-checks.js';
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
-import {
-  decodeServerKeyExchangeFor, DTLS_HANDSHAKE_HEADER_LENGTH, encodeEcdheParams, TLS_HANDSHAKE_HEADER_LENGTH,
-} from './messages.js';
+import { decodeServerKeyExchangeFor, encodeEcdheParams } from './messages.js';
+import { DTLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH } from '../record/framing.js';
 import type {
   CertificateRequest, Extension, HandshakeMessage, ServerHello, ServerKeyExchange,
 } from './message-types.js';

@@ -31,8 +31,6 @@ import type {
 import type { KeyExchangeKind } from '../cipher-suites.js';
 import { tlsHandshakeMessage } from '../record/framing.js';
 
-export { DTLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH } from '../record/framing.js';
-
 /** RFC 5246 §7.4.1.2 Random: 32 bytes. */
 const RANDOM_LENGTH = 32;
 /** RFC 5246 §7.4.1.2 SessionID session_id<0..32>. */

@@ -21,8 +21,9 @@ import { checkRenegotiationInfo } from './hello-checks.js';
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import {
-  decodeClientKeyExchangeFor, DTLS_HANDSHAKE_HEADER_LENGTH, encodeEcdheParams, TLS_HANDSHAKE_HEADER_LENGTH,
+  decodeClientKeyExchangeFor, encodeEcdheParams,
 } from './messages.js';
+import { DTLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH } from '../record/framing.js';
 import { encodeIdentityHint, pskPremaster, pskString, serverPsk } from './psk.js';
 import type { ClientHello, Extension, HandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
