@@ -21,11 +21,13 @@ import type {
   ServerKeyExchange,
 } from '../lib/engine/handshake/message-types.js';
 import {
-  HandshakeReassembler,
   decodeBody,
+  decodeClientKeyExchangeFor,
+  decodeServerKeyExchangeFor,
   encodeBody,
   encodeEcdheParams,
   encodeHandshake,
+  HandshakeReassembler,
   type RawHandshakeMessage,
 } from '../lib/engine/handshake/messages.js';
 import { DTLS_HANDSHAKE_HEADER_LENGTH, encodeDtlsHandshakeHeader, parseDtlsHandshakeHeader } from '../lib/engine/record/framing.js';
@@ -331,9 +333,22 @@ describe('codec', () => {
     });
   });
 
+  /** decodeBody, except that key-exchange bodies (opaque to decodeBody) are read in their
+   *  ECDHE form, the form the arbitraries make. */
+  const decodeAs = (code: number, body: Uint8Array, dtls: boolean): unknown =>
+    code === HandshakeType.server_key_exchange ? decodeServerKeyExchangeFor('ECDHE', body)
+      : code === HandshakeType.client_key_exchange ? decodeClientKeyExchangeFor('ECDHE', body)
+        : decodeBody(code, body, dtls);
+
   for (const dtls of [false, true]) {
     const mode = dtls ? 'DTLS' : 'TLS';
     describe(`handshake bodies, ${mode} mode`, () => {
+      it('key-exchange bodies stay opaque until the suite is known (the handshake decodes them)', () => {
+        const ske = encodeBody({ type: 'server_key_exchange', group: 29, publicKey: new Uint8Array(32).fill(1), scheme: 0x0403, signature: hex('abcd') }, dtls);
+        expect(decodeBody(HandshakeType.server_key_exchange, ske, dtls)).to.deep.equal({ type: 'server_key_exchange', body: ske });
+        expect(decodeBody(HandshakeType.client_key_exchange, hex('0104'), dtls)).to.deep.equal({ type: 'client_key_exchange', body: hex('0104') });
+      });
+
       for (const [name, arb] of Object.entries(messageArbs(dtls))) {
         if (arb === undefined) continue;
         const code = HandshakeType[name as HandshakeMessage['type']];
@@ -341,7 +356,7 @@ describe('codec', () => {
           fc.assert(
             fc.property(arb, (m) => {
               const body = encodeBody(m, dtls);
-              expect(decodeBody(code, body, dtls)).to.deep.equal(m);
+              expect(decodeAs(code, body, dtls)).to.deep.equal(m);
             }),
           );
         });
@@ -357,10 +372,10 @@ describe('codec', () => {
               for (let len = 0; len < body.length; len++) {
                 const cut = body.subarray(0, len);
                 if (len === extStart) {
-                  const d = decodeBody(code, cut, dtls);
+                  const d = decodeAs(code, cut, dtls);
                   expect(d).to.deep.equal({ ...m, extensions: [] });
                 } else {
-                  expectTlsError(() => decodeBody(code, cut, dtls), ErrorCode.DECODE);
+                  expectTlsError(() => decodeAs(code, cut, dtls), ErrorCode.DECODE);
                 }
               }
             }),
@@ -378,7 +393,7 @@ describe('codec', () => {
               const body = concat([encodeBody(m, dtls), extra]);
               // A hello without extensions followed by junk reads the junk as a broken
               // extensions block: still a decode_error.
-              expectTlsError(() => decodeBody(code, body, dtls), ErrorCode.DECODE);
+              expectTlsError(() => decodeAs(code, body, dtls), ErrorCode.DECODE);
             }),
             { numRuns: 50 },
           );
@@ -514,15 +529,15 @@ describe('codec', () => {
       // explicit_prime (1) curve type → illegal_parameter
       const explicit = body.slice();
       explicit[0] = 1;
-      const e = expectTlsError(() => decodeBody(12, explicit, false), ErrorCode.ILLEGAL_PARAMETER);
+      const e = expectTlsError(() => decodeServerKeyExchangeFor('ECDHE', explicit), ErrorCode.ILLEGAL_PARAMETER);
       expect(e.alertName).to.equal('illegal_parameter');
       // empty point → decode_error
-      expectTlsError(() => decodeBody(12, hex('03001d00' + '0804' + '0000'), false), ErrorCode.DECODE);
+      expectTlsError(() => decodeServerKeyExchangeFor('ECDHE', hex('03001d00' + '0804' + '0000')), ErrorCode.DECODE);
     });
 
     it('ClientKeyExchange: empty point → decode_error (RFC 8422 §5.7)', () => {
-      expectTlsError(() => decodeBody(16, hex('00'), false), ErrorCode.DECODE);
-      expect(decodeBody(16, hex('0104'), false)).to.deep.equal({ type: 'client_key_exchange', publicKey: hex('04') });
+      expectTlsError(() => decodeClientKeyExchangeFor('ECDHE', hex('00')), ErrorCode.DECODE);
+      expect(decodeClientKeyExchangeFor('ECDHE', hex('0104'))).to.deep.equal({ type: 'client_key_exchange', publicKey: hex('04') });
     });
 
     it('Finished: the body is verify_data as is', () => {
@@ -722,7 +737,7 @@ describe('codec', () => {
             expect(g.raw).to.deep.equal(raws[i]);
             expect(g.type).to.equal(HandshakeType[msgs[i]!.type]);
             expect(g.body).to.deep.equal(raws[i]!.subarray(4));
-            expect(decodeBody(g.type, g.body, false)).to.deep.equal(msgs[i]);
+            expect(decodeAs(g.type, g.body, false)).to.deep.equal(msgs[i]);
           });
         }),
         { numRuns: 300 },

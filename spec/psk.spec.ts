@@ -17,7 +17,9 @@ import {
 import type { PskConfig } from '../lib/engine/config.js';
 import { ContentType, HandshakeType } from '../lib/engine/constants.js';
 import type { EngineEvent } from '../lib/engine/engine.js';
-import { decodeBody, encodeBody } from '../lib/engine/handshake/messages.js';
+import { decodeBody, decodeClientKeyExchangeFor, decodeServerKeyExchangeFor, encodeBody } from '../lib/engine/handshake/messages.js';
+import type { HandshakeMessage } from '../lib/engine/handshake/message-types.js';
+import type { KeyExchangeKind } from '../lib/engine/cipher-suites.js';
 import { decodeSession, encodeSession } from '../lib/engine/handshake/session.js';
 import { SessionStore } from '../lib/engine/handshake/session-store.js';
 import { pskPremaster } from '../lib/engine/handshake/psk.js';
@@ -200,19 +202,23 @@ describe('PSK cipher suites', function () {
   });
 
   describe('codec and premaster', () => {
-    it('PSK ServerKeyExchange / ClientKeyExchange bodies round-trip; ECDHE bodies still decode as ECDHE', () => {
+    it('PSK ServerKeyExchange / ClientKeyExchange bodies round-trip through the decoder of their key exchange; the codec keeps them opaque', () => {
       const hint = new TextEncoder().encode('hint');
       const point = new Uint8Array(32).fill(7);
-      for (const m of [
-        { type: 'server_key_exchange' as const, pskIdentityHint: hint },
-        { type: 'server_key_exchange' as const, pskIdentityHint: new Uint8Array(0), ecdhe: { group: 29, publicKey: point } },
-        { type: 'client_key_exchange' as const, pskIdentity: hint },
-        { type: 'client_key_exchange' as const, pskIdentity: new Uint8Array(0) },
-        { type: 'client_key_exchange' as const, pskIdentity: hint, publicKey: point },
-        { type: 'client_key_exchange' as const, publicKey: point },
-      ]) {
+      const cases: [KeyExchangeKind, HandshakeMessage][] = [
+        ['PSK', { type: 'server_key_exchange', pskIdentityHint: hint }],
+        ['ECDHE_PSK', { type: 'server_key_exchange', pskIdentityHint: new Uint8Array(0), ecdhe: { group: 29, publicKey: point } }],
+        ['PSK', { type: 'client_key_exchange', pskIdentity: hint }],
+        ['PSK', { type: 'client_key_exchange', pskIdentity: new Uint8Array(0) }],
+        ['ECDHE_PSK', { type: 'client_key_exchange', pskIdentity: hint, publicKey: point }],
+        ['ECDHE', { type: 'client_key_exchange', publicKey: point }],
+      ];
+      for (const [kx, m] of cases) {
         for (const dtls of [false, true]) {
-          expect(decodeBody(HandshakeType[m.type], encodeBody(m, dtls), dtls)).to.deep.equal(m);
+          const body = encodeBody(m, dtls);
+          const decoded = m.type === 'server_key_exchange' ? decodeServerKeyExchangeFor(kx, body) : decodeClientKeyExchangeFor(kx, body);
+          expect(decoded).to.deep.equal(m);
+          expect(decodeBody(HandshakeType[m.type], body, dtls)).to.deep.equal({ type: m.type, body });
         }
       }
     });

@@ -16,7 +16,7 @@ import { CIPHER_SUITES } from '../lib/engine/cipher-suites.js';
 import { ContentType, ExtensionType, HandshakeType } from '../lib/engine/constants.js';
 import type { EngineEvent } from '../lib/engine/engine.js';
 import { decodeBody, encodeBody } from '../lib/engine/handshake/messages.js';
-import type { HandshakeMessage } from '../lib/engine/handshake/message-types.js';
+import type { HandshakeMessage, ReceivedHandshakeMessage } from '../lib/engine/handshake/message-types.js';
 import { decodeSession, encodeSession, type SessionState } from '../lib/engine/handshake/session.js';
 import { SessionStore } from '../lib/engine/handshake/session-store.js';
 import { TlsError } from '../lib/errors.js';
@@ -107,7 +107,9 @@ function rewriteFirstMessage(chunks: Uint8Array[], edit: (m: HandshakeMessage) =
   const recLen = rec.readUInt16BE(3);
   const frag = rec.subarray(5, 5 + recLen);
   const bodyLen = frag.readUIntBE(1, 3);
-  const msg = decodeBody(frag[0]!, frag.subarray(4, 4 + bodyLen), false);
+  const msg: ReceivedHandshakeMessage = decodeBody(frag[0]!, frag.subarray(4, 4 + bodyLen), false);
+  // Hellos only: key-exchange messages stay opaque until a suite is known.
+  if ('body' in msg) throw new Error('rewriteFirstMessage edits hellos, not key exchanges');
   const body = encodeBody(edit(msg), false);
   const rest = frag.subarray(4 + bodyLen);
   const newFrag = Buffer.concat([Buffer.from([frag[0]!, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body, rest]);

@@ -21,9 +21,8 @@ import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-ch
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import { decodeServerKeyExchangeFor, encodeEcdheParams } from './messages.js';
-import { DTLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH } from '../record/framing.js';
 import type {
-  CertificateRequest, Extension, HandshakeMessage, ServerHello, ServerKeyExchange,
+  CertificateRequest, Extension, HandshakeMessage, ReceivedHandshakeMessage, ServerHello, ServerKeyExchange,
 } from './message-types.js';
 import { clientPsk, PSK_MAX_IDENTITY_LENGTH, pskPremaster, pskString } from './psk.js';
 import type { SessionState } from './session.js';
@@ -225,7 +224,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     }
   }
 
-  handle(msg: HandshakeMessage, raw: Uint8Array): void {
+  handle(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
     if (this.resumed && this.startsFullServerFlight(msg.type) && (this.state === 'wait_change_cipher_spec' || this.state === 'wait_new_session_ticket') && !this.newTicket) {
       // The server echoed our session_id but goes on with a full handshake. RFC 5246 §7.4.1.3
       // says an echo means resumption, but OpenSSL 3.0's DTLS server does this when it declines
@@ -270,14 +269,14 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
         }
         if (msg.type !== 'server_key_exchange') break;
         this.transcript.add(raw);
-        this.onServerKeyExchange(raw);
+        this.onServerKeyExchange(msg.body);
         // RFC 4279 §2 / RFC 5489 §2: no CertificateRequest in PSK suites.
         this.state = isPskSuite(this.suite!) ? 'wait_server_hello_done' : 'wait_certificate_request_or_done';
         return;
       case 'wait_server_key_exchange_or_done':
         if (msg.type === 'server_key_exchange') {
           this.transcript.add(raw);
-          this.onServerKeyExchange(raw);
+          this.onServerKeyExchange(msg.body);
           this.state = 'wait_server_hello_done';
           return;
         }
@@ -312,7 +311,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     throw this.unexpected(msg);
   }
 
-  private onServerHelloDone(msg: HandshakeMessage, raw: Uint8Array): void {
+  private onServerHelloDone(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
     if (msg.type !== 'server_hello_done') {
       throw this.unexpected(msg);
     }
@@ -449,11 +448,11 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     }
   }
 
-  private onServerKeyExchange(raw: Uint8Array): void {
+  private onServerKeyExchange(body: Uint8Array): void {
     const c = this.host.config;
     const suite = this.suite!;
-    // The codec read the body without the suite; read it as this suite's key exchange defines it.
-    const msg = decodeServerKeyExchangeFor(suite.kx, raw.subarray(this.dtls ? DTLS_HANDSHAKE_HEADER_LENGTH : TLS_HANDSHAKE_HEADER_LENGTH));
+    // The codec keeps the body opaque: its shape is this suite's key exchange's.
+    const msg = decodeServerKeyExchangeFor(suite.kx, body);
     if ('pskIdentityHint' in msg) {
       // OpenSSL 3.0's client refuses a hint over PSK_MAX_IDENTITY_LEN with handshake_failure (measured).
       if (msg.pskIdentityHint.length > PSK_MAX_IDENTITY_LENGTH) {

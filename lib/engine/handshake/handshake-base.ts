@@ -7,7 +7,7 @@ import type { CipherSuite } from '../cipher-suites.js';
 import { constantTimeEqual } from '../constant-time.js';
 import { handshakeTypeName, ProtocolVersion } from '../constants.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
-import type { HandshakeMessage } from './message-types.js';
+import type { HandshakeMessage, ReceivedHandshakeMessage } from './message-types.js';
 import { Transcript } from './transcript.js';
 
 /** The two states every handshake passes through at its end. */
@@ -80,7 +80,7 @@ export abstract class HandshakeBase<S extends string> {
   }
 
   /** A message this state does not take: unexpected_message (RFC 5246 §7.2.2). */
-  protected unexpected(msg: HandshakeMessage): TlsError {
+  protected unexpected(msg: ReceivedHandshakeMessage): TlsError {
     return new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected ${msg.type} in state ${this.state}`, 'unexpected_message');
   }
 

@@ -143,3 +143,16 @@ export type HandshakeMessage =
   | CertificateStatus;
 
 export type HandshakeMessageName = HandshakeMessage['type'];
+
+/** A key-exchange message as received: its body cannot be read without the negotiated suite
+ *  (RFC 4279, RFC 5489, RFC 8422 each define another shape), so the codec keeps it opaque and
+ *  the handshake decodes it for its suite (decodeServerKeyExchangeFor / ...ClientKeyExchangeFor). */
+export interface OpaqueKeyExchange {
+  type: 'server_key_exchange' | 'client_key_exchange';
+  body: Uint8Array;
+}
+
+/** A handshake message as decodeBody() returns it. */
+export type ReceivedHandshakeMessage =
+  | Exclude<HandshakeMessage, ServerKeyExchange | PskServerKeyExchange | ClientKeyExchange | PskClientKeyExchange>
+  | OpaqueKeyExchange;

@@ -25,6 +25,7 @@ import type {
   NewSessionTicket,
   PskClientKeyExchange,
   PskServerKeyExchange,
+  ReceivedHandshakeMessage,
   ServerHello,
   ServerKeyExchange,
 } from './message-types.js';
@@ -269,27 +270,6 @@ export function decodeServerKeyExchangeFor(kx: KeyExchangeKind, body: Uint8Array
   return kx === 'ECDHE' ? decodeEcdheServerKeyExchange(body) : decodePskServerKeyExchange(body, kx === 'ECDHE_PSK');
 }
 
-/**
- * Without the suite: the ECDHE form (it starts with curve_type 3), else the PSK forms. A body
- * that starts with 3 is read as ECDHE only, so a damaged ECDHE message never passes for a PSK
- * one; the price is that a PSK hint of 768..1023 bytes (first length byte 3) cannot get through
- * here; hints are at most 256 bytes in OpenSSL (PSK_MAX_IDENTITY_LEN) and here.
- */
-function decodeServerKeyExchange(body: Uint8Array): ServerKeyExchange | PskServerKeyExchange {
-  try {
-    return decodeEcdheServerKeyExchange(body);
-  } catch (e) {
-    if (body[0] === EC_CURVE_TYPE_NAMED) throw e;
-    for (const withEcdhe of [false, true]) {
-      try {
-        return decodePskServerKeyExchange(body, withEcdhe);
-      } catch {
-        /* not this shape */
-      }
-    }
-    throw e;
-  }
-}
 
 // --- CertificateRequest: RFC 5246 §7.4.4 --------------------------------------------------
 
@@ -364,25 +344,6 @@ export function decodeClientKeyExchangeFor(kx: KeyExchangeKind, body: Uint8Array
   return kx === 'ECDHE' ? decodeEcdheClientKeyExchange(body) : decodePskClientKeyExchange(body, kx === 'ECDHE_PSK');
 }
 
-/**
- * Without the suite: the first of the ECDHE, PSK and ECDHE_PSK forms that parses. Their lengths
- * exclude each other (ECDHE: 1 + b0 with b0 >= 1; PSK: 2 + (b0 << 8 | b1); ECDHE_PSK: 3 + that +
- * a point of 1+ bytes), so a body fits at most one, and no cut or extended ECDHE body fits the others.
- */
-function decodeClientKeyExchange(body: Uint8Array): ClientKeyExchange | PskClientKeyExchange {
-  try {
-    return decodeEcdheClientKeyExchange(body);
-  } catch (e) {
-    for (const withEcdhe of [false, true]) {
-      try {
-        return decodePskClientKeyExchange(body, withEcdhe);
-      } catch {
-        /* not this shape */
-      }
-    }
-    throw e;
-  }
-}
 
 // --- body dispatch ------------------------------------------------------------------------
 
@@ -453,7 +414,7 @@ function unexpected(type: number): TlsError {
  * Decodes a handshake body of wire type `type` (RFC 5246 §7.4 HandshakeType). Unknown types
  * (and hello_verify_request outside DTLS) → unexpected_message; malformed bodies → decode_error.
  */
-export function decodeBody(type: number, body: Uint8Array, dtls: boolean): HandshakeMessage {
+export function decodeBody(type: number, body: Uint8Array, dtls: boolean): ReceivedHandshakeMessage {
   const r = new ByteReader(body);
   switch (type) {
     case HandshakeType.hello_request:
@@ -471,7 +432,7 @@ export function decodeBody(type: number, body: Uint8Array, dtls: boolean): Hands
     case HandshakeType.certificate:
       return decodeCertificate(r);
     case HandshakeType.server_key_exchange:
-      return decodeServerKeyExchange(body);
+      return { type: 'server_key_exchange', body };
     case HandshakeType.certificate_request:
       return decodeCertificateRequest(r);
     case HandshakeType.server_hello_done:
@@ -480,7 +441,7 @@ export function decodeBody(type: number, body: Uint8Array, dtls: boolean): Hands
     case HandshakeType.certificate_verify:
       return decodeCertificateVerify(r);
     case HandshakeType.client_key_exchange:
-      return decodeClientKeyExchange(body);
+      return { type: 'client_key_exchange', body };
     case HandshakeType.finished:
       // verify_data is the whole body; its length (12 in TLS 1.2) is checked by the handshake.
       return { type: 'finished', verifyData: body };

@@ -23,9 +23,8 @@ import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import {
   decodeClientKeyExchangeFor, encodeEcdheParams,
 } from './messages.js';
-import { DTLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH } from '../record/framing.js';
 import { encodeIdentityHint, pskPremaster, pskString, serverPsk } from './psk.js';
-import type { ClientHello, Extension, HandshakeMessage } from './message-types.js';
+import type { ClientHello, Extension, HandshakeMessage, ReceivedHandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
 import { HandshakeBase } from './handshake-base.js';
 
@@ -93,7 +92,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     }
   }
 
-  handle(msg: HandshakeMessage, raw: Uint8Array): void {
+  handle(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
     switch (this.state) {
       case 'wait_client_hello':
         if (msg.type !== 'client_hello') break;
@@ -109,7 +108,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
         return;
       case 'wait_client_key_exchange':
         if (msg.type !== 'client_key_exchange') break;
-        this.onClientKeyExchange(raw);
+        this.onClientKeyExchange(msg.body, raw);
         this.state = this.peerChain.length > 0 ? 'wait_certificate_verify' : 'wait_change_cipher_spec';
         return;
       case 'wait_certificate_verify':
@@ -484,11 +483,11 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     }
   }
 
-  private onClientKeyExchange(raw: Uint8Array): void {
+  private onClientKeyExchange(body: Uint8Array, raw: Uint8Array): void {
     const c = this.host.config;
     const suite = this.suite!;
-    // The codec read the body without the suite; read it as this suite's key exchange defines it.
-    const cke = decodeClientKeyExchangeFor(suite.kx, raw.subarray(this.dtls ? DTLS_HANDSHAKE_HEADER_LENGTH : TLS_HANDSHAKE_HEADER_LENGTH));
+    // The codec keeps the body opaque: its shape is this suite's key exchange's.
+    const cke = decodeClientKeyExchangeFor(suite.kx, body);
     let preMaster: Uint8Array;
     if ('pskIdentity' in cke) {
       // RFC 4279 §2 / RFC 5489 §2. The point is checked first (a bad one is illegal_parameter
