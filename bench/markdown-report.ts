@@ -65,7 +65,8 @@ const METHOD = `## How each figure is measured
   and the child reports RSS and V8 heap after a full garbage collection, before and after the
   last batch; the difference is divided by the number of connections. Only the server side is
   counted.
-- **Ceilings**: each primitive is called alone the way TLS calls it. For bulk figures in one
+- **Ceilings**: each primitive is called alone the way TLS calls it, in a loop; its figure is
+  the best of three rounds. For bulk figures in one
   process the ceiling is 1 / (1/seal + 1/open) of the stack's AEAD on records of the write size
   (16 KiB for 64 KiB writes); in two processes the slower of seal and open. For full handshakes
   it is 1 / (2/key exchange + 1/sign + 1/verify). The default provider's ceiling uses noble's

@@ -64,7 +64,7 @@ function rowOf(state: RunState, shape: RowShape): Row {
 /** A step measuring `stack` for one row; a failure is recorded, not thrown. */
 function measure(shape: RowShape, stack: Stack, run: (state: RunState) => Promise<{ value: number; ceiling?: number }>): Step {
   return {
-    label: `${shape.label} — ${stack}`,
+    label: `${stack}: ${shape.id}`,
     run: async (state) => {
       const row = rowOf(state, shape);
       try {
@@ -214,7 +214,7 @@ function memorySteps(budget: Budget): Step[] {
   const rss: RowShape = { id: 'memory/rss', section: 'Memory per idle connection', unit: 'KiB', lowerIsBetter: true, label: label('RSS') };
   const heap: RowShape = { id: 'memory/heap', section: 'Memory per idle connection', unit: 'KiB', lowerIsBetter: true, label: label('V8 heap') };
   return STACKS.map((stack) => ({
-    label: `${rss.label} — ${stack}`,
+    label: `${stack}: memory per idle connection`,
     run: async (state) => {
       const rssRow = rowOf(state, rss);
       const heapRow = rowOf(state, heap);

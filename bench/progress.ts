@@ -12,7 +12,7 @@ export class Progress {
     const width = 30;
     const filled = Math.round((this.done / this.total) * width);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} `;
-    const room = Math.max(0, (process.stderr.columns ?? 80) - bar.length - 1);
+    const room = Math.max(0, (process.stderr.columns || 80) - bar.length - 1);
     process.stderr.write(`\r\x1b[K${bar}${label.slice(0, room)}`);
   }
 

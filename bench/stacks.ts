@@ -54,13 +54,17 @@ export function listen(stack: Stack, spec: ConnectionSpec, onSocket: (s: AnySock
     ecdhCurve: ecdhCurveOf(spec.group),
     ...(isPsk(spec.ciphers) ? PSK_SERVER : {}),
   };
+  const accepted = new Set<AnySocket>();
   const wrapped = (s: AnySocket): void => {
     s.on('error', () => undefined); // a client destroyed mid-flight is not the server's failure
+    accepted.add(s);
+    s.once('close', () => accepted.delete(s));
     onSocket(s);
   };
   const server: AnyServer = stack === 'node:tls'
     ? tls.createServer({ ...common, maxVersion: 'TLSv1.2' }, wrapped)
     : createServer({ ...common, ...providerOf(stack), renegotiationLimit: Number.MAX_SAFE_INTEGER }, wrapped);
+  ACCEPTED.set(server, accepted);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
@@ -87,9 +91,14 @@ export function dial(stack: Stack, port: number, spec: ConnectionSpec): Promise<
   });
 }
 
-/** Close a server without waiting for its idle connections. */
+/** The connections a server made, until they close. */
+const ACCEPTED = new WeakMap<AnyServer, Set<AnySocket>>();
+
+/** Close a server and destroy its connections at once, so that nothing it still holds (records
+ *  read but not yet decrypted) runs into the next measurement. */
 export function shut(server: AnyServer): void {
   server.close();
+  for (const s of ACCEPTED.get(server) ?? []) s.destroy();
 }
 
 /** Fail unless the handshake used the group asked for (node:tls names P-256 'prime256v1'). */

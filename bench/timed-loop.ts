@@ -14,9 +14,17 @@ export async function opsPerSecond(window: number, minOps: number, op: () => Pro
   return n / (elapsed / 1000);
 }
 
-/** The same for a synchronous operation (the primitives), in batches to keep the clock out. */
+/** The same for a synchronous operation (the primitives), in batches to keep the clock out:
+ *  the best of three rounds, since a ceiling is what the primitive can do when nothing else
+ *  runs. */
 export function syncOpsPerSecond(window: number, minOps: number, op: () => void): number {
   op(); // first call: JIT and lazy tables, not measured
+  let best = 0;
+  for (let round = 0; round < 3; round++) best = Math.max(best, syncRound(window / 3, minOps, op));
+  return best;
+}
+
+function syncRound(window: number, minOps: number, op: () => void): number {
   let n = 0;
   let batch = 1;
   const t0 = performance.now();
