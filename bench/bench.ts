@@ -16,6 +16,7 @@ import { Progress } from './progress.js';
 import { primitivesTable, renderText, sectionTable } from './results-table.js';
 import { SECTIONS } from './results.js';
 import { ratioChart } from './svg-chart.js';
+import { targetsTable } from './targets.js';
 
 const KNOWN = new Set(['--quick', '--check', '--json', '--write', '--no-write']);
 
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`secure-duplex benchmark (${mode}), ${machine.cpu} × ${machine.cores}, Node ${machine.node}, OpenSSL ${machine.nodeOpenssl}, load ${machine.load}`);
     for (const s of SECTIONS) console.log(renderText(sectionTable(s, state.rows)));
     console.log(renderText(primitivesTable(state.primitives)));
+    console.log(renderText(targetsTable(state.rows)));
     console.log(`\n${steps.length} measurements in ${seconds.toFixed(1)} s`);
     for (const n of state.notes) console.log(`note: ${n}`);
     for (const e of state.errors) console.error(`failed: ${e}`);

@@ -4,6 +4,7 @@ import type { Machine } from './machine.js';
 import type { PrimitiveResult } from './primitives.js';
 import { primitivesTable, renderMarkdown, sectionTable } from './results-table.js';
 import { SECTIONS, type Row } from './results.js';
+import { targetsTable } from './targets.js';
 
 export interface RunReport {
   mode: string;
@@ -66,7 +67,7 @@ const METHOD = `## How each figure is measured
   last batch; the difference is divided by the number of connections. Only the server side is
   counted.
 - **Ceilings**: each primitive is called alone the way TLS calls it, in a loop; its figure is
-  the best of three rounds. For bulk figures in one
+  the best of three rounds after a warm-up round. For bulk figures in one
   process the ceiling is 1 / (1/seal + 1/open) of the stack's AEAD on records of the write size
   (16 KiB for 64 KiB writes); in two processes the slower of seal and open. For full handshakes
   it is 1 / (2/key exchange + 1/sign + 1/verify). The default provider's ceiling uses noble's
@@ -109,6 +110,10 @@ ${machine}
 ## Ratios
 
 ![Ratios to node:tls and to the ceilings](performance.svg)
+
+## Targets
+
+${renderMarkdown(targetsTable(run.rows))}
 
 ## Figures
 

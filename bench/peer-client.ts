@@ -5,7 +5,8 @@ import type { Window } from './flow.js';
 import type { PeerReply, PeerRequest } from './peer-process.js';
 import type { ConnectionSpec, Stack } from './stacks.js';
 
-type Omit2<T> = T extends unknown ? Omit<T, 'id'> : never;
+/** A request as the caller writes it: the id is added by request(). */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export class PeerProcess {
   private nextId = 1;
@@ -28,7 +29,7 @@ export class PeerProcess {
   }
 
   /** Send a request; `onReply` sees each reply to it until it returns true. */
-  private request(req: Omit2<PeerRequest>, onReply: (r: PeerReply) => boolean): void {
+  private request(req: WithoutId<PeerRequest>, onReply: (r: PeerReply) => boolean): void {
     const id = this.nextId++;
     this.handlers.set(id, (r) => { if (onReply(r)) this.handlers.delete(id); });
     this.child.send({ ...req, id });
@@ -68,7 +69,7 @@ export class PeerProcess {
     return this.simple({ op: 'sample' }, (r) => (r.kind === 'memory' ? r : undefined));
   }
 
-  private simple<T>(req: Omit2<PeerRequest>, pick: (r: PeerReply) => T | undefined): Promise<T> {
+  private simple<T>(req: WithoutId<PeerRequest>, pick: (r: PeerReply) => T | undefined): Promise<T> {
     return new Promise((resolve, reject) => {
       this.request(req, (r) => {
         const v = pick(r);

@@ -99,8 +99,8 @@ function bulkSteps(): Step[] {
           label: `${suite}, ${size.label} writes, ${processes === 1 ? 'one process' : 'two processes'}`,
           unit: 'MiB/s',
           ceilingIs: processes === 1
-            ? `the stack's AEAD on ${size.record} records, seal and open on one thread: 1 / (1/seal + 1/open)`
-            : `the stack's AEAD on ${size.record} records, the slower of seal and open`,
+            ? `(bulk, ${size.label} writes, one process) the stack's AEAD on ${size.record} records, sealing and opening on one thread: 1 / (1/seal + 1/open)`
+            : `(bulk, ${size.label} writes, two processes) the stack's AEAD on ${size.record} records, the slower of seal and open`,
         };
         const spec: ConnectionSpec = { ciphers: suite, credentials: ecdsa, group: 'X25519' };
         for (const stack of STACKS) {
@@ -126,7 +126,7 @@ function handshakeSteps(): Step[] {
         section: 'Handshakes',
         label: `full, ${CERT_LABEL[credentials.kind]} certificate, ${group} (${FULL_SUITE[credentials.kind]})`,
         unit: 'handshakes/s',
-        ceilingIs: "the stack's public-key operations for both ends: 1 / (2/key-exchange + 1/sign + 1/verify)",
+        ceilingIs: "(full handshakes) the stack's public-key operations for both ends: 1 / (2/key exchange + 1/sign + 1/verify)",
       };
       const spec: ConnectionSpec = { ciphers: FULL_SUITE[credentials.kind], credentials, group };
       for (const stack of STACKS) {
@@ -160,12 +160,12 @@ function renegotiationSteps(budget: Budget): Step[] {
   const idle: RowShape = {
     id: 'renegotiation/idle', section: 'Renegotiation', unit: 'renegotiations/s',
     label: `idle connection, client-initiated, back to back (1000 ÷ latency in ms), ${spec.ciphers}`,
-    ceilingIs: 'the full handshake ceiling (ECDSA P-256, X25519)',
+    ceilingIs: '(idle renegotiations) the full handshake ceiling, ECDSA P-256 and X25519',
   };
   const dip: RowShape = {
     id: 'renegotiation/dip', section: 'Renegotiation', unit: 'MiB/s',
     label: `bulk (64 KiB writes) while the client renegotiates every ${budget.dipInterval} ms`,
-    ceilingIs: 'the same connection streaming without renegotiation just before (×ceiling = 1 − the dip)',
+    ceilingIs: '(bulk while renegotiating) the same connection streaming without renegotiation just before: × ceiling = 1 − the dip',
   };
   const steps: Step[] = [];
   for (const stack of STACKS) {
@@ -187,12 +187,12 @@ function dtlsSteps(): Step[] {
   const throughput: RowShape = {
     id: 'dtls/throughput', section: 'DTLS', unit: 'MiB/s',
     label: `throughput, ${DATAGRAM_BYTES}-byte datagrams, ${DTLS_SUITE}`,
-    ceilingIs: "the stack's AEAD on 1 KiB records, seal and open on one thread",
+    ceilingIs: "(throughput) the stack's AEAD on 1 KiB records, sealing and opening on one thread",
   };
   const handshakes: RowShape = {
     id: 'dtls/handshakes', section: 'DTLS', unit: 'handshakes/s',
-    label: `full handshakes with cookie exchange, ECDSA P-256, X25519`,
-    ceilingIs: 'the full handshake ceiling (ECDSA P-256, X25519)',
+    label: 'full handshakes with cookie exchange, ECDSA P-256, X25519',
+    ceilingIs: '(handshakes) the full handshake ceiling, ECDSA P-256 and X25519',
   };
   const steps: Step[] = [];
   for (const stack of OUR_STACKS) {

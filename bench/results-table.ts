@@ -29,7 +29,7 @@ export function sectionTable(section: Section, rows: readonly Row[]): Table {
     }
     return cells;
   });
-  const notes = [...new Set(mine.filter((r) => r.ceilingIs).map((r) => `ceiling of "${r.label}": ${r.ceilingIs}`))];
+  const notes = [...new Set(mine.flatMap((r) => (r.ceilingIs ? [`ceiling: ${r.ceilingIs}`] : [])))];
   if (mine.some((r) => r.lowerIsBetter)) notes.push('memory: smaller is better; × node:tls below 1 means less memory than node:tls');
   return { title: section, header, body, notes };
 }

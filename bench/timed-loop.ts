@@ -15,10 +15,10 @@ export async function opsPerSecond(window: number, minOps: number, op: () => Pro
 }
 
 /** The same for a synchronous operation (the primitives), in batches to keep the clock out:
- *  the best of three rounds, since a ceiling is what the primitive can do when nothing else
+ *  after a warm-up, the best of three rounds, since a ceiling is what the primitive can do when nothing else
  *  runs. */
 export function syncOpsPerSecond(window: number, minOps: number, op: () => void): number {
-  op(); // first call: JIT and lazy tables, not measured
+  syncRound(window / 3, 1, op); // warm-up: lazy tables, and time for the JIT to optimize op
   let best = 0;
   for (let round = 0; round < 3; round++) best = Math.max(best, syncRound(window / 3, minOps, op));
   return best;
