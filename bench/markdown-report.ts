@@ -63,9 +63,9 @@ const METHOD = `## How each figure is measured
   one connection per process, so a loop of them measures process start-up rather than DTLS.
 - **Memory per idle connection**: a fresh child process runs the server of one stack; the
   benchmark opens the connections to it (node:tls clients for every stack, resuming one session)
-  and the child reports RSS and V8 heap after a full garbage collection, before and after the
-  last batch; the difference is divided by the number of connections. Only the server side is
-  counted.
+  and the child reports RSS and V8 heap after a full garbage collection, once 10 warm-up
+  connections are open and again after the measured ones; the difference is divided by their
+  number. Only the server side is counted.
 - **Ceilings**: each primitive is called alone the way TLS calls it, in a loop; its figure is
   the best of three rounds after a warm-up round. For bulk figures in one
   process the ceiling is 1 / (1/seal + 1/open) of the stack's AEAD on records of the write size
