@@ -1,6 +1,6 @@
 // One row of a results table: the same measurement for each stack, with what it is compared
 // with. Ratios are computed here, once, for the console and for docs/performance.md.
-import { STACKS, type Stack } from './stacks.js';
+import type { Stack } from './stacks.js';
 
 export type Section = 'Bulk throughput' | 'Handshakes' | 'Renegotiation' | 'DTLS' | 'Memory per idle connection';
 export const SECTIONS: readonly Section[] = ['Bulk throughput', 'Handshakes', 'Renegotiation', 'DTLS', 'Memory per idle connection'];
@@ -32,10 +32,6 @@ export function vsCeiling(row: Row, stack: Stack): number | undefined {
   const v = row.values[stack];
   const c = row.ceilings[stack];
   return v === undefined || c === undefined ? undefined : v / c;
-}
-
-export function stacksOf(row: Row): Stack[] {
-  return STACKS.filter((s) => row.values[s] !== undefined);
 }
 
 export function formatNumber(v: number | undefined): string {
