@@ -6,6 +6,7 @@
 //   --json    print the results as JSON on stdout instead of tables
 //   --write   write docs/performance.md and docs/performance.svg (the default for a full run)
 //   --no-write
+//   BENCH_STEP_TIMES=1 in the environment: each step's wall and CPU time on stderr
 import { writeFileSync } from 'node:fs';
 import { BUDGETS, type Mode } from './budget.js';
 import { describeMachine } from './machine.js';
@@ -38,8 +39,12 @@ async function main(argv: string[]): Promise<number> {
     for (const step of steps) {
       progress.start(step.label);
       const s0 = performance.now();
+      const c0 = process.cpuUsage();
       await step.run(state);
-      if (process.env.BENCH_STEP_TIMES) console.error(`${(performance.now() - s0).toFixed(0).padStart(6)} ms  ${step.label}`);
+      if (process.env.BENCH_STEP_TIMES) {
+        const cpu = process.cpuUsage(c0);
+        console.error(`${(performance.now() - s0).toFixed(0).padStart(6)} ms ${((cpu.user + cpu.system) / 1000).toFixed(0).padStart(6)} ms cpu  ${step.label}`);
+      }
       progress.finish();
     }
   } finally {
