@@ -32,6 +32,9 @@ async function main(argv: string[]): Promise<number> {
   const budget = BUDGETS[mode];
   const machine = describeMachine();
   const state: RunState = { budget, peer: await PeerProcess.start(), primitives: [], rows: [], errors: [], notes: [] };
+  // A socket error nobody listened for is a defect of the benchmark: recorded (the run fails
+  // and says where) rather than ending the run without its tables.
+  process.on('uncaughtException', (e) => { state.errors.push(`uncaught exception: ${e.stack ?? String(e)}`); });
   const steps = planSteps(budget);
   const progress = new Progress(steps.length);
   const t0 = performance.now();

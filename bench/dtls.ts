@@ -42,7 +42,7 @@ function dtlsClient(stack: Stack, credentials: Credentials, port: number): Promi
     const c = connect({
       transport: 'udp', host: '127.0.0.1', port, servername: 'localhost', ca: credentials.certPem, ...options(stack),
     }, () => resolve(c));
-    c.once('error', reject);
+    c.on('error', reject); // after the handshake: a no-op, as in stacks.ts dial()
   });
 }
 

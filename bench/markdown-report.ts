@@ -68,8 +68,10 @@ const METHOD = `## How each figure is measured
   number. Only the server side is counted.
 - **Ceilings**: each primitive is called alone the way TLS calls it, in a loop; its figure is
   the best of three rounds after a warm-up round. For bulk figures in one
-  process the ceiling is 1 / (1/seal + 1/open) of the stack's AEAD on records of the write size
-  (16 KiB for 64 KiB writes); in two processes the slower of seal and open. For full handshakes
+  process the ceiling is 1 / (1/seal + 1/open) of the stack's AEAD on full 16 KiB records,
+  whatever the write size (a stack may send a burst of small writes as full records, and one
+  that does not pays for it in the ratio); in two processes the slower of seal and open.
+  DTLS records cannot grow past a datagram: its ceiling uses 1 KiB records. For full handshakes
   it is 1 / (2/key exchange + 1/sign + 1/verify). The default provider's ceiling uses noble's
   figures (node:crypto's for RSA, which it uses); nodeCryptoProvider's and node:tls's use
   node:crypto's.

@@ -14,6 +14,10 @@ export class PeerProcess {
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (r: PeerReply) => this.handlers.get(r.id)?.(r));
+    // A child that dies answers every open request with an error instead of leaving it hanging.
+    child.on('exit', (code, signal) => {
+      for (const [id, handler] of [...this.handlers]) handler({ id, kind: 'error', message: `child process exited (${signal ?? code})` });
+    });
   }
 
   /** Start a child; `--expose-gc` so its memory samples follow a full collection. */
