@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
       progress.start(step.label);
       const s0 = performance.now();
       const c0 = process.cpuUsage();
-      await step.run(state);
+      await withinDeadline(step.run(state), step.label, state.errors);
       if (process.env.BENCH_STEP_TIMES) {
         const cpu = process.cpuUsage(c0);
         console.error(`${(performance.now() - s0).toFixed(0).padStart(6)} ms ${((cpu.user + cpu.system) / 1000).toFixed(0).padStart(6)} ms cpu  ${step.label}`);
@@ -76,7 +76,24 @@ async function main(argv: string[]): Promise<number> {
   return state.errors.length === 0 ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
+/** No step takes this long, even on a loaded machine: one that does is stuck. */
+const STEP_DEADLINE_MS = 120_000;
+
+/** Wait for `run`, or record that it is stuck and move on. */
+async function withinDeadline(run: Promise<void>, label: string, errors: string[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      errors.push(`${label}: no result after ${STEP_DEADLINE_MS / 1000} s`);
+      resolve();
+    }, STEP_DEADLINE_MS);
+  });
+  await Promise.race([run, stuck]);
+  clearTimeout(timer);
+}
+
+// Exit explicitly: a stuck measurement may have left sockets open.
+main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
   console.error(e);
-  process.exitCode = 1;
+  process.exit(1);
 });
