@@ -1,0 +1,57 @@
+// Memory per idle connection: a fresh child process runs the server of one stack and keeps
+// every connection open; this process opens them (node:tls clients, the same for every stack,
+// resuming one session so the run is quick) and the child reports RSS and heap after a full
+// garbage collection, before and after. Only the server side is measured.
+import type { Budget } from './budget.js';
+import type { Credentials } from './credentials.js';
+import { PeerProcess } from './peer-client.js';
+import { dial, type AnySocket, type ConnectionSpec, type Stack } from './stacks.js';
+
+export const MEMORY_SUITE = 'ECDHE-ECDSA-AES128-GCM-SHA256';
+const WARM_CONNECTIONS = 10;
+const PARALLEL = 20;
+
+export interface ConnectionMemory {
+  /** Bytes per connection. */
+  rss: number;
+  heap: number;
+}
+
+export async function memoryPerIdleConnection(stack: Stack, credentials: Credentials, budget: Budget): Promise<ConnectionMemory> {
+  const peer = await PeerProcess.start();
+  const clients: AnySocket[] = [];
+  try {
+    const spec: ConnectionSpec = { ciphers: MEMORY_SUITE, credentials, group: 'X25519' };
+    const port = await peer.idleServer(stack, spec);
+    const first = await dial('node:tls', port, spec);
+    clients.push(first);
+    const session = first.getSession();
+    const resumed = { ...spec, session: session === undefined ? undefined : new Uint8Array(session) };
+    const open = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i += PARALLEL) {
+        const batch = await Promise.all(Array.from({ length: Math.min(PARALLEL, n - i) }, () => dial('node:tls', port, resumed)));
+        clients.push(...batch);
+      }
+    };
+    await open(WARM_CONNECTIONS - 1);
+    const before = await settled(peer, clients.length);
+    await open(budget.idleConnections);
+    const after = await settled(peer, clients.length);
+    const n = after.connections - before.connections;
+    return { rss: (after.rss - before.rss) / n, heap: (after.heapUsed - before.heapUsed) / n };
+  } finally {
+    for (const c of clients) c.destroy();
+    await peer.stop();
+  }
+}
+
+/** A sample once the child holds all `expected` connections (its side finishes a moment after
+ *  ours). */
+async function settled(peer: PeerProcess, expected: number): Promise<{ rss: number; heapUsed: number; connections: number }> {
+  for (let i = 0; i < 100; i++) {
+    const s = await peer.sample();
+    if (s.connections >= expected) return s;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the child accepted fewer than ${expected} connections`);
+}
