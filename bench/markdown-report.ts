@@ -19,7 +19,7 @@ const INTRO = `# Performance
 
 secure-duplex measured against node:tls on the same machine, in the same run. Three stacks side
 by side: secure-duplex with its default provider (pure JavaScript, @noble/ciphers and
-@noble/curves), secure-duplex with \`cryptoProvider: nodeCryptoProvider\` (record ciphers on
+@noble/curves), secure-duplex with \`cryptoProvider: nodeCryptoProvider\` (everything on
 node:crypto), and node:tls pinned to TLS 1.2. Every figure is given with its ratio to node:tls
 and to its *ceiling*: the speed of the cryptographic primitives it cannot avoid, measured alone
 in the same run.
