@@ -18,3 +18,12 @@ export function seededRandom(seed: string): RandomSource {
     return out;
   };
 }
+
+/** Seeded floats in [0, 1), from seededRandom(seed) (for reproducible schedules in specs). */
+export function seededUnit(seed: string): () => number {
+  const r = seededRandom(seed);
+  return () => {
+    const b = r(4);
+    return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 0x1_0000_0000;
+  };
+}

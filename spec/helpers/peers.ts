@@ -150,7 +150,18 @@ function procSocket(pid: number, proto: 'tcp' | 'udp', match: (local: number, re
   if (!fs.existsSync(tables[0]!)) return true; // no /proc/net: best effort, rely on timeouts
   const inodes = socketInodes(pid);
   if (!inodes) return false;
-  const portOf = (addr: string) => parseInt(addr.slice(addr.lastIndexOf(':') + 1), 16);
+  for (const f of procNetRows(tables)) {
+    if (f.length < 10 || !inodes.has(f[9]!)) continue;
+    if (match(portOf(f[1]!), portOf(f[2]!), f[3]!)) return true;
+  }
+  return false;
+}
+
+/** The port of a /proc/net address ("0100007F:1F90"). */
+const portOf = (addr: string): number => parseInt(addr.slice(addr.lastIndexOf(':') + 1), 16);
+
+/** The rows of /proc/net tables (e.g. /proc/net/udp), split into fields; missing tables skipped. */
+function* procNetRows(tables: readonly string[]): Generator<string[]> {
   for (const table of tables) {
     let text: string;
     try {
@@ -158,13 +169,8 @@ function procSocket(pid: number, proto: 'tcp' | 'udp', match: (local: number, re
     } catch {
       continue;
     }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10 || !inodes.has(f[9]!)) continue;
-      if (match(portOf(f[1]!), portOf(f[2]!), f[3]!)) return true;
-    }
+    for (const line of text.split('\n').slice(1)) yield line.trim().split(/\s+/);
   }
-  return false;
 }
 
 /**
@@ -175,6 +181,16 @@ function procSocket(pid: number, proto: 'tcp' | 'udp', match: (local: number, re
 export function isListening(pid: number, port: number, proto: 'tcp' | 'udp'): boolean {
   const want = proto === 'tcp' ? '0A' : '07'; // TCP_LISTEN / unconnected UDP
   return procSocket(pid, proto, (local, _remote, state) => local === port && state === want);
+}
+
+/** Datagrams the kernel dropped at the UDP socket bound to local port `port` (receive buffer
+ *  full), from the `drops` column of /proc/net/{udp,udp6}; 0 where /proc/net is missing. */
+export function udpDrops(port: number): number {
+  let drops = 0;
+  for (const f of procNetRows(['/proc/net/udp', '/proc/net/udp6'])) {
+    if (f.length >= 13 && portOf(f[1]!) === port) drops += Number(f[12]);
+  }
+  return drops;
 }
 
 /** True when process `pid` owns a connected (ESTABLISHED) socket whose remote port is `port`. */

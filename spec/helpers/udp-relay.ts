@@ -1,7 +1,7 @@
 // A lossy UDP relay on loopback: datagrams from the client to the server and back are dropped,
 // duplicated, reordered and delayed with a seeded RNG. Bounded: it stops with close().
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { seededRandom } from './deterministic-random.js';
+import { seededUnit } from './deterministic-random.js';
 
 export interface RelayRates {
   loss?: number;
@@ -22,11 +22,7 @@ export class UdpRelay {
   readonly sizes = { toServer: [] as number[], toClient: [] as number[] };
 
   constructor(private readonly serverPort: number, private readonly rates: RelayRates, seed: string) {
-    const r = seededRandom(seed);
-    this.rnd = () => {
-      const b = r(4);
-      return (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) / 0x1_0000_0000;
-    };
+    this.rnd = seededUnit(seed);
     this.front.on('message', (m, rinfo) => {
       this.client = rinfo;
       this.sizes.toServer.push(m.length);
