@@ -27,7 +27,7 @@ import type {
   SigningKey,
   VerifyingKey,
 } from './provider.js';
-import { NamedGroup, SignatureScheme } from '../engine/constants.js';
+import { NamedGroup, SignatureScheme } from '../iana-registry.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { secretBytes } from './secret-bytes.js';
 

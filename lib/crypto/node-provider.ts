@@ -34,7 +34,7 @@ import {
   unsupportedScheme,
 } from './noble-provider.js';
 import type { Aead, AeadAlgorithm, HashAlgorithm, IncrementalHash, KeyShare, RandomSource, SigningKey, VerifyingKey } from './provider.js';
-import { NamedGroup, SignatureScheme } from '../engine/constants.js';
+import { NamedGroup, SignatureScheme } from '../iana-registry.js';
 
 const CIPHERS: Record<AeadAlgorithm, CipherGCMTypes | 'chacha20-poly1305'> = {
   'AES-128-GCM': 'aes-128-gcm',
