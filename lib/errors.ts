@@ -13,7 +13,8 @@ export class TlsError extends Error {
   alertReceived?: string;
   constructor(code: string, message: string, alert?: AlertName | number) {
     super(message);
-    this.name = 'TlsError';
+    // As node's own errors (an Error with a code); the class is TlsError.
+    this.name = 'Error';
     this.code = code;
     this.alert = typeof alert === 'string' ? AlertDescription[alert] : alert;
   }

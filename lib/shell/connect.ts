@@ -3,7 +3,7 @@ import { connect as netConnect, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { applySecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { clientEngineOptions } from './engine-options.js';
-import { SecureDuplex } from './secure-duplex.js';
+import { SecureDuplex, tlsSocketHalfOpen } from './secure-duplex.js';
 import { connectUdp } from './connect-udp.js';
 
 export interface ConnectOptions extends SecureContextOptions {
@@ -73,7 +73,9 @@ export function connect(...args: unknown[]): SecureDuplex {
   const tlsSocket = new SecureDuplex(transport, {
     isServer: false,
     engine,
-    allowHalfOpen: options.allowHalfOpen,
+    // node:tls: a socket given as `socket` keeps its own allowHalfOpen.
+    allowHalfOpen: tlsSocketHalfOpen(options.socket as Duplex | undefined, options.allowHalfOpen),
+    connectOptions: { host: options.host, port: options.port, path: options.path, localAddress: options.localAddress },
     handshakeTimeout: options.handshakeTimeout,
     highWaterMark: options.highWaterMark,
   });

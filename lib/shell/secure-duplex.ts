@@ -21,6 +21,7 @@ import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions }
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
 import { HandshakeSniffer, type ClientHelloInfo } from './handshake-sniffer.js';
+import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
 import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 
@@ -41,6 +42,14 @@ export interface RenegotiationOptions {
   resume?: boolean;
 }
 
+/** The connect() options node:tls copies onto its ECONNRESET before the handshake. */
+export interface ConnectErrorFields {
+  host?: string;
+  port?: number;
+  path?: string | null;
+  localAddress?: string;
+}
+
 export interface SecureDuplexOptions {
   isServer: boolean;
   engine: EngineOptions;
@@ -58,6 +67,9 @@ export interface SecureDuplexOptions {
   onClientHello?: (hello: ClientHelloInfo, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
   /** node:stream highWaterMark of both sides (node:tls highWaterMark, readable side). */
   highWaterMark?: number;
+  /** Client: what connect() was given (host, port, path, localAddress), copied onto an
+   *  ECONNRESET before the handshake completes, as node:tls does. */
+  connectOptions?: ConnectErrorFields;
   /**
    * Server (engine option ocspStapling): a client asked for an OCSP staple for our `chain`
    * (leaf first); answer with a DER OCSPResponse, or null for none. The handshake waits. An
@@ -101,6 +113,12 @@ const MAX_HELLO_HELD_DATAGRAMS = 32;
 
 const GROUP_NAMES: Record<number, string> = { 23: 'prime256v1', 24: 'secp384r1', 29: 'X25519' };
 
+/** node:tls `new TLSSocket(socket, options)`: the wrapped socket's allowHalfOpen decides (the
+ *  option is used only without a socket). */
+export function tlsSocketHalfOpen(socket: Duplex | undefined, option?: boolean): boolean {
+  return socket ? (socket as { allowHalfOpen?: boolean }).allowHalfOpen === true : option === true;
+}
+
 export class SecureDuplex extends Duplex {
   /** node:tls compatibility: always true. */
   readonly encrypted = true;
@@ -108,18 +126,28 @@ export class SecureDuplex extends Duplex {
   /** The underlying transport. */
   readonly socket: Duplex;
   authorized = false;
-  /** null while there is none (as node:tls). */
-  authorizationError: Error | null = null;
+  /** Why the peer is not authorized: node:tls's string code ('DEPTH_ZERO_SELF_SIGNED_CERT',
+   *  'ERR_TLS_CERT_ALTNAME_INVALID', ...); null while there is none (as node:tls). The message
+   *  is in engine.session.authorizationError. */
+  authorizationError: string | null = null;
   alpnProtocol: string | false | null = null;
   /** null before the handshake (as node:tls). */
   servername: string | false | null = null;
   /** Count of completed renegotiations. */
   renegotiations = 0;
+  /** net.Socket timeout: the last setTimeout() value, undefined before any. */
+  timeout: number | undefined = undefined;
   private readonly isServer: boolean;
   private secureEstablished = false;
   private renegotiateCallback: RenegotiateCallback | undefined;
   /** Write callbacks waiting for held data to reach the transport. */
   private heldCallbacks: ((err?: Error) => void)[] = [];
+  /** Write callbacks of writes made before the first handshake completed: as in node:tls they
+   *  complete with it (so end() after a write waits for the handshake). */
+  private secureCallbacks: ((err?: Error) => void)[] = [];
+  /** TLS framing: the first bytes from the peer, until a record header can be checked. */
+  private firstBytes: Buffer | undefined = Buffer.alloc(0);
+  private readonly connectOptions: ConnectErrorFields | undefined;
   private transportPaused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private ended = false;
@@ -149,8 +177,10 @@ export class SecureDuplex extends Duplex {
     let self: SecureDuplex | undefined;
     const options = isEngineForm(given) ? given : fromTlsSocketOptions(given, () => self!);
     // DTLS keeps datagram boundaries: one readable chunk per record (object mode).
+    // emitClose: 'close' is emitted by _destroy() with net.Socket's hadError argument.
     super({
-      allowHalfOpen: options.allowHalfOpen ?? false,
+      allowHalfOpen: isEngineForm(given) ? options.allowHalfOpen ?? false : tlsSocketHalfOpen(socket),
+      emitClose: false,
       decodeStrings: true,
       readableObjectMode: options.engine.transport === 'dtls',
       ...(options.highWaterMark !== undefined ? { readableHighWaterMark: options.highWaterMark } : {}),
@@ -158,6 +188,8 @@ export class SecureDuplex extends Duplex {
     self = this;
     this.socket = socket;
     this.isServer = options.isServer;
+    this.connectOptions = options.connectOptions;
+    if (options.engine.transport === 'dtls') this.firstBytes = undefined;
     // A copy per connection: setServername() and disableRenegotiation() change this connection's
     // configuration only (a Server hands the same options object to every connection).
     const engineOptions: EngineOptions = { ...options.engine };
@@ -448,6 +480,11 @@ export class SecureDuplex extends Duplex {
 
   // --- net.Socket members forwarded to the transport -----------------------------------------
 
+  /** net.Socket bufferSize (deprecated there): writableLength; undefined once destroyed. */
+  get bufferSize(): number | undefined {
+    return this.destroyed ? undefined : this.writableLength;
+  }
+
   /** net.Socket connecting: true while the transport's TCP connection is being set up. */
   get connecting(): boolean {
     return (this.socket as Partial<Socket>).connecting === true;
@@ -540,6 +577,7 @@ export class SecureDuplex extends Duplex {
 
   setTimeout(ms: number, cb?: () => void): this {
     const s = this.socket as Partial<Socket>;
+    this.timeout = ms;
     if (s.setTimeout) {
       s.setTimeout(ms);
       if (cb) this.once('timeout', cb);
@@ -578,6 +616,12 @@ export class SecureDuplex extends Duplex {
     this.writeData(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
   }
 
+  /**
+   * A write completes when its records have been written to the transport (the transport's own
+   * write callback), never synchronously: as with node:tls, writableLength counts what the
+   * transport has not taken yet, and write() returns false once that reaches the
+   * writableHighWaterMark (16 KiB by default).
+   */
   private writeData(data: Buffer, cb: (err?: Error | null) => void): void {
     if (this.engine.failed) {
       cb(new TlsError('ERR_STREAM_DESTROYED', 'the TLS connection has failed'));
@@ -589,19 +633,30 @@ export class SecureDuplex extends Duplex {
       cb(e as Error);
       return;
     }
-    const held = this.engine.heldWriteBytes > 0;
-    const flushed = this.pump();
-    if (held) {
-      // Completes when the held data goes out (end of the handshake or of the held window).
-      this.heldCallbacks.push((err) => cb(err));
-    } else if (flushed) {
-      cb();
-    } else {
-      this.socket.once('drain', () => cb());
+    if (!this.secureEstablished) {
+      // node:tls holds writes until the first handshake completes; so does the engine, and the
+      // write (even an empty one) completes then.
+      this.secureCallbacks.push((err) => cb(err));
+      this.pump();
+      return;
     }
+    if (this.engine.heldWriteBytes > 0) {
+      // Completes when the held data goes out (end of the held window of a renegotiation).
+      this.heldCallbacks.push((err) => cb(err));
+      this.pump();
+      return;
+    }
+    this.pump(() => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
+    if (!this.secureEstablished) {
+      // end() with nothing written before the first handshake completed: as node:tls, no
+      // close_notify (there is no connection to close yet), the transport is ended (after the
+      // ClientHello when it is still connecting); the handshake then fails on the peer's side.
+      this.finishWriting(cb);
+      return;
+    }
     this.engine.close();
     this.pump();
     if (this.engine.closePending) {
@@ -622,16 +677,14 @@ export class SecureDuplex extends Duplex {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.clearHandshakeTimer();
     if (this.tickTimer) clearTimeout(this.tickTimer);
-    if (err && !this.secureEstablished && !this.isServer && !(err instanceof TlsError)) {
-      // node:tls wording for a transport that fails before the handshake completes.
-    }
     if (!this.socket.destroyed) {
-      // Give queued bytes (a fatal alert, close_notify) a chance to leave.
-      if (this.socket.writable && !this.socket.writableEnded) this.socket.end();
+      // As node:tls, the transport is destroyed, not ended (what we wrote before, a fatal alert
+      // or close_notify, has been handed to it).
       this.socket.destroy();
     }
-    const cbs = this.heldCallbacks;
+    const cbs = [...this.secureCallbacks, ...this.heldCallbacks];
     this.heldCallbacks = [];
+    this.secureCallbacks = [];
     // Held data that will never be sent: its writers learn why.
     for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
     if (this.renegotiateCallback) {
@@ -640,12 +693,30 @@ export class SecureDuplex extends Duplex {
       rc(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation'));
     }
     cb(err);
+    // net.Socket's 'close' (hadError), after 'error' (emitted on the next tick by destroy()).
+    const hadError = err !== null && err !== undefined;
+    process.nextTick(() => this.emit('close', hadError));
   }
 
   // --- plumbing ------------------------------------------------------------------------------
 
   private onTransportData(chunk: Buffer): void {
     if (this.destroyed) return;
+    if (this.firstBytes) {
+      // The first record header: bytes that are not TLS end the connection without an alert.
+      const head = Buffer.concat([this.firstBytes, chunk]);
+      if (head.length < RECORD_HEADER_LENGTH) {
+        this.firstBytes = head;
+        return;
+      }
+      this.firstBytes = undefined;
+      const notTls = notTlsError(head, this.isServer);
+      if (notTls) {
+        this.destroy(notTls);
+        return;
+      }
+      chunk = head;
+    }
     if (this.heldTransport) {
       // Waiting for the ClientHello to be answered (onClientHello). A stream transport is
       // paused meanwhile; over datagrams, a bounded number wait (the peer retransmits).
@@ -714,8 +785,7 @@ export class SecureDuplex extends Duplex {
   private onTransportEnd(): void {
     if (this.destroyed) return;
     if (!this.secureEstablished) {
-      const e = new TlsError(ErrorCode.SOCKET_CLOSED, 'Client network socket disconnected before secure TLS connection was established');
-      this.destroy(e);
+      this.closedBeforeHandshake();
       return;
     }
     if (this.engine.handshaking) {
@@ -733,7 +803,7 @@ export class SecureDuplex extends Duplex {
   private onTransportClose(): void {
     if (!this.destroyed) {
       if (!this.secureEstablished) {
-        this.destroy(new TlsError(ErrorCode.SOCKET_CLOSED, 'socket closed before the TLS handshake completed'));
+        this.closedBeforeHandshake();
       } else {
         this.endReadable();
         this.destroy();
@@ -741,25 +811,50 @@ export class SecureDuplex extends Duplex {
     }
   }
 
+  /**
+   * The transport ended or closed before the first handshake completed: ECONNRESET with
+   * node:tls's wording, "socket hang up" on a server (its 'tlsClientError'); a client's error
+   * carries connect()'s host, port, path and localAddress, and comes after 'end', as node's.
+   */
+  private closedBeforeHandshake(): void {
+    if (this.isServer) {
+      this.destroy(new TlsError(ErrorCode.SOCKET_CLOSED, 'socket hang up'));
+      return;
+    }
+    if (this.ended) return;
+    const err = new TlsError(ErrorCode.SOCKET_CLOSED, 'Client network socket disconnected before secure TLS connection was established');
+    const o = this.connectOptions;
+    Object.assign(err, { path: o?.path ?? undefined, host: o?.host, port: o?.port, localAddress: o?.localAddress });
+    this.once('end', () => this.destroy(err));
+    this.endReadable();
+    // Nobody may read this stream ('end' would then never come): the error does not wait.
+    if (!this.readableEnded) process.nextTick(() => this.destroy(err));
+  }
+
+  /** The readable side ends. As net.Socket, read(0) so that 'end' is emitted even when nobody
+   *  reads (nothing buffered): with allowHalfOpen false that also ends the writable side. */
   private endReadable(): void {
     if (this.ended) return;
     this.ended = true;
     this.push(null);
+    this.read(0);
   }
 
-  /** Move engine output to the transport and engine events to the stream. Returns whether the
-   *  transport accepted everything without asking us to wait (no backpressure). */
-  private pump(): boolean {
-    let ok = true;
+  /** Move engine output to the transport and engine events to the stream. `written`: called
+   *  once the transport has taken this output (its write callback; on the next tick when there
+   *  is nothing to write or no transport to write to). */
+  private pump(written?: () => void): void {
     const out = this.engine.takeOutput();
     if (out.length > 0 && !this.socket.destroyed && this.socket.writable) {
-      if (out.length === 1) {
-        ok = this.socket.write(out[0]!);
-      } else {
-        (this.socket as Partial<Socket>).cork?.();
-        for (const o of out) ok = this.socket.write(o) && ok;
-        (this.socket as Partial<Socket>).uncork?.();
-      }
+      const last = out.length - 1;
+      if (last > 0) (this.socket as Partial<Socket>).cork?.();
+      out.forEach((o, i) => {
+        if (i === last && written) this.socket.write(o, () => written());
+        else this.socket.write(o);
+      });
+      if (last > 0) (this.socket as Partial<Socket>).uncork?.();
+    } else if (written) {
+      process.nextTick(written);
     }
     for (const ev of this.engine.takeEvents()) this.onEngineEvent(ev);
     if (this.engine.heldWriteBytes === 0) this.releaseHeldCallbacks();
@@ -771,7 +866,6 @@ export class SecureDuplex extends Duplex {
       this.finishWriting(cb);
     }
     this.scheduleTick();
-    return ok;
   }
 
   /** DTLS retransmission timers: the engine says when it next needs tick(). */
@@ -892,9 +986,7 @@ export class SecureDuplex extends Duplex {
   private onHandshake(renegotiation: boolean, initiator: 'local' | 'peer'): void {
     const sess = this.engine.session!;
     this.authorized = sess.authorized;
-    this.authorizationError = sess.authorizationError
-      ? Object.assign(new TlsError(sess.authorizationError.code, sess.authorizationError.message), {})
-      : null;
+    this.authorizationError = sess.authorizationError ? sess.authorizationError.code : null;
     this.alpnProtocol = sess.alpnProtocol;
     // Server: the name the client asked for (false: none). Client: the SNI name we sent.
     if (this.isServer) this.servername = sess.servername ?? false;
@@ -909,6 +1001,10 @@ export class SecureDuplex extends Duplex {
       this.clearHandshakeTimer();
       this.emit('secure');
       this.emit('_secureEstablished');
+      // Writes made during the handshake went out with its end (the engine's held data).
+      const cbs = this.secureCallbacks;
+      this.secureCallbacks = [];
+      for (const c of cbs) c();
       return;
     }
     this.renegotiations++;
