@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
 import { pemBlocks } from '../crypto/pem.js';
 import { prf } from '../crypto/prf.js';
-import { TlsError, ErrorCode } from '../errors.js';
+import { TlsError, ErrorCode, alertReceivedError } from '../errors.js';
 import { parseCipherList } from '../engine/cipher-suites.js';
 import type { LocalIdentity } from '../engine/config.js';
 import { SignatureScheme } from '../engine/constants.js';
@@ -148,6 +148,8 @@ export class SecureDuplex extends Duplex {
   /** TLS framing: the first bytes from the peer, until a record header can be checked. */
   private firstBytes: Buffer | undefined = Buffer.alloc(0);
   private readonly connectOptions: ConnectErrorFields | undefined;
+  /** Server: our renegotiation asked for a certificate that must then be authorized. */
+  private rejectAfterRenegotiation = false;
   private transportPaused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private ended = false;
@@ -391,9 +393,10 @@ export class SecureDuplex extends Duplex {
 
   /**
    * node:tls disableRenegotiation(): from now on a renegotiation the peer asks for is refused
-   * (no_renegotiation warning; the connection goes on) and renegotiate() returns false with
-   * ERR_TLS_RENEGOTIATION_DISABLED. (node:tls instead emits ERR_TLS_RENEGOTIATION_DISABLED as an
-   * 'error' on a server socket, and does nothing on a client socket: see docs/compat.md.)
+   * (no_renegotiation warning) and, on a server socket, emitted as an 'error'
+   * ERR_TLS_RENEGOTIATION_DISABLED as node's (the connection is not ended by it); our own
+   * renegotiate() returns false with ERR_TLS_RENEGOTIATION_DISABLED. (node:tls's client socket
+   * takes no notice of it: see docs/compat.md.)
    */
   disableRenegotiation(): void {
     this.renegotiationDisabled = true;
@@ -439,9 +442,14 @@ export class SecureDuplex extends Duplex {
    * (with `requestCert` it asks the client for a certificate). The callback fires once.
    */
   renegotiate(options: RenegotiationOptions = {}, callback?: RenegotiateCallback): boolean {
+    // node:tls: a server that asks for a certificate in a renegotiation completes it whatever
+    // the client sends, then (rejectUnauthorized) ends a connection whose client is not
+    // authorized, quietly: the callback gets null, no 'error', no alert (onHandshake()).
+    const reject = options.rejectUnauthorized ?? this.engine.config.rejectUnauthorized;
+    const checkAfter = this.isServer && options.requestCert === true && reject;
     const engineOptions: RenegotiateOptions = {
       requestCert: options.requestCert,
-      rejectUnauthorized: options.rejectUnauthorized,
+      rejectUnauthorized: checkAfter ? false : options.rejectUnauthorized,
       cipherSuites: options.ciphers === undefined ? undefined : parseCipherList(options.ciphers),
       resume: options.resume === true,
     };
@@ -460,6 +468,7 @@ export class SecureDuplex extends Duplex {
       return false;
     }
     this.renegotiateCallback = callback ?? (() => undefined);
+    this.rejectAfterRenegotiation = checkAfter;
     this.pump();
     return true;
   }
@@ -930,6 +939,14 @@ export class SecureDuplex extends Duplex {
       case 'warning':
         this.emit('alert', ev.alert);
         return;
+      case 'renegotiation-declined':
+        // node:tls: after disableRenegotiation(), a server socket emits this 'error' when the
+        // client starts a renegotiation (the connection is not ended: HTTP/2, which disables
+        // renegotiation on its sockets, ends the session on it). A client socket says nothing.
+        if (this.renegotiationDisabled && this.isServer) {
+          this.emit('error', new TlsError('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'));
+        }
+        return;
       case 'ocsp-request':
         this.askForOcspResponse(ev.chain);
         return;
@@ -974,7 +991,20 @@ export class SecureDuplex extends Duplex {
     this.destroy(err);
   }
 
-  private failWith(err: TlsError): void {
+  private failWith(engineError: TlsError): void {
+    // node:tls's code for an alert received (ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE, ...).
+    const err = alertReceivedError(engineError);
+    if (this.isServer && this.secureEstablished && err.code === ErrorCode.PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+      // As node:tls: a server whose renegotiation asked for a certificate the client did not
+      // send ends the connection quietly (no 'error'), and its renegotiate() callback gets null.
+      const out = this.engine.takeOutput();
+      if (!this.socket.destroyed && this.socket.writable) for (const o of out) this.socket.write(o);
+      const rc = this.renegotiateCallback;
+      this.renegotiateCallback = undefined;
+      rc?.(null);
+      this.destroy();
+      return;
+    }
     // The fatal alert is already queued: flush it before tearing the transport down.
     const out = this.engine.takeOutput();
     if (!this.socket.destroyed && this.socket.writable) {
@@ -999,6 +1029,10 @@ export class SecureDuplex extends Duplex {
     if (!renegotiation) {
       this.secureEstablished = true;
       this.clearHandshakeTimer();
+      // RFC 9113 §9.2.1: HTTP/2 over TLS 1.2 MUST NOT renegotiate. node's http2 calls
+      // disableRenegotiation() on the sockets it is given, but only on those with a native
+      // handle (it wraps ours in a JSStreamSocket first): with h2 agreed we disable it ourselves.
+      if (this.alpnProtocol === 'h2') this.disableRenegotiation();
       this.emit('secure');
       this.emit('_secureEstablished');
       // Writes made during the handshake went out with its end (the engine's held data).
@@ -1016,6 +1050,7 @@ export class SecureDuplex extends Duplex {
       const rc = this.renegotiateCallback;
       this.renegotiateCallback = undefined;
       rc(null);
+      if (this.rejectAfterRenegotiation && !this.authorized) this.destroy();
     }
   }
 
