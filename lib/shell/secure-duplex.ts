@@ -217,7 +217,7 @@ export class SecureDuplex extends Duplex {
     this.sniffer = tlsFraming && this.onClientHello ? new HandshakeSniffer() : undefined;
     socket.on('data', (chunk: Buffer) => this.onTransportData(chunk));
     socket.on('end', () => this.onTransportEnd());
-    socket.on('error', (err: Error) => this.destroy(err));
+    socket.on('error', (err: Error) => this.onTransportError(err));
     socket.on('close', () => this.onTransportClose());
     socket.on('drain', () => this.emit('transportDrain'));
     const timeout = options.handshakeTimeout ?? 120_000;
@@ -789,6 +789,19 @@ export class SecureDuplex extends Duplex {
       this.engine.receive(chunk);
     }
     this.pump();
+  }
+
+  /**
+   * The transport failed. Once the connection is closing (the peer's close_notify or FIN has
+   * come, or we have ended), a peer that went away first makes our last writes (close_notify)
+   * fail with EPIPE / ECONNRESET: as with node:tls, that only closes the socket, it is not an
+   * 'error' (nobody may be listening for one any more).
+   */
+  private onTransportError(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    const closing = this.ended || this.writableEnded;
+    if (closing && (code === 'EPIPE' || code === 'ECONNRESET')) this.destroy();
+    else this.destroy(err);
   }
 
   private onTransportEnd(): void {

@@ -179,6 +179,24 @@ describe('parity with node:tls: stream semantics', function () {
     });
   }
 
+  parity('a client that goes away (destroy()) while the server socket, with no error listener, ends: no error, close', async (m, rec) => {
+    const server = m.server.createServer(serverOptions());
+    server.on('secureConnection', (s: Duplex) => {
+      // Only 'close' (no 'error' listener: an 'error' here would be uncaught, failing the test).
+      s.on('close', (hadError: boolean) => rec.add('server socket', 'close', hadError));
+      s.resume();
+    });
+    const port = await listen(rec, server);
+    for (let i = 0; i < 3; i++) {
+      const accepted = next<Duplex>(server, 'secureConnection');
+      const c = m.client.connect(clientOptions(port));
+      await next(c, 'secureConnect');
+      const closed = upcoming(await accepted, 'close');
+      c.destroy();
+      await rec.settle('server socket', 'close', closed);
+    }
+  });
+
   parity('a server that answers in plain HTTP: the client fails with ERR_SSL_WRONG_VERSION_NUMBER', async (m, rec) => {
     const plain = net.createServer((s) => {
       s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
