@@ -148,6 +148,8 @@ export class SecureDuplex extends Duplex {
   /** TLS framing: the first bytes from the peer, until a record header can be checked. */
   private firstBytes: Buffer | undefined = Buffer.alloc(0);
   private readonly connectOptions: ConnectErrorFields | undefined;
+  /** Client: the RFC 5077 ticket of the last handshake (a new one means a new 'session'). */
+  private lastTicket: Uint8Array | undefined;
   /** Server: our renegotiation asked for a certificate that must then be authorized. */
   private rejectAfterRenegotiation = false;
   private transportPaused = false;
@@ -1034,9 +1036,16 @@ export class SecureDuplex extends Duplex {
     // Server: the name the client asked for (false: none). Client: the SNI name we sent.
     if (this.isServer) this.servername = sess.servername ?? false;
     else if (this.engine.config.servername) this.servername = this.engine.config.servername;
-    // node:tls 'session' (client): the session to resume later, after every handshake
-    // (renegotiations included), before 'secureConnect' as in node.
-    if (!this.isServer && this.listenerCount('session') > 0) this.emit('session', this.getSession());
+    // node:tls 'session' (client): the session to resume later, for each new session (a full
+    // handshake, renegotiations included) and for a resumption whose server renewed the ticket
+    // (RFC 5077 §3.3); after 'secureConnect' for the first handshake, as node.
+    const offered = this.lastTicket ?? this.engine.config.session?.ticket;
+    const renewed = sess.ticket.length > 0 && !(offered !== undefined && Buffer.compare(Buffer.from(offered), Buffer.from(sess.ticket)) === 0);
+    this.lastTicket = sess.ticket;
+    const newSession = !this.isServer && (!sess.resumed || renewed);
+    const emitSession = (): void => {
+      if (newSession && this.listenerCount('session') > 0) this.emit('session', this.getSession());
+    };
     // node:tls 'OCSPResponse' (client with requestOCSP): the stapled response, null without one.
     if (sess.ocspResponse !== undefined) this.emit('OCSPResponse', sess.ocspResponse ? Buffer.from(sess.ocspResponse) : null);
     if (!renegotiation) {
@@ -1048,6 +1057,7 @@ export class SecureDuplex extends Duplex {
       if (this.alpnProtocol === 'h2') this.disableRenegotiation();
       this.emit('secure');
       this.emit('_secureEstablished');
+      emitSession();
       // Writes made during the handshake went out with its end (the engine's held data).
       const cbs = this.secureCallbacks;
       this.secureCallbacks = [];
@@ -1055,6 +1065,7 @@ export class SecureDuplex extends Duplex {
       return;
     }
     this.renegotiations++;
+    emitSession();
     // Back to ordinary backpressure if the reader fell behind during the renegotiation.
     if (this.readableLength >= this.readableHighWaterMark) this.applyBackpressure();
     const cipher = this.getCipher();
