@@ -126,3 +126,40 @@ export function alertReceivedError(err: TlsError): TlsError {
   named.alertReceived = err.alertReceived;
   return named;
 }
+
+/** How node's ERR_INVALID_ARG_TYPE describes the value it got (internal/errors.js
+ *  determineSpecificType). */
+function receivedValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'number':
+      return Object.is(value, -0) ? 'type number (-0)' : `type number (${String(value)})`;
+    case 'bigint':
+      return `type bigint (${String(value)}n)`;
+    case 'boolean':
+    case 'symbol':
+      return `type ${typeof value} (${String(value)})`;
+    case 'function':
+      return `function ${(value as { name: string }).name}`;
+    case 'string': {
+      const s = value.length > 28 ? `${value.slice(0, 25)}...` : value;
+      return `type string (${s.includes("'") ? JSON.stringify(s) : `'${s}'`})`;
+    }
+    default: {
+      const ctor = (value as { constructor?: { name?: string } }).constructor;
+      return ctor?.name ? `an instance of ${ctor.name}` : 'an object';
+    }
+  }
+}
+
+/** node's ERR_INVALID_ARG_TYPE: `The "<name>" argument (or property) must be <expected>.
+ *  Received <value>`, a TypeError. */
+export function invalidArgType(name: string, expected: string, value: unknown, what: 'argument' | 'property' = 'argument'): TypeError {
+  return Object.assign(new TypeError(`The "${name}" ${what} must be ${expected}. Received ${receivedValue(value)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+/** node's ERR_OUT_OF_RANGE, a RangeError. */
+export function outOfRange(name: string, range: string, value: unknown): RangeError {
+  return Object.assign(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`), { code: 'ERR_OUT_OF_RANGE' });
+}

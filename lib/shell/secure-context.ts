@@ -9,7 +9,7 @@ import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { systemRandom } from '../crypto/system-random.js';
 import { checkServerIdentity as defaultCheckServerIdentity, verifyCertificateChain } from '../crypto/certificate-verifier.js';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
-import { TlsError, ErrorCode } from '../errors.js';
+import { TlsError, ErrorCode, invalidArgType } from '../errors.js';
 import { parseCipherList, type CipherSuite } from '../engine/cipher-suites.js';
 import type { CertificateVerifier, LocalIdentity } from '../engine/config.js';
 import { NamedGroup, SignatureScheme } from '../engine/constants.js';
@@ -204,9 +204,10 @@ export function withoutAbsentValues<T extends object>(opts: T): T {
 export function resolveContext(given: SecureContextOptions): ResolvedContext {
   const opts = withoutAbsentValues(given);
   checkVersionRange(opts.minVersion, opts.maxVersion);
-  if (opts.ecdhCurve !== undefined && typeof opts.ecdhCurve !== 'string') {
-    const received = opts.ecdhCurve === null ? 'null' : `type ${typeof opts.ecdhCurve}`;
-    throw Object.assign(new TypeError(`The "options.ecdhCurve" property must be of type string. Received ${received}`), { code: 'ERR_INVALID_ARG_TYPE' });
+  // node:tls: these must be strings when given.
+  for (const name of ['ecdhCurve', 'ciphers', 'sigalgs'] as const) {
+    const v = opts[name];
+    if (v !== undefined && typeof v !== 'string') throw invalidArgType(`options.${name}`, 'of type string', v, 'property');
   }
   const provider = opts.cryptoProvider ?? nobleProvider;
   const pfx = pfxEntries(opts);

@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
 import { pemBlocks } from '../crypto/pem.js';
 import { prf } from '../crypto/prf.js';
-import { TlsError, ErrorCode, alertReceivedError } from '../errors.js';
+import { TlsError, ErrorCode, alertReceivedError, invalidArgType, outOfRange } from '../errors.js';
 import { parseCipherList } from '../engine/cipher-suites.js';
 import type { LocalIdentity } from '../engine/config.js';
 import { SignatureScheme } from '../engine/constants.js';
@@ -98,12 +98,6 @@ const RESERVED_EXPORTER_LABELS = ['client finished', 'server finished', 'master 
 export function keylogLine(session: Pick<HandshakeResult, 'clientRandom' | 'masterSecret'>): Buffer {
   const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
   return Buffer.from(`CLIENT_RANDOM ${hex(session.clientRandom)} ${hex(session.masterSecret)}\n`, 'latin1');
-}
-
-function argTypeError(name: string, expected: string, value: unknown): TypeError {
-  const err = new TypeError(`The "${name}" argument must be ${expected}. Received ${value === null ? 'null' : typeof value}`);
-  (err as { code?: string }).code = 'ERR_INVALID_ARG_TYPE';
-  return err;
 }
 
 /** Unread plaintext we accept past the highWaterMark while a renegotiation is in progress. */
@@ -355,9 +349,9 @@ export class SecureDuplex extends Duplex {
       (err as { code?: string }).code = 'ERR_OUT_OF_RANGE';
       throw err;
     }
-    if (typeof label !== 'string') throw argTypeError('label', 'of type string', label);
+    if (typeof label !== 'string') throw invalidArgType('label', 'of type string', label);
     if (context !== undefined && !ArrayBuffer.isView(context)) {
-      throw argTypeError('context', 'an instance of Buffer, TypedArray, or DataView', context);
+      throw invalidArgType('context', 'an instance of Buffer, TypedArray, or DataView', context);
     }
     const s = this.engine.session;
     if (!s || this.destroyed) {
@@ -385,7 +379,7 @@ export class SecureDuplex extends Duplex {
    * starts (connect() starts it on the next tick, or when the transport connects).
    */
   setServername(name: string): void {
-    if (typeof name !== 'string') throw argTypeError('name', 'of type string', name);
+    if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
     if (this.isServer) throw new TlsError('ERR_TLS_SNI_FROM_SERVER', 'Cannot issue SNI from a TLS server-side socket');
     if (this.handshakeStarted) {
       throw new TlsError('ERR_TLS_INVALID_STATE', 'setServername() must be called before the TLS handshake starts');
@@ -435,7 +429,11 @@ export class SecureDuplex extends Duplex {
     this.engine.trace = (line) => { process.stderr.write(`TLS trace (${who}): ${line}\n`); };
   }
 
+  /** node:tls setMaxSendFragment(): 512..16384 (else false); not a number: ERR_INVALID_ARG_TYPE,
+   *  not an integer: ERR_OUT_OF_RANGE, as node. */
   setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
+    if (!Number.isInteger(size)) throw outOfRange('size', 'an integer', size);
     return this.engine.setMaxSendFragment(size);
   }
 
@@ -444,6 +442,9 @@ export class SecureDuplex extends Duplex {
    * (with `requestCert` it asks the client for a certificate). The callback fires once.
    */
   renegotiate(options: RenegotiationOptions = {}, callback?: RenegotiateCallback): boolean {
+    // node:tls checks its arguments first.
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
     // node:tls: a server that asks for a certificate in a renegotiation completes it whatever
     // the client sends, then (rejectUnauthorized) ends a connection whose client is not
     // authorized, quietly: the callback gets null, no 'error', no alert (onHandshake()).
@@ -482,7 +483,7 @@ export class SecureDuplex extends Duplex {
    * (createSecureContext()) or options with at least `key` and `cert`.
    */
   setKeyCert(context: SecureContext | SecureContextOptions): void {
-    if (context === null || typeof context !== 'object') throw argTypeError('context', 'of type object', context);
+    if (context === null || typeof context !== 'object') throw invalidArgType('context', 'of type object', context);
     const identities = toSecureContext(context).identities;
     if (identities.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'setKeyCert(): the context has no certificate and key');
     this.keyCertIdentities = identities;
