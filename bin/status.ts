@@ -89,7 +89,7 @@ export function describeConnection(socket: SecureDuplex): string[] {
   if (group !== undefined) lines.push(`group: ${group}`);
   lines.push(`peer: ${peerName(socket)} authorized=${socket.authorized}`);
   if (!socket.authorized && socket.authorizationError) {
-    lines.push(`peer-verification: ${errorLine(socket.authorizationError).slice('error: '.length)}`);
+    lines.push(`peer-verification: ${errorLine(socket.engine.session?.authorizationError ?? socket.authorizationError).slice('error: '.length)}`);
   }
   return lines;
 }

@@ -13,7 +13,8 @@ export class TlsError extends Error {
   alertReceived?: string;
   constructor(code: string, message: string, alert?: AlertName | number) {
     super(message);
-    this.name = 'TlsError';
+    // As node's own errors (an Error with a code); the class is TlsError.
+    this.name = 'Error';
     this.code = code;
     this.alert = typeof alert === 'string' ? AlertDescription[alert] : alert;
   }
@@ -72,3 +73,97 @@ export const ErrorCode = {
   /** Client certificate required but not sent. */
   PEER_DID_NOT_RETURN_A_CERTIFICATE: 'ERR_TLS_PEER_DID_NOT_RETURN_A_CERTIFICATE',
 } as const;
+
+/**
+ * OpenSSL's reason for each alert received (ssl/ssl_err.c, SSL_R_SSLV3_ALERT_* /
+ * SSL_R_TLSV1_ALERT_* ...), which node:tls turns into the error's code (`ERR_SSL_` + the reason
+ * in capitals) and ends its message with. Measured with node 20 / OpenSSL 3.0 receiving each
+ * alert (spec/parity/api.spec.ts). An alert that is not here has no OpenSSL reason.
+ */
+const OPENSSL_ALERT_REASONS: Readonly<Record<number, string>> = {
+  10: 'sslv3 alert unexpected message',
+  20: 'sslv3 alert bad record mac',
+  21: 'tlsv1 alert decryption failed',
+  22: 'tlsv1 alert record overflow',
+  30: 'sslv3 alert decompression failure',
+  40: 'sslv3 alert handshake failure',
+  41: 'sslv3 alert no certificate',
+  42: 'sslv3 alert bad certificate',
+  43: 'sslv3 alert unsupported certificate',
+  44: 'sslv3 alert certificate revoked',
+  45: 'sslv3 alert certificate expired',
+  46: 'sslv3 alert certificate unknown',
+  47: 'sslv3 alert illegal parameter',
+  48: 'tlsv1 alert unknown ca',
+  49: 'tlsv1 alert access denied',
+  50: 'tlsv1 alert decode error',
+  51: 'tlsv1 alert decrypt error',
+  60: 'tlsv1 alert export restriction',
+  70: 'tlsv1 alert protocol version',
+  71: 'tlsv1 alert insufficient security',
+  80: 'tlsv1 alert internal error',
+  86: 'tlsv1 alert inappropriate fallback',
+  90: 'tlsv1 alert user cancelled',
+  100: 'tlsv1 alert no renegotiation',
+  110: 'tlsv1 unsupported extension',
+  111: 'tlsv1 certificate unobtainable',
+  112: 'tlsv1 unrecognized name',
+  113: 'tlsv1 bad certificate status response',
+  114: 'tlsv1 bad certificate hash value',
+  115: 'tlsv1 alert unknown psk identity',
+  116: 'tlsv13 alert certificate required',
+  120: 'tlsv1 alert no application protocol',
+};
+
+/**
+ * The error for a fatal alert received, as node:tls reports it: code
+ * `ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE` (etc.), message OpenSSL's reason; `alertReceived`
+ * names the alert. An alert OpenSSL has no reason for keeps ERR_TLS_ALERT_RECEIVED.
+ */
+export function alertReceivedError(err: TlsError): TlsError {
+  if (err.code !== ErrorCode.ALERT_RECEIVED || err.alertReceived === undefined) return err;
+  // alertName() spells descriptions it has no name for "unknown_alert_<n>".
+  const desc = AlertDescription[err.alertReceived as AlertName] ?? Number(/^unknown_alert_(\d+)$/.exec(err.alertReceived)?.[1]);
+  const reason = desc === undefined ? undefined : OPENSSL_ALERT_REASONS[desc];
+  if (reason === undefined) return err;
+  const named = new TlsError(`ERR_SSL_${reason.toUpperCase().replace(/ /g, '_')}`, reason);
+  named.alertReceived = err.alertReceived;
+  return named;
+}
+
+/** How node's ERR_INVALID_ARG_TYPE describes the value it got (internal/errors.js
+ *  determineSpecificType). */
+function receivedValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'number':
+      return Object.is(value, -0) ? 'type number (-0)' : `type number (${String(value)})`;
+    case 'bigint':
+      return `type bigint (${String(value)}n)`;
+    case 'boolean':
+    case 'symbol':
+      return `type ${typeof value} (${String(value)})`;
+    case 'function':
+      return `function ${(value as { name: string }).name}`;
+    case 'string': {
+      const s = value.length > 28 ? `${value.slice(0, 25)}...` : value;
+      return `type string (${s.includes("'") ? JSON.stringify(s) : `'${s}'`})`;
+    }
+    default: {
+      const ctor = (value as { constructor?: { name?: string } }).constructor;
+      return ctor?.name ? `an instance of ${ctor.name}` : 'an object';
+    }
+  }
+}
+
+/** node's ERR_INVALID_ARG_TYPE: `The "<name>" argument (or property) must be <expected>.
+ *  Received <value>`, a TypeError. */
+export function invalidArgType(name: string, expected: string, value: unknown, what: 'argument' | 'property' = 'argument'): TypeError {
+  return Object.assign(new TypeError(`The "${name}" ${what} must be ${expected}. Received ${receivedValue(value)}`), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+/** node's ERR_OUT_OF_RANGE, a RangeError. */
+export function outOfRange(name: string, range: string, value: unknown): RangeError {
+  return Object.assign(new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`), { code: 'ERR_OUT_OF_RANGE' });
+}

@@ -3,10 +3,18 @@
 export { SecureDuplex, SecureDuplex as TLSSocket, type CipherInfo, type SecureDuplexOptions, type RenegotiationOptions } from './shell/secure-duplex.js';
 export type { TLSSocketOptions } from './shell/tls-socket-options.js';
 export { connect, type ConnectOptions } from './shell/connect.js';
-export { createServer, Server, type ServerOptions } from './shell/server.js';
+export { createServer, type ServerOptions } from './shell/server.js';
 export type { SNICallback } from './shell/sni.js';
 export { createSecureContext, SecureContext, type SecureContextOptions } from './shell/secure-context.js';
-export { Agent } from './shell/https-agent.js';
+import { Server as ServerClass } from './shell/server.js';
+import { Agent as AgentClass } from './shell/https-agent.js';
+import { callableWithoutNew } from './shell/callable.js';
+/** node:tls Server (also callable without `new`, as node's). */
+export const Server = callableWithoutNew(ServerClass);
+export type Server = ServerClass;
+/** An https.Agent whose connections are ours (also callable without `new`, as node's). */
+export const Agent = callableWithoutNew(AgentClass);
+export type Agent = AgentClass;
 export { TlsError, ErrorCode } from './errors.js';
 export { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions, type RenegotiationSendPolicy } from './engine/engine.js';
 export { ALL_CIPHER_SUITES, CIPHER_SUITES, PSK_CIPHER_SUITES, parseCipherList, type CipherSuite } from './engine/cipher-suites.js';

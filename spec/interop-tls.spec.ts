@@ -501,7 +501,7 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
       );
       expect(err, 'the handshake must fail').to.be.instanceOf(TlsError);
       expect((err as TlsError).alertReceived).to.equal('handshake_failure');
-      expect((err as TlsError).code).to.equal('ERR_TLS_ALERT_RECEIVED');
+      expect((err as TlsError).code).to.equal('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
       expect(c.getCipher()).to.equal(undefined);
       // s_server saw no shared cipher and sent the alert.
       await s.waitFor(/no shared cipher/, WAIT_MS);
@@ -524,7 +524,7 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
         (e: Error) => e,
       );
       expect(err, 'the handshake must fail').to.be.instanceOf(TlsError);
-      expect((err as TlsError).code).to.equal('ERR_TLS_ALERT_RECEIVED');
+      expect((err as TlsError).code).to.equal('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
       expect((err as TlsError).alertReceived).to.equal('handshake_failure');
     });
 
@@ -578,7 +578,7 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
         (e: Error) => e,
       );
       expect(err, 'the handshake must fail on our side').to.be.instanceOf(TlsError);
-      expect((err as TlsError).code).to.equal('ERR_TLS_ALERT_RECEIVED');
+      expect((err as TlsError).code).to.equal('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE');
       expect((err as TlsError).alertReceived).to.equal('bad_certificate');
       // gnutls-cli exits 1 before its "Simple Client Mode" marker, so the launcher rejects.
       expect(launched?.message).to.match(/The name in the certificate does not match the expected/);

@@ -662,7 +662,7 @@ describe('PSK over streams and against real peers', function () {
     const failed = new Promise<Error>((resolve) => srv.server.once('tlsClientError', resolve));
     const c = pskClient(srv.port, { ciphers: 'PSK-AES128-GCM-SHA256', identity: 'stranger' });
     const err = await nextEvent(c, 'secureConnect').then(() => undefined, (e: TlsError) => e);
-    expect(err?.code).to.equal(ErrorCode.ALERT_RECEIVED);
+    expect(err?.code).to.equal('ERR_SSL_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY');
     expect((await within(failed, WAIT_MS, 'tlsClientError')) as TlsError).to.have.property('code', ErrorCode.PSK_IDENTITY_NOT_FOUND);
   });
 
@@ -937,7 +937,7 @@ describe('PSK over streams and against real peers', function () {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const c = pskClient((server.address() as AddressInfo).port, { ciphers: 'PSK' });
       const err = await nextEvent(c, 'secureConnect').then(() => undefined, (e: TlsError) => e);
-      expect(err?.code).to.equal(ErrorCode.ALERT_RECEIVED);
+      expect(err?.code).to.equal('ERR_SSL_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY');
       expect(err?.alertReceived).to.match(/unknown_psk_identity|115/);
       expect(await nodeFailed).to.have.property('code', 'ERR_SSL_PSK_IDENTITY_NOT_FOUND');
 

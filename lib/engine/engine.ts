@@ -32,6 +32,9 @@ export type EngineEvent =
   | { type: 'renegotiation-refused'; error: TlsError }
   /** A warning alert other than close_notify. */
   | { type: 'warning'; alert: string }
+  /** The peer started a renegotiation that allowRenegotiation: false declined (no_renegotiation
+   *  sent; the connection goes on). */
+  | { type: 'renegotiation-declined' }
   /** This handshake's master secret is known (NSS key log: CLIENT_RANDOM line). */
   | { type: 'keylog'; clientRandom: Uint8Array; masterSecret: Uint8Array }
   /** Server with ocspStapling: the client asked for an OCSP staple for `chain` (leaf first);
@@ -577,6 +580,7 @@ export class Engine implements HandshakeHost {
     if (!this.session!.secureRenegotiation || (!weAsked && c.allowRenegotiation === false)) {
       this.channel.cancelHandshake?.();
       this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      if (this.session!.secureRenegotiation) this.events.push({ type: 'renegotiation-declined' });
       return false;
     }
     if (!weAsked) {
@@ -617,6 +621,7 @@ export class Engine implements HandshakeHost {
     if (!this.session.secureRenegotiation || this.config.allowRenegotiation === false) {
       this.channel.cancelHandshake?.();
       this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      if (this.session.secureRenegotiation) this.events.push({ type: 'renegotiation-declined' });
       return;
     }
     this.countPeerRenegotiation();

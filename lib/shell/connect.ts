@@ -3,7 +3,7 @@ import { connect as netConnect, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { applySecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { clientEngineOptions } from './engine-options.js';
-import { SecureDuplex } from './secure-duplex.js';
+import { SecureDuplex, tlsSocketHalfOpen } from './secure-duplex.js';
 import { connectUdp } from './connect-udp.js';
 
 export interface ConnectOptions extends SecureContextOptions {
@@ -45,30 +45,17 @@ export interface ConnectOptions extends SecureContextOptions {
   timeout?: number;
   /** Readable highWaterMark of the TLS socket (node:tls: of the socket it makes). */
   highWaterMark?: number;
+  /** node:tls/net `signal`: aborting it destroys the socket with an AbortError. */
+  signal?: AbortSignal;
 }
 
 export function connect(options: ConnectOptions, callback?: () => void): SecureDuplex;
 export function connect(port: number, host?: string, options?: ConnectOptions, callback?: () => void): SecureDuplex;
+export function connect(port: number, options?: ConnectOptions, callback?: () => void): SecureDuplex;
+export function connect(path: string, options?: ConnectOptions, callback?: () => void): SecureDuplex;
 export function connect(...args: unknown[]): SecureDuplex {
-  let options: ConnectOptions;
-  let callback: (() => void) | undefined;
-  if (typeof args[0] === 'number') {
-    const [port, host, rest, cb] = args as [number, string | ConnectOptions | (() => void) | undefined, unknown, unknown];
-    if (typeof host === 'object') {
-      options = { ...host, port };
-      callback = rest as (() => void) | undefined;
-    } else if (typeof host === 'function') {
-      options = { port };
-      callback = host;
-    } else {
-      options = { ...((rest as ConnectOptions) ?? {}), port, host };
-      callback = (typeof rest === 'function' ? rest : cb) as (() => void) | undefined;
-    }
-  } else {
-    options = (args[0] as ConnectOptions) ?? {};
-    callback = args[1] as (() => void) | undefined;
-  }
-  options = applySecureContext(options);
+  const { options: given, callback } = connectArgs(args);
+  const options = rejectUnauthorizedDefault(applySecureContext(given));
   if (options.transport === 'udp') return connectUdp(options, callback);
   const host = options.host ?? 'localhost';
   const engine = clientEngineOptions(options, host);
@@ -76,7 +63,9 @@ export function connect(...args: unknown[]): SecureDuplex {
   const tlsSocket = new SecureDuplex(transport, {
     isServer: false,
     engine,
-    allowHalfOpen: options.allowHalfOpen,
+    // node:tls: a socket given as `socket` keeps its own allowHalfOpen.
+    allowHalfOpen: tlsSocketHalfOpen(options.socket as Duplex | undefined, options.allowHalfOpen),
+    connectOptions: { host: options.host, port: options.port, path: options.path, localAddress: options.localAddress },
     handshakeTimeout: options.handshakeTimeout,
     highWaterMark: options.highWaterMark,
   });
@@ -91,7 +80,61 @@ export function connect(...args: unknown[]): SecureDuplex {
   // node:tls: `timeout` is set on a socket connect() creates itself.
   if (options.timeout !== undefined && !options.socket) tlsSocket.setTimeout(options.timeout);
   tlsSocket.startWhenConnected();
+  const signal = options.signal;
+  if (signal) {
+    // node: net.Socket's `signal` (addAbortSignal): aborting destroys the socket.
+    const abort = (): void => { tlsSocket.destroy(abortError(signal.reason)); };
+    if (signal.aborted) abort();
+    else {
+      signal.addEventListener('abort', abort, { once: true });
+      tlsSocket.once('close', () => signal.removeEventListener('abort', abort));
+    }
+  }
   return tlsSocket;
+}
+
+/**
+ * tls.connect()'s argument forms, as node reads them (net's normalizeArgs, then the first
+ * object among the 2nd and 3rd arguments is merged in, overriding host/port): (options[, cb]),
+ * (port[, host][, options][, cb]), (path[, options][, cb]) where path is a string that is not
+ * a number; the callback is the last argument when it is a function.
+ */
+export function connectArgs(args: unknown[]): { options: ConnectOptions; callback: (() => void) | undefined } {
+  const last = args[args.length - 1];
+  const callback = typeof last === 'function' ? (last as () => void) : undefined;
+  const [first, second, third] = args;
+  let options: ConnectOptions;
+  if (first !== null && typeof first === 'object') {
+    options = { ...(first as ConnectOptions) };
+  } else if (typeof first === 'string' && !/^\d+$/.test(first)) {
+    options = { path: first };
+  } else {
+    options = { port: first as number };
+    if (typeof second === 'string') options.host = second;
+  }
+  if (first === null || typeof first !== 'object') {
+    if (second !== null && typeof second === 'object') Object.assign(options, second);
+    else if (third !== null && typeof third === 'object') Object.assign(options, third);
+  }
+  if (typeof options.port === 'string') options.port = Number(options.port);
+  return { options, callback };
+}
+
+/** node:tls: NODE_TLS_REJECT_UNAUTHORIZED=0 makes rejectUnauthorized default to false (with
+ *  node's warning, once). */
+let insecureWarned = false;
+function rejectUnauthorizedDefault(options: ConnectOptions): ConnectOptions {
+  if (options.rejectUnauthorized !== undefined || process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0') return options;
+  if (!insecureWarned) {
+    insecureWarned = true;
+    process.emitWarning("Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes TLS connections and HTTPS requests insecure by disabling certificate verification.");
+  }
+  return { ...options, rejectUnauthorized: false };
+}
+
+/** node's AbortError for the `signal` option. */
+function abortError(reason: unknown): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
 /** The net.connect() options of tls.connect() that reach the TCP socket we make. */

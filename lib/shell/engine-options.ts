@@ -65,7 +65,9 @@ export function buildEngineOptions(opts: SecureContextOptions & { pskCallback?: 
     alpnProtocols: ctx.alpnProtocols,
     requestCert: role.requestCert,
     allowRenegotiation: opts.allowRenegotiation,
-    renegotiationLimit: opts.renegotiationLimit,
+    // node:tls applies CLIENT_RENEG_LIMIT on a server, to client-started renegotiations; a
+    // client counts none of the server's unless asked to.
+    renegotiationLimit: opts.renegotiationLimit ?? (role.role === 'client' ? Infinity : undefined),
     renegotiationWindow: opts.renegotiationWindow,
     allowPeerIdentityChange: opts.allowPeerIdentityChange,
     sendPolicy: opts.renegotiationSendPolicy ?? 'conservative',

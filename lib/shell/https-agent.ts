@@ -18,7 +18,15 @@ export class Agent extends https.Agent {
     options: https.RequestOptions,
     _callback?: (err: Error | null, stream: Duplex) => void,
   ): Duplex {
-    const o = options as https.RequestOptions & ConnectOptions & { _agentKey?: string };
+    // https.Agent's createConnection(port, host, options) forms, as node reads them.
+    const [port, host, opts] = arguments as unknown as [unknown, unknown, unknown];
+    let given: https.RequestOptions;
+    if (port !== null && typeof port === 'object') given = port as https.RequestOptions;
+    else if (host !== null && typeof host === 'object') given = { ...(host as https.RequestOptions) };
+    else given = opts !== null && typeof opts === 'object' ? { ...(opts as https.RequestOptions) } : {};
+    if (typeof port === 'number') given.port = port;
+    if (typeof host === 'string') given.host = host;
+    const o = given as https.RequestOptions & ConnectOptions & { _agentKey?: string };
     // node's internal session cache of https.Agent (node 20: _getSession/_cacheSession/_evictSession).
     const cache = this as unknown as {
       _getSession?(key: string): Buffer | undefined;

@@ -11,7 +11,7 @@ import { systemRandom } from '../crypto/system-random.js';
 import { verifyCertificateChain } from '../crypto/certificate-verifier.js';
 import { checkServerIdentity as defaultCheckServerIdentity } from '../crypto/server-identity.js';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
-import { TlsError, ErrorCode } from '../errors.js';
+import { TlsError, ErrorCode, invalidArgType } from '../errors.js';
 import { parseCipherList, type CipherSuite } from '../engine/cipher-suites.js';
 import type { CertificateVerifier, LocalIdentity } from '../engine/config.js';
 import { NamedGroup, SignatureScheme } from '../engine/constants.js';
@@ -186,8 +186,32 @@ function trustAnchors(opts: SecureContextOptions, pfxCa: Uint8Array[]): Uint8Arr
   return pfxCa.length > 0 ? [...certificatesFrom([...defaultRootCertificates()]), ...pfxCa] : undefined;
 }
 
-export function resolveContext(opts: SecureContextOptions): ResolvedContext {
+/** Options node:tls reads by truthiness (`if (cert)`, ...): false is absent there too. */
+const FALSE_IS_ABSENT = ['ca', 'cert', 'key', 'pfx', 'crl', 'passphrase', 'dhparam'];
+
+/** Options node:tls checks for a string even when null. */
+const NULL_IS_INVALID = ['ecdhCurve'];
+
+function absent(k: string, v: unknown): boolean {
+  return (v === null && !NULL_IS_INVALID.includes(k)) || (v === false && FALSE_IS_ABSENT.includes(k));
+}
+
+/** node:tls treats a null option (but ecdhCurve's), and a false one of FALSE_IS_ABSENT, as not
+ *  given (measured: spec/parity/api.spec.ts). */
+export function withoutAbsentValues<T extends object>(opts: T): T {
+  const entries = Object.entries(opts);
+  if (!entries.some(([k, v]) => absent(k, v))) return opts;
+  return Object.fromEntries(entries.filter(([k, v]) => !absent(k, v))) as T;
+}
+
+export function resolveContext(given: SecureContextOptions): ResolvedContext {
+  const opts = withoutAbsentValues(given);
   checkVersionRange(opts.minVersion, opts.maxVersion);
+  // node:tls: these must be strings when given.
+  for (const name of ['ecdhCurve', 'ciphers', 'sigalgs'] as const) {
+    const v = opts[name];
+    if (v !== undefined && typeof v !== 'string') throw invalidArgType(`options.${name}`, 'of type string', v, 'property');
+  }
   const provider = resolveCryptoProvider(opts.cryptoProvider);
   const pfx = pfxEntries(opts);
   const chains = [...chainsFrom(opts.cert), ...pfx.chains];
@@ -283,15 +307,16 @@ const CONTEXT_KEYS = [
  * `options` (cert, key, ca, ciphers, ...); the connection options (servername, ALPNProtocols,
  * rejectUnauthorized, ...) stay. A node:tls SecureContext is refused (ERR_TLS_INVALID_CONTEXT).
  */
-export function applySecureContext<T extends SecureContextOptions & { secureContext?: unknown }>(options: T): T {
+export function applySecureContext<T extends SecureContextOptions & { secureContext?: unknown }>(given: T): T {
+  const options = withoutAbsentValues(given);
   if (options.secureContext === undefined || options.secureContext === null) return options;
   if (!(options.secureContext instanceof SecureContext)) {
     throw new TlsError('ERR_TLS_INVALID_CONTEXT', 'secureContext must be a secure-duplex SecureContext (createSecureContext()); a node:tls SecureContext cannot be used');
   }
   const out = { ...options } as Record<string, unknown>;
   for (const k of CONTEXT_KEYS) delete out[k];
-  const given = options.secureContext.options as Record<string, unknown>;
-  for (const k of CONTEXT_KEYS) if (given[k] !== undefined) out[k] = given[k];
+  const fromContext = options.secureContext.options as Record<string, unknown>;
+  for (const k of CONTEXT_KEYS) if (fromContext[k] !== undefined) out[k] = fromContext[k];
   return out as T;
 }
 

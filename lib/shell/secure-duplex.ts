@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
 import { pemBlocks } from '../crypto/pem.js';
 import { prf } from '../crypto/prf.js';
-import { TlsError, ErrorCode } from '../errors.js';
+import { TlsError, ErrorCode, alertReceivedError, invalidArgType, outOfRange } from '../errors.js';
 import { parseCipherList } from '../engine/cipher-suites.js';
 import type { LocalIdentity } from '../engine/config.js';
 import { SignatureScheme } from '../engine/constants.js';
@@ -21,6 +21,7 @@ import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions }
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
 import { HandshakeSniffer, type ClientHelloInfo } from './handshake-sniffer.js';
+import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
 import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 
@@ -41,6 +42,14 @@ export interface RenegotiationOptions {
   resume?: boolean;
 }
 
+/** The connect() options node:tls copies onto its ECONNRESET before the handshake. */
+export interface ConnectErrorFields {
+  host?: string;
+  port?: number;
+  path?: string | null;
+  localAddress?: string;
+}
+
 export interface SecureDuplexOptions {
   isServer: boolean;
   engine: EngineOptions;
@@ -58,6 +67,9 @@ export interface SecureDuplexOptions {
   onClientHello?: (hello: ClientHelloInfo, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
   /** node:stream highWaterMark of both sides (node:tls highWaterMark, readable side). */
   highWaterMark?: number;
+  /** Client: what connect() was given (host, port, path, localAddress), copied onto an
+   *  ECONNRESET before the handshake completes, as node:tls does. */
+  connectOptions?: ConnectErrorFields;
   /**
    * Server (engine option ocspStapling): a client asked for an OCSP staple for our `chain`
    * (leaf first); answer with a DER OCSPResponse, or null for none. The handshake waits. An
@@ -88,18 +100,18 @@ export function keylogLine(session: Pick<HandshakeResult, 'clientRandom' | 'mast
   return Buffer.from(`CLIENT_RANDOM ${hex(session.clientRandom)} ${hex(session.masterSecret)}\n`, 'latin1');
 }
 
-function argTypeError(name: string, expected: string, value: unknown): TypeError {
-  const err = new TypeError(`The "${name}" argument must be ${expected}. Received ${value === null ? 'null' : typeof value}`);
-  (err as { code?: string }).code = 'ERR_INVALID_ARG_TYPE';
-  return err;
-}
-
 /** Unread plaintext we accept past the highWaterMark while a renegotiation is in progress. */
 export const RENEGOTIATION_READ_CAP = 8 * 1024 * 1024;
 /** DTLS: datagrams kept while the ClientHello waits for onClientHello (the rest are dropped). */
 const MAX_HELLO_HELD_DATAGRAMS = 32;
 
 const GROUP_NAMES: Record<number, string> = { 23: 'prime256v1', 24: 'secp384r1', 29: 'X25519' };
+
+/** node:tls `new TLSSocket(socket, options)`: the wrapped socket's allowHalfOpen decides (the
+ *  option is used only without a socket). */
+export function tlsSocketHalfOpen(socket: Duplex | undefined, option?: boolean): boolean {
+  return socket ? (socket as { allowHalfOpen?: boolean }).allowHalfOpen === true : option === true;
+}
 
 export class SecureDuplex extends Duplex {
   /** node:tls compatibility: always true. */
@@ -108,18 +120,32 @@ export class SecureDuplex extends Duplex {
   /** The underlying transport. */
   readonly socket: Duplex;
   authorized = false;
-  /** null while there is none (as node:tls). */
-  authorizationError: Error | null = null;
+  /** Why the peer is not authorized: node:tls's string code ('DEPTH_ZERO_SELF_SIGNED_CERT',
+   *  'ERR_TLS_CERT_ALTNAME_INVALID', ...); null while there is none (as node:tls). The message
+   *  is in engine.session.authorizationError. */
+  authorizationError: string | null = null;
   alpnProtocol: string | false | null = null;
   /** null before the handshake (as node:tls). */
   servername: string | false | null = null;
   /** Count of completed renegotiations. */
   renegotiations = 0;
+  /** net.Socket timeout: the last setTimeout() value, undefined before any. */
+  timeout: number | undefined = undefined;
   private readonly isServer: boolean;
   private secureEstablished = false;
   private renegotiateCallback: RenegotiateCallback | undefined;
   /** Write callbacks waiting for held data to reach the transport. */
   private heldCallbacks: ((err?: Error) => void)[] = [];
+  /** Write callbacks of writes made before the first handshake completed: as in node:tls they
+   *  complete with it (so end() after a write waits for the handshake). */
+  private secureCallbacks: ((err?: Error) => void)[] = [];
+  /** TLS framing: the first bytes from the peer, until a record header can be checked. */
+  private firstBytes: Buffer | undefined = Buffer.alloc(0);
+  private readonly connectOptions: ConnectErrorFields | undefined;
+  /** Client: the RFC 5077 ticket of the last handshake (a new one means a new 'session'). */
+  private lastTicket: Uint8Array | undefined;
+  /** Server: our renegotiation asked for a certificate that must then be authorized. */
+  private rejectAfterRenegotiation = false;
   private transportPaused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private ended = false;
@@ -149,8 +175,10 @@ export class SecureDuplex extends Duplex {
     let self: SecureDuplex | undefined;
     const options = isEngineForm(given) ? given : fromTlsSocketOptions(given, () => self!);
     // DTLS keeps datagram boundaries: one readable chunk per record (object mode).
+    // emitClose: 'close' is emitted by _destroy() with net.Socket's hadError argument.
     super({
-      allowHalfOpen: options.allowHalfOpen ?? false,
+      allowHalfOpen: isEngineForm(given) ? options.allowHalfOpen ?? false : tlsSocketHalfOpen(socket),
+      emitClose: false,
       decodeStrings: true,
       readableObjectMode: options.engine.transport === 'dtls',
       ...(options.highWaterMark !== undefined ? { readableHighWaterMark: options.highWaterMark } : {}),
@@ -158,6 +186,8 @@ export class SecureDuplex extends Duplex {
     self = this;
     this.socket = socket;
     this.isServer = options.isServer;
+    this.connectOptions = options.connectOptions;
+    if (options.engine.transport === 'dtls') this.firstBytes = undefined;
     // A copy per connection: setServername() and disableRenegotiation() change this connection's
     // configuration only (a Server hands the same options object to every connection).
     const engineOptions: EngineOptions = { ...options.engine };
@@ -183,7 +213,7 @@ export class SecureDuplex extends Duplex {
     this.sniffer = tlsFraming && this.onClientHello ? new HandshakeSniffer() : undefined;
     socket.on('data', (chunk: Buffer) => this.onTransportData(chunk));
     socket.on('end', () => this.onTransportEnd());
-    socket.on('error', (err: Error) => this.destroy(err));
+    socket.on('error', (err: Error) => this.onTransportError(err));
     socket.on('close', () => this.onTransportClose());
     socket.on('drain', () => this.emit('transportDrain'));
     const timeout = options.handshakeTimeout ?? 120_000;
@@ -319,9 +349,9 @@ export class SecureDuplex extends Duplex {
       (err as { code?: string }).code = 'ERR_OUT_OF_RANGE';
       throw err;
     }
-    if (typeof label !== 'string') throw argTypeError('label', 'of type string', label);
+    if (typeof label !== 'string') throw invalidArgType('label', 'of type string', label);
     if (context !== undefined && !ArrayBuffer.isView(context)) {
-      throw argTypeError('context', 'an instance of Buffer, TypedArray, or DataView', context);
+      throw invalidArgType('context', 'an instance of Buffer, TypedArray, or DataView', context);
     }
     const s = this.engine.session;
     if (!s || this.destroyed) {
@@ -349,7 +379,7 @@ export class SecureDuplex extends Duplex {
    * starts (connect() starts it on the next tick, or when the transport connects).
    */
   setServername(name: string): void {
-    if (typeof name !== 'string') throw argTypeError('name', 'of type string', name);
+    if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);
     if (this.isServer) throw new TlsError('ERR_TLS_SNI_FROM_SERVER', 'Cannot issue SNI from a TLS server-side socket');
     if (this.handshakeStarted) {
       throw new TlsError('ERR_TLS_INVALID_STATE', 'setServername() must be called before the TLS handshake starts');
@@ -359,9 +389,10 @@ export class SecureDuplex extends Duplex {
 
   /**
    * node:tls disableRenegotiation(): from now on a renegotiation the peer asks for is refused
-   * (no_renegotiation warning; the connection goes on) and renegotiate() returns false with
-   * ERR_TLS_RENEGOTIATION_DISABLED. (node:tls instead emits ERR_TLS_RENEGOTIATION_DISABLED as an
-   * 'error' on a server socket, and does nothing on a client socket: see docs/compat.md.)
+   * (no_renegotiation warning) and, on a server socket, emitted as an 'error'
+   * ERR_TLS_RENEGOTIATION_DISABLED as node's (the connection is not ended by it); our own
+   * renegotiate() returns false with ERR_TLS_RENEGOTIATION_DISABLED. (node:tls's client socket
+   * takes no notice of it: see docs/compat.md.)
    */
   disableRenegotiation(): void {
     this.renegotiationDisabled = true;
@@ -398,7 +429,11 @@ export class SecureDuplex extends Duplex {
     this.engine.trace = (line) => { process.stderr.write(`TLS trace (${who}): ${line}\n`); };
   }
 
+  /** node:tls setMaxSendFragment(): 512..16384 (else false); not a number: ERR_INVALID_ARG_TYPE,
+   *  not an integer: ERR_OUT_OF_RANGE, as node. */
   setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number') throw invalidArgType('size', 'of type number', size);
+    if (!Number.isInteger(size)) throw outOfRange('size', 'an integer', size);
     return this.engine.setMaxSendFragment(size);
   }
 
@@ -407,9 +442,17 @@ export class SecureDuplex extends Duplex {
    * (with `requestCert` it asks the client for a certificate). The callback fires once.
    */
   renegotiate(options: RenegotiationOptions = {}, callback?: RenegotiateCallback): boolean {
+    // node:tls checks its arguments first.
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+    // node:tls: a server that asks for a certificate in a renegotiation completes it whatever
+    // the client sends, then (rejectUnauthorized) ends a connection whose client is not
+    // authorized, quietly: the callback gets null, no 'error', no alert (onHandshake()).
+    const reject = options.rejectUnauthorized ?? this.engine.config.rejectUnauthorized;
+    const checkAfter = this.isServer && options.requestCert === true && reject;
     const engineOptions: RenegotiateOptions = {
       requestCert: options.requestCert,
-      rejectUnauthorized: options.rejectUnauthorized,
+      rejectUnauthorized: checkAfter ? false : options.rejectUnauthorized,
       cipherSuites: options.ciphers === undefined ? undefined : parseCipherList(options.ciphers),
       resume: options.resume === true,
     };
@@ -432,6 +475,7 @@ export class SecureDuplex extends Duplex {
       return false;
     }
     this.renegotiateCallback = callback ?? (() => undefined);
+    this.rejectAfterRenegotiation = checkAfter;
     this.pump();
     return true;
   }
@@ -443,7 +487,7 @@ export class SecureDuplex extends Duplex {
    * (createSecureContext()) or options with at least `key` and `cert`.
    */
   setKeyCert(context: SecureContext | SecureContextOptions): void {
-    if (context === null || typeof context !== 'object') throw argTypeError('context', 'of type object', context);
+    if (context === null || typeof context !== 'object') throw invalidArgType('context', 'of type object', context);
     const identities = toSecureContext(context).identities;
     if (identities.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'setKeyCert(): the context has no certificate and key');
     this.keyCertIdentities = identities;
@@ -451,6 +495,11 @@ export class SecureDuplex extends Duplex {
   }
 
   // --- net.Socket members forwarded to the transport -----------------------------------------
+
+  /** net.Socket bufferSize (deprecated there): writableLength; undefined once destroyed. */
+  get bufferSize(): number | undefined {
+    return this.destroyed ? undefined : this.writableLength;
+  }
 
   /** net.Socket connecting: true while the transport's TCP connection is being set up. */
   get connecting(): boolean {
@@ -544,6 +593,7 @@ export class SecureDuplex extends Duplex {
 
   setTimeout(ms: number, cb?: () => void): this {
     const s = this.socket as Partial<Socket>;
+    this.timeout = ms;
     if (s.setTimeout) {
       s.setTimeout(ms);
       if (cb) this.once('timeout', cb);
@@ -582,6 +632,12 @@ export class SecureDuplex extends Duplex {
     this.writeData(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
   }
 
+  /**
+   * A write completes when its records have been written to the transport (the transport's own
+   * write callback), never synchronously: as with node:tls, writableLength counts what the
+   * transport has not taken yet, and write() returns false once that reaches the
+   * writableHighWaterMark (16 KiB by default).
+   */
   private writeData(data: Buffer, cb: (err?: Error | null) => void): void {
     if (this.engine.failed) {
       cb(new TlsError('ERR_STREAM_DESTROYED', 'the TLS connection has failed'));
@@ -593,19 +649,30 @@ export class SecureDuplex extends Duplex {
       cb(e as Error);
       return;
     }
-    const held = this.engine.heldWriteBytes > 0;
-    const flushed = this.pump();
-    if (held) {
-      // Completes when the held data goes out (end of the handshake or of the held window).
-      this.heldCallbacks.push((err) => cb(err));
-    } else if (flushed) {
-      cb();
-    } else {
-      this.socket.once('drain', () => cb());
+    if (!this.secureEstablished) {
+      // node:tls holds writes until the first handshake completes; so does the engine, and the
+      // write (even an empty one) completes then.
+      this.secureCallbacks.push((err) => cb(err));
+      this.pump();
+      return;
     }
+    if (this.engine.heldWriteBytes > 0) {
+      // Completes when the held data goes out (end of the held window of a renegotiation).
+      this.heldCallbacks.push((err) => cb(err));
+      this.pump();
+      return;
+    }
+    this.pump(() => cb());
   }
 
   override _final(cb: (err?: Error | null) => void): void {
+    if (!this.secureEstablished) {
+      // end() with nothing written before the first handshake completed: as node:tls, no
+      // close_notify (there is no connection to close yet), the transport is ended (after the
+      // ClientHello when it is still connecting); the handshake then fails on the peer's side.
+      this.finishWriting(cb);
+      return;
+    }
     this.engine.close();
     this.pump();
     if (this.engine.closePending) {
@@ -626,16 +693,14 @@ export class SecureDuplex extends Duplex {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.clearHandshakeTimer();
     if (this.tickTimer) clearTimeout(this.tickTimer);
-    if (err && !this.secureEstablished && !this.isServer && !(err instanceof TlsError)) {
-      // node:tls wording for a transport that fails before the handshake completes.
-    }
     if (!this.socket.destroyed) {
-      // Give queued bytes (a fatal alert, close_notify) a chance to leave.
-      if (this.socket.writable && !this.socket.writableEnded) this.socket.end();
+      // As node:tls, the transport is destroyed, not ended (what we wrote before, a fatal alert
+      // or close_notify, has been handed to it).
       this.socket.destroy();
     }
-    const cbs = this.heldCallbacks;
+    const cbs = [...this.secureCallbacks, ...this.heldCallbacks];
     this.heldCallbacks = [];
+    this.secureCallbacks = [];
     // Held data that will never be sent: its writers learn why.
     for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
     if (this.renegotiateCallback) {
@@ -644,12 +709,30 @@ export class SecureDuplex extends Duplex {
       rc(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation'));
     }
     cb(err);
+    // net.Socket's 'close' (hadError), after 'error' (emitted on the next tick by destroy()).
+    const hadError = err !== null && err !== undefined;
+    process.nextTick(() => this.emit('close', hadError));
   }
 
   // --- plumbing ------------------------------------------------------------------------------
 
   private onTransportData(chunk: Buffer): void {
     if (this.destroyed) return;
+    if (this.firstBytes) {
+      // The first record header: bytes that are not TLS end the connection without an alert.
+      const head = Buffer.concat([this.firstBytes, chunk]);
+      if (head.length < RECORD_HEADER_LENGTH) {
+        this.firstBytes = head;
+        return;
+      }
+      this.firstBytes = undefined;
+      const notTls = notTlsError(head, this.isServer);
+      if (notTls) {
+        this.destroy(notTls);
+        return;
+      }
+      chunk = head;
+    }
     if (this.heldTransport) {
       // Waiting for the ClientHello to be answered (onClientHello). A stream transport is
       // paused meanwhile; over datagrams, a bounded number wait (the peer retransmits).
@@ -715,11 +798,23 @@ export class SecureDuplex extends Duplex {
     this.pump();
   }
 
+  /**
+   * The transport failed. Once the connection is closing (the peer's close_notify or FIN has
+   * come, or we have ended), a peer that went away first makes our last writes (close_notify)
+   * fail with EPIPE / ECONNRESET: as with node:tls, that only closes the socket, it is not an
+   * 'error' (nobody may be listening for one any more).
+   */
+  private onTransportError(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    const closing = this.ended || this.writableEnded;
+    if (closing && (code === 'EPIPE' || code === 'ECONNRESET')) this.destroy();
+    else this.destroy(err);
+  }
+
   private onTransportEnd(): void {
     if (this.destroyed) return;
     if (!this.secureEstablished) {
-      const e = new TlsError(ErrorCode.SOCKET_CLOSED, 'Client network socket disconnected before secure TLS connection was established');
-      this.destroy(e);
+      this.closedBeforeHandshake();
       return;
     }
     if (this.engine.handshaking) {
@@ -737,7 +832,7 @@ export class SecureDuplex extends Duplex {
   private onTransportClose(): void {
     if (!this.destroyed) {
       if (!this.secureEstablished) {
-        this.destroy(new TlsError(ErrorCode.SOCKET_CLOSED, 'socket closed before the TLS handshake completed'));
+        this.closedBeforeHandshake();
       } else {
         this.endReadable();
         this.destroy();
@@ -745,25 +840,50 @@ export class SecureDuplex extends Duplex {
     }
   }
 
+  /**
+   * The transport ended or closed before the first handshake completed: ECONNRESET with
+   * node:tls's wording, "socket hang up" on a server (its 'tlsClientError'); a client's error
+   * carries connect()'s host, port, path and localAddress, and comes after 'end', as node's.
+   */
+  private closedBeforeHandshake(): void {
+    if (this.isServer) {
+      this.destroy(new TlsError(ErrorCode.SOCKET_CLOSED, 'socket hang up'));
+      return;
+    }
+    if (this.ended) return;
+    const err = new TlsError(ErrorCode.SOCKET_CLOSED, 'Client network socket disconnected before secure TLS connection was established');
+    const o = this.connectOptions;
+    Object.assign(err, { path: o?.path ?? undefined, host: o?.host, port: o?.port, localAddress: o?.localAddress });
+    this.once('end', () => this.destroy(err));
+    this.endReadable();
+    // Nobody may read this stream ('end' would then never come): the error does not wait.
+    if (!this.readableEnded) process.nextTick(() => this.destroy(err));
+  }
+
+  /** The readable side ends. As net.Socket, read(0) so that 'end' is emitted even when nobody
+   *  reads (nothing buffered): with allowHalfOpen false that also ends the writable side. */
   private endReadable(): void {
     if (this.ended) return;
     this.ended = true;
     this.push(null);
+    this.read(0);
   }
 
-  /** Move engine output to the transport and engine events to the stream. Returns whether the
-   *  transport accepted everything without asking us to wait (no backpressure). */
-  private pump(): boolean {
-    let ok = true;
+  /** Move engine output to the transport and engine events to the stream. `written`: called
+   *  once the transport has taken this output (its write callback; on the next tick when there
+   *  is nothing to write or no transport to write to). */
+  private pump(written?: () => void): void {
     const out = this.engine.takeOutput();
     if (out.length > 0 && !this.socket.destroyed && this.socket.writable) {
-      if (out.length === 1) {
-        ok = this.socket.write(out[0]!);
-      } else {
-        (this.socket as Partial<Socket>).cork?.();
-        for (const o of out) ok = this.socket.write(o) && ok;
-        (this.socket as Partial<Socket>).uncork?.();
-      }
+      const last = out.length - 1;
+      if (last > 0) (this.socket as Partial<Socket>).cork?.();
+      out.forEach((o, i) => {
+        if (i === last && written) this.socket.write(o, () => written());
+        else this.socket.write(o);
+      });
+      if (last > 0) (this.socket as Partial<Socket>).uncork?.();
+    } else if (written) {
+      process.nextTick(written);
     }
     for (const ev of this.engine.takeEvents()) this.onEngineEvent(ev);
     if (this.engine.heldWriteBytes === 0) this.releaseHeldCallbacks();
@@ -775,7 +895,6 @@ export class SecureDuplex extends Duplex {
       this.finishWriting(cb);
     }
     this.scheduleTick();
-    return ok;
   }
 
   /** DTLS retransmission timers: the engine says when it next needs tick(). */
@@ -840,6 +959,14 @@ export class SecureDuplex extends Duplex {
       case 'warning':
         this.emit('alert', ev.alert);
         return;
+      case 'renegotiation-declined':
+        // node:tls: after disableRenegotiation(), a server socket emits this 'error' when the
+        // client starts a renegotiation (the connection is not ended: HTTP/2, which disables
+        // renegotiation on its sockets, ends the session on it). A client socket says nothing.
+        if (this.renegotiationDisabled && this.isServer) {
+          this.emit('error', new TlsError('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'));
+        }
+        return;
       case 'ocsp-request':
         this.askForOcspResponse(ev.chain);
         return;
@@ -884,7 +1011,20 @@ export class SecureDuplex extends Duplex {
     this.destroy(err);
   }
 
-  private failWith(err: TlsError): void {
+  private failWith(engineError: TlsError): void {
+    // node:tls's code for an alert received (ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE, ...).
+    const err = alertReceivedError(engineError);
+    if (this.isServer && this.secureEstablished && err.code === ErrorCode.PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+      // As node:tls: a server whose renegotiation asked for a certificate the client did not
+      // send ends the connection quietly (no 'error'), and its renegotiate() callback gets null.
+      const out = this.engine.takeOutput();
+      if (!this.socket.destroyed && this.socket.writable) for (const o of out) this.socket.write(o);
+      const rc = this.renegotiateCallback;
+      this.renegotiateCallback = undefined;
+      rc?.(null);
+      this.destroy();
+      return;
+    }
     // The fatal alert is already queued: flush it before tearing the transport down.
     const out = this.engine.takeOutput();
     if (!this.socket.destroyed && this.socket.writable) {
@@ -896,26 +1036,41 @@ export class SecureDuplex extends Duplex {
   private onHandshake(renegotiation: boolean, initiator: 'local' | 'peer'): void {
     const sess = this.engine.session!;
     this.authorized = sess.authorized;
-    this.authorizationError = sess.authorizationError
-      ? Object.assign(new TlsError(sess.authorizationError.code, sess.authorizationError.message), {})
-      : null;
+    this.authorizationError = sess.authorizationError ? sess.authorizationError.code : null;
     this.alpnProtocol = sess.alpnProtocol;
     // Server: the name the client asked for (false: none). Client: the SNI name we sent.
     if (this.isServer) this.servername = sess.servername ?? false;
     else if (this.engine.config.servername) this.servername = this.engine.config.servername;
-    // node:tls 'session' (client): the session to resume later, after every handshake
-    // (renegotiations included), before 'secureConnect' as in node.
-    if (!this.isServer && this.listenerCount('session') > 0) this.emit('session', this.getSession());
+    // node:tls 'session' (client): the session to resume later, for each new session (a full
+    // handshake, renegotiations included) and for a resumption whose server renewed the ticket
+    // (RFC 5077 §3.3); after 'secureConnect' for the first handshake, as node.
+    const offered = this.lastTicket ?? this.engine.config.session?.ticket;
+    const renewed = sess.ticket.length > 0 && !(offered !== undefined && Buffer.compare(Buffer.from(offered), Buffer.from(sess.ticket)) === 0);
+    this.lastTicket = sess.ticket;
+    const newSession = !this.isServer && (!sess.resumed || renewed);
+    const emitSession = (): void => {
+      if (newSession && this.listenerCount('session') > 0) this.emit('session', this.getSession());
+    };
     // node:tls 'OCSPResponse' (client with requestOCSP): the stapled response, null without one.
     if (sess.ocspResponse !== undefined) this.emit('OCSPResponse', sess.ocspResponse ? Buffer.from(sess.ocspResponse) : null);
     if (!renegotiation) {
       this.secureEstablished = true;
       this.clearHandshakeTimer();
+      // RFC 9113 §9.2.1: HTTP/2 over TLS 1.2 MUST NOT renegotiate. node's http2 calls
+      // disableRenegotiation() on the sockets it is given, but only on those with a native
+      // handle (it wraps ours in a JSStreamSocket first): with h2 agreed we disable it ourselves.
+      if (this.alpnProtocol === 'h2') this.disableRenegotiation();
       this.emit('secure');
       this.emit('_secureEstablished');
+      emitSession();
+      // Writes made during the handshake went out with its end (the engine's held data).
+      const cbs = this.secureCallbacks;
+      this.secureCallbacks = [];
+      for (const c of cbs) c();
       return;
     }
     this.renegotiations++;
+    emitSession();
     // Back to ordinary backpressure if the reader fell behind during the renegotiation.
     if (this.readableLength >= this.readableHighWaterMark) this.applyBackpressure();
     const cipher = this.getCipher();
@@ -924,6 +1079,7 @@ export class SecureDuplex extends Duplex {
       const rc = this.renegotiateCallback;
       this.renegotiateCallback = undefined;
       rc(null);
+      if (this.rejectAfterRenegotiation && !this.authorized) this.destroy();
     }
   }
 

@@ -9,7 +9,7 @@ import type { LocalIdentity } from '../engine/config.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
 import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
-import { TlsError, ErrorCode } from '../errors.js';
+import { TlsError, ErrorCode, invalidArgType } from '../errors.js';
 import { serverEngineOptions, ticketsEnabled } from './engine-options.js';
 import type { ClientHelloInfo } from './handshake-sniffer.js';
 import type { SecureContext, SecureContextOptions } from './secure-context.js';
@@ -19,6 +19,9 @@ import { SniSelector } from './sni.js';
 
 /** node:tls checks of sessionTimeout and ticketKeys (same codes and wording). */
 function checkSessionOptions(o: ServerOptions): void {
+  if (o.SNICallback !== undefined && o.SNICallback !== null && typeof o.SNICallback !== 'function') {
+    throw invalidArgType('options.SNICallback', 'of type function', o.SNICallback, 'property');
+  }
   const t = o.sessionTimeout;
   if (t !== undefined) {
     if (typeof t !== 'number') {
@@ -201,7 +204,7 @@ export class ServerContext {
    */
   setTicketKeys(keys: Uint8Array): void {
     if (!(keys instanceof Uint8Array)) {
-      throw new TlsError('ERR_INVALID_ARG_TYPE', `The "buffer" argument must be an instance of Buffer, TypedArray, or DataView. Received type ${typeof keys}`);
+      throw invalidArgType('buffer', 'an instance of Buffer, TypedArray, or DataView', keys);
     }
     if (keys.length !== TICKET_KEYS_LENGTH) {
       throw new TlsError(ErrorCode.INVALID_ARG, `Session ticket keys must be a ${TICKET_KEYS_LENGTH}-byte buffer. Received ${keys.length} bytes`);

@@ -46,8 +46,9 @@ export class Server extends withServerContext(NetServer) {
   override readonly context: ServerContext;
 
   constructor(options: ServerOptions = {}, listener?: (socket: SecureDuplex) => void) {
+    // node:tls: server.allowHalfOpen is the option (default false), and so is its sockets'.
     super({
-      allowHalfOpen: true,
+      allowHalfOpen: options.allowHalfOpen === true,
       pauseOnConnect: options.pauseOnConnect,
       noDelay: options.noDelay,
       keepAlive: options.keepAlive,
@@ -56,7 +57,12 @@ export class Server extends withServerContext(NetServer) {
     });
     this.context = new ServerContext(options, this);
     if (listener) this.on('secureConnection', listener);
-    this.on('connection', (socket: Socket) => { this.wrap(socket); });
+    this.on('connection', (socket: Socket) => {
+      // The TCP socket itself stays half-open: a FIN (or close_notify) ends the TLS socket's
+      // readable side, and the TLS socket decides (its allowHalfOpen) when to end the rest.
+      socket.allowHalfOpen = true;
+      this.wrap(socket);
+    });
   }
 
   /** Wrap an accepted transport (any Duplex) as this server would. */
