@@ -30,11 +30,17 @@ import { freePort, opensslClient, opensslServer, peersTmpDir, requirePeer } from
 import { makePki, type Pki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
 import { runCleanups } from './helpers/cleanups.js';
+import { DEFAULT_SIGNATURE_SCHEMES } from '../lib/engine/defaults.js';
+import { SignatureScheme } from '../lib/iana-registry.js';
 
 const WAIT_MS = 10_000;
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/cli.js');
 /** Our default signature schemes, in node:tls `sigalgs` syntax. */
-const OUR_SIGALGS = 'ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:ed25519:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pkcs1_sha256:rsa_pkcs1_sha384:rsa_pkcs1_sha512';
+/** Our default signature schemes in OpenSSL's spelling: the IANA names, but {sha224, ecdsa},
+ *  which has none (TLS 1.2 only) and which OpenSSL calls ECDSA+SHA224. */
+const OUR_SIGALGS = DEFAULT_SIGNATURE_SCHEMES
+  .map((code) => (code === SignatureScheme.ecdsa_sha224 ? 'ECDSA+SHA224' : Object.entries(SignatureScheme).find(([, c]) => c === code)![0]))
+  .join(':');
 
 let pki: Pki;
 const cleanups: (() => void)[] = [];

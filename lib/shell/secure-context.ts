@@ -80,15 +80,25 @@ const GROUP_NAMES: Record<string, number> = {
   secp384r1: NamedGroup.secp384r1,
 };
 
-const OPENSSL_SIGALGS: Record<string, number> = {
-  'ECDSA+SHA256': SignatureScheme.ecdsa_secp256r1_sha256,
-  'ECDSA+SHA384': SignatureScheme.ecdsa_secp384r1_sha384,
-  'RSA-PSS+SHA256': SignatureScheme.rsa_pss_rsae_sha256,
-  'RSA-PSS+SHA384': SignatureScheme.rsa_pss_rsae_sha384,
-  'RSA-PSS+SHA512': SignatureScheme.rsa_pss_rsae_sha512,
-  'RSA+SHA256': SignatureScheme.rsa_pkcs1_sha256,
-  'RSA+SHA384': SignatureScheme.rsa_pkcs1_sha384,
-  'RSA+SHA512': SignatureScheme.rsa_pkcs1_sha512,
+/** OpenSSL's names of the signature schemes ("<sign>+<hash>"), as node:tls's getSharedSigalgs()
+ *  reports them and the `sigalgs` option takes them. */
+export const SIGALG_NAMES: Readonly<Record<number, string>> = {
+  [SignatureScheme.ecdsa_secp256r1_sha256]: 'ECDSA+SHA256',
+  [SignatureScheme.ecdsa_secp384r1_sha384]: 'ECDSA+SHA384',
+  [SignatureScheme.ecdsa_secp521r1_sha512]: 'ECDSA+SHA512',
+  [SignatureScheme.ecdsa_sha224]: 'ECDSA+SHA224',
+  [SignatureScheme.ed25519]: 'Ed25519+UNDEF',
+  [SignatureScheme.rsa_pss_rsae_sha256]: 'RSA-PSS+SHA256',
+  [SignatureScheme.rsa_pss_rsae_sha384]: 'RSA-PSS+SHA384',
+  [SignatureScheme.rsa_pss_rsae_sha512]: 'RSA-PSS+SHA512',
+  [SignatureScheme.rsa_pkcs1_sha256]: 'RSA+SHA256',
+  [SignatureScheme.rsa_pkcs1_sha384]: 'RSA+SHA384',
+  [SignatureScheme.rsa_pkcs1_sha512]: 'RSA+SHA512',
+};
+
+/** `sigalgs` names, upper case: SIGALG_NAMES read backwards, and OpenSSL's "ed25519". */
+const OPENSSL_SIGALGS: Readonly<Record<string, number>> = {
+  ...Object.fromEntries(Object.entries(SIGALG_NAMES).map(([code, name]) => [name.toUpperCase(), Number(code)])),
   ED25519: SignatureScheme.ed25519,
 };
 

@@ -15,7 +15,6 @@ import { prf } from '../crypto/prf.js';
 import { TlsError, ErrorCode, alertReceivedError, invalidArgType, outOfRange } from '../errors.js';
 import { parseCipherList } from '../engine/cipher-suites.js';
 import type { LocalIdentity } from '../engine/config.js';
-import { SignatureScheme } from '../engine/constants.js';
 import { AlertDescription } from '../engine/alerts.js';
 import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions } from '../engine/engine.js';
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
@@ -23,7 +22,7 @@ import { encodeSession } from '../engine/handshake/session.js';
 import { HandshakeSniffer, type ClientHelloInfo } from './handshake-sniffer.js';
 import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
-import { toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
+import { SIGALG_NAMES, toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 
 export interface CipherInfo {
   name: string;
@@ -77,19 +76,6 @@ export interface SecureDuplexOptions {
    */
   onOcspRequest?: (chain: readonly Uint8Array[], cb: (err: Error | null, response?: Uint8Array | null) => void) => void;
 }
-
-/** node:tls getSharedSigalgs() names (OpenSSL "<sign>+<hash>", as node builds them). */
-const SIGALG_NAMES: Record<number, string> = {
-  [SignatureScheme.ecdsa_secp256r1_sha256]: 'ECDSA+SHA256',
-  [SignatureScheme.ecdsa_secp384r1_sha384]: 'ECDSA+SHA384',
-  [SignatureScheme.ed25519]: 'Ed25519+UNDEF',
-  [SignatureScheme.rsa_pss_rsae_sha256]: 'RSA-PSS+SHA256',
-  [SignatureScheme.rsa_pss_rsae_sha384]: 'RSA-PSS+SHA384',
-  [SignatureScheme.rsa_pss_rsae_sha512]: 'RSA-PSS+SHA512',
-  [SignatureScheme.rsa_pkcs1_sha256]: 'RSA+SHA256',
-  [SignatureScheme.rsa_pkcs1_sha384]: 'RSA+SHA384',
-  [SignatureScheme.rsa_pkcs1_sha512]: 'RSA+SHA512',
-};
 
 /** RFC 5705 §4 / OpenSSL: labels that would collide with the TLS 1.2 key schedule. */
 const RESERVED_EXPORTER_LABELS = ['client finished', 'server finished', 'master secret', 'extended master secret', 'key expansion'];
