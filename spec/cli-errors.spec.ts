@@ -54,7 +54,7 @@ describe('CLI error messages say what to do', function () {
     requirePeer(this, 'openssl');
     const { port } = await sServer(['-naccept', '1', '-tls1_3', '-cert', files.cert, '-key', files.key]);
     const line = await errorOf(['client', '-p', String(port), '-d']);
-    expect(line).to.equal('error: ERR_TLS_ALERT_RECEIVED: peer sent fatal alert protocol_version (70) — the server does not accept TLS 1.2 (it may be TLS 1.3-only); secure-duplex speaks TLS 1.2 and DTLS 1.2 only');
+    expect(line).to.equal('error: ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: tlsv1 alert protocol version (alert received: protocol_version) — the server does not accept TLS 1.2 (it may be TLS 1.3-only); secure-duplex speaks TLS 1.2 and DTLS 1.2 only');
   });
 
   it('a self-signed server certificate: DEPTH_ZERO_SELF_SIGNED_CERT, with -A and -d as the ways out', async function () {
