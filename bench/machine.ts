@@ -31,7 +31,7 @@ export function describeMachine(): Machine {
     node: process.version,
     nodeOpenssl: process.versions.openssl,
     openssl,
-    load: os.loadavg()[0].toFixed(2),
+    load: (os.loadavg()[0] ?? 0).toFixed(2),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   };
 }

@@ -57,7 +57,7 @@ export function primitivesTable(primitives: readonly PrimitiveResult[]): Table {
 export function renderText(t: Table): string {
   const all = [t.header, ...t.body];
   const widths = t.header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (r: string[]): string => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [`\n${t.title}`, line(t.header), ...t.body.map(line), ...t.notes.map((n) => `  ${n}`)].join('\n');
 }
 

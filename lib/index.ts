@@ -22,7 +22,7 @@ export type { PskConfig } from './engine/config.js';
 export { nobleProvider } from './crypto/noble-provider.js';
 export { nodeCryptoProvider } from './crypto/node-provider.js';
 export type { CryptoProvider } from './crypto/provider.js';
-export { DtlsServer, type DtlsServerOptions } from './transport/dtls-server.js';
+export { DtlsServer, type DtlsServerOptions } from './shell/dtls-server.js';
 export {
   checkServerIdentity, getCiphers, rootCertificates, DEFAULT_CIPHERS, DEFAULT_ECDH_CURVE, DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION,
 } from './shell/module-functions.js';

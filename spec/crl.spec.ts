@@ -162,7 +162,7 @@ describe('CRL (node:tls crl option)', function () {
   const chain = (): { chainPem: string; keyPem: string } => ({ chainPem: pki.intermediate.chainPem, keyPem: pki.intermediate.keyPem });
   const tamper = (pem: string): string => {
     const d = pemToDer(pem, 'X509 CRL');
-    d[d.length - 5] ^= 0x01; // inside the signature value
+    d[d.length - 5]! ^= 0x01; // inside the signature value
     return crlPem(d);
   };
 

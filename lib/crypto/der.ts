@@ -325,7 +325,7 @@ export function namedBits(bits: readonly number[]): Uint8Array {
   if (bits.length === 0) return bitString(new Uint8Array(0));
   const highest = Math.max(...bits);
   const bytes = new Uint8Array((highest >> 3) + 1);
-  for (const b of bits) bytes[b >> 3] |= 0x80 >> (b & 7);
+  for (const b of bits) bytes[b >> 3]! |= 0x80 >> (b & 7);
   return bitString(bytes, 7 - (highest & 7));
 }
 

@@ -7,7 +7,7 @@ import type { SecureContextOptions } from './secure-context.js';
 import type { SNICallback } from './sni.js';
 import { ServerContext, withServerContext } from './server-context.js';
 import { SecureDuplex } from './secure-duplex.js';
-import { DtlsServer, type DtlsServerOptions } from '../transport/dtls-server.js';
+import { DtlsServer, type DtlsServerOptions } from './dtls-server.js';
 import type { ConnectOptions } from './connect.js';
 
 export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {

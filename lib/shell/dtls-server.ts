@@ -7,14 +7,14 @@ import { isIP } from 'node:net';
 import { CookieJar } from '../engine/dtls/cookie.js';
 import { DEFAULT_MAX_REASSEMBLY_BYTES } from '../engine/dtls/dtls-channel.js';
 import { ReassemblyBudget, type ReassemblyAccount } from '../engine/dtls/reassembly-budget.js';
-import { SecureDuplex } from '../shell/secure-duplex.js';
-import { DatagramDuplex } from './datagram-duplex.js';
-import { helloVerifyRequest, readClientHello } from './hello-verify.js';
+import { SecureDuplex } from './secure-duplex.js';
+import { DatagramDuplex } from '../transport/datagram-duplex.js';
+import { helloVerifyRequest, readClientHello } from '../transport/hello-verify.js';
 import type { ClientHello } from '../engine/handshake/message-types.js';
-import { clientHelloInfo, type ClientHelloInfo } from '../shell/handshake-sniffer.js';
-import type { SNICallback } from '../shell/sni.js';
-import { ServerContext, withServerContext } from '../shell/server-context.js';
-import type { ServerOptions } from '../shell/server.js';
+import { clientHelloInfo, type ClientHelloInfo } from './handshake-sniffer.js';
+import type { SNICallback } from './sni.js';
+import { ServerContext, withServerContext } from './server-context.js';
+import type { ServerOptions } from './server.js';
 
 export interface DtlsServerOptions {
   /** Choose the certificate by SNI name (replaces the addContext() lookup, as in node:tls). */
