@@ -84,16 +84,29 @@ export interface RenegotiateOptions {
 
 type Handshake = ClientHandshake | ServerHandshake;
 
+/** Where the connection is, as one value; each phase holds the data valid in it. */
+type Phase =
+  /** No handshake yet: a client before start(), a server before the first ClientHello. */
+  | { kind: 'idle' }
+  /** A handshake runs (the first, or a renegotiation once `session` is set). `closeAfter`:
+   *  close() was called during a renegotiation; close_notify follows its completion. */
+  | { kind: 'handshaking'; hs: Handshake; initiator: 'local' | 'peer'; closeAfter: boolean }
+  /** Server: we sent HelloRequest and wait for the client's ClientHello. */
+  | { kind: 'hello-requested' }
+  | { kind: 'established' }
+  /** A fatal alert was sent or received: nothing more is read or written. */
+  | { kind: 'failed' };
+
 export class Engine implements HandshakeHost {
   /** node:tls enableTrace(): one line per handshake message, ChangeCipherSpec and alert, sent
    *  or received (the shell prints them). Undefined: no tracing. */
   trace: ((line: string) => void) | undefined;
   readonly config: EngineOptions;
   protected readonly channel: RecordChannel;
-  private handshake: Handshake | null = null;
-  private handshakeInitiator: 'local' | 'peer' = 'local';
-  /** Server: we sent HelloRequest and wait for the client's ClientHello. */
-  private helloRequested = false;
+  private phase: Phase = { kind: 'idle' };
+  /** close_notify sent / received (RFC 5246 §7.2.1); either can happen in any phase. */
+  private sentCloseNotify = false;
+  private receivedCloseNotify = false;
   /** setIdentities() after a handshake: the next one (a renegotiation) must be full. */
   private identitiesChanged = false;
   private serverHandshakeOptions: ServerHandshakeOptions;
@@ -107,10 +120,6 @@ export class Engine implements HandshakeHost {
   private peerRenegotiations: number[] = [];
   /** The last completed handshake; undefined until the first completes. */
   session: HandshakeResult | undefined;
-  private closedState: 'open' | 'failed' | 'closed' = 'open';
-  private sentCloseNotify = false;
-  private closeAfterHandshake = false;
-  private receivedCloseNotify = false;
   /** Warning alerts received since the last non-empty record of another type. */
   private warningAlertsInRow = 0;
 
@@ -122,6 +131,21 @@ export class Engine implements HandshakeHost {
     this.serverHandshakeOptions = { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized };
   }
 
+  /** The running handshake, if any. */
+  private get handshake(): Handshake | null {
+    return this.phase.kind === 'handshaking' ? this.phase.hs : null;
+  }
+
+  private startHandshake<H extends Handshake>(hs: H, initiator: 'local' | 'peer'): H {
+    this.phase = { kind: 'handshaking', hs, initiator, closeAfter: false };
+    return hs;
+  }
+
+  /** No handshake runs any more: established once a session exists, idle before. */
+  private endHandshake(): void {
+    if (this.phase.kind !== 'failed') this.phase = this.session ? { kind: 'established' } : { kind: 'idle' };
+  }
+
   // --- inputs --------------------------------------------------------------------------------
 
   /** Client: send the ClientHello. */
@@ -130,19 +154,17 @@ export class Engine implements HandshakeHost {
     this.guard(() => {
       // DTLS: the handshake clock starts now, not when the engine was made.
       this.channel.beginHandshake?.();
-      const hs = new ClientHandshake(this, { session: this.config.session });
-      this.handshake = hs;
-      hs.start();
+      this.startHandshake(new ClientHandshake(this, { session: this.config.session }), 'local').start();
     });
   }
 
   /** Bytes from the transport. */
   receive(bytes: Uint8Array): void {
-    if (this.closedState === 'failed' || this.receivedCloseNotify) return;
+    if (this.phase.kind === 'failed' || this.receivedCloseNotify) return;
     this.guard(() => {
       this.channel.push(bytes);
       for (;;) {
-        if (this.closedState === 'failed' || this.receivedCloseNotify) return;
+        if (this.phase.kind === 'failed' || this.receivedCloseNotify) return;
         const rec = this.channel.nextRecord();
         if (!rec) return;
         this.onRecord(rec.type, rec.data);
@@ -152,7 +174,7 @@ export class Engine implements HandshakeHost {
 
   /** Application data to send. Never refused while open; held when it may not go out yet. */
   write(data: Uint8Array): void {
-    if (this.closedState !== 'open' || this.sentCloseNotify) {
+    if (this.phase.kind === 'failed' || this.sentCloseNotify) {
       throw new TlsError('ERR_STREAM_WRITE_AFTER_END', 'write after the TLS connection was closed');
     }
     if (data.length === 0) return;
@@ -166,7 +188,7 @@ export class Engine implements HandshakeHost {
 
   /** DTLS timers: call at or after nextDeadline. */
   tick(now: number): void {
-    if (this.closedState === 'failed') return;
+    if (this.phase.kind === 'failed') return;
     this.guard(() => {
       this.output.push(...this.channel.tick(now));
     });
@@ -174,12 +196,12 @@ export class Engine implements HandshakeHost {
 
   /** When tick() next has work (ms, like now()), or undefined. */
   get nextDeadline(): number | undefined {
-    return this.closedState === 'failed' ? undefined : this.channel.nextDeadline;
+    return this.phase.kind === 'failed' ? undefined : this.channel.nextDeadline;
   }
 
   /** close() was called during a renegotiation; close_notify follows its completion. */
   get closePending(): boolean {
-    return this.closeAfterHandshake;
+    return this.phase.kind === 'handshaking' && this.phase.closeAfter;
   }
 
   /** Bytes of application data held back (initial handshake or renegotiation window). */
@@ -193,22 +215,18 @@ export class Engine implements HandshakeHost {
    * not signal secure renegotiation, connection closed).
    */
   renegotiate(opts: RenegotiateOptions = {}): boolean {
-    if (this.closedState !== 'open' || this.sentCloseNotify || this.receivedCloseNotify) return false;
-    if (!this.session || this.handshake || this.helloRequested) return false;
+    if (this.phase.kind !== 'established' || this.sentCloseNotify || this.receivedCloseNotify) return false;
     // RFC 5746 §4.2/§4.4: never renegotiate with a peer that did not signal support.
-    if (!this.session.secureRenegotiation) return false;
-    this.handshakeInitiator = 'local';
+    if (!this.session!.secureRenegotiation) return false;
     if (this.config.role === 'client') {
       this.guard(() => {
         this.channel.beginHandshake?.();
-        const hs = new ClientHandshake(this, {
+        this.startHandshake(new ClientHandshake(this, {
           binding: this.binding(),
           suites: opts.cipherSuites,
           reuseRandom: this.dtlsRandomReuse(),
           session: opts.resume ? this.sessionState : undefined,
-        });
-        this.handshake = hs;
-        hs.start();
+        }), 'local').start();
         this.flushHandshake();
       });
     } else {
@@ -219,7 +237,7 @@ export class Engine implements HandshakeHost {
       };
       // RFC 5246 §7.4.1.1: HelloRequest asks the client to begin a new handshake; it is not
       // part of any handshake transcript.
-      this.helloRequested = true;
+      this.phase = { kind: 'hello-requested' };
       this.channel.beginHandshake?.();
       this.sendHandshake({ type: 'hello_request' });
       this.flushHandshake();
@@ -229,19 +247,17 @@ export class Engine implements HandshakeHost {
 
   /** Send close_notify (RFC 5246 §7.2.1). Held writes are sent first. */
   close(): void {
-    if (this.sentCloseNotify || this.closedState === 'failed') return;
-    if (this.handshake && this.session && !this.receivedCloseNotify) {
+    if (this.sentCloseNotify || this.phase.kind === 'failed') return;
+    if (this.phase.kind === 'handshaking' && this.session && !this.receivedCloseNotify) {
       // A renegotiation is in progress: close_notify now would leave it half done (the peer
       // stops reading handshake messages and keeps its held writes). Finish it first.
-      this.closeAfterHandshake = true;
+      this.phase.closeAfter = true;
       return;
     }
-    this.closeAfterHandshake = false;
-    this.helloRequested = false;
+    if (this.phase.kind === 'hello-requested') this.endHandshake();
     this.flushHeldWrites(true);
     this.sentCloseNotify = true;
     this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
-    if (this.receivedCloseNotify) this.closedState = 'closed';
   }
 
   // --- outputs -------------------------------------------------------------------------------
@@ -260,7 +276,7 @@ export class Engine implements HandshakeHost {
   }
 
   get handshaking(): boolean {
-    return this.handshake !== null || this.helloRequested;
+    return this.phase.kind === 'handshaking' || this.phase.kind === 'hello-requested';
   }
 
   get established(): boolean {
@@ -268,7 +284,7 @@ export class Engine implements HandshakeHost {
   }
 
   get failed(): boolean {
-    return this.closedState === 'failed';
+    return this.phase.kind === 'failed';
   }
 
   get cipherSuite(): CipherSuite | undefined {
@@ -333,7 +349,7 @@ export class Engine implements HandshakeHost {
   private fail(e: unknown): void {
     const err = e instanceof TlsError ? e : new TlsError(ErrorCode.INTERNAL, `internal error: ${(e as Error)?.message ?? e}`, 'internal_error');
     if (!(e instanceof TlsError) && e instanceof Error) err.stack = e.stack;
-    if (this.closedState === 'failed') return;
+    if (this.phase.kind === 'failed') return;
     this.abort(err.alert);
     this.events.push({ type: 'error', error: err });
   }
@@ -344,7 +360,7 @@ export class Engine implements HandshakeHost {
    * SNICallback failed). Held writes are dropped.
    */
   abort(alert?: number): void {
-    if (this.closedState === 'failed') return;
+    if (this.phase.kind === 'failed') return;
     if (alert !== undefined && !this.sentCloseNotify) {
       try {
         this.sendAlert(AlertLevel.fatal, alert);
@@ -352,8 +368,7 @@ export class Engine implements HandshakeHost {
         /* the alert itself could not be encoded; nothing more to send */
       }
     }
-    this.closedState = 'failed';
-    this.handshake = null;
+    this.phase = { kind: 'failed' };
     this.heldWrites = [];
     this.heldBytes = 0;
   }
@@ -373,8 +388,7 @@ export class Engine implements HandshakeHost {
     if (!this.session) return true; // RFC 5246 §7.3: no application data before the first Finished
     const hs = this.handshake;
     if (!hs || this.config.sendPolicy === 'eager') return false;
-    // 'conservative': OpenSSL accepts renegotiation-time data only before the ServerHello.
-    return hs instanceof ClientHandshake ? true : hs.state !== 'wait_client_hello';
+    return hs.holdsWrites;
   }
 
   private flushHeldWrites(force = false): void {
@@ -448,17 +462,16 @@ export class Engine implements HandshakeHost {
       if (desc === AlertDescription.close_notify) {
         // RFC 5246 §7.2.1: the peer will send nothing more.
         this.receivedCloseNotify = true;
-        if (this.sentCloseNotify) this.closedState = 'closed';
+        const closeAfter = this.phase.kind === 'handshaking' && this.phase.closeAfter;
         this.abandonRenegotiation('peer closed the connection during the renegotiation');
         this.events.push({ type: 'peer-closed' });
-        if (this.closeAfterHandshake) this.close();
+        if (closeAfter) this.close();
         return;
       }
       if (level === AlertLevel.fatal || level !== AlertLevel.warning) {
         const err = new TlsError(ErrorCode.ALERT_RECEIVED, `peer sent fatal alert ${alertName(desc)} (${desc})`);
         err.alertReceived = alertName(desc);
-        this.closedState = 'failed';
-        this.handshake = null;
+        this.phase = { kind: 'failed' };
         this.events.push({ type: 'error', error: err });
         return;
       }
@@ -479,7 +492,7 @@ export class Engine implements HandshakeHost {
    * - after that, at most maxWarningAlertsInRow in a row; the next is fatal.
    */
   private checkWarningAlert(desc: number): void {
-    if (this.config.role === 'server' && !this.session && (!this.handshake || this.handshake.state === 'wait_client_hello')) {
+    if (this.config.role === 'server' && !this.session && (!this.handshake || this.handshake.awaitsFirstPeerMessage)) {
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `warning alert ${alertName(desc)} before the handshake began`, 'unexpected_message');
     }
     const limit = this.config.maxWarningAlertsInRow ?? DEFAULT_MAX_WARNING_ALERTS_IN_ROW;
@@ -492,8 +505,8 @@ export class Engine implements HandshakeHost {
   private onNoRenegotiation(): void {
     const hs = this.handshake;
     const waiting = this.config.role === 'client'
-      ? hs instanceof ClientHandshake && hs.state === 'wait_server_hello' && this.session !== undefined
-      : this.helloRequested;
+      ? hs !== null && hs.awaitsFirstPeerMessage && this.session !== undefined
+      : this.phase.kind === 'hello-requested';
     if (!waiting) {
       if (!this.session) {
         throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'peer refused the handshake (no_renegotiation)', 'handshake_failure');
@@ -501,8 +514,7 @@ export class Engine implements HandshakeHost {
       this.events.push({ type: 'warning', alert: 'no_renegotiation' });
       return;
     }
-    this.handshake = null;
-    this.helloRequested = false;
+    this.endHandshake();
     this.channel.cancelHandshake?.();
     this.events.push({
       type: 'renegotiation-refused',
@@ -513,7 +525,7 @@ export class Engine implements HandshakeHost {
 
   private onApplicationData(data: Uint8Array): void {
     const hs = this.handshake;
-    if (hs && hs.state === 'wait_finished' && this.channel.dtls) {
+    if (hs && hs.awaitsPeerFinished && this.channel.dtls) {
       // RFC 6347 §4.1: datagrams reorder, so data of the new epoch (authenticated under the
       // keys this handshake agreed) may overtake the peer's Finished, in the first handshake as
       // in a renegotiation; keep it until the Finished arrives (bounded; beyond that it is
@@ -526,12 +538,12 @@ export class Engine implements HandshakeHost {
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'application data before the handshake completed', 'unexpected_message');
     }
     // RFC 5246 §7.4.9: Finished is the first thing after ChangeCipherSpec; data between is illegal.
-    if (hs && hs.state === 'wait_finished') {
+    if (hs && hs.awaitsPeerFinished) {
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'application data between ChangeCipherSpec and Finished', 'unexpected_message');
     }
     // RFC 5246 §6.2.1: zero-length application data fragments may be sent (traffic analysis).
     if (data.length === 0) return;
-    this.events.push({ type: 'data', data, duringRenegotiation: hs !== null || this.helloRequested });
+    this.events.push({ type: 'data', data, duringRenegotiation: this.handshaking });
   }
 
   private onHandshakeMessage(type: number, body: Uint8Array, raw: Uint8Array): void {
@@ -554,8 +566,7 @@ export class Engine implements HandshakeHost {
       }
     }
     if (!this.handshake && this.config.role === 'server' && !this.session) {
-      this.handshake = new ServerHandshake(this, this.serverHandshakeOptions);
-      this.handshakeInitiator = 'peer';
+      this.startHandshake(new ServerHandshake(this, this.serverHandshakeOptions), 'peer');
     }
     const hs = this.handshake;
     // RFC 5246 §7.2.2 / §7.3: a message the current state does not take is unexpected_message,
@@ -573,8 +584,8 @@ export class Engine implements HandshakeHost {
   /** Server, established: a ClientHello arrived. Returns whether a new handshake starts. */
   private acceptPeerRenegotiation(): boolean {
     const c = this.config;
-    const weAsked = this.helloRequested;
-    this.helloRequested = false;
+    const weAsked = this.phase.kind === 'hello-requested';
+    this.endHandshake();
     // RFC 5746 §4.4: never renegotiate with a client that did not signal support; RFC 5246
     // §7.2.2: a declined renegotiation gets a no_renegotiation warning.
     if (!this.session!.secureRenegotiation || (!weAsked && c.allowRenegotiation === false)) {
@@ -585,10 +596,9 @@ export class Engine implements HandshakeHost {
     }
     if (!weAsked) {
       this.countPeerRenegotiation();
-      this.handshakeInitiator = 'peer';
       this.serverHandshakeOptions = { requestCert: c.requestCert, rejectUnauthorized: c.rejectUnauthorized };
     }
-    this.handshake = new ServerHandshake(this, { ...this.serverHandshakeOptions, fullHandshake: this.identitiesChanged }, this.binding());
+    this.startHandshake(new ServerHandshake(this, { ...this.serverHandshakeOptions, fullHandshake: this.identitiesChanged }, this.binding()), weAsked ? 'local' : 'peer');
     return true;
   }
 
@@ -625,10 +635,7 @@ export class Engine implements HandshakeHost {
       return;
     }
     this.countPeerRenegotiation();
-    this.handshakeInitiator = 'peer';
-    const hs = new ClientHandshake(this, { binding: this.binding(), reuseRandom: this.dtlsRandomReuse() });
-    this.handshake = hs;
-    hs.start();
+    this.startHandshake(new ClientHandshake(this, { binding: this.binding(), reuseRandom: this.dtlsRandomReuse() }), 'peer').start();
   }
 
   /** See ClientHandshake: DTLS renegotiations keep the first client_random (OpenSSL interop). */
@@ -653,10 +660,9 @@ export class Engine implements HandshakeHost {
    * held writes under the current keys, and tell the initiator.
    */
   private abandonRenegotiation(why: string): void {
-    if (!this.session || (!this.handshake && !this.helloRequested)) return;
-    const ours = this.handshakeInitiator === 'local';
-    this.handshake = null;
-    this.helloRequested = false;
+    if (!this.session || !this.handshaking) return;
+    const ours = this.phase.kind === 'hello-requested' || (this.phase.kind === 'handshaking' && this.phase.initiator === 'local');
+    this.endHandshake();
     this.channel.cancelHandshake?.();
     // DTLS data of the new epoch held for the peer's Finished (authenticated under keys agreed
     // inside the current session) was sent before the peer closed: deliver it, not drop it.
@@ -697,17 +703,18 @@ export class Engine implements HandshakeHost {
 
   private onHandshakeComplete(result: HandshakeResult): void {
     const previous = this.session;
-    this.handshake = null;
+    const { initiator, closeAfter } = this.phase.kind === 'handshaking' ? this.phase : { initiator: 'local' as const, closeAfter: false };
     if (!result.resumed) this.identitiesChanged = false;
     if (result.resumed && this.config.role === 'client') this.masterSecretReady(result.clientRandom, result.masterSecret);
     this.channel.handshakeDone();
     if (previous) result = this.checkPeerIdentity(previous, result);
     this.session = result;
-    this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator: this.handshakeInitiator, resumed: result.resumed });
+    this.endHandshake();
+    this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator, resumed: result.resumed });
     const early = this.earlyAppData;
     this.earlyAppData = [];
     for (const d of early) this.events.push({ type: 'data', data: d, duringRenegotiation: false });
     this.flushHeldWrites();
-    if (this.closeAfterHandshake) this.close();
+    if (closeAfter) this.close();
   }
 }

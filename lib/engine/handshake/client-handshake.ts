@@ -59,6 +59,16 @@ export interface ClientHandshakeOptions {
 
 export class ClientHandshake extends HandshakeBase<ClientState> {
   state: ClientState = 'wait_server_hello';
+
+  get awaitsFirstPeerMessage(): boolean {
+    return this.state === 'wait_server_hello';
+  }
+
+  /** A client's renegotiation has sent its ClientHello: the server may answer at once, so data
+   *  waits for the new keys. */
+  get holdsWrites(): boolean {
+    return true;
+  }
   /** DTLS: the cookie from a HelloVerifyRequest (RFC 6347 §4.2.1). */
   private cookie: Uint8Array = new Uint8Array(0);
   private helloExtensions: Extension[] = [];

@@ -63,6 +63,20 @@ export abstract class HandshakeBase<S extends string> {
     return this.state === 'wait_change_cipher_spec';
   }
 
+  /** Between the peer's ChangeCipherSpec and its Finished: RFC 5246 §7.4.9, only the Finished
+   *  may come (DTLS: data of the new epoch may overtake it, RFC 6347 §4.1). */
+  get awaitsPeerFinished(): boolean {
+    return this.state === 'wait_finished';
+  }
+
+  /** Nothing of this handshake has come from the peer yet (a client waits for the ServerHello,
+   *  a server for the ClientHello). */
+  abstract get awaitsFirstPeerMessage(): boolean;
+
+  /** The 'conservative' send policy: whether application data written now must wait for the end
+   *  of this handshake (OpenSSL takes renegotiation-time data only before its ServerHello). */
+  abstract get holdsWrites(): boolean;
+
   /** The peer's ChangeCipherSpec arrived (the engine has switched the read state). */
   onChangeCipherSpec(): void {
     if (this.state !== 'wait_change_cipher_spec') {

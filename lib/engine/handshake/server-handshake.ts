@@ -51,6 +51,15 @@ export interface ServerHandshakeOptions {
 
 export class ServerHandshake extends HandshakeBase<ServerState> {
   state: ServerState = 'wait_client_hello';
+
+  get awaitsFirstPeerMessage(): boolean {
+    return this.state === 'wait_client_hello';
+  }
+
+  /** Until the ClientHello is answered the client still takes data under the current keys. */
+  get holdsWrites(): boolean {
+    return this.state !== 'wait_client_hello';
+  }
   private readonly opts: ServerHandshakeOptions;
   private identity: LocalIdentity | undefined;
   private share: KeyShare | undefined;
