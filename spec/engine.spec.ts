@@ -178,7 +178,7 @@ describe('Engine pair (in memory)', () => {
       // Swap the server's identity for a different certificate of the same type.
       const other = generateCertificate({ keyType: 'ec-p256' });
       const q = new EnginePair({ serverCert: other });
-      (p.server.config as { identities: unknown }).identities = q.server.config.identities;
+      p.server.setIdentities(q.server.config.identities);
       p.client.renegotiate();
       p.run();
       const ce = EnginePair.errors(p.clientEvents)[0] as { error: TlsError };

@@ -5,12 +5,9 @@ export type { LocalIdentity };
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import type { CipherSuite } from './cipher-suites.js';
 
-export interface CertificateCheck {
-  ok: boolean;
-  /** node:tls code (e.g. 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') when !ok. */
-  code?: string;
-  message?: string;
-}
+/** A peer chain's verdict; refused with node:tls's code (e.g. 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')
+ *  and message. */
+export type CertificateCheck = { ok: true } | { ok: false; code: string; message: string };
 
 /** Checks a peer chain (DER, leaf first): path to a trust anchor, dates, usage, and for a
  *  client the server name. Returns the first failure. */

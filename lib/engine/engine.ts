@@ -102,6 +102,7 @@ export class Engine implements HandshakeHost {
    *  or received (the shell prints them). Undefined: no tracing. */
   trace: ((line: string) => void) | undefined;
   readonly config: EngineOptions;
+  private currentIdentities: readonly LocalIdentity[];
   protected readonly channel: RecordChannel;
   private phase: Phase = { kind: 'idle' };
   /** close_notify sent / received (RFC 5246 §7.2.1); either can happen in any phase. */
@@ -125,6 +126,7 @@ export class Engine implements HandshakeHost {
 
   constructor(options: EngineOptions, channel?: RecordChannel) {
     this.config = options;
+    this.currentIdentities = options.identities;
     this.channel = channel ?? (options.transport === 'dtls'
       ? new DtlsChannel({ role: options.role, now: options.now, ...options.dtls })
       : new TlsChannel({ role: options.role }));
@@ -306,6 +308,10 @@ export class Engine implements HandshakeHost {
   }
 
   // --- HandshakeHost -------------------------------------------------------------------------
+
+  get identities(): readonly LocalIdentity[] {
+    return this.currentIdentities;
+  }
 
   sendHandshake(msg: HandshakeMessage): Uint8Array {
     const body = encodeBody(msg, this.channel.dtls);
@@ -620,7 +626,7 @@ export class Engine implements HandshakeHost {
    * when a server asks for a certificate.
    */
   setIdentities(identities: readonly LocalIdentity[]): void {
-    (this.config as { identities: readonly LocalIdentity[] }).identities = identities;
+    this.currentIdentities = identities;
     if (this.session) this.identitiesChanged = true;
   }
 

@@ -28,6 +28,7 @@ import { clientPsk, PSK_MAX_IDENTITY_LENGTH, pskPremaster, pskString } from './p
 import type { SessionState } from './session.js';
 import { HandshakeBase } from './handshake-base.js';
 import { Transcript } from './transcript.js';
+import type { LocalIdentity } from '../../crypto/identity.js';
 
 /** The messages that can open a server's full flight after its ServerHello. */
 const FULL_FLIGHT_STARTS: readonly HandshakeMessage['type'][] = ['certificate', 'server_key_exchange', 'server_hello_done'];
@@ -145,7 +146,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     return {
       session,
       authorized: check.ok,
-      authorizationError: check.ok ? undefined : { code: check.code ?? 'CERT_UNKNOWN', message: check.message ?? 'certificate verification failed' },
+      authorizationError: check.ok ? undefined : { code: check.code, message: check.message },
     };
   }
 
@@ -451,7 +452,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     const check = c.verifier(chain, 'server', c.checkHost ?? c.servername);
     this.authorized = check.ok;
     if (!check.ok) {
-      this.authorizationError = { code: check.code ?? 'CERT_UNKNOWN', message: check.message ?? 'certificate verification failed' };
+      this.authorizationError = { code: check.code, message: check.message };
       if (c.rejectUnauthorized) {
         throw new TlsError(this.authorizationError.code, this.authorizationError.message, certificateAlert(this.authorizationError.code));
       }
@@ -514,10 +515,10 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     const c = this.host.config;
     const suite = this.suite!;
     const skx = this.skx!;
-    let identity: (typeof c.identities)[number] | undefined;
+    let identity: LocalIdentity | undefined;
     if (this.certRequest) {
       // RFC 5246 §7.4.6: send a certificate if we have a suitable one, else an empty list.
-      identity = c.identities.find((id) => id.key.schemes.some((s) => this.certRequest!.signatureSchemes.includes(s)));
+      identity = this.host.identities.find((id) => id.key.schemes.some((s) => this.certRequest!.signatureSchemes.includes(s)));
       this.localChain = identity?.chain;
       this.transcript.add(this.host.sendHandshake({ type: 'certificate', certificates: identity ? identity.chain : [] }));
     }

@@ -4,9 +4,13 @@ import type { EngineConfig } from '../config.js';
 import type { CipherState } from '../record/cipher-state.js';
 import type { HandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
+import type { LocalIdentity } from '../../crypto/identity.js';
 
 export interface HandshakeHost {
   readonly config: EngineConfig;
+  /** Our certificates and keys now: config.identities until setIdentities() changes them for
+   *  this connection (node:tls setKeyCert()). */
+  readonly identities: readonly LocalIdentity[];
   /** Encode and queue a handshake message; returns the bytes that enter the transcript. */
   sendHandshake(msg: HandshakeMessage): Uint8Array;
   /** Install the states the next ChangeCipherSpec in each direction switches to. */

@@ -243,7 +243,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
         chosen = { suite, identity: undefined, scheme: 0 };
         break;
       }
-      for (const identity of c.selectIdentities?.(this.servername) ?? c.identities) {
+      for (const identity of c.selectIdentities?.(this.servername) ?? this.host.identities) {
         if (!identityFits(identity.key, suite)) continue;
         const scheme = pickScheme(identity.key, clientSchemes);
         if (scheme !== undefined) {
@@ -447,9 +447,9 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     if (state.peerChain.length > 0) {
       const check = c.verifier(state.peerChain, 'client');
       this.authorized = check.ok;
-      if (!check.ok) this.authorizationError = { code: check.code ?? 'CERT_UNKNOWN', message: check.message ?? 'certificate verification failed' };
+      if (!check.ok) this.authorizationError = { code: check.code, message: check.message };
     }
-    this.identity = (c.selectIdentities?.(this.servername) ?? c.identities).find((id) => identityFits(id.key, suite));
+    this.identity = (c.selectIdentities?.(this.servername) ?? this.host.identities).find((id) => identityFits(id.key, suite));
     this.issueTicket = renewTicket;
     // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: echo the client's session_id.
     this.sessionId = ch.sessionId.slice();
@@ -485,7 +485,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     const check = c.verifier(chain, 'client');
     this.authorized = check.ok;
     if (!check.ok) {
-      this.authorizationError = { code: check.code ?? 'CERT_UNKNOWN', message: check.message ?? 'certificate verification failed' };
+      this.authorizationError = { code: check.code, message: check.message };
       if (this.opts.rejectUnauthorized) {
         throw new TlsError(this.authorizationError.code, this.authorizationError.message, certificateAlert(this.authorizationError.code));
       }
