@@ -1,29 +1,20 @@
-// RecordChannel over datagrams: the DTLS 1.2 record layer (RFC 6347 §4.1) with epochs, 48-bit
-// sequence numbers and a replay window, and the handshake layer of §4.2 (message_seq,
-// fragmentation to the MTU, reassembly, flights and retransmission timers).
+// RecordChannel over datagrams: the flight layer of RFC 6347 §4.2 (message_seq, fragmentation
+// to the MTU, reassembly, flights and retransmission timers) over the DTLS record layer of §4.1
+// (dtls-record-layer.ts: epochs, sequence numbers, replay window, keys).
 import { TlsError, ErrorCode } from '../../errors.js';
-import { ContentType, HandshakeType, MAX_CIPHERTEXT, MAX_PLAINTEXT, ProtocolVersion } from '../constants.js';
+import { ContentType, HandshakeType, MAX_PLAINTEXT } from '../constants.js';
 import { checkHandshakeHeader } from '../handshake/handshake-limits.js';
 import type { RawHandshakeMessage } from '../handshake/messages.js';
 import type { InboundRecord, RecordChannel } from '../record-channel.js';
 import type { CipherState } from '../record/cipher-state.js';
 import { FragmentedMessage } from './fragmented-message.js';
 import { ReassemblyBudget, type ReassemblyAccount } from './reassembly-budget.js';
-import { ReplayWindow } from './replay-window.js';
-import {
-  DTLS_HANDSHAKE_HEADER_LENGTH,
-  DTLS_RECORD_HEADER_LENGTH,
-  dtlsHandshakeFragment,
-  parseDtlsHandshakeHeader,
-  readDtlsRecordHeader,
-  writeDtlsRecordHeader,
-} from '../record/framing.js';
+import { DTLS_HANDSHAKE_HEADER_LENGTH, DTLS_RECORD_HEADER_LENGTH, dtlsHandshakeFragment, parseDtlsHandshakeHeader } from '../record/framing.js';
 import { ByteReader } from '../wire.js';
-import { DirectionState, DTLS_MAX_SEQUENCE, type EpochKeys } from '../record/direction-state.js';
+import { DtlsRecordLayer } from './dtls-record-layer.js';
 
 const RECORD_HEADER = DTLS_RECORD_HEADER_LENGTH;
 const HS_HEADER = DTLS_HANDSHAKE_HEADER_LENGTH;
-const TWO32 = 0x1_0000_0000;
 
 export interface DtlsChannelOptions {
   role: 'client' | 'server';
@@ -58,20 +49,6 @@ interface FlightItem {
   body: Uint8Array;
 }
 
-interface ReadEpoch {
-  epoch: number;
-  state: CipherState | null;
-  window: ReplayWindow;
-}
-
-interface EarlyRecord {
-  type: number;
-  version: number;
-  epoch: number;
-  seq: number;
-  fragment: Uint8Array;
-}
-
 /** Default per-connection reassembly bound: room for the largest legitimate flight content
  *  (a 128 KiB ClientHello, or a 100 KiB certificate list plus the rest of the flight). */
 export const DEFAULT_MAX_REASSEMBLY_BYTES = 256 * 1024;
@@ -80,17 +57,7 @@ export class DtlsChannel implements RecordChannel {
   readonly dtls = true;
   maxFragment = MAX_PLAINTEXT;
   private readonly o: Required<DtlsChannelOptions>;
-  private readonly version = ProtocolVersion.DTLS1_2;
-  // write side
-  private readonly write: DirectionState;
-  /** Keys of the current write epoch and the one before (for retransmitting its flight). */
-  private readonly writeEpochs: Map<number, EpochKeys>;
-  // read side
-  private readonly readKeys = new DirectionState(DTLS_MAX_SEQUENCE);
-  private read: ReadEpoch = { epoch: 0, state: null, window: new ReplayWindow() };
-  private previousRead: ReadEpoch | undefined;
-  private early: EarlyRecord[] = [];
-  private inbox: (InboundRecord & { epoch: number; seq: number })[] = [];
+  private readonly records: DtlsRecordLayer;
   /** Epoch and sequence number of the record last returned by nextRecord(). */
   private currentEpoch = 0;
   private currentSeq = 0;
@@ -130,8 +97,7 @@ export class DtlsChannel implements RecordChannel {
     this.account = options.reassemblyAccount ?? new ReassemblyBudget(Infinity).account(this.o.maxReassemblyBytes);
     this.timeout = this.o.initialTimeout;
     this.handshakeStarted = this.o.now();
-    this.write = new DirectionState(DTLS_MAX_SEQUENCE, options.epoch0Seq ?? 0);
-    this.writeEpochs = new Map([[0, this.write.current]]);
+    this.records = new DtlsRecordLayer(this.account, options.epoch0Seq ?? 0);
   }
 
   get mtu(): number {
@@ -150,68 +116,19 @@ export class DtlsChannel implements RecordChannel {
    * explicit nonce and tag, never above the 2^14 fragment limit (RFC 5246 §6.2.1).
    */
   get recordBudget(): number {
-    const overhead = RECORD_HEADER + this.write.current.overhead;
+    const overhead = RECORD_HEADER + this.records.overheadOf(this.records.writeEpoch)!;
     return Math.max(1, Math.min(this.maxFragment, this.o.mtu - overhead));
   }
 
   // --- inbound records ------------------------------------------------------------------
 
-  /** One datagram; it may hold several records (§4.1.1). Bad records are dropped silently. */
+  /** One datagram; it may hold several records (§4.1.1). */
   push(datagram: Uint8Array): void {
-    let off = 0;
-    for (let h = readDtlsRecordHeader(datagram, off); h !== undefined; h = readDtlsRecordHeader(datagram, off)) {
-      const end = off + RECORD_HEADER + h.length;
-      // §4.1.2.7: malformed datagrams are discarded silently; the rest of it cannot be parsed.
-      if (end > datagram.length || h.type < 20 || h.type > 23 || h.version >>> 8 !== 0xfe || h.length > MAX_CIPHERTEXT) return;
-      const fragment = datagram.subarray(off + RECORD_HEADER, end);
-      off = end;
-      this.acceptRecord({ type: h.type, version: h.version, epoch: h.epoch, seq: h.seqHi * TWO32 + h.seqLo, fragment });
-    }
-  }
-
-  private acceptRecord(r: EarlyRecord): void {
-    let rd: ReadEpoch | undefined;
-    if (r.epoch === this.read.epoch) rd = this.read;
-    else if (this.previousRead && r.epoch === this.previousRead.epoch) rd = this.previousRead;
-    else if (r.epoch === this.read.epoch + 1) {
-      // §4.1: records of the next epoch may arrive before the ChangeCipherSpec; keep a few
-      // (unauthenticated until then, so within the reassembly bound).
-      if (this.early.length < 64 && this.account.reserve(r.fragment.length)) this.early.push({ ...r, fragment: r.fragment.slice() });
-      return;
-    }
-    if (!rd) return; // an epoch we do not know
-    // A ChangeCipherSpec only ever switches from the current read epoch; one in an older epoch
-    // is a retransmission (or forged: epoch 0 has no MAC) and must not touch the epochs.
-    if (r.type === ContentType.change_cipher_spec && rd !== this.read) return;
-    if (!rd.state) {
-      // Epoch 0 is never authenticated: application data never comes in it, and once the first
-      // handshake is over the peer's alerts come in its current epoch, so an epoch-0 one is
-      // forged or stale. Handshake records stay (retransmissions are answered from them).
-      if (r.type === ContentType.application_data) return;
-      if (r.type === ContentType.alert && !this.initialHandshake) return;
-    }
-    // §4.1.2.6: replay protection once records are authenticated. Epoch 0 has no MAC, so its
-    // window would move on whatever sequence number a damaged or forged record claims and then
-    // drop the genuine flight as "old"; duplicates there are caught by message_seq instead.
-    if (rd.state && !rd.window.check(r.seq)) return;
-    let data: Uint8Array | null = r.fragment;
-    if (rd.state) {
-      const hi = ((r.epoch << 16) | Math.floor(r.seq / TWO32)) >>> 0;
-      data = rd.state.open(hi, r.seq >>> 0, r.type, r.version, r.fragment);
-      // §4.1.2.7: invalid records are discarded silently. No count of them ends the
-      // connection: anyone who knows the 4-tuple can send records that fail authentication,
-      // so a limit would let an off-path sender close the association.
-      if (data === null) return;
-    }
-    if (data.length > MAX_PLAINTEXT) return;
-    if (rd.state) rd.window.mark(r.seq);
-    // Records of the previous epoch stay valid (§4.1: application data sent before the peer's
-    // ChangeCipherSpec may arrive after it); its handshake records are retransmissions.
-    this.inbox.push({ type: r.type, data, epoch: r.epoch, seq: r.seq });
+    this.records.push(datagram);
   }
 
   nextRecord(): InboundRecord | null {
-    const r = this.inbox.shift();
+    const r = this.records.nextRecord();
     if (!r) return null;
     this.currentEpoch = r.epoch;
     this.currentSeq = r.seq;
@@ -266,7 +183,7 @@ export class DtlsChannel implements RecordChannel {
   }
 
   private fragmentIn(type: number, length: number, seq: number, fOff: number, frag: Uint8Array): void {
-    if (this.currentEpoch < this.read.epoch) {
+    if (this.currentEpoch < this.records.readEpoch) {
       // A handshake record of the previous epoch can only be a retransmission of the flight
       // that finished the last handshake (§4.2.4): the peer lost our answer.
       if (this.answersRetransmissions) this.replayFlight(this.finalFlight);
@@ -295,7 +212,7 @@ export class DtlsChannel implements RecordChannel {
           this.sendSeq = seq;
           // Likewise the record sequence: a stateless HelloVerifyRequest used the first
           // ClientHello's record number, so continue from this one's (as OpenSSL does).
-          this.writeEpochs.get(0)?.skipTo(this.currentSeq);
+          this.records.skipEpoch0To(this.currentSeq);
         }
       } else {
         return;
@@ -307,7 +224,7 @@ export class DtlsChannel implements RecordChannel {
       return;
     }
     if (seq > this.recvSeq! + 16) return; // too far ahead to be legitimate
-    if (type === HandshakeType.finished && this.read.epoch === this.handshakeStartEpoch) {
+    if (type === HandshakeType.finished && this.records.readEpoch === this.handshakeStartEpoch) {
       // Finished always follows the peer's ChangeCipherSpec, in a new epoch: one in the epoch
       // this handshake started in is a late retransmission from the previous handshake, whose
       // message_seq may collide with this one's (message_seq restarts each handshake, §4.2.2).
@@ -360,7 +277,7 @@ export class DtlsChannel implements RecordChannel {
     this.recvSeq = undefined;
     this.clearReassembly();
     this.handshakeStarted = this.o.now();
-    this.handshakeStartEpoch = this.read.epoch;
+    this.handshakeStartEpoch = this.records.readEpoch;
   }
 
   queueHandshake(type: number, body: Uint8Array): Uint8Array {
@@ -369,7 +286,7 @@ export class DtlsChannel implements RecordChannel {
       this.flightOpen = true;
     }
     const seq = this.sendSeq++;
-    const item: FlightItem = { kind: 'handshake', epoch: this.write.epoch, type, seq, body };
+    const item: FlightItem = { kind: 'handshake', epoch: this.records.writeEpoch, type, seq, body };
     this.flight.push(item);
     this.unsent.push(item);
     return dtlsHandshakeFragment({ type, length: body.length, messageSeq: seq, fragmentOffset: 0, fragmentLength: body.length }, body);
@@ -395,13 +312,11 @@ export class DtlsChannel implements RecordChannel {
       this.flight = [];
       this.flightOpen = true;
     }
-    const item: FlightItem = { kind: 'ccs', epoch: this.write.epoch, type: ContentType.change_cipher_spec, seq: -1, body: CCS_BODY };
+    const item: FlightItem = { kind: 'ccs', epoch: this.records.writeEpoch, type: ContentType.change_cipher_spec, seq: -1, body: CCS_BODY };
     this.flight.push(item);
     this.unsent.push(item);
     // §4.1: the epoch increments with each ChangeCipherSpec; sequence numbers restart at 0.
-    const keys = this.write.activate(() => new TlsError(ErrorCode.INTERNAL, 'no pending write state', 'internal_error'));
-    this.writeEpochs.set(this.write.epoch, keys);
-    this.writeEpochs.delete(this.write.epoch - 2);
+    this.records.activateWrite();
     return [];
   }
 
@@ -411,28 +326,17 @@ export class DtlsChannel implements RecordChannel {
     const out = this.flush();
     const max = this.recordBudget;
     for (let i = 0; i < Math.max(1, Math.ceil(data.length / max)); i++) {
-      out.push(this.record(type, this.write.epoch, data.subarray(i * max, Math.min(data.length, (i + 1) * max))));
+      out.push(this.records.record(type, this.records.writeEpoch, data.subarray(i * max, Math.min(data.length, (i + 1) * max))));
     }
     return out;
   }
 
   setPending(read: CipherState, write: CipherState): void {
-    this.readKeys.prepare(read);
-    this.write.prepare(write);
+    this.records.setPending(read, write);
   }
 
   activateRead(): void {
-    const keys = this.readKeys.activate(() => new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ChangeCipherSpec before keys were agreed', 'unexpected_message'));
-    this.previousRead = this.read;
-    this.read = { epoch: this.readKeys.epoch, state: keys.cipher, window: new ReplayWindow() };
-    // Records of the new epoch that arrived early go first, right after the ChangeCipherSpec.
-    const early = this.early;
-    this.early = [];
-    for (const r of early) this.account.release(r.fragment.length);
-    const before = this.inbox;
-    this.inbox = [];
-    for (const r of early) if (r.epoch === this.read.epoch) this.acceptRecord(r);
-    this.inbox.push(...before);
+    this.records.activateRead();
   }
 
   handshakeDone(): void {
@@ -441,6 +345,7 @@ export class DtlsChannel implements RecordChannel {
     this.finalFlight = this.answersRetransmissions ? this.flight : [];
     this.inHandshake = false;
     this.initialHandshake = false;
+    this.records.epoch0Closed = true;
     this.deadline = undefined;
     this.flightOpen = false;
     this.clearReassembly();
@@ -491,35 +396,20 @@ export class DtlsChannel implements RecordChannel {
   /** The records of one flight item: a ChangeCipherSpec, or a handshake message cut into
    *  fragments that fit the MTU (§4.2.3). */
   private flightRecords(it: FlightItem): Uint8Array[] {
-    if (!this.writeEpochs.has(it.epoch)) return []; // an epoch we no longer keep
-    if (it.kind === 'ccs') return [this.record(ContentType.change_cipher_spec, it.epoch, it.body)];
-    const overhead = RECORD_HEADER + HS_HEADER + this.writeEpochs.get(it.epoch)!.overhead;
+    const epochOverhead = this.records.overheadOf(it.epoch);
+    if (epochOverhead === undefined) return []; // an epoch we no longer keep
+    if (it.kind === 'ccs') return [this.records.record(ContentType.change_cipher_spec, it.epoch, it.body)];
+    const overhead = RECORD_HEADER + HS_HEADER + epochOverhead;
     const room = Math.max(64, this.o.mtu - overhead);
     const out: Uint8Array[] = [];
     const len = it.body.length;
     for (let o = 0; o === 0 || o < len; o += room) {
       const n = Math.min(room, len - o);
       const payload = dtlsHandshakeFragment({ type: it.type, length: len, messageSeq: it.seq, fragmentOffset: o, fragmentLength: n }, it.body.subarray(o, o + n));
-      out.push(this.record(ContentType.handshake, it.epoch, payload));
+      out.push(this.records.record(ContentType.handshake, it.epoch, payload));
       if (len === 0) break;
     }
     return out;
-  }
-
-  private record(type: number, epoch: number, payload: Uint8Array): Uint8Array {
-    const w = this.writeEpochs.get(epoch)!;
-    const seq = w.nextSeq();
-    const seqHi = Math.floor(seq / TWO32);
-    const rec = new Uint8Array(RECORD_HEADER + payload.length + w.overhead);
-    let len = payload.length;
-    if (w.cipher) {
-      // §4.1.2.1: the 64-bit sequence number in the nonce and AAD is epoch || sequence_number.
-      len = w.cipher.sealInto(((epoch << 16) | seqHi) >>> 0, seq >>> 0, type, this.version, payload, rec, RECORD_HEADER);
-    } else {
-      rec.set(payload, RECORD_HEADER);
-    }
-    writeDtlsRecordHeader(rec, 0, { type, version: this.version, epoch, seqHi, seqLo: seq >>> 0, length: len });
-    return rec.length === RECORD_HEADER + len ? rec : rec.subarray(0, RECORD_HEADER + len);
   }
 
   /** Several records per datagram (§4.1.1), each datagram at most the MTU. */
