@@ -859,8 +859,19 @@ export class SecureDuplex extends Duplex {
    *  once the transport has taken this output (its write callback; on the next tick when there
    *  is nothing to write or no transport to write to). */
   private pump(written?: () => void): void {
+    const events = this.engine.takeEvents();
+    // node:tls 'OCSPResponse' comes before our answer to the server's flight goes out, so that
+    // a destroy() in its listener aborts the handshake (node: OpenSSL's status callback); the
+    // events before it (data of a renegotiation) keep their order.
+    const ocsp = events.findIndex((e) => e.type === 'ocsp-response');
+    let aborted = false;
+    if (ocsp >= 0) {
+      const alive = !this.destroyed;
+      for (const ev of events.splice(0, ocsp + 1)) this.onEngineEvent(ev);
+      aborted = alive && this.destroyed;
+    }
     const out = this.engine.takeOutput();
-    if (out.length > 0 && !this.socket.destroyed && this.socket.writable) {
+    if (out.length > 0 && !this.socket.destroyed && this.socket.writable && !aborted) {
       const last = out.length - 1;
       if (last > 0) (this.socket as Partial<Socket>).cork?.();
       out.forEach((o, i) => {
@@ -871,7 +882,7 @@ export class SecureDuplex extends Duplex {
     } else if (written) {
       process.nextTick(written);
     }
-    for (const ev of this.engine.takeEvents()) this.onEngineEvent(ev);
+    for (const ev of [...events, ...this.engine.takeEvents()]) this.onEngineEvent(ev);
     if (this.engine.heldWriteBytes === 0) this.releaseHeldCallbacks();
     if (this.pendingFinal && !this.engine.closePending) {
       const cb = this.pendingFinal;
@@ -956,6 +967,11 @@ export class SecureDuplex extends Duplex {
       case 'ocsp-request':
         this.askForOcspResponse(ev.chain);
         return;
+      case 'ocsp-response':
+        // node:tls 'OCSPResponse' (client with requestOCSP): the stapled response, null without
+        // one; first full handshake only, as node's.
+        this.emit('OCSPResponse', ev.response ? Buffer.from(ev.response) : null);
+        return;
       case 'keylog':
         // node:tls 'keylog' (and Server 'keylog'): one NSS line per handshake, renegotiations
         // too, as soon as the master secret is known (a handshake that then fails is logged).
@@ -1037,8 +1053,6 @@ export class SecureDuplex extends Duplex {
     const emitSession = (): void => {
       if (newSession && this.listenerCount('session') > 0) this.emit('session', this.getSession());
     };
-    // node:tls 'OCSPResponse' (client with requestOCSP): the stapled response, null without one.
-    if (sess.ocspResponse !== undefined) this.emit('OCSPResponse', sess.ocspResponse ? Buffer.from(sess.ocspResponse) : null);
     if (!renegotiation) {
       this.secureEstablished = true;
       this.clearHandshakeTimer();
