@@ -22,7 +22,8 @@ import { encodeSession } from '../engine/handshake/session.js';
 import { HandshakeSniffer, type ClientHelloInfo } from './handshake-sniffer.js';
 import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
-import { SIGALG_NAMES, toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
+import { SIGALG_NAMES, toSecureContext, trustOfVerifier, type SecureContext, type SecureContextOptions } from './secure-context.js';
+import { peerX509Chain } from './peer-x509.js';
 
 export interface CipherInfo {
   name: string;
@@ -268,7 +269,8 @@ export class SecureDuplex extends Duplex {
   getPeerCertificate(detailed = false): object {
     const chain = this.engine.session?.peerChain;
     if (!chain || chain.length === 0) return {};
-    return toPeerCertificate(chain, detailed);
+    // As node: `detailed` goes on from the last certificate sent through our trust store.
+    return toPeerCertificate(chain, detailed, trustOfVerifier(this.engine.config.verifier));
   }
 
   /** node:tls getCertificate(): our certificate; {} when we sent none, null once destroyed. */
@@ -301,10 +303,10 @@ export class SecureDuplex extends Duplex {
     return leaf ? new X509Certificate(Buffer.from(leaf)) : undefined;
   }
 
-  /** node:tls getPeerX509Certificate(): the peer's leaf certificate. */
+  /** node:tls getPeerX509Certificate(): the peer's leaf certificate, `issuerCertificate`
+   *  linking the chain it sent. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const leaf = this.engine.session?.peerChain[0];
-    return leaf ? new X509Certificate(Buffer.from(leaf)) : undefined;
+    return peerX509Chain(this.engine.session?.peerChain ?? []);
   }
 
   /**
