@@ -9,6 +9,8 @@
 import { Duplex } from 'node:stream';
 import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { CipherNameAndProtocol } from 'node:tls';
+import type { EmitArgs, Listener } from './typed-events.js';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
 import { pemBlocks } from '../crypto/pem.js';
 import { prf } from '../crypto/prf.js';
@@ -25,10 +27,56 @@ import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls
 import { SIGALG_NAMES, toSecureContext, trustOfVerifier, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { peerX509Chain } from './peer-x509.js';
 
-export interface CipherInfo {
-  name: string;
-  standardName: string;
-  version: 'TLSv1.2';
+/** getCipher()'s result: node:tls's type ({ name (OpenSSL), standardName (IANA), version }). */
+export type CipherInfo = CipherNameAndProtocol;
+
+/** 'renegotiated': a renegotiation completed. */
+export interface RenegotiatedInfo {
+  cipher: CipherNameAndProtocol;
+  /** Who started it: we ('local', renegotiate()) or the peer. */
+  initiator: 'local' | 'peer';
+  authorized: boolean;
+}
+
+/** The events of a SecureDuplex and their listeners' arguments (node:tls TLSSocket's, net.Socket's
+ *  and ours). */
+export interface SecureDuplexEvents {
+  secureConnect: [];
+  secure: [];
+  /** Client: a new session to resume later (getSession()'s Buffer). */
+  session: [session: Buffer];
+  /** NSS key log line. */
+  keylog: [line: Buffer];
+  /** Client with requestOCSP: the stapled OCSP response, null without one. */
+  OCSPResponse: [response: Buffer | null];
+  renegotiated: [info: RenegotiatedInfo];
+  /** Bytes of application data that arrived during a renegotiation. */
+  renegotiationData: [bytes: number];
+  /** A warning alert other than close_notify (its name). */
+  alert: [alert: string];
+  connect: [];
+  timeout: [];
+  /** A Buffer, a string after setEncoding() (`any`, as Duplex's own typing). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data: [chunk: any];
+  end: [];
+  close: [hadError: boolean];
+  error: [err: Error];
+  drain: [];
+  finish: [];
+}
+
+// Typed on()/once()/emit()... for the events above (declaration merging with the class).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface SecureDuplex {
+  on<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  once<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  addListener<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  prependListener<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  prependOnceListener<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  off<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  removeListener<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  emit<E extends string | symbol>(event: E, ...args: EmitArgs<SecureDuplexEvents, E>): boolean;
 }
 
 type RenegotiateCallback = (err: Error | null) => void;
@@ -100,6 +148,7 @@ export function tlsSocketHalfOpen(socket: Duplex | undefined, option?: boolean):
   return socket ? (socket as { allowHalfOpen?: boolean }).allowHalfOpen === true : option === true;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SecureDuplex extends Duplex {
   /** node:tls compatibility: always true. */
   readonly encrypted = true;
@@ -250,9 +299,11 @@ export class SecureDuplex extends Duplex {
     return this.engine.config.transport === 'dtls' ? 'DTLSv1.2' : 'TLSv1.2';
   }
 
-  getCipher(): CipherInfo | undefined {
+  /** node:tls getCipher(), typed as node's (which omits that both return undefined before the
+   *  handshake). */
+  getCipher(): CipherNameAndProtocol {
     const s = this.engine.cipherSuite;
-    return s ? { name: s.opensslName, standardName: s.name, version: 'TLSv1.2' } : undefined;
+    return (s ? { name: s.opensslName, standardName: s.name, version: 'TLSv1.2' } : undefined) as CipherNameAndProtocol;
   }
 
   /** node:tls getEphemeralKeyInfo(): the ECDHE group of the last handshake. As in node:tls:
@@ -1053,7 +1104,7 @@ export class SecureDuplex extends Duplex {
     this.lastTicket = sess.ticket;
     const newSession = !this.isServer && (!sess.resumed || renewed);
     const emitSession = (): void => {
-      if (newSession && this.listenerCount('session') > 0) this.emit('session', this.getSession());
+      if (newSession && this.listenerCount('session') > 0) this.emit('session', this.getSession()!);
     };
     if (!renegotiation) {
       this.secureEstablished = true;
