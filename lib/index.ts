@@ -1,9 +1,9 @@
 // secure-duplex: TLS 1.2 as a Node Duplex stream, with RFC 5746 secure renegotiation while
 // application data flows.
-export { SecureDuplex, SecureDuplex as TLSSocket, type CipherInfo, type SecureDuplexOptions, type RenegotiationOptions } from './shell/secure-duplex.js';
+export { SecureDuplex, SecureDuplex as TLSSocket, type CipherInfo, type RenegotiatedInfo, type SecureDuplexEvents, type SecureDuplexOptions, type RenegotiationOptions } from './shell/secure-duplex.js';
 export type { TLSSocketOptions } from './shell/tls-socket-options.js';
 export { connect, type ConnectOptions } from './shell/connect.js';
-export { createServer, type ServerOptions } from './shell/server.js';
+export { createServer, type ServerEvents, type ServerOptions } from './shell/server.js';
 export type { SNICallback } from './shell/sni.js';
 export { createSecureContext, SecureContext, type SecureContextOptions } from './shell/secure-context.js';
 import { Server as ServerClass } from './shell/server.js';

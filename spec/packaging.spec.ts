@@ -52,14 +52,41 @@ describe('the packed package in a consumer project', function () {
     expect(r.out).to.equal('function function');
   });
 
-  it('a strict TypeScript consumer type-checks against the shipped declarations (skipLibCheck: false)', () => {
+  it('a strict TypeScript consumer type-checks against the shipped declarations (skipLibCheck: false), with typed events', () => {
     fs.writeFileSync(path.join(dir, 'consumer.ts'), [
-      "import { connect, createServer, type SecureDuplex } from 'secure-duplex';",
+      "import type * as tls from 'node:tls';",
+      "import { connect, createServer, type RenegotiatedInfo, type SecureDuplex } from 'secure-duplex';",
       "const server = createServer({}, (socket: SecureDuplex) => { socket.end(); });",
+      // The Server's events, their arguments inferred from the declarations.
+      "server.on('secureConnection', (s) => { const c: tls.CipherNameAndProtocol = s.getCipher(); void c.standardName; });",
+      "server.on('tlsClientError', (err, s) => { void err.message; void s.encrypted; });",
+      "server.on('keylog', (line, s) => { const b: Buffer = line; void b; void s.authorized; });",
+      "server.on('OCSPRequest', (certificate, issuer, cb) => { void certificate.length; void issuer?.length; cb(null, null); });",
+      "server.on('newSession', (id, data, cb) => { void id.length; void data.length; cb(); });",
+      "server.once('resumeSession', (id, cb) => { void id.length; cb(null, null); });",
+      '// @ts-expect-error a \'secureConnection\' listener gets a SecureDuplex, not a number',
+      "server.on('secureConnection', (n: number) => { void n; });",
       "server.listen(0, '127.0.0.1', () => server.close());",
       "const client: SecureDuplex = connect({ port: 1, host: '127.0.0.1' });",
       "client.on('error', (e: Error) => { void e.message; });",
       "client.on('secureConnect', () => { void client.getProtocol(); });",
+      "client.on('session', (session) => { const b: Buffer = session; void b; });",
+      "client.on('keylog', (line) => { const b: Buffer = line; void b; });",
+      "client.on('OCSPResponse', (response) => { const r: Buffer | null = response; void r; });",
+      "client.once('renegotiated', (info: RenegotiatedInfo) => { void info.cipher.standardName; void info.initiator; });",
+      "client.on('close', (hadError) => { const h: boolean = hadError; void h; });",
+      "client.on('an event of the application', (a: number, b: string) => { void a; void b; });",
+      '// @ts-expect-error \'session\' gives a Buffer',
+      "client.on('session', (session: number) => { void session; });",
+      '// @ts-expect-error \'renegotiated\' gives { cipher, initiator, authorized }',
+      "client.prependListener('renegotiated', (info: string) => { void info; });",
+      '// @ts-expect-error \'secureConnect\' gives no argument',
+      "client.once('secureConnect', (n: number) => { void n; });",
+      // getCipher() is node's type; a value typed as either library's socket still takes listeners.
+      "const cipher: tls.CipherNameAndProtocol = client.getCipher();",
+      "void cipher.version;",
+      "const either = client as tls.TLSSocket | SecureDuplex;",
+      "either.on('secureConnect', () => { void either.authorized; });",
       '',
     ].join('\n'));
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({

@@ -231,7 +231,7 @@ describe('Renegotiation while data flows (TCP)', function () {
 
   it('peer-initiated renegotiations over the limit end with ERR_TLS_SESSION_ATTACK', async () => {
     const { c, s } = await pair({ server: { renegotiationLimit: 3 } });
-    const serverError = new Promise<TlsError>((resolve) => s.once('error', resolve));
+    const serverError = new Promise<TlsError>((resolve) => s.once('error', (e) => resolve(e as TlsError)));
     for (let i = 0; i < 3; i++) await renegotiate(c, {}, s);
     const fourth = renegotiate(c, {}).catch((e: Error) => e);
     expect((await serverError).code).to.equal('ERR_TLS_SESSION_ATTACK');

@@ -40,6 +40,9 @@ export type EngineEvent =
   /** Server with ocspStapling: the client asked for an OCSP staple for `chain` (leaf first);
    *  answer with respondOcsp(). The handshake waits. */
   | { type: 'ocsp-request'; chain: readonly Uint8Array[] }
+  /** Client with requestOcsp, first full handshake: the server's flight is in, with this staple
+   *  (null: none); our answer to it is in the output, not yet sent (OpenSSL's status callback). */
+  | { type: 'ocsp-response'; response: Uint8Array | null }
   /** Fatal: the connection is over. The fatal alert (if any) is already in the output. */
   | { type: 'error'; error: TlsError };
 
@@ -329,6 +332,10 @@ export class Engine implements HandshakeHost {
 
   requestOcspResponse(chain: readonly Uint8Array[]): void {
     this.events.push({ type: 'ocsp-request', chain });
+  }
+
+  ocspResponseReceived(response: Uint8Array | null): void {
+    this.events.push({ type: 'ocsp-response', response });
   }
 
   sendChangeCipherSpec(): void {

@@ -10,7 +10,7 @@ import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { systemRandom } from '../crypto/system-random.js';
 import { verifyCertificateChain } from '../crypto/certificate-verifier.js';
 import { checkServerIdentity as defaultCheckServerIdentity } from '../crypto/server-identity.js';
-import { toPeerCertificate } from '../crypto/peer-certificate.js';
+import { toPeerCertificate, type PeerCertificateTrust } from '../crypto/peer-certificate.js';
 import { TlsError, ErrorCode, invalidArgType } from '../errors.js';
 import { parseCipherList, type CipherSuite } from '../engine/cipher-suites.js';
 import type { CertificateVerifier, LocalIdentity } from '../engine/config.js';
@@ -261,7 +261,7 @@ export function makeVerifier(
   checkServerIdentity?: (host: string, cert: object) => Error | undefined,
   crl?: readonly (string | Uint8Array)[],
 ): CertificateVerifier {
-  return (chain, purpose, servername) => {
+  const verifier: CertificateVerifier = (chain, purpose, servername) => {
     const r = verifyCertificateChain(chain, { ca, purpose, crl });
     if (!r.ok) return r;
     if (purpose === 'server' && servername !== undefined) {
@@ -272,6 +272,17 @@ export function makeVerifier(
     }
     return { ok: true };
   };
+  verifierTrust.set(verifier, { ca });
+  return verifier;
+}
+
+/** The trust store each verifier made here checks against: node:tls's getPeerCertificate(true)
+ *  completes the peer's chain from its context's store (SSL_CTX_get_cert_store). */
+const verifierTrust = new WeakMap<CertificateVerifier, PeerCertificateTrust>();
+
+/** The trust store of `verifier`, if makeVerifier() made it. */
+export function trustOfVerifier(verifier: CertificateVerifier): PeerCertificateTrust | undefined {
+  return verifierTrust.get(verifier);
 }
 
 export { pemBlocks };

@@ -9,6 +9,8 @@
 import { Duplex } from 'node:stream';
 import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { CipherNameAndProtocol } from 'node:tls';
+import type { EmitArgs, Listener } from './typed-events.js';
 import { toPeerCertificate } from '../crypto/peer-certificate.js';
 import { pemBlocks } from '../crypto/pem.js';
 import { prf } from '../crypto/prf.js';
@@ -22,12 +24,59 @@ import { encodeSession } from '../engine/handshake/session.js';
 import { HandshakeSniffer, type ClientHelloInfo } from './handshake-sniffer.js';
 import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
-import { SIGALG_NAMES, toSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
+import { SIGALG_NAMES, toSecureContext, trustOfVerifier, type SecureContext, type SecureContextOptions } from './secure-context.js';
+import { peerX509Chain } from './peer-x509.js';
 
-export interface CipherInfo {
-  name: string;
-  standardName: string;
-  version: 'TLSv1.2';
+/** getCipher()'s result: node:tls's type ({ name (OpenSSL), standardName (IANA), version }). */
+export type CipherInfo = CipherNameAndProtocol;
+
+/** 'renegotiated': a renegotiation completed. */
+export interface RenegotiatedInfo {
+  cipher: CipherNameAndProtocol;
+  /** Who started it: we ('local', renegotiate()) or the peer. */
+  initiator: 'local' | 'peer';
+  authorized: boolean;
+}
+
+/** The events of a SecureDuplex and their listeners' arguments (node:tls TLSSocket's, net.Socket's
+ *  and ours). */
+export interface SecureDuplexEvents {
+  secureConnect: [];
+  secure: [];
+  /** Client: a new session to resume later (getSession()'s Buffer). */
+  session: [session: Buffer];
+  /** NSS key log line. */
+  keylog: [line: Buffer];
+  /** Client with requestOCSP: the stapled OCSP response, null without one. */
+  OCSPResponse: [response: Buffer | null];
+  renegotiated: [info: RenegotiatedInfo];
+  /** Bytes of application data that arrived during a renegotiation. */
+  renegotiationData: [bytes: number];
+  /** A warning alert other than close_notify (its name). */
+  alert: [alert: string];
+  connect: [];
+  timeout: [];
+  /** A Buffer, a string after setEncoding() (`any`, as Duplex's own typing). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data: [chunk: any];
+  end: [];
+  close: [hadError: boolean];
+  error: [err: Error];
+  drain: [];
+  finish: [];
+}
+
+// Typed on()/once()/emit()... for the events above (declaration merging with the class).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface SecureDuplex {
+  on<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  once<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  addListener<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  prependListener<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  prependOnceListener<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  off<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  removeListener<E extends string | symbol>(event: E, listener: Listener<SecureDuplexEvents, E>): this;
+  emit<E extends string | symbol>(event: E, ...args: EmitArgs<SecureDuplexEvents, E>): boolean;
 }
 
 type RenegotiateCallback = (err: Error | null) => void;
@@ -99,6 +148,7 @@ export function tlsSocketHalfOpen(socket: Duplex | undefined, option?: boolean):
   return socket ? (socket as { allowHalfOpen?: boolean }).allowHalfOpen === true : option === true;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SecureDuplex extends Duplex {
   /** node:tls compatibility: always true. */
   readonly encrypted = true;
@@ -249,9 +299,11 @@ export class SecureDuplex extends Duplex {
     return this.engine.config.transport === 'dtls' ? 'DTLSv1.2' : 'TLSv1.2';
   }
 
-  getCipher(): CipherInfo | undefined {
+  /** node:tls getCipher(), typed as node's (which omits that both return undefined before the
+   *  handshake). */
+  getCipher(): CipherNameAndProtocol {
     const s = this.engine.cipherSuite;
-    return s ? { name: s.opensslName, standardName: s.name, version: 'TLSv1.2' } : undefined;
+    return (s ? { name: s.opensslName, standardName: s.name, version: 'TLSv1.2' } : undefined) as CipherNameAndProtocol;
   }
 
   /** node:tls getEphemeralKeyInfo(): the ECDHE group of the last handshake. As in node:tls:
@@ -268,7 +320,8 @@ export class SecureDuplex extends Duplex {
   getPeerCertificate(detailed = false): object {
     const chain = this.engine.session?.peerChain;
     if (!chain || chain.length === 0) return {};
-    return toPeerCertificate(chain, detailed);
+    // As node: `detailed` goes on from the last certificate sent through our trust store.
+    return toPeerCertificate(chain, detailed, trustOfVerifier(this.engine.config.verifier));
   }
 
   /** node:tls getCertificate(): our certificate; {} when we sent none, null once destroyed. */
@@ -301,10 +354,10 @@ export class SecureDuplex extends Duplex {
     return leaf ? new X509Certificate(Buffer.from(leaf)) : undefined;
   }
 
-  /** node:tls getPeerX509Certificate(): the peer's leaf certificate. */
+  /** node:tls getPeerX509Certificate(): the peer's leaf certificate, `issuerCertificate`
+   *  linking the chain it sent. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const leaf = this.engine.session?.peerChain[0];
-    return leaf ? new X509Certificate(Buffer.from(leaf)) : undefined;
+    return peerX509Chain(this.engine.session?.peerChain ?? []);
   }
 
   /**
@@ -859,8 +912,19 @@ export class SecureDuplex extends Duplex {
    *  once the transport has taken this output (its write callback; on the next tick when there
    *  is nothing to write or no transport to write to). */
   private pump(written?: () => void): void {
+    const events = this.engine.takeEvents();
+    // node:tls 'OCSPResponse' comes before our answer to the server's flight goes out, so that
+    // a destroy() in its listener aborts the handshake (node: OpenSSL's status callback); the
+    // events before it (data of a renegotiation) keep their order.
+    const ocsp = events.findIndex((e) => e.type === 'ocsp-response');
+    let aborted = false;
+    if (ocsp >= 0) {
+      const alive = !this.destroyed;
+      for (const ev of events.splice(0, ocsp + 1)) this.onEngineEvent(ev);
+      aborted = alive && this.destroyed;
+    }
     const out = this.engine.takeOutput();
-    if (out.length > 0 && !this.socket.destroyed && this.socket.writable) {
+    if (out.length > 0 && !this.socket.destroyed && this.socket.writable && !aborted) {
       const last = out.length - 1;
       if (last > 0) (this.socket as Partial<Socket>).cork?.();
       out.forEach((o, i) => {
@@ -871,7 +935,7 @@ export class SecureDuplex extends Duplex {
     } else if (written) {
       process.nextTick(written);
     }
-    for (const ev of this.engine.takeEvents()) this.onEngineEvent(ev);
+    for (const ev of [...events, ...this.engine.takeEvents()]) this.onEngineEvent(ev);
     if (this.engine.heldWriteBytes === 0) this.releaseHeldCallbacks();
     if (this.pendingFinal && !this.engine.closePending) {
       const cb = this.pendingFinal;
@@ -956,6 +1020,11 @@ export class SecureDuplex extends Duplex {
       case 'ocsp-request':
         this.askForOcspResponse(ev.chain);
         return;
+      case 'ocsp-response':
+        // node:tls 'OCSPResponse' (client with requestOCSP): the stapled response, null without
+        // one; first full handshake only, as node's.
+        this.emit('OCSPResponse', ev.response ? Buffer.from(ev.response) : null);
+        return;
       case 'keylog':
         // node:tls 'keylog' (and Server 'keylog'): one NSS line per handshake, renegotiations
         // too, as soon as the master secret is known (a handshake that then fails is logged).
@@ -1035,10 +1104,8 @@ export class SecureDuplex extends Duplex {
     this.lastTicket = sess.ticket;
     const newSession = !this.isServer && (!sess.resumed || renewed);
     const emitSession = (): void => {
-      if (newSession && this.listenerCount('session') > 0) this.emit('session', this.getSession());
+      if (newSession && this.listenerCount('session') > 0) this.emit('session', this.getSession()!);
     };
-    // node:tls 'OCSPResponse' (client with requestOCSP): the stapled response, null without one.
-    if (sess.ocspResponse !== undefined) this.emit('OCSPResponse', sess.ocspResponse ? Buffer.from(sess.ocspResponse) : null);
     if (!renegotiation) {
       this.secureEstablished = true;
       this.clearHandshakeTimer();

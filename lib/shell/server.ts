@@ -9,6 +9,7 @@ import { ServerContext, withServerContext } from './server-context.js';
 import { SecureDuplex } from './secure-duplex.js';
 import { DtlsServer, type DtlsServerOptions } from './dtls-server.js';
 import type { ConnectOptions } from './connect.js';
+import type { EmitArgs, Listener } from './typed-events.js';
 
 export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   /** 'tcp' (TLS, default) or 'udp' (DTLS 1.2: createServer returns a DtlsServer). */
@@ -41,6 +42,34 @@ export interface ServerOptions extends SecureContextOptions, DtlsServerOptions {
   pskIdentityHint?: string;
 }
 
+/** The events of a Server and their listeners' arguments (node:tls Server's and net.Server's). */
+export interface ServerEvents {
+  secureConnection: [tlsSocket: SecureDuplex];
+  tlsClientError: [err: Error, tlsSocket: SecureDuplex];
+  keylog: [line: Buffer, tlsSocket: SecureDuplex];
+  newSession: [sessionId: Buffer, sessionData: Buffer, callback: () => void];
+  resumeSession: [sessionId: Buffer, callback: (err: Error | null, sessionData?: Uint8Array | null) => void];
+  OCSPRequest: [certificate: Buffer, issuer: Buffer | null, callback: (err: Error | null, response?: Uint8Array | null) => void];
+  connection: [socket: Socket];
+  listening: [];
+  close: [];
+  error: [err: Error];
+}
+
+// Typed on()/once()/emit()... for the events above (declaration merging with the class).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Server {
+  on<E extends string | symbol>(event: E, listener: Listener<ServerEvents, E>): this;
+  once<E extends string | symbol>(event: E, listener: Listener<ServerEvents, E>): this;
+  addListener<E extends string | symbol>(event: E, listener: Listener<ServerEvents, E>): this;
+  prependListener<E extends string | symbol>(event: E, listener: Listener<ServerEvents, E>): this;
+  prependOnceListener<E extends string | symbol>(event: E, listener: Listener<ServerEvents, E>): this;
+  off<E extends string | symbol>(event: E, listener: Listener<ServerEvents, E>): this;
+  removeListener<E extends string | symbol>(event: E, listener: Listener<ServerEvents, E>): this;
+  emit<E extends string | symbol>(event: E, ...args: EmitArgs<ServerEvents, E>): boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Server extends withServerContext(NetServer) {
   /** Options, engine options, session cache and ticket keys, SNI choice (shared with DtlsServer). */
   override readonly context: ServerContext;

@@ -183,8 +183,9 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     if (c.alpnProtocols && c.alpnProtocols.length > 0) {
       exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
     }
-    // RFC 6066 §8: ask for an OCSP staple (node:tls requestOCSP).
-    if (c.requestOcsp) exts.push({ type: ExtensionType.status_request, data: encodeStatusRequest() });
+    // RFC 6066 §8: ask for an OCSP staple (node:tls requestOCSP), in the first handshake only,
+    // as node's client.
+    if (c.requestOcsp && !this.binding) exts.push({ type: ExtensionType.status_request, data: encodeStatusRequest() });
     const suites = this.suites.map((s) => s.id);
     if (this.binding) {
       // RFC 5746 §3.5: on renegotiation, send renegotiation_info with client_verify_data and
@@ -327,6 +328,9 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
       throw this.unexpected(msg);
     }
     this.transcript.add(raw);
+    // As OpenSSL's status callback (tls_process_initial_server_flight): once the server's flight
+    // is in, before ours goes out; node:tls asks only in the first handshake.
+    if (this.host.config.requestOcsp && !this.binding) this.host.ocspResponseReceived(this.ocspResponse ?? null);
     this.sendSecondFlight();
     this.state = this.ticketExpected ? 'wait_new_session_ticket' : 'wait_change_cipher_spec';
   }

@@ -20,6 +20,8 @@ export interface HandshakeHost {
   /** Server: ask the application for an OCSP response for `chain` (leaf first); the answer comes
    *  back through ServerHandshake.respondOcsp(). */
   requestOcspResponse(chain: readonly Uint8Array[]): void;
+  /** Client with requestOcsp: the server's first full flight is in, with its staple (or null). */
+  ocspResponseReceived(response: Uint8Array | null): void;
   /** The master secret for this handshake is known (a full handshake's, or the one a server
    *  resumes); for NSS key logs. A client's resumption is logged when it completes (the server
    *  may still turn it into a full handshake). */

@@ -193,7 +193,13 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     // RFC 5246 §7.4.1.4.1: without signature_algorithms the client supports {sha1, the key
     // exchange's signature algorithm}, and nothing else: we never sign with a scheme it did not
     // offer. signature_algorithms_cert alone (RFC 8446 §4.2.3) changes nothing.
-    const clientSchemes = this.peerSignatureSchemes ?? IMPLIED_SIGNATURE_SCHEMES;
+    // Our own `signatureSchemes` (sigalgs) restrict what we sign with too, as OpenSSL's
+    // tls1_set_server_sigalgs: when the client's list and ours share nothing, that is fatal
+    // (handshake_failure) before any suite is considered.
+    const clientSchemes = (this.peerSignatureSchemes ?? IMPLIED_SIGNATURE_SCHEMES).filter((s) => c.signatureSchemes.includes(s));
+    if (sigExt && clientSchemes.length === 0) {
+      throw new TlsError('ERR_SSL_NO_SHARED_SIGNATURE_ALGORITHMS', 'no shared signature algorithms', 'handshake_failure');
+    }
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
     this.ems = emsExt !== undefined && c.extendedMasterSecret !== false;
