@@ -198,7 +198,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     // (handshake_failure) before any suite is considered.
     const clientSchemes = (this.peerSignatureSchemes ?? IMPLIED_SIGNATURE_SCHEMES).filter((s) => c.signatureSchemes.includes(s));
     if (sigExt && clientSchemes.length === 0) {
-      throw new TlsError('ERR_SSL_NO_SHARED_SIGNATURE_ALGORITHMS', 'no shared signature algorithms', 'handshake_failure');
+      throw new TlsError(ErrorCode.NO_SHARED_SIGNATURE_ALGORITHMS, 'no shared signature algorithms', 'handshake_failure');
     }
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
