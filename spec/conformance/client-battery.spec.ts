@@ -13,7 +13,7 @@ import { seededRandom } from '../helpers/deterministic-random.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
 import type { CryptoProvider } from '../../lib/crypto/provider.js';
 import { nobleProvider } from '../../lib/crypto/noble-provider.js';
-import { ContentType, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
+import { ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme } from '../../lib/engine/constants.js';
 import { encodeAlpn } from '../../lib/engine/handshake/extensions.js';
 import { opensslClient, peersTmpDir, requirePeer } from '../helpers/peers.js';
 import { makePki, type PkiEntry } from '../helpers/pki.js';
@@ -203,6 +203,12 @@ const CASES: Case[] = [
     server: () => ({ message: onMessage('server_key_exchange', (m) => ('signature' in m ? { ...m, signature: flipLast(m.signature) } : m)) }),
     alert: 'decrypt_error',
     code: ErrorCode.DECRYPT_ERROR,
+  },
+  {
+    name: 'ServerKeyExchange signed with a scheme of another key type (rsa_pss_rsae_sha256 for a P-256 key)',
+    server: () => ({ message: onMessage('server_key_exchange', (m) => ('signature' in m ? { ...m, scheme: SignatureScheme.rsa_pss_rsae_sha256 } : m)) }),
+    alert: 'illegal_parameter',
+    code: ErrorCode.ILLEGAL_PARAMETER,
   },
   {
     name: 'a ChangeCipherSpec before the ServerHelloDone',
