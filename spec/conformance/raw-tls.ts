@@ -31,6 +31,7 @@ import { seededRandom } from '../helpers/deterministic-random.js';
 import { acceptAll } from '../helpers/engine-pair.js';
 import { freePort, opensslServer, type PeerProcess } from '../helpers/peers.js';
 import type { PkiEntry } from '../helpers/pki.js';
+import { Condition } from '../helpers/condition.js';
 import { within } from '../helpers/within.js';
 
 /** Bound on every wait for a server's answer. */
@@ -331,22 +332,15 @@ export async function tamperedServer(leaf: PkiEntry, t: Tampering): Promise<{ po
   });
   const server = net.createServer();
   let completed = 0;
-  /** Waiters for a number of completed handshakes. */
-  const waiters: { n: number; resolve: () => void }[] = [];
-  const handshakesDone = (n: number): Promise<void> => within(new Promise<void>((resolve) => {
-    if (completed >= n) resolve();
-    else waiters.push({ n, resolve });
-  }), `handshake #${n} with the client under test`, ANSWER_MS);
+  const progress = new Condition();
+  const handshakesDone = (n: number): Promise<void> => progress.until(() => completed >= n, `handshake #${n} with the client under test`, ANSWER_MS);
   const verdict = new Promise<ClientVerdict>((resolve) => {
     server.once('connection', (socket) => {
       server.close();
       socket.on('data', (d: Buffer) => {
         engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length));
         completed = pump(socket);
-        for (const w of waiters.filter((x) => x.n <= completed)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve();
-        }
+        progress.wake();
       });
       socket.on('error', () => undefined);
       socket.on('close', () => resolve({ received, completed: completed > 0, completedHandshakes: completed }));
@@ -440,7 +434,7 @@ export class OurServer {
   readonly alertsProcessed: number[] = [];
   /** Connections whose handshake completed. */
   secureConnections = 0;
-  private waiters: (() => void)[] = [];
+  private readonly changed = new Condition();
 
   private constructor(readonly server: Server, readonly port: number) {}
 
@@ -477,7 +471,7 @@ export class OurServer {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.changed.wake();
   }
 
   /** The error of the `n`th failed connection (0-based), once reported. */
@@ -493,13 +487,7 @@ export class OurServer {
 
   /** Resolves when `ok()` holds, checked at each connection outcome. */
   private until(ok: () => boolean, what: string): Promise<void> {
-    return within(new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (ok()) resolve();
-        else this.waiters.push(check);
-      };
-      check();
-    }), what, ANSWER_MS);
+    return this.changed.until(ok, what, ANSWER_MS);
   }
 
   close(): Promise<void> {
