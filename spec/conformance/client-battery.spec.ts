@@ -13,12 +13,12 @@ import { seededRandom } from '../helpers/deterministic-random.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
 import type { CryptoProvider } from '../../lib/crypto/provider.js';
 import { nobleProvider } from '../../lib/crypto/noble-provider.js';
-import { ContentType, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
+import { ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme } from '../../lib/engine/constants.js';
 import { encodeAlpn } from '../../lib/engine/handshake/extensions.js';
 import { opensslClient, peersTmpDir, requirePeer } from '../helpers/peers.js';
 import { makePki, type PkiEntry } from '../helpers/pki.js';
 import { within } from '../helpers/within.js';
-import { ANSWER_MS, alertRecord, editFlight, OFF_CURVE_P256, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
+import { ANSWER_MS, alertRecord, editFlight, handshakeRecord, OFF_CURVE_P256, tamperedServer, onMessage, type ClientVerdict, type Inject, type Tampering } from './raw-tls.js';
 
 interface Case {
   name: string;
@@ -27,11 +27,14 @@ interface Case {
   alert: AlertName | null;
   /** Our client's error code (when `alert` is set). */
   code?: string;
-  /** OpenSSL's answer when it differs, with the reason both are allowed; default: the same. */
-  reference?: { alert: AlertName | null; why: string };
+  /** OpenSSL's answer when it differs, with the reason both are allowed; default: the same.
+   *  'no alert': it takes the message and sends nothing (the handshake then fails elsewhere). */
+  reference?: { alert: AlertName | null | 'no alert'; why: string };
   /** The client first makes an untouched full handshake with a server sharing the tampered
    *  one's session store, then offers that session to the tampered server. */
   resume?: boolean;
+  /** The tampered server has a session store, so it issues tickets (RFC 5077). */
+  tickets?: boolean;
 }
 
 const flipLast = (b: Uint8Array): Uint8Array => b.map((x, i) => (i === b.length - 1 ? x ^ 1 : x));
@@ -39,7 +42,125 @@ const warnings = (inject: Inject, n: number): void => {
   for (let i = 0; i < n; i++) inject(ContentType.alert, alertRecord(AlertLevel.warning, AlertDescription.unrecognized_name).subarray(5));
 };
 
+/** A tampered server that asks for a client certificate (and completes without one). */
+const ASKS_FOR_CERTIFICATE = { requestCert: true, rejectUnauthorized: false };
+
+/** A CertificateRequest body (RFC 5246 §7.4.4) split into its three vectors, edited, joined. */
+function editCertificateRequest(edit: (v: { types: Uint8Array; schemes: Uint8Array; authorities: Uint8Array }) => { types: Uint8Array; schemes: Uint8Array; authorities: Uint8Array }): (body: Uint8Array) => Uint8Array {
+  return (body) => {
+    const n = body[0]!;
+    const s = (body[1 + n]! << 8) | body[2 + n]!;
+    const v = edit({ types: body.subarray(0, 1 + n), schemes: body.subarray(1 + n, 3 + n + s), authorities: body.subarray(3 + n + s) });
+    return Uint8Array.from([...v.types, ...v.schemes, ...v.authorities]);
+  };
+}
+
+const CERTIFICATE_REQUEST_CASES: Case[] = [
+  {
+    name: 'CertificateRequest cut by one byte',
+    server: () => ({ client: ASKS_FOR_CERTIFICATE, output: editFlight(HandshakeType.certificate_request, (b) => b.subarray(0, b.length - 1)) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'CertificateRequest with a byte added',
+    server: () => ({ client: ASKS_FOR_CERTIFICATE, output: editFlight(HandshakeType.certificate_request, (b) => Uint8Array.from([...b, 0])) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'CertificateRequest with no certificate types (certificate_types<1..2^8-1>)',
+    server: () => ({ client: ASKS_FOR_CERTIFICATE, output: editFlight(HandshakeType.certificate_request, editCertificateRequest((v) => ({ ...v, types: new Uint8Array([0]) }))) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+    // (The edited bytes are not in the server's transcript: a client that takes them fails the
+    // server's check of its Finished.)
+    reference: { alert: 'no alert', why: 'OpenSSL does not check the lower bound of certificate_types<1..2^8-1>; a vector out of its range is decode_error (RFC 5246 §4.3, §7.2.2)' },
+  },
+  {
+    name: 'CertificateRequest with no signature algorithms (supported_signature_algorithms<2..2^16-2>)',
+    server: () => ({ client: ASKS_FOR_CERTIFICATE, output: editFlight(HandshakeType.certificate_request, editCertificateRequest((v) => ({ ...v, schemes: new Uint8Array([0, 0]) }))) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+    reference: { alert: 'internal_error', why: 'OpenSSL fails to save the empty list and reports internal_error; the message does not parse, RFC 5246 §7.2.2 decode_error' },
+  },
+  {
+    name: 'CertificateRequest with signature algorithms of odd length',
+    server: () => ({ client: ASKS_FOR_CERTIFICATE, output: editFlight(HandshakeType.certificate_request, editCertificateRequest((v) => ({ ...v, schemes: new Uint8Array([0, 3, 4, 3, 5]) }))) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+    reference: { alert: 'internal_error', why: 'OpenSSL fails to save the odd-length list and reports internal_error; the message does not parse, RFC 5246 §7.2.2 decode_error' },
+  },
+  {
+    name: 'CertificateRequest whose certificate_authorities holds a name longer than the list',
+    server: () => ({ client: ASKS_FOR_CERTIFICATE, output: editFlight(HandshakeType.certificate_request, editCertificateRequest((v) => ({ ...v, authorities: new Uint8Array([0, 4, 0, 10, 0x30, 0]) }))) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'CertificateRequest with an unknown certificate type and scheme besides known ones: no certificate sent, completes',
+    server: () => ({ client: ASKS_FOR_CERTIFICATE, message: onMessage('certificate_request', (m) => ({ ...m, certificateTypes: [...m.certificateTypes, 0xfe], signatureSchemes: [0xfefe, ...m.signatureSchemes] })) }),
+    alert: null,
+  },
+  {
+    name: 'CertificateRequest twice',
+    server: () => ({ client: ASKS_FOR_CERTIFICATE, message: onMessage('certificate_request', (m) => [m, m]) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'CertificateRequest before the ServerKeyExchange (RFC 5246 §7.4: out of order)',
+    server: () => ({ message: onMessage('server_key_exchange', (m) => [{ type: 'certificate_request', certificateTypes: [64], signatureSchemes: [0x0403], certificateAuthorities: [] }, m]) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+];
+
+/** A NewSessionTicket whose ServerHello did not announce it (the server's own transcript
+ *  does not hold it: a client that took it would fail at the Finished instead). */
+const unannouncedTicket = (): Tampering => ({
+  output: (b) => (b[0] === ContentType.change_cipher_spec ? [handshakeRecord({ type: 'new_session_ticket', lifetimeHint: 300, ticket: new Uint8Array(64).fill(7) }), b] : b),
+});
+
+const TICKET_AND_STATUS_CASES: Case[] = [
+  {
+    name: 'NewSessionTicket cut by one byte',
+    tickets: true,
+    server: () => ({ output: editFlight(HandshakeType.new_session_ticket, (b) => b.subarray(0, b.length - 1)) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'NewSessionTicket with a byte added',
+    tickets: true,
+    server: () => ({ output: editFlight(HandshakeType.new_session_ticket, (b) => Uint8Array.from([...b, 0])) }),
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'NewSessionTicket twice',
+    tickets: true,
+    server: () => ({ message: onMessage('new_session_ticket', (m) => [m, m]) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'NewSessionTicket without session_ticket in the ServerHello (RFC 5077 §3.3)',
+    server: unannouncedTicket,
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'CertificateStatus the client did not ask for (RFC 6066 §8)',
+    server: () => ({ message: onMessage('certificate', (m) => [m, { type: 'certificate_status', response: new Uint8Array([0x30, 0]) }]) }),
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+];
+
 const CASES: Case[] = [
+  ...CERTIFICATE_REQUEST_CASES,
+  ...TICKET_AND_STATUS_CASES,
   {
     name: 'ServerHello choosing a suite the client did not offer (RC4-SHA)',
     server: () => ({ message: onMessage('server_hello', (m) => ({ ...m, cipherSuite: 0x0005 })) }),
@@ -82,6 +203,12 @@ const CASES: Case[] = [
     server: () => ({ message: onMessage('server_key_exchange', (m) => ('signature' in m ? { ...m, signature: flipLast(m.signature) } : m)) }),
     alert: 'decrypt_error',
     code: ErrorCode.DECRYPT_ERROR,
+  },
+  {
+    name: 'ServerKeyExchange signed with a scheme of another key type (rsa_pss_rsae_sha256 for a P-256 key)',
+    server: () => ({ message: onMessage('server_key_exchange', (m) => ('signature' in m ? { ...m, scheme: SignatureScheme.rsa_pss_rsae_sha256 } : m)) }),
+    alert: 'illegal_parameter',
+    code: ErrorCode.ILLEGAL_PARAMETER,
   },
   {
     name: 'a ChangeCipherSpec before the ServerHelloDone',
@@ -227,9 +354,9 @@ describe('conformance battery: our client against hostile servers (openssl s_cli
 
   /** Our client against a server tampered as `c` says: what the server read, and our error. */
   async function ourClient(c: Case): Promise<{ verdict: ClientVerdict; error: TlsError | undefined }> {
-    const store = c.resume ? sharedStore() : undefined;
+    const store = c.resume || c.tickets ? sharedStore() : undefined;
     let session: Uint8Array | undefined;
-    if (store) {
+    if (store && c.resume) {
       const first = await tamperedServer(leaf, withStore({}, store));
       const { socket, error } = await ourConnection(first.port);
       expect(error, 'the first handshake').to.equal(undefined);
@@ -251,11 +378,11 @@ describe('conformance battery: our client against hostile servers (openssl s_cli
   /** openssl s_client against a server tampered as `c` says: what the server read. `fails`: the
    *  client is expected to give up (it exits; else it is stopped after the handshake). */
   async function referenceClient(c: Case, fails: boolean): Promise<ClientVerdict> {
-    const store = c.resume ? sharedStore() : undefined;
+    const store = c.resume || c.tickets ? sharedStore() : undefined;
     const args = { ca: makePki().ca.certPath, servername: 'localhost' };
     const sessionFile = path.join(peersTmpDir(), `client-battery-${process.pid}.pem`);
     fs.rmSync(sessionFile, { force: true });
-    if (store) {
+    if (store && c.resume) {
       const first = await tamperedServer(leaf, withStore({}, store));
       const client = await opensslClient({ ...args, port: first.port, extraArgs: ['-sess_out', sessionFile] });
       await client.end();
@@ -264,7 +391,7 @@ describe('conformance battery: our client against hostile servers (openssl s_cli
       expect(fs.readFileSync(sessionFile, 'utf8')).to.match(/BEGIN SSL SESSION PARAMETERS/);
     }
     const server = await tamperedServer(leaf, withStore(c.server(), store));
-    const client = await opensslClient({ ...args, port: server.port, waitHandshake: false, ignEof: true, extraArgs: store ? ['-sess_in', sessionFile] : [] });
+    const client = await opensslClient({ ...args, port: server.port, waitHandshake: false, ignEof: true, extraArgs: c.resume ? ['-sess_in', sessionFile] : [] });
     try {
       // s_client exits after a fatal alert; after a handshake it stays: stop it then. (The
       // server's handshake is complete before the client has checked its Finished.)
@@ -294,7 +421,7 @@ describe('conformance battery: our client against hostile servers (openssl s_cli
       const ref = await referenceClient(c, refAlert !== null);
       const why = c.reference ? ` (${c.reference.why})` : '';
       if (refAlert === null) expect(ref.completed, `openssl s_client completes${why}`).to.equal(true);
-      else expect(ref.received, `alerts from openssl s_client${why}`).to.deep.equal([refAlert]);
+      else expect(ref.received, `alerts from openssl s_client${why}`).to.deep.equal(refAlert === 'no alert' ? [] : [refAlert]);
     });
   }
 });

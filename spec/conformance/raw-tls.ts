@@ -26,11 +26,12 @@ import { encodeHandshake, HandshakeReassembler } from '../../lib/engine/handshak
 import type { ClientHello, Extension, HandshakeMessage } from '../../lib/engine/handshake/message-types.js';
 import type { SessionState } from '../../lib/engine/handshake/session.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
-import type { TlsError } from '../../lib/errors.js';
+import { ErrorCode, type TlsError } from '../../lib/errors.js';
 import { seededRandom } from '../helpers/deterministic-random.js';
 import { acceptAll } from '../helpers/engine-pair.js';
 import { freePort, opensslServer, type PeerProcess } from '../helpers/peers.js';
 import type { PkiEntry } from '../helpers/pki.js';
+import { Condition } from '../helpers/condition.js';
 import { within } from '../helpers/within.js';
 
 /** Bound on every wait for a server's answer. */
@@ -171,9 +172,16 @@ export type Inject = (type: number, data: Uint8Array) => void;
 export interface Tampering {
   message?: (m: HandshakeMessage, inject: Inject, channel: RecordChannel) => HandshakeMessage | HandshakeMessage[];
   output?: (bytes: Uint8Array, channel: RecordChannel) => Uint8Array | Uint8Array[];
-  /** Client: once the first handshake has completed, start a renegotiation (RFC 5746); the
-   *  connection is then followed until the server closes it. */
-  renegotiate?: boolean;
+  /** Client: once the first handshake has completed, start a renegotiation (RFC 5746), or this
+   *  many in a row (each once the previous one completed); the connection is then followed until
+   *  the server closes it, refuses a renegotiation (warning no_renegotiation), or all completed. */
+  renegotiate?: boolean | number;
+  /** Called on the tampering engine each time a handshake completed (`n`: how many so far, 1 =
+   *  the first), before its output is written: e.g. to send HelloRequests or change identity. */
+  afterHandshake?: (engine: Engine, n: number) => void;
+  /** Called on the tampering engine for each warning alert the peer sent (e.g. to close once a
+   *  renegotiation was declined with no_renegotiation). */
+  afterWarning?: (engine: Engine, alert: string) => void;
   /** The tampering engine's options (groups, suites, provider, ...) over the defaults. */
   client?: Partial<EngineOptions>;
 }
@@ -205,8 +213,8 @@ export function editFlight(type: number, edit: (body: Uint8Array) => Uint8Array)
 }
 
 /** One of our engines with its outgoing messages and records open to rewriting (Tampering);
- *  `pump` writes what it has to send to `socket` and returns whether a handshake completed. */
-function tamperedEngine(role: 'client' | 'server', t: Tampering, options: Partial<EngineOptions>): { engine: Engine; received: string[]; pump: (socket: net.Socket) => boolean } {
+ *  `pump` writes what it has to send to `socket` and returns how many handshakes completed. */
+function tamperedEngine(role: 'client' | 'server', t: Tampering, options: Partial<EngineOptions>): { engine: Engine; received: string[]; pump: (socket: net.Socket) => number } {
   const engine = new Engine({
     role, provider: nobleProvider, random: seededRandom(`tampered/${role}`), now: () => Date.now(),
     cipherSuites: CIPHER_SUITES, groups: DEFAULT_GROUPS, signatureSchemes: DEFAULT_SIGNATURE_SCHEMES,
@@ -230,17 +238,34 @@ function tamperedEngine(role: 'client' | 'server', t: Tampering, options: Partia
       return raw;
     };
   }
-  let completed = false;
+  let completed = 0;
   /** Alerts the peer sent: fatal ones by name, warnings as `warning <name>`. */
   const received: string[] = [];
-  const pump = (socket: net.Socket): boolean => {
-    for (const o of engine.takeOutput()) for (const b of [t.output ? t.output(o, channel) : o].flat()) socket.write(b);
-    for (const e of engine.takeEvents()) {
-      if (e.type === 'handshake') completed = true;
-      if (e.type === 'error' && e.error.alertReceived !== undefined) received.push(e.error.alertReceived);
-      if (e.type === 'warning') received.push(`warning ${e.alert}`);
+  const pump = (socket: net.Socket): number => {
+    for (;;) {
+      for (const o of engine.takeOutput()) for (const b of [t.output ? t.output(o, channel) : o].flat()) socket.write(b);
+      let more = false;
+      for (const e of engine.takeEvents()) {
+        if (e.type === 'handshake') {
+          completed++;
+          if (t.afterHandshake) {
+            t.afterHandshake(engine, completed);
+            more = true;
+          }
+        }
+        if (e.type === 'error' && e.error.alertReceived !== undefined) received.push(e.error.alertReceived);
+        // A no_renegotiation warning that declines our renegotiation is reported as that.
+        const warning = e.type === 'warning' ? e.alert : e.type === 'renegotiation-refused' && e.error.code === ErrorCode.RENEGOTIATION_REFUSED ? 'no_renegotiation' : undefined;
+        if (warning !== undefined) {
+          received.push(`warning ${warning}`);
+          if (t.afterWarning) {
+            t.afterWarning(engine, warning);
+            more = true;
+          }
+        }
+      }
+      if (!more) return completed;
     }
-    return completed;
   };
   return { engine, received, pump };
 }
@@ -251,30 +276,37 @@ function tamperedEngine(role: 'client' | 'server', t: Tampering, options: Partia
  * Finished). Returns the server's plaintext answer (its alerts before it switches keys) once it
  * closes the connection, or once the handshake completed.
  */
-export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean; received: string[]; session: SessionState | undefined }> {
+export async function tamperedClient(port: number, t: Tampering): Promise<Answer & { completed: boolean; completedHandshakes: number; received: string[]; session: SessionState | undefined }> {
   const { engine, received, pump } = tamperedEngine('client', t, { servername: 'localhost', renegotiationLimit: 100 });
-  let completed = false;
-  let renegotiating = false;
+  const renegotiations = t.renegotiate === true ? 1 : t.renegotiate || 0;
+  let handshakes = 0;
+  let started = 0;
+  let notStarted = false;
   const answer = await converse(port, {
     start: (socket) => {
       engine.start();
       pump(socket);
       return (bytes) => {
         engine.receive(bytes);
-        const done = pump(socket);
-        const first = done && !completed;
-        completed = done;
-        if (first && t.renegotiate) {
-          renegotiating = engine.renegotiate();
+        handshakes = pump(socket);
+        if (handshakes === 0) return false;
+        // RFC 5746 §4.5 / RFC 5246 §7.2.2: the server declined; the connection goes on.
+        if (received.includes('warning no_renegotiation')) return true;
+        if (handshakes > started && started < renegotiations) {
+          if (!engine.renegotiate()) {
+            notStarted = true;
+            return true;
+          }
+          started++;
           pump(socket);
-          return !renegotiating;
+          return false;
         }
-        return completed && !t.renegotiate;
+        return handshakes > renegotiations;
       };
     },
   });
-  if (t.renegotiate && completed && !renegotiating) throw new Error('the renegotiation did not start');
-  return { ...answer, completed, received, session: engine.sessionState };
+  if (notStarted) throw new Error(`renegotiation #${started + 1} did not start`);
+  return { ...answer, completed: handshakes > 0, completedHandshakes: handshakes, received, session: engine.sessionState };
 }
 
 /** What a tampering server saw of the client under test. */
@@ -284,6 +316,8 @@ export interface ClientVerdict {
   received: string[];
   /** The handshake completed on the server's side. */
   completed: boolean;
+  /** Handshakes completed on the server's side (1 + renegotiations). */
+  completedHandshakes: number;
 }
 
 /**
@@ -292,34 +326,31 @@ export interface ClientVerdict {
  * server's side; `verdict` when the connection has closed (close the client first once it has
  * succeeded); both bounded by ANSWER_MS.
  */
-export async function tamperedServer(leaf: PkiEntry, t: Tampering): Promise<{ port: number; handshake: Promise<void>; verdict: Promise<ClientVerdict>; close: () => void }> {
+export async function tamperedServer(leaf: PkiEntry, t: Tampering): Promise<{ port: number; handshake: Promise<void>; handshakesDone: (n: number) => Promise<void>; verdict: Promise<ClientVerdict>; close: () => void }> {
   const { engine, received, pump } = tamperedEngine('server', t, {
     identities: [{ chain: [leaf.der], key: nobleProvider.loadPrivateKey(leaf.keyPem) }],
   });
   const server = net.createServer();
-  let completed = false;
-  let handshakeDone = (): void => undefined;
-  const handshake = new Promise<void>((resolve) => {
-    handshakeDone = resolve;
-  });
+  let completed = 0;
+  const progress = new Condition();
+  const handshakesDone = (n: number): Promise<void> => progress.until(() => completed >= n, `handshake #${n} with the client under test`, ANSWER_MS);
   const verdict = new Promise<ClientVerdict>((resolve) => {
     server.once('connection', (socket) => {
       server.close();
       socket.on('data', (d: Buffer) => {
         engine.receive(new Uint8Array(d.buffer, d.byteOffset, d.length));
-        if (pump(socket) && !completed) {
-          completed = true;
-          handshakeDone();
-        }
+        completed = pump(socket);
+        progress.wake();
       });
       socket.on('error', () => undefined);
-      socket.on('close', () => resolve({ received, completed }));
+      socket.on('close', () => resolve({ received, completed: completed > 0, completedHandshakes: completed }));
     });
   });
   await within(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 'tampered server listening');
   return {
     port: (server.address() as net.AddressInfo).port,
-    handshake: within(handshake, 'the handshake with the client under test', ANSWER_MS),
+    handshake: handshakesDone(1),
+    handshakesDone,
     verdict: within(verdict, 'the client under test closing', ANSWER_MS),
     close: () => server.close(),
   };
@@ -403,7 +434,7 @@ export class OurServer {
   readonly alertsProcessed: number[] = [];
   /** Connections whose handshake completed. */
   secureConnections = 0;
-  private waiters: (() => void)[] = [];
+  private readonly changed = new Condition();
 
   private constructor(readonly server: Server, readonly port: number) {}
 
@@ -440,7 +471,7 @@ export class OurServer {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.changed.wake();
   }
 
   /** The error of the `n`th failed connection (0-based), once reported. */
@@ -456,13 +487,7 @@ export class OurServer {
 
   /** Resolves when `ok()` holds, checked at each connection outcome. */
   private until(ok: () => boolean, what: string): Promise<void> {
-    return within(new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (ok()) resolve();
-        else this.waiters.push(check);
-      };
-      check();
-    }), what, ANSWER_MS);
+    return this.changed.until(ok, what, ANSWER_MS);
   }
 
   close(): Promise<void> {

@@ -6,13 +6,14 @@
 import { expect } from 'chai';
 import { ErrorCode } from '../../lib/index.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
-import { ContentType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, HandshakeType, NamedGroup } from '../../lib/engine/constants.js';
+import { ContentType, EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, HandshakeType, NamedGroup, SignatureScheme } from '../../lib/engine/constants.js';
 import type { ClientHello, Extension } from '../../lib/engine/handshake/message-types.js';
 import type { SessionState } from '../../lib/engine/handshake/session.js';
 import { encodeServerName, encodeSupportedGroups } from '../../lib/engine/handshake/extensions.js';
 import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
-import { requirePeer, type PeerProcess } from '../helpers/peers.js';
+import { nobleProvider } from '../../lib/crypto/noble-provider.js';
+import { freePort, opensslServer, requirePeer, type PeerProcess } from '../helpers/peers.js';
 import { makePki } from '../helpers/pki.js';
 import {
   alertsOf, clientHello, defaultExtensions, editFlight, withExtension, OFF_CURVE_P256, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
@@ -414,6 +415,102 @@ const CASES: Case[] = [
   },
 ];
 
+// --- client certificates (the server asks for one and requires it) ---------------------------
+
+/** Our client engine presenting the test PKI's client certificate (or none). */
+const withClientCertificate = (t: Tampering = {}, present = true): Tampering => ({
+  ...t,
+  client: { ...t.client, identities: present ? [{ chain: [makePki().client.der], key: nobleProvider.loadPrivateKey(makePki().client.keyPem) }] : [] },
+});
+
+const CLIENT_CERTIFICATE_CASES: Case[] = [
+  {
+    name: 'the client certificate and a valid CertificateVerify: the handshake completes',
+    send: { tamper: () => withClientCertificate() },
+    alert: null,
+  },
+  {
+    name: 'no client certificate (an empty Certificate) where one is required',
+    send: { tamper: () => withClientCertificate({}, false) },
+    alert: 'handshake_failure',
+    code: ErrorCode.PEER_DID_NOT_RETURN_A_CERTIFICATE,
+  },
+  {
+    name: 'CertificateVerify with a wrong signature (RFC 5246 §7.4.8)',
+    send: { tamper: () => withClientCertificate({ message: onMessage('certificate_verify', (m) => ({ ...m, signature: m.signature.map((x, i) => (i === m.signature.length - 1 ? x ^ 1 : x)) })) }) },
+    alert: 'decrypt_error',
+    code: ErrorCode.DECRYPT_ERROR,
+  },
+  {
+    name: 'CertificateVerify with a scheme the server did not offer (0xfefe)',
+    send: { tamper: () => withClientCertificate({ message: onMessage('certificate_verify', (m) => ({ ...m, scheme: 0xfefe })) }) },
+    alert: 'illegal_parameter',
+    code: ErrorCode.ILLEGAL_PARAMETER,
+  },
+  {
+    name: 'CertificateVerify with a scheme of another key type (rsa_pss_rsae_sha256 for a P-256 key)',
+    send: { tamper: () => withClientCertificate({ message: onMessage('certificate_verify', (m) => ({ ...m, scheme: SignatureScheme.rsa_pss_rsae_sha256 })) }) },
+    alert: 'illegal_parameter',
+    code: ErrorCode.ILLEGAL_PARAMETER,
+  },
+  {
+    name: 'CertificateVerify missing after a client certificate (RFC 5246 §7.4.8)',
+    send: { tamper: () => withClientCertificate({ message: onMessage('certificate_verify', () => []) }) },
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'CertificateVerify before the ClientKeyExchange',
+    send: {
+      tamper: () => withClientCertificate({
+        message: (m) => (m.type === 'certificate' ? [m, { type: 'certificate_verify', scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: new Uint8Array(70) }] : m.type === 'certificate_verify' ? [] : m),
+      }),
+    },
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'CertificateVerify twice',
+    send: { tamper: () => withClientCertificate({ message: onMessage('certificate_verify', (m) => [m, m]) }) },
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'CertificateVerify cut by one byte',
+    send: { tamper: () => withClientCertificate({ output: editFlight(HandshakeType.certificate_verify, (b) => b.subarray(0, b.length - 1)) }) },
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'CertificateVerify with a byte added',
+    send: { tamper: () => withClientCertificate({ output: editFlight(HandshakeType.certificate_verify, (b) => Uint8Array.from([...b, 0])) }) },
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'client Certificate cut by one byte',
+    send: { tamper: () => withClientCertificate({ output: editFlight(HandshakeType.certificate, (b) => b.subarray(0, b.length - 1)) }) },
+    alert: 'decode_error',
+    code: ErrorCode.DECODE,
+  },
+  {
+    name: 'client Certificate twice',
+    send: { tamper: () => withClientCertificate({ message: onMessage('certificate', (m) => [m, m]) }) },
+    alert: 'unexpected_message',
+    code: ErrorCode.UNEXPECTED_MESSAGE,
+  },
+  {
+    name: 'CertificateVerify without a client certificate (an empty Certificate)',
+    send: {
+      tamper: () => withClientCertificate({
+        message: onMessage('client_key_exchange', (m) => [m, { type: 'certificate_verify', scheme: SignatureScheme.ecdsa_secp256r1_sha256, signature: new Uint8Array(70) }]),
+      }, false),
+    },
+    alert: 'handshake_failure',
+    code: ErrorCode.PEER_DID_NOT_RETURN_A_CERTIFICATE,
+  },
+];
+
 /** `exts` with server_name localhost, as the tampering client sends it (a session is resumed
  *  only for the same name). */
 function withSni(exts: Extension[]): Extension[] {
@@ -424,6 +521,56 @@ function withSni(exts: Extension[]): Extension[] {
 function renegotiationHello(fn: (m: ClientHello) => ClientHello): Tampering {
   let hellos = 0;
   return { renegotiate: true, message: onMessage('client_hello', (m) => (++hellos === 2 ? fn(m) : m)) };
+}
+
+/** The server's answer, with its alerts as [level, description]: read from the plaintext
+ *  records (crafted bytes), or by our client engine, which also reads encrypted ones (a tampered
+ *  handshake, a renegotiation). `alert` null: the server answers the hello and waits (we stop
+ *  there). */
+async function answer(port: number, c: Case, alert: AlertName | null): Promise<Answer & { alertPairs: [number, number][]; completed?: boolean }> {
+  if ('raw' in c.send || 'resume' in c.send) {
+    let bytes: Uint8Array[];
+    if ('resume' in c.send) {
+      // A full handshake with a session ID (no ticket) that the server caches.
+      const first = await tamperedClient(port, { client: { sessionTickets: false } });
+      expect(first.session?.sessionId.length, 'a cached session').to.equal(32);
+      bytes = c.send.resume(first.session!);
+    } else {
+      bytes = c.send.raw();
+    }
+    const a = await sendRaw(port, bytes, alert === null ? { until: HandshakeType.server_hello_done } : {});
+    return { ...a, alertPairs: alertsOf(a) };
+  }
+  const a = await tamperedClient(port, c.send.tamper());
+  const fatal = a.received.filter((x) => !x.startsWith('warning '));
+  return { ...a, alertPairs: fatal.map((name) => [FATAL, A[name as AlertName]]) };
+}
+
+const expected = (alert: AlertName | null): [number, number][] => (alert === null ? [] : [[FATAL, A[alert]]]);
+
+/** One `it` per case: our server (its alert and error code), then the reference's alert. A
+ *  tampered handshake that should complete (`alert` null) must complete. */
+function battery(cases: readonly Case[], servers: () => { ours: OurServer; referencePort: number }): void {
+  for (const c of cases) {
+    it(`${c.name} → ${c.alert ?? 'no alert'}${c.reference ? ` (OpenSSL: ${c.reference.alert ?? 'no alert'})` : ', as OpenSSL'}`, async () => {
+      const { ours, referencePort } = servers();
+      const mark = ours.errors.length;
+      const our = await answer(ours.port, c, c.alert);
+      expect(our.alertPairs, 'ours').to.deep.equal(expected(c.alert));
+      if (c.alert !== null) {
+        expect(our.closed, 'ours closed the connection').to.equal(true);
+        expect((await ours.error(mark)).code).to.equal(c.code);
+      } else if ('tamper' in c.send) {
+        expect(our.completed, 'the handshake completed').to.equal(true);
+      } else {
+        expect(our.handshakes.at(-1)).to.equal(HandshakeType.server_hello_done);
+      }
+      const refAlert = c.reference ? c.reference.alert : c.alert;
+      const ref = await answer(referencePort, c, refAlert);
+      expect(ref.alertPairs, `openssl s_server${c.reference ? ` (${c.reference.why})` : ''}`).to.deep.equal(expected(refAlert));
+      if (refAlert === null && 'tamper' in c.send) expect(ref.completed, 'the handshake with openssl completed').to.equal(true);
+    });
+  }
 }
 
 describe('conformance battery: our server against hostile clients (openssl s_server as reference)', function () {
@@ -443,45 +590,28 @@ describe('conformance battery: our server against hostile clients (openssl s_ser
     await ours?.close();
   });
 
-  /** The server's answer, with its alerts as [level, description]: read from the plaintext
-   *  records (crafted bytes), or by our client engine, which also reads encrypted ones (a
-   *  tampered handshake, a renegotiation). `alert` null: the server answers the hello and waits
-   *  (we stop there). */
-  async function answer(port: number, c: Case, alert: AlertName | null): Promise<Answer & { alertPairs: [number, number][] }> {
-    if ('raw' in c.send || 'resume' in c.send) {
-      let bytes: Uint8Array[];
-      if ('resume' in c.send) {
-        // A full handshake with a session ID (no ticket) that the server caches.
-        const first = await tamperedClient(port, { client: { sessionTickets: false } });
-        expect(first.session?.sessionId.length, 'a cached session').to.equal(32);
-        bytes = c.send.resume(first.session!);
-      } else {
-        bytes = c.send.raw();
-      }
-      const a = await sendRaw(port, bytes, alert === null ? { until: HandshakeType.server_hello_done } : {});
-      return { ...a, alertPairs: alertsOf(a) };
-    }
-    const a = await tamperedClient(port, c.send.tamper());
-    const fatal = a.received.filter((x) => !x.startsWith('warning '));
-    return { ...a, alertPairs: fatal.map((name) => [FATAL, A[name as AlertName]]) };
-  }
+  battery(CASES, () => ({ ours, referencePort: reference.port }));
+});
 
-  const expected = (alert: AlertName | null): [number, number][] => (alert === null ? [] : [[FATAL, A[alert]]]);
+describe('conformance battery: client certificates to our server with requestCert (openssl s_server -Verify 1 as reference)', function () {
+  this.timeout(60_000);
+  let ours: OurServer;
+  let reference: PeerProcess;
+  let referencePort: number;
 
-  for (const c of CASES) {
-    it(`${c.name} → ${c.alert ?? 'no alert'}${c.reference ? ` (OpenSSL: ${c.reference.alert ?? 'no alert'})` : ', as OpenSSL'}`, async () => {
-      const mark = ours.errors.length;
-      const our = await answer(ours.port, c, c.alert);
-      expect(our.alertPairs, 'ours').to.deep.equal(expected(c.alert));
-      if (c.alert !== null) {
-        expect(our.closed, 'ours closed the connection').to.equal(true);
-        expect((await ours.error(mark)).code).to.equal(c.code);
-      } else {
-        expect(our.handshakes.at(-1)).to.equal(HandshakeType.server_hello_done);
-      }
-      const refAlert = c.reference ? c.reference.alert : c.alert;
-      const ref = await answer(reference.port, c, refAlert);
-      expect(ref.alertPairs, `openssl s_server${c.reference ? ` (${c.reference.why})` : ''}`).to.deep.equal(expected(refAlert));
-    });
-  }
+  before(async function () {
+    requirePeer(this, 'openssl');
+    const pki = makePki();
+    const leaf = pki.leaves['ec-p256'];
+    ours = await OurServer.start(leaf, { requestCert: true, ca: pki.ca.certPem });
+    referencePort = await freePort();
+    reference = await opensslServer({ port: referencePort, cert: leaf.certPath, key: leaf.keyPath, ca: pki.ca.certPath, verifyClient: 'require', naccept: 1000 });
+  });
+
+  after(async () => {
+    await reference?.kill();
+    await ours?.close();
+  });
+
+  battery(CLIENT_CERTIFICATE_CASES, () => ({ ours, referencePort }));
 });

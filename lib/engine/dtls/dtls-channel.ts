@@ -202,7 +202,7 @@ export class DtlsChannel implements RecordChannel {
         }
         this.beginHandshake();
         this.recvSeq = 0;
-      } else if (seq <= 1 && (this.o.role === 'server'
+      } else if ((seq <= 1 || this.acceptsClientHelloAfterCookies(type)) && (this.o.role === 'server'
         ? type === HandshakeType.client_hello
         : type === HandshakeType.server_hello || type === HandshakeType.hello_verify_request || type === HandshakeType.hello_request)) {
         this.recvSeq = seq;
@@ -243,6 +243,15 @@ export class DtlsChannel implements RecordChannel {
     if (cost > 0 && !this.reserve(cost, seq)) return; // dropped; the peer retransmits (§4.2.4)
     if (cost > 0) r.add(parts, cost);
     if (isNew) this.reassembly.set(seq, r);
+  }
+
+  /** §4.2.2: each ClientHello a client sends after a HelloVerifyRequest takes the next
+   *  message_seq, so one that got two (its cookie refused once) sends its third with 2. A
+   *  stateless server (the cookie proved the address) takes the first one it accepts at
+   *  whatever message_seq it has, as OpenSSL's stateful server does after its second
+   *  HelloVerifyRequest. */
+  private acceptsClientHelloAfterCookies(type: number): boolean {
+    return this.o.role === 'server' && this.initialHandshake && type === HandshakeType.client_hello;
   }
 
   /** Room for `cost` bytes of message `seq`. The message everything waits for may push out

@@ -18,6 +18,7 @@ import {
   encodeSignatureAlgorithms, encodeSupportedGroups, findExtension,
 } from './extensions.js';
 import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-checks.js';
+import { checkSchemeFitsKey } from './peer-signature.js';
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import { decodeServerKeyExchangeFor, encodeEcdheParams } from './messages.js';
@@ -502,6 +503,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     if (!fits) {
       throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `server certificate key (${key.keyType}) does not fit ${suite.name}`, 'unsupported_certificate');
     }
+    checkSchemeFitsKey(key, skx.scheme, 'ServerKeyExchange');
     // RFC 8422 §5.4: signature over client_random + server_random + ServerECDHParams.
     const signed = concatBytes(this.clientRandom, this.serverRandom, encodeEcdheParams(skx.group, skx.publicKey));
     if (!key.verify(skx.scheme, signed, skx.signature)) {

@@ -3,7 +3,7 @@
 // handshake resuming a cached session or an RFC 5077 ticket, and ticket issuance), as an
 // explicit state machine. One instance per handshake; a renegotiation is a new instance with a
 // binding.
-import type { KeyShare, SigningKey } from '../../crypto/provider.js';
+import type { KeyShare, SigningKey, VerifyingKey } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
@@ -18,6 +18,7 @@ import {
   encodeRenegotiationInfo, encodeSessionTicket, findExtension, encodeEcPointFormats,
 } from './extensions.js';
 import { checkRenegotiationInfo } from './hello-checks.js';
+import { checkSchemeFitsKey } from './peer-signature.js';
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import {
@@ -531,12 +532,14 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     if (!c.signatureSchemes.includes(scheme)) {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `CertificateVerify scheme 0x${scheme.toString(16)} was not offered`, 'illegal_parameter');
     }
-    let ok = false;
+    let key: VerifyingKey | undefined;
     try {
-      ok = c.provider.publicKeyFromCertificate(this.peerChain[0]!).verify(scheme, this.transcript.bytes(), signature);
+      key = c.provider.publicKeyFromCertificate(this.peerChain[0]!);
     } catch {
-      ok = false;
+      key = undefined;
     }
+    if (key) checkSchemeFitsKey(key, scheme, 'CertificateVerify');
+    const ok = key !== undefined && key.verify(scheme, this.transcript.bytes(), signature);
     // RFC 5246 §7.4.8: the signature over handshake_messages must verify.
     if (!ok) throw new TlsError(ErrorCode.DECRYPT_ERROR, 'CertificateVerify signature does not verify', 'decrypt_error');
   }
