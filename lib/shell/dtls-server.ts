@@ -15,6 +15,7 @@ import { clientHelloInfo, type ClientHelloInfo } from './handshake-sniffer.js';
 import type { SNICallback } from './sni.js';
 import { ServerContext, withServerContext } from './server-context.js';
 import type { ServerOptions } from './server.js';
+import { equalBytes } from '../equal-bytes.js';
 
 export interface DtlsServerOptions {
   /** Choose the certificate by SNI name (replaces the addContext() lookup, as in node:tls). */
@@ -50,6 +51,8 @@ interface Peer {
   tls: SecureDuplex;
   lastSeen: number;
   reassembly: ReassemblyAccount;
+  /** client_random of the ClientHello that created this association. */
+  clientRandom: Uint8Array;
 }
 
 export class DtlsServer extends withServerContext(EventEmitter) {
@@ -144,17 +147,27 @@ export class DtlsServer extends withServerContext(EventEmitter) {
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     const key = `${rinfo.address}|${rinfo.port}`;
     const known = this.peers.get(key);
-    if (known) {
+    const info = readClientHello(msg);
+    // RFC 6347 §4.2.8: an epoch-0 ClientHello with another client_random from the address of an
+    // existing association is a new client there (one that lost its state, or a new socket on a
+    // reused port): it goes through the cookie exchange, and the old association ends only when
+    // the new one is accepted. The same client_random is this association's own first hello
+    // again (a retransmission or a late copy): the association answers it.
+    if (known && (info === undefined || equalBytes(info.hello.random, known.clientRandom))) {
       known.lastSeen = Date.now();
       known.transport.deliver(msg);
       return;
     }
-    const info = readClientHello(msg);
     if (!info) return; // not the start of a handshake: nothing to keep
     if (!this.cookies.verify(key, info.hello)) {
       // §4.2.1: stateless answer; the client repeats its hello with the cookie.
       this.socket?.send(helloVerifyRequest(info, this.cookies.make(key, info.hello)), rinfo.port, rinfo.address);
       return;
+    }
+    if (known) {
+      this.peers.delete(key);
+      known.reassembly.close();
+      known.tls.destroy();
     }
     if (this.closing || this.peers.size >= (this.#options.maxPeers ?? 10_000)) return;
     this.accept(key, rinfo, msg, info.hello, info.recordSeqHi * 2 ** 32 + info.recordSeqLo);
@@ -187,7 +200,7 @@ export class DtlsServer extends withServerContext(EventEmitter) {
       }
       tls.clientHelloSeen(info);
     }
-    const peer: Peer = { transport, tls, lastSeen: Date.now(), reassembly };
+    const peer: Peer = { transport, tls, lastSeen: Date.now(), reassembly, clientRandom: hello.random.slice() };
     this.peers.set(key, peer);
     const drop = (): void => {
       reassembly.close();
