@@ -67,3 +67,22 @@ describe('ECDSA with SHA-512 and SHA-224 (sigalgs, getSharedSigalgs), as node:tl
     }
   });
 });
+
+describe('sigalgs names, as node:tls takes them (the same scheme twice is refused)', () => {
+  for (const [names, accepted] of [['ECDSA+SHA224', true], ['ecdsa_secp521r1_sha512:ECDSA+SHA256', true], ['ecdsa_sha224', false], ['ecdsa_secp521r1_sha512:ECDSA+SHA512', false]] as const) {
+    it(`'${names}' is ${accepted ? 'accepted' : 'refused'} by both`, () => {
+      const theirs = (() => { try { tls.createSecureContext({ sigalgs: names }); return true; } catch { return false; } })();
+      const pki = makePki();
+      const ours = (() => {
+        try {
+          createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem, sigalgs: names });
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(theirs).to.equal(accepted);
+      expect(ours).to.equal(theirs);
+    });
+  }
+});

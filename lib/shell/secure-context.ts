@@ -96,6 +96,12 @@ export const SIGALG_NAMES: Readonly<Record<number, string>> = {
   [SignatureScheme.rsa_pkcs1_sha512]: 'RSA+SHA512',
 };
 
+/** The IANA names `sigalgs` takes, as OpenSSL: every scheme of ours but {sha224, ecdsa}, which
+ *  has no IANA name OpenSSL knows (it is written ECDSA+SHA224). */
+const IANA_SIGALG_NAMES: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(SignatureScheme).filter(([, code]) => code !== SignatureScheme.ecdsa_sha224),
+);
+
 /** `sigalgs` names, upper case: SIGALG_NAMES read backwards, and OpenSSL's "ed25519". */
 const OPENSSL_SIGALGS: Readonly<Record<string, number>> = {
   ...Object.fromEntries(Object.entries(SIGALG_NAMES).map(([code, name]) => [name.toUpperCase(), Number(code)])),
@@ -121,9 +127,11 @@ export function parseSigalgs(spec: string | undefined): number[] {
   if (spec === undefined) return [...DEFAULT_SIGNATURE_SCHEMES];
   const out: number[] = [];
   for (const name of spec.split(':')) {
-    const s = (SignatureScheme as Record<string, number>)[name] ?? OPENSSL_SIGALGS[name.toUpperCase()];
+    const s = (name in IANA_SIGALG_NAMES ? IANA_SIGALG_NAMES[name] : undefined) ?? OPENSSL_SIGALGS[name.toUpperCase()];
     if (s === undefined) throw invalid('sigalgs', spec, `names an unsupported signature algorithm "${name}"`);
-    if (!out.includes(s)) out.push(s);
+    // OpenSSL refuses a list that names one scheme twice (node:tls throws).
+    if (out.includes(s)) throw invalid('sigalgs', spec, `names "${name}" twice`);
+    out.push(s);
   }
   return out;
 }
