@@ -22,6 +22,9 @@ export interface HelloInfo {
 
 /** The ClientHello in an epoch-0 datagram, if it carries one whole. */
 export function readClientHello(d: Uint8Array): HelloInfo | undefined {
+  // The DtlsServer asks this of every datagram, application data included: the first byte
+  // (content type) and the epoch (bytes 3–4) settle most of them without parsing anything.
+  if (d[0] !== ContentType.handshake || d[3] !== 0 || d[4] !== 0) return undefined;
   const rec = readDtlsRecordHeader(d, 0);
   if (rec === undefined || rec.type !== ContentType.handshake || rec.version >>> 8 !== 0xfe) return undefined;
   if (rec.epoch !== 0) return undefined;
