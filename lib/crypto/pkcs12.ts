@@ -45,6 +45,7 @@ import { ber, explicit0, expect, octets, oidOf, seq, smallInt, type BerNode } fr
 import { DerError, Tag } from './der.js';
 import { rc2DecryptBlock, rc2Expand } from './rc2.js';
 import { toPem } from './pem.js';
+import { constantTimeEqual } from '../constant-time.js';
 
 export interface PfxContents {
   /** Private keys as PKCS #8 PrivateKeyInfo DER, in file order. */
@@ -472,12 +473,6 @@ function readAuthSafe(authSafe: Uint8Array, ctx: Ctx): PfxContents {
   return out;
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
 
 /** A function checking the MacData (RFC 7292 §4 / RFC 9579) for one password. */
 function macVerifier(macData: BerNode, authSafe: Uint8Array, budget: Budget): (s: Secret) => boolean {
@@ -499,7 +494,7 @@ function macVerifier(macData: BerNode, authSafe: Uint8Array, budget: Budget): (s
     const macOid = oidOf(seq(p[1], 'PBMAC1 message authentication scheme')[0], 'PBMAC1 MAC');
     const mac = HMACS[macOid];
     if (mac === undefined) throw unsupported('PBMAC1 MAC', macOid);
-    return (s) => equalBytes(hmac(mac[1], pbkdf2Key(kdf[1], s, budget), authSafe), expected);
+    return (s) => constantTimeEqual(hmac(mac[1], pbkdf2Key(kdf[1], s, budget), authSafe), expected);
   }
   const digest = DIGESTS[algOid];
   if (digest === undefined) throw unsupported('MAC digest algorithm', algOid);
@@ -508,7 +503,7 @@ function macVerifier(macData: BerNode, authSafe: Uint8Array, budget: Budget): (s
   return (s) => {
     budget.take(iterations, hash.outputLen, hash.outputLen);
     const key = pkcs12Kdf(hash, s.bmp, salt, 3, iterations, hash.outputLen);
-    return equalBytes(hmac(hash, key, authSafe), expected);
+    return constantTimeEqual(hmac(hash, key, authSafe), expected);
   };
 }
 
@@ -597,7 +592,7 @@ export function pfxToKeyAndCert(pfx: Uint8Array, passphrase?: string, options: P
     };
     const certs = contents.certificates;
     let leaf = first.localKeyId === undefined ? -1
-      : certs.findIndex((c) => c.localKeyId !== undefined && equalBytes(c.localKeyId, first.localKeyId!) && matches(c.der));
+      : certs.findIndex((c) => c.localKeyId !== undefined && constantTimeEqual(c.localKeyId, first.localKeyId!) && matches(c.der));
     if (leaf < 0) leaf = certs.findIndex((c) => matches(c.der));
     if (leaf < 0) throw invalid('no certificate in the PFX matches its private key');
     const ca = certs.filter((_, i) => i !== leaf).map((c) => toPem(c.der));

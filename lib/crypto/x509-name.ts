@@ -2,6 +2,7 @@
 // them, and their attributes.
 
 import * as der from './der.js';
+import { toHex } from '../hex.js';
 
 /** One attribute of a Name: its type and its (still encoded) value. */
 export interface NameAttribute {
@@ -31,7 +32,7 @@ export function canonicalRdns(name: der.DerNode): string[] {
         .replace(/[A-Z]/g, (c) => c.toLowerCase());
       return `${oid}=${JSON.stringify(text)}`;
     }
-    return `${oid}#${value === undefined ? '' : Buffer.from(value.bytes).toString('hex')}`;
+    return `${oid}#${value === undefined ? '' : toHex(value.bytes)}`;
   }).sort().join('+'));
 }
 

@@ -6,7 +6,7 @@ import { AlertDescription, AlertLevel, alertName, DEFAULT_MAX_WARNING_ALERTS_IN_
 import type { CipherSuite } from './cipher-suites.js';
 import type { EngineConfig, LocalIdentity } from './config.js';
 import { concatBytes } from '../concat-bytes.js';
-import { constantTimeEqual } from './constant-time.js';
+import { constantTimeEqual } from '../constant-time.js';
 import { ContentType, handshakeTypeName, HandshakeType, ProtocolVersion } from './constants.js';
 import { ClientHandshake } from './handshake/client-handshake.js';
 import { sessionStateOf, type HandshakeHost, type HandshakeResult } from './handshake/handshake-host.js';

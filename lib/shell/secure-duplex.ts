@@ -26,6 +26,7 @@ import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
 import { SIGALG_NAMES, toSecureContext, trustOfVerifier, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { peerX509Chain } from './peer-x509.js';
+import { toHex } from '../hex.js';
 
 /** getCipher()'s result: node:tls's type ({ name (OpenSSL), standardName (IANA), version }). */
 export type CipherInfo = CipherNameAndProtocol;
@@ -131,8 +132,7 @@ const RESERVED_EXPORTER_LABELS = ['client finished', 'server finished', 'master 
 
 /** NSS key log line (CLIENT_RANDOM <client_random> <master_secret>), as node's 'keylog'. */
 export function keylogLine(session: Pick<HandshakeResult, 'clientRandom' | 'masterSecret'>): Buffer {
-  const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-  return Buffer.from(`CLIENT_RANDOM ${hex(session.clientRandom)} ${hex(session.masterSecret)}\n`, 'latin1');
+  return Buffer.from(`CLIENT_RANDOM ${toHex(session.clientRandom)} ${toHex(session.masterSecret)}\n`, 'latin1');
 }
 
 /** Unread plaintext we accept past the highWaterMark while a renegotiation is in progress. */

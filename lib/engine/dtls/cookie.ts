@@ -3,7 +3,7 @@
 // is still accepted so a rotation does not break a handshake in flight.
 import type { CryptoProvider, RandomSource } from '../../crypto/provider.js';
 import { concatBytes } from '../../concat-bytes.js';
-import { constantTimeEqual } from '../constant-time.js';
+import { constantTimeEqual } from '../../constant-time.js';
 import type { ClientHello } from '../handshake/message-types.js';
 import { secretBytes } from '../../crypto/secret-bytes.js';
 

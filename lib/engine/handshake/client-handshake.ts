@@ -7,7 +7,7 @@ import type { KeyShare } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
-import { constantTimeEqual } from '../constant-time.js';
+import { constantTimeEqual } from '../../constant-time.js';
 import {
   EMPTY_RENEGOTIATION_INFO_SCSV, ExtensionType, ProtocolVersion,
 } from '../constants.js';

@@ -4,7 +4,7 @@
 import { verifyData } from '../../crypto/prf.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import type { CipherSuite } from '../cipher-suites.js';
-import { constantTimeEqual } from '../constant-time.js';
+import { constantTimeEqual } from '../../constant-time.js';
 import { handshakeTypeName, ProtocolVersion } from '../constants.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
 import type { HandshakeMessage, ReceivedHandshakeMessage } from './message-types.js';

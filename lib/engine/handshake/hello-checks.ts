@@ -1,6 +1,6 @@
 // Checks shared by both handshake roles.
 import { TlsError, ErrorCode } from '../../errors.js';
-import { constantTimeEqual } from '../constant-time.js';
+import { constantTimeEqual } from '../../constant-time.js';
 import type { Extension } from './message-types.js';
 
 /** RFC 5746 §3.4/§3.6/§3.7: the renegotiation_info value must equal what the binding requires. */

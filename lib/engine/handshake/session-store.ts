@@ -14,9 +14,10 @@
 // server then issues a fresh ticket under the current key (RFC 5077 §3.3 renewal).
 import type { CryptoProvider, RandomSource } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
-import { constantTimeEqual } from '../constant-time.js';
+import { constantTimeEqual } from '../../constant-time.js';
 import { secretBytes } from '../../crypto/secret-bytes.js';
 import { decodeSession, encodeSession, type SessionState } from './session.js';
+import { toHex } from '../../hex.js';
 
 /** node:tls default `sessionTimeout` (seconds). */
 export const DEFAULT_SESSION_TIMEOUT = 300;
@@ -51,10 +52,6 @@ interface TicketKey {
   raw: Uint8Array;
   seal: (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) => Uint8Array;
   open: (nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Uint8Array | null;
-}
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 export class SessionStore {
@@ -134,7 +131,7 @@ export class SessionStore {
    *  session coming back from an external cache (no onSave). */
   save(s: SessionState, announce = true): void {
     if (this.cacheSize <= 0 || s.sessionId.length === 0) return;
-    const key = hex(s.sessionId);
+    const key = toHex(s.sessionId);
     this.cache.delete(key);
     while (this.cache.size >= this.cacheSize) {
       // Oldest first; it is also the first to expire.
@@ -148,7 +145,7 @@ export class SessionStore {
   /** The live session cached under `id`; expired entries are dropped. */
   lookup(id: Uint8Array): SessionState | undefined {
     if (id.length === 0) return undefined;
-    const key = hex(id);
+    const key = toHex(id);
     const s = this.cache.get(key);
     if (s && !this.live(s)) {
       this.cache.delete(key);
@@ -158,7 +155,7 @@ export class SessionStore {
   }
 
   remove(id: Uint8Array): void {
-    this.cache.delete(hex(id));
+    this.cache.delete(toHex(id));
   }
 
   /** Number of cached sessions (including expired ones not yet looked up). */
