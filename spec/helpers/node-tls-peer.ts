@@ -1,6 +1,6 @@
 /**
  * A node:tls peer that runs in its OWN process, so its timing and event loop are apart from the
- * test's. Started by nodeTlsPeer() in ./peers.ts:
+ * test's. Started by nodeTlsPeer() in ./node-tls-launcher.ts:
  *
  *   node dist/spec/helpers/node-tls-peer.js '<NodeTlsPeerArgs as JSON>'
  *
@@ -32,7 +32,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
-import { randomBytesSeeded, type NodeTlsPeerArgs } from './peers.js';
+import type { NodeTlsPeerArgs } from './node-tls-launcher.js';
+import { randomBytesSeeded } from './payloads.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as NodeTlsPeerArgs;
 let hadError = false;
