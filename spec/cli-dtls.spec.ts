@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { runCleanups } from './helpers/cleanups.js';
 import { expectExit, useCliProcesses, type Proc } from './helpers/cli-process.js';
-import { freeUdpPort, isListening, randomBytesSeeded, requirePeer } from './helpers/peers.js';
+import { randomBytesSeeded, requirePeer } from './helpers/peers.js';
 import { UdpRelay } from './helpers/udp-relay.js';
 
 /** A UDP echo service on 127.0.0.1 (the backend of server -u --forward). */
@@ -91,13 +91,8 @@ describe('CLI over DTLS (-u)', function () {
 
   it('client -u --pipe exits 0 after a clean close although the server has exited first (ICMP port unreachable)', async function () {
     requirePeer(this, 'openssl');
-    const port = await freeUdpPort();
-    const sServer = openssl('openssl s_server', ['s_server', '-dtls1_2', '-accept', `127.0.0.1:${port}`, '-cert', files.cert, '-key', files.key, '-naccept', '1']);
-    const deadline = Date.now() + 10_000;
-    while (!isListening(sServer.child.pid!, port, 'udp')) {
-      if (Date.now() > deadline) throw new Error('s_server did not bind');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const sServer = openssl('openssl s_server', ['s_server', '-dtls1_2', '-accept', '127.0.0.1:0', '-cert', files.cert, '-key', files.key, '-naccept', '1']);
+    const port = await sServer.boundPort('udp', 10_000);
     const client = run('client', ['client', '-u', '-p', String(port), '-A', files.ca, '-S', 'localhost', '--pipe']);
     client.write('before the server exits\n');
     await sServer.waitFor('before the server exits\n');

@@ -8,8 +8,9 @@ import { Writable } from 'node:stream';
 import { Reporter } from '../bin/status.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { connect, createServer, type SecureDuplex } from '../lib/index.js';
-import { expectExit, freePort, useCliProcesses } from './helpers/cli-process.js';
+import { expectExit, useCliProcesses } from './helpers/cli-process.js';
 import { gnutlsServer, requirePeer, type PeerProcess } from './helpers/peers.js';
+import { refusingPort } from './helpers/refusing-port.js';
 
 describe('CLI error messages say what to do', function () {
   this.timeout(60_000);
@@ -70,8 +71,9 @@ describe('CLI error messages say what to do', function () {
   });
 
   it('nothing listening: ECONNREFUSED, with the address and the flags to check', async () => {
-    const port = await freePort();
-    const line = await errorOf(['client', '-p', String(port)]);
+    const refusing = await refusingPort();
+    const port = refusing.port;
+    const line = await errorOf(['client', '-p', String(port)]).finally(() => refusing.close());
     expect(line).to.equal(`error: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port} — nothing accepts connections on 127.0.0.1:${port}: start the server first, check -h/-p (and -u on both sides for DTLS)`);
   });
 
@@ -83,10 +85,9 @@ describe('CLI error messages say what to do', function () {
 
   it('gnutls-serv --echo (line-based) never answers "hello wolfssl!": the reply timeout says why and what to do', async function () {
     requirePeer(this, 'gnutls-serv');
-    const port = await freePort();
-    const g = await gnutlsServer({ port, cert: files.cert, key: files.key, echo: true });
+    const g = await gnutlsServer({ cert: files.cert, key: files.key, echo: true });
     peers.push(g);
-    const line = await errorOf(['client', '-p', String(port), '-A', files.ca, '-S', 'localhost', '--timeout', '2']);
+    const line = await errorOf(['client', '-p', String(g.port), '-A', files.ca, '-S', 'localhost', '--timeout', '2']);
     expect(line).to.equal('error: ERR_REPLY_TIMEOUT: no reply from the server within 2 s — the server may be waiting for more: line-based servers (gnutls-serv --echo) answer only after a newline, so use --pipe and type lines; --timeout SEC waits longer');
   });
 

@@ -4,7 +4,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectExit, freePort, useCliProcesses } from './helpers/cli-process.js';
+import { expectExit, useCliProcesses } from './helpers/cli-process.js';
+import { refusingPort } from './helpers/refusing-port.js';
 import { requirePeer } from './helpers/peers.js';
 
 /** The PEM blocks in a text, in order. */
@@ -157,9 +158,8 @@ describe('CLI: s_client / s_server habits, compared with openssl', function () {
   });
 
   it('--json: every status line is one JSON object; an error is one JSON object on stderr with its hint', async () => {
-    const port = await freePort();
-    const server = run('server --json', ['server', '-p', String(port), '-c', files.cert, '-k', files.key, '--json']);
-    await server.waitFor(`{"status":"listening","value":"127.0.0.1:${port}"}`);
+    const server = run('server --json', ['server', '-p', '0', '-c', files.cert, '-k', files.key, '--json']);
+    const port = Number((await server.match(/^\{"status":"listening","value":"127\.0\.0\.1:(\d+)"\}$/m))[1]);
     const client = run('client --json', ['client', '-p', String(port), '-A', files.ca, '-S', 'localhost', '--json']);
     await expectExit(client, 0);
     await expectExit(server, 0);
@@ -172,8 +172,9 @@ describe('CLI: s_client / s_server habits, compared with openssl', function () {
     const s = server.stdout.trim().split('\n').map((l) => JSON.parse(l) as { status: string; value?: string });
     expect(s).to.deep.include({ status: 'Client message', value: 'hello wolfssl!' });
 
-    const refused = run('client --json (refused)', ['client', '-p', String(port), '--json']);
-    await expectExit(refused, 1);
+    const refusing = await refusingPort();
+    const refused = run('client --json (refused)', ['client', '-p', String(refusing.port), '--json']);
+    await expectExit(refused, 1).finally(() => refusing.close());
     const e = JSON.parse(refused.stderr.trim()) as { error: string; message: string; hint?: string };
     expect(e.error).to.equal('ECONNREFUSED');
     expect(e.hint).to.match(/^nothing accepts connections on 127\.0\.0\.1:\d+: start the server first/);

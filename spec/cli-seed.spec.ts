@@ -16,7 +16,7 @@
 //       printf("NON-BLOCKING RENEGOTIATION SUCCESSFUL\n");
 //   and the reply kReplyMsg "I hear you fa shizzle!" is written.
 import { expect } from 'chai';
-import { expectExit, freePort, useCliProcesses } from './helpers/cli-process.js';
+import { expectExit, listeningLine, useCliProcesses } from './helpers/cli-process.js';
 
 /** The lines quoted above, each side in the order wolfSSL prints them. */
 const WOLFSSL_SERVER_LINES = [
@@ -47,9 +47,8 @@ describe('CLI: the seed command lines print the seed\'s lines', function () {
   for (const dtls of [false, true]) {
     it(`server -M -m -d -N${dtls ? ' -u' : ''} with client -R -i scr-app-data -N${dtls ? ' -u' : ''} (${dtls ? 'DTLS' : 'TLS'})`, async () => {
       const u = dtls ? ['-u'] : [];
-      const port = await freePort();
-      const server = run('server', ['server', '-M', '-m', '-d', '-N', ...u, '-p', String(port)]);
-      await server.waitFor(`listening: 127.0.0.1:${port}`);
+      const server = run('server', ['server', '-M', '-m', '-d', '-N', ...u, '-p', '0']);
+      const port = await listeningLine(server);
       // No -A and no -d: the client verifies the server's generated certificate against the
       // CLI's demo CA, as the wolfSSL examples verify against certs/ca-cert.pem.
       const client = run('client', ['client', '-R', '-i', 'scr-app-data', '-N', ...u, '-p', String(port)]);
@@ -75,9 +74,8 @@ describe('CLI: the seed command lines print the seed\'s lines', function () {
   it('without -N: "Beginning secure renegotiation." and "RENEGOTIATION SUCCESSFUL" (wolfSSL\'s blocking path)', async () => {
     // client.c, blocking: printf("Beginning secure renegotiation.\n"); ... printf("RENEGOTIATION SUCCESSFUL\n");
     // server.c, blocking: printf("RENEGOTIATION SUCCESSFUL\n");
-    const port = await freePort();
-    const server = run('server', ['server', '-M', '-m', '-d', '-p', String(port)]);
-    await server.waitFor(`listening: 127.0.0.1:${port}`);
+    const server = run('server', ['server', '-M', '-m', '-d', '-p', '0']);
+    const port = await listeningLine(server);
     const client = run('client', ['client', '-R', '-i', '-p', String(port)]);
     await expectExit(client, 0);
     await expectExit(server, 0);

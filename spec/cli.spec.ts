@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { connect as nodeTlsConnect } from 'node:tls';
 import { requirePeer } from './helpers/peers.js';
-import { expectExit, freePort, STEP_MS, useCliProcesses } from './helpers/cli-process.js';
+import { expectExit, STEP_MS, useCliProcesses } from './helpers/cli-process.js';
 
 describe('CLI (dist/bin/cli.js)', function () {
   this.timeout(60_000);
@@ -97,10 +97,10 @@ describe('CLI (dist/bin/cli.js)', function () {
 
   it('client -d talks to openssl s_server -tls1_2', async function () {
     requirePeer(this, 'openssl'); // fails in CI when missing, skips loudly elsewhere
-    const port = await freePort();
-    // s_server's stdin stays an open pipe: it is how s_server is told what to send.
-    const sServer = openssl('openssl s_server', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-cert', files.cert, '-key', files.key]);
-    await sServer.waitFor('ACCEPT');
+    // s_server's stdin stays an open pipe: it is how s_server is told what to send. Without
+    // -brief it prints the port it bound: "ACCEPT 127.0.0.1:PORT".
+    const sServer = openssl('openssl s_server', ['s_server', '-accept', '127.0.0.1:0', '-tls1_2', '-cert', files.cert, '-key', files.key]);
+    const port = Number((await sServer.match(/^ACCEPT 127\.0\.0\.1:(\d+)$/m))[1]);
     const client = run('client', ['client', '-p', String(port), '-d']);
     await sServer.waitFor('hello wolfssl!');
     sServer.write('pong from openssl\n');

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { connect, type SecureDuplex } from '../lib/index.js';
 import { runCleanups } from './helpers/cleanups.js';
 import { makePki } from './helpers/pki.js';
-import { freeUdpPort, opensslServer, randomBytesSeeded, requirePeer, type PeerProcess } from './helpers/peers.js';
+import { opensslServer, randomBytesSeeded, requirePeer } from './helpers/peers.js';
 import { UdpRelay } from './helpers/udp-relay.js';
 
 describe('DTLS writes and the MTU', function () {
@@ -19,8 +19,8 @@ describe('DTLS writes and the MTU', function () {
 
   it('writes up to 40 000 bytes reach openssl s_server -dtls1_2 -mtu 1400 intact, every datagram ≤ 1400 bytes', async function () {
     requirePeer(this, 'openssl');
-    const port = await freeUdpPort();
-    const s: PeerProcess = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, dtls: true, extraArgs: ['-mtu', '1400'] });
+    const s = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, dtls: true, extraArgs: ['-mtu', '1400'] });
+    const port = s.port;
     cleanups.push(() => s.proc.kill('SIGKILL'));
     // A loss-free relay in between, to see each datagram our client sends.
     const relay = new UdpRelay(port, {}, 'dtls-mtu');
@@ -57,8 +57,8 @@ describe('DTLS writes and the MTU', function () {
 
   it('the default MTU (1200): a 16 KiB write goes out as 15 records of at most 1200 bytes, delivered as one stream', async function () {
     requirePeer(this, 'openssl');
-    const port = await freeUdpPort();
-    const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, dtls: true });
+    const s = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, dtls: true });
+    const port = s.port;
     cleanups.push(() => s.proc.kill('SIGKILL'));
     const relay = new UdpRelay(port, {}, 'dtls-mtu-default');
     cleanups.push(() => relay.close());

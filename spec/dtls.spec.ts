@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { connect, createServer, type DtlsServer, type SecureDuplex } from '../lib/index.js';
 import { makePki } from './helpers/pki.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
-import { freeUdpPort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, randomBytesSeeded, randomTextLines, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
+import { gnutlsClient, gnutlsServer, opensslClient, opensslServer, randomBytesSeeded, randomTextLines, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
 
 function listen(srv: DtlsServer, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve) => srv.listen(0, host, () => resolve(srv.address().port)));
@@ -288,8 +288,8 @@ describe('DTLS over UDP', function () {
   describe('interop', () => {
     it('our client ↔ openssl s_server -dtls1_2: data, then a client renegotiation (-client_renegotiation) and a server one (r)', async function () {
       requirePeer(this, 'openssl');
-      const port = await freeUdpPort();
-      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, dtls: true, commands: true, clientRenegotiation: true });
+      const s = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, dtls: true, commands: true, clientRenegotiation: true });
+      const port = s.port;
       peers.push(s);
       const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost' });
       await secure(c);
@@ -336,8 +336,8 @@ describe('DTLS over UDP', function () {
 
     it('bulk both ways with 3 client renegotiations in flight: our client ↔ openssl s_server -dtls1_2 -client_renegotiation (hashes equal)', async function () {
       requirePeer(this, 'openssl');
-      const port = await freeUdpPort();
-      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, dtls: true, clientRenegotiation: true });
+      const s = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, dtls: true, clientRenegotiation: true });
+      const port = s.port;
       peers.push(s);
       const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', renegotiationLimit: 100 });
       await secure(c);
@@ -373,8 +373,8 @@ describe('DTLS over UDP', function () {
 
     it('bulk with 3 client renegotiations in flight: our client ↔ gnutls-serv --udp --echo (every byte echoed, in order)', async function () {
       requirePeer(this, 'gnutls-serv');
-      const port = await freeUdpPort();
-      const s = await gnutlsServer({ port, cert: leaf.certPath, key: leaf.keyPath, udp: true, echo: true });
+      const s = await gnutlsServer({ cert: leaf.certPath, key: leaf.keyPath, udp: true, echo: true });
+      const port = s.port;
       peers.push(s);
       const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', renegotiationLimit: 100 });
       await secure(c);
@@ -404,8 +404,8 @@ describe('DTLS over UDP', function () {
 
     it('our client ↔ gnutls-serv --udp --echo, with a renegotiation', async function () {
       requirePeer(this, 'gnutls-serv');
-      const port = await freeUdpPort();
-      const s = await gnutlsServer({ port, cert: leaf.certPath, key: leaf.keyPath, udp: true, echo: true });
+      const s = await gnutlsServer({ cert: leaf.certPath, key: leaf.keyPath, udp: true, echo: true });
+      const port = s.port;
       peers.push(s);
       const c = connect({ transport: 'udp', host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost' });
       await secure(c);

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { connect as netConnect } from 'node:net';
 import { createServer, type Server } from '../lib/index.js';
 import { TlsChannel } from '../lib/engine/record/tls-channel.js';
-import { opensslServer, freePort, requirePeer, type PeerProcess } from './helpers/peers.js';
+import { opensslServer, requirePeer } from './helpers/peers.js';
 import { makePki } from './helpers/pki.js';
 import { runCleanups } from './helpers/cleanups.js';
 import { within } from './helpers/within.js';
@@ -85,8 +85,8 @@ describe('Handshake message limits (OpenSSL\'s, checked at the header)', functio
     server.on('tlsClientError', () => undefined);
     const ours = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as { port: number }).port)));
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-    const port = await freePort();
-    const peer: PeerProcess = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, naccept: 10 });
+    const peer = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, naccept: 10 });
+    const port = peer.port;
     cleanups.push(() => peer.kill());
     return { ours, openssl: port };
   }

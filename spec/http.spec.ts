@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Agent, connect, createServer, type SecureDuplex, type Server } from '../lib/index.js';
-import { freePort, opensslServer, requirePeer } from './helpers/peers.js';
+import { opensslServer, requirePeer } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
 import { runCleanups } from './helpers/cleanups.js';
@@ -147,9 +147,9 @@ describe('HTTP over secure-duplex', function () {
 
     it('http.request({ createConnection }) against openssl s_server -www', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
       const leaf = pki.leaves['ec-p256'];
-      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, extraArgs: ['-www'] });
+      const s = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, extraArgs: ['-www'] });
+      const port = s.port;
       cleanups.push(() => void s.kill());
       const res = await fetchWith((cb) => http.request({
         host: '127.0.0.1',

@@ -44,11 +44,9 @@ import type { Duplex } from 'node:stream';
 import { connect, createServer, type RenegotiationSendPolicy, type SecureDuplex, type Server, type TlsError } from '../lib/index.js';
 import { makePki } from './helpers/pki.js';
 import {
-  freePort,
   GNUTLS_TLS12_PRIORITY,
   gnutlsClient,
   gnutlsServer,
-  isListening,
   nodeTlsPeer,
   opensslServer,
   peersTmpDir,
@@ -56,7 +54,9 @@ import {
   randomBytesSeeded,
   requirePeer,
   sha256Hex,
+  startListeningPeer,
   startPeer,
+  type ListeningPeer,
   type NodeTlsPeer,
   type PeerMark,
   type PeerProcess,
@@ -863,10 +863,10 @@ const S_SERVER_DONE = /SSL_accept:SSLv3\/TLS read finished/;
 const S_CLIENT_DONE = /SSL_connect:SSLv3\/TLS read finished/;
 
 /** s_server in commands mode (no -brief): renegotiates on "r\n" / "R\n" read from stdin. */
-function opensslCommandServer(port: number, extra: readonly string[] = []): Promise<PeerProcess> {
-  const args = ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-cert', leaf.certPath, '-key', leaf.keyPath,
+function opensslCommandServer(extra: readonly string[] = []): Promise<ListeningPeer> {
+  const args = ['s_server', '-accept', '127.0.0.1:0', '-tls1_2', '-cert', leaf.certPath, '-key', leaf.keyPath,
     '-CAfile', pki.ca.certPath, '-naccept', '1', '-state', ...extra];
-  return startPeer('openssl', args, { ready: (_o, p) => isListening(p.pid, port, 'tcp') });
+  return startListeningPeer('openssl', args, 'tcp', 0, {});
 }
 
 /** s_client -brief: stdout is pure data. With `commands`, "R" as the first byte of a read of
@@ -886,8 +886,9 @@ async function scenarioA(client: 'ours' | 'openssl', policy: Row['policy'], comm
   const run = new Run('a', `openssl s_server ${serverArgs.join(' ')} (${[...new Set(commands)].join('/')}) ↔ ${client === 'ours' ? 'secure-duplex client' : 'openssl s_client'}`.replace('  ', ' '), policy);
   let s: PeerProcess | undefined;
   try {
-    const port = await freePort();
-    s = run.peer('s_server', await opensslCommandServer(port, serverArgs));
+    const server = run.peer('s_server', await opensslCommandServer(serverArgs));
+    s = server;
+    const { port } = server;
     const serverIn = new OpensslServerStdout(s);
     let rx: Received;
     let up: Pump;
@@ -949,7 +950,6 @@ async function scenarioB(server: 'ours' | 'openssl', policy: Row['policy'], n: n
   let cl: PeerProcess | undefined;
   let serverDone: () => number = () => 0;
   try {
-    const port = server === 'ours' ? 0 : await freePort();
     let serverRx: Received;
     let down: Pump;
     if (server === 'ours') {
@@ -962,8 +962,8 @@ async function scenarioB(server: 'ours' | 'openssl', policy: Row['policy'], n: n
       down = new Pump(duplexWriter(ss), binChunk, 'b-down', 16 * KiB);
       serverDone = () => ss.renegotiations;
     } else {
-      const s = run.peer('s_server', await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, clientRenegotiation: true, extraArgs: ['-state', ...serverArgs] }));
-      cl = run.peer('s_client', await opensslStateClient(port, { commands: true }));
+      const s = run.peer('s_server', await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, clientRenegotiation: true, extraArgs: ['-state', ...serverArgs] }));
+      cl = run.peer('s_client', await opensslStateClient(s.port, { commands: true }));
       serverRx = stdoutOf(s);
       down = new Pump(peerWriter(s), binChunk, 'b-down', 16 * KiB);
       serverDone = () => count(s.stderr(), S_SERVER_DONE) - 1;
@@ -1003,9 +1003,9 @@ async function scenarioC(policy: RenegotiationSendPolicy, n: number): Promise<Ro
   const run = new Run('c', 'secure-duplex client (renegotiate()) ↔ openssl s_server -client_renegotiation', policy);
   let s: PeerProcess | undefined;
   try {
-    const port = await freePort();
-    s = run.peer('s_server', await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, clientRenegotiation: true, extraArgs: ['-state'] }));
-    const c = run.client(await ourClient(port, policy));
+    const server = run.peer('s_server', await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, clientRenegotiation: true, extraArgs: ['-state'] }));
+    s = server;
+    const c = run.client(await ourClient(server.port, policy));
     run.audit(c.sock);
     const rx = run.sink(c.sock);
     run.direction('→', new Pump(duplexWriter(c.sock), binChunk, 'c-up', 16 * KiB), stdoutOf(s));
@@ -1338,7 +1338,6 @@ async function scenarioECli(
   let cli: PeerProcess | undefined;
   let helloSeen: LineWatch | undefined;
   try {
-    const port = await freePort();
     const cliStdout: Received = { bytes: () => cli?.stdoutBytes() ?? 0, sha256: () => cli?.stdoutSha256() ?? '' };
     // What the server has received of what gnutls-cli sends (for echo servers: what came back).
     let serverRx: Received = cliStdout;
@@ -1370,9 +1369,9 @@ async function scenarioECli(
       if (server === 'ours-stream') serverRx = sink!;
       done = () => s.renegotiations;
     } else {
-      const gs = run.peer('gnutls-serv', await gnutlsServer({ port, cert: leaf.certPath, key: leaf.keyPath, echo: true }));
+      const gs = run.peer('gnutls-serv', await gnutlsServer({ cert: leaf.certPath, key: leaf.keyPath, echo: true }));
       helloSeen = new LineWatch(gs.proc.stderr, /\*\*\* Received hello message/);
-      cli = run.peer('gnutls-cli', await gnutlsClient({ port, ...cliOptions }));
+      cli = run.peer('gnutls-cli', await gnutlsClient({ port: gs.port, ...cliOptions }));
       const h = helloSeen;
       done = () => h.n;
     }
@@ -1440,8 +1439,8 @@ async function scenarioEServ(policy: RenegotiationSendPolicy, n: number): Promis
   let hello: LineWatch | undefined;
   let fails: LineWatch | undefined;
   try {
-    const port = await freePort();
-    const gs = run.peer('gnutls-serv', await gnutlsServer({ port, cert: leaf.certPath, key: leaf.keyPath, echo: true }));
+    const gs = run.peer('gnutls-serv', await gnutlsServer({ cert: leaf.certPath, key: leaf.keyPath, echo: true }));
+    const port = gs.port;
     hello = new LineWatch(gs.proc.stderr, /\*\*\* Received hello message/);
     fails = new LineWatch(gs.proc.stderr, /Error|rror in|\*\*\* .*(?:[Ff]ail|[Ee]rror)/);
     const c = run.client(await ourClient(port, policy));

@@ -44,7 +44,6 @@ import {
   TlsError,
 } from '../lib/index.js';
 import {
-  freePort,
   gnutlsClient,
   gnutlsServer,
   GNUTLS_TLS12_PRIORITY,
@@ -222,8 +221,8 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
     for (const { suite, leaf } of SUITE_CASES) {
       it(`${suite.name}: 1 MiB each way, sha256 equal`, async function () {
         requirePeer(this, 'openssl');
-        const port = await freePort();
-        const s = track(await opensslServer({ port, cert: leaf().certPath, key: leaf().keyPath, cipher: suite.opensslName }));
+        const s = track(await opensslServer({ cert: leaf().certPath, key: leaf().keyPath, cipher: suite.opensslName }));
+        const port = s.port;
         const toUs = randomBytesSeeded(`s_server->ours ${suite.name}`, MiB);
         // s_server reads its stdin only once a client is there: don't await before connecting.
         const written = within(s.write(toUs), WAIT_MS, 'writing to s_server stdin');
@@ -288,10 +287,8 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
     for (const { suite, leaf, gnutlsPriority } of SUITE_CASES) {
       it(`${suite.name}: 1 MiB echoed, sha256 equal`, async function () {
         requirePeer(this, 'gnutls-serv');
-        const port = await freePort();
-        track(
+        const { port } = track(
           await gnutlsServer({
-            port,
             cert: leaf().certPath,
             key: leaf().keyPath,
             echo: true,
@@ -443,8 +440,8 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
         it(`our client (${keyType} server certificate, ${group.ours}) <-> openssl s_server`, async function () {
           requirePeer(this, 'openssl');
           const leaf = pki.leaves[keyType];
-          const port = await freePort();
-          const s = track(await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, extraArgs: ['-groups', group.openssl] }));
+          const s = track(await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, extraArgs: ['-groups', group.openssl] }));
+          const port = s.port;
           const toUs = randomBytesSeeded(`s_server->native ${keyType} ${group.ours}`, N);
           const written = within(s.write(toUs), WAIT_MS, 'writing to s_server stdin');
           const c = ourClient(port, { cryptoProvider: nodeCryptoProvider, ecdhCurve: clientGroups(keyType, group.ours) });
@@ -492,8 +489,8 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
   describe('alerts and certificate checks against real peers', function () {
     it("s_server's fatal handshake_failure (we offer only RSA suites, it has an ECDSA-only cert) surfaces as alertReceived", async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
-      const s = track(await opensslServer({ port, cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath }));
+      const s = track(await opensslServer({ cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath }));
+      const port = s.port;
       const c = ourClient(port, { ciphers: 'aRSA' });
       const err = await nextEvent(c, 'secureConnect').then(
         () => null,
@@ -509,10 +506,8 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
 
     it("gnutls-serv's fatal alert (no common suite) surfaces as alertReceived", async function () {
       requirePeer(this, 'gnutls-serv');
-      const port = await freePort();
-      track(
+      const { port } = track(
         await gnutlsServer({
-          port,
           cert: pki.leaves['ec-p256'].certPath,
           key: pki.leaves['ec-p256'].keyPath,
           echo: true,
@@ -548,8 +543,8 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
     for (const [label, servername] of [['IP 127.0.0.1', undefined], ['servername localhost', 'localhost']] as const) {
       it(`certificate name mismatch against openssl s_server (pki.wrongHost, ${label}) -> ERR_TLS_CERT_ALTNAME_INVALID`, async function () {
         requirePeer(this, 'openssl');
-        const port = await freePort();
-        const s = track(await opensslServer({ port, cert: pki.wrongHost.certPath, key: pki.wrongHost.keyPath }));
+        const s = track(await opensslServer({ cert: pki.wrongHost.certPath, key: pki.wrongHost.keyPath }));
+        const port = s.port;
         const c = ourClient(port, { servername });
         const err = await nextEvent(c, 'secureConnect').then(
           () => null,
@@ -586,8 +581,8 @@ describe('TLS core interop with real peers (every suite x every pairing)', funct
 
     it('the same s_server certificate is accepted for its own name (servername example.invalid)', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
-      const s = track(await opensslServer({ port, cert: pki.wrongHost.certPath, key: pki.wrongHost.keyPath }));
+      const s = track(await opensslServer({ cert: pki.wrongHost.certPath, key: pki.wrongHost.keyPath }));
+      const port = s.port;
       const c = ourClient(port, { servername: 'example.invalid' });
       await nextEvent(c, 'secureConnect');
       expect(c.authorized).to.equal(true);

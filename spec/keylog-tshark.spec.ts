@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { connect, createServer, type SecureDuplex, type Server } from '../lib/index.js';
-import { freePort, peersTmpDir, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
+import { peersTmpDir, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
 
 const BEFORE = 'KEYLOG-MARKER-BEFORE-RENEGOTIATION-7f3a';
 const AFTER = 'KEYLOG-MARKER-AFTER-RENEGOTIATION-c91e';
@@ -43,20 +43,8 @@ describe('keylog: tshark decrypts a capture with the CLIENT_RANDOM lines', funct
     const dir = fs.mkdtempSync(path.join(peersTmpDir(), 'keylog-'));
     const pcap = path.join(dir, 'capture.pcapng');
     const keylog = path.join(dir, 'keylog.txt');
-    const port = await freePort();
 
-    // 1. Capture first, and only this test's port.
-    let capturingSince: number | undefined;
-    tshark = await startPeer('tshark', ['-i', 'lo', '-f', `tcp port ${port}`, '-w', pcap], {
-      ready: (out) => {
-        if (!out.includes("Capturing on 'Loopback: lo'")) return false;
-        capturingSince ??= Date.now();
-        return out.includes('Capture started.') || Date.now() - capturingSince >= CAPTURING_FALLBACK_MS;
-      },
-      readyTimeoutMs: 20_000,
-    });
-
-    // 2. Our server and client on that port; the client renegotiates between the markers.
+    // 1. Our server, on a port it binds itself (nothing is sent before the client connects).
     const ca = generateCertificate({ commonName: 'keylog CA', isCA: true, altNames: [] });
     const leaf = generateCertificate({ issuer: ca, extKeyUsage: ['serverAuth'] });
     let received = '';
@@ -67,9 +55,21 @@ describe('keylog: tshark decrypts a capture with the CLIENT_RANDOM lines', funct
       socket.on('error', () => undefined);
     });
     server.on('keylog', (line: Buffer) => serverLines.push(line.toString('latin1')));
-    await new Promise<void>((res) => server!.listen(port, '127.0.0.1', () => res()));
-    expect((server.address() as AddressInfo).port).to.equal(port);
+    await new Promise<void>((res) => server!.listen(0, '127.0.0.1', () => res()));
+    const { port } = server.address() as AddressInfo;
 
+    // 2. Capture before the client connects, and only this test's port.
+    let capturingSince: number | undefined;
+    tshark = await startPeer('tshark', ['-i', 'lo', '-f', `tcp port ${port}`, '-w', pcap], {
+      ready: (out) => {
+        if (!out.includes("Capturing on 'Loopback: lo'")) return false;
+        capturingSince ??= Date.now();
+        return out.includes('Capture started.') || Date.now() - capturingSince >= CAPTURING_FALLBACK_MS;
+      },
+      readyTimeoutMs: 20_000,
+    });
+
+    // 3. Our client on that port; it renegotiates between the markers.
     const lines: string[] = [];
     const c = connect({ host: '127.0.0.1', port, ca: ca.certPem });
     client = c;
@@ -100,12 +100,12 @@ describe('keylog: tshark decrypts a capture with the CLIENT_RANDOM lines', funct
     await until('the server keylog lines', () => serverLines.length === 2);
     expect(serverLines).to.deep.equal(lines);
 
-    // 3. Let dumpcap hand over the last packets, then stop tshark by PID (SIGTERM).
+    // 4. Let dumpcap hand over the last packets, then stop tshark by PID (SIGTERM).
     await delay(FLUSH_MS);
     await tshark.kill();
     expect(tshark.exited(), 'tshark exit').to.deep.equal({ code: 0, signal: null });
 
-    // 4. Decrypt with the key log and follow the TLS stream.
+    // 5. Decrypt with the key log and follow the TLS stream.
     const follow = spawnSync('tshark', [
       '-r', pcap, '-o', `tls.keylog_file:${keylog}`, '-d', `tcp.port==${port},tls`, '-q', '-z', 'follow,tls,ascii,0',
     ], { encoding: 'utf8', timeout: 30_000 });

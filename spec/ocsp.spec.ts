@@ -20,7 +20,7 @@ import { connect, createServer, type SecureDuplex, type Server } from '../lib/in
 import type { EngineEvent } from '../lib/engine/engine.js';
 import { ContentType, HandshakeType } from '../lib/engine/constants.js';
 import { EnginePair } from './helpers/engine-pair.js';
-import { freePort, freeUdpPort, opensslServer, peersTmpDir, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
+import { opensslServer, peersTmpDir, requirePeer, startPeer, type PeerProcess } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
 import { runCleanups } from './helpers/cleanups.js';
@@ -244,10 +244,9 @@ describe('OCSP stapling (RFC 6066 status_request; node:tls requestOCSP / OCSPReq
         requirePeer(this, 'openssl');
         const file = path.join(peersTmpDir(), `ocsp-${process.pid}.der`);
         fs.writeFileSync(file, OCSP_UNAUTHORIZED);
-        const port = dtls ? await freeUdpPort() : await freePort();
-        const s = await opensslServer({ port, dtls, cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, extraArgs: ['-status_file', file] });
+        const s = await opensslServer({ dtls, cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, extraArgs: ['-status_file', file] });
         peers.push(s);
-        const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost', requestOCSP: true, ...(dtls ? { transport: 'udp' as const } : {}) });
+        const c = connect({ host: '127.0.0.1', port: s.port, ca: pki.ca.certPem, servername: 'localhost', requestOCSP: true, ...(dtls ? { transport: 'udp' as const } : {}) });
         expect(await clientOutcome(c)).to.deep.equal({ responses: [OCSP_UNAUTHORIZED.toString('hex')] });
       });
     }

@@ -7,11 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  freePort,
-  freeUdpPort,
   generateCert,
   gnutlsClient,
   gnutlsServer,
+  isListening,
   livePeerCount,
   nodeTlsPeer,
   opensslClient,
@@ -80,19 +79,47 @@ describe('interop harness (real peers only)', function () {
       }
     });
 
-    it('freePort / freeUdpPort return usable ports', async function () {
-      const [a, b] = await Promise.all([freePort(), freeUdpPort()]);
-      expect(a).to.be.within(1024, 65535);
-      expect(b).to.be.within(1024, 65535);
+  });
+
+  describe('servers bind port 0 themselves', function () {
+    it("openssl s_server -accept 127.0.0.1:0: the port read from its socket is the one its own ACCEPT line names (TLS and DTLS)", async function () {
+      requirePeer(this, 'openssl');
+      for (const dtls of [false, true]) {
+        // commands mode prints "ACCEPT 127.0.0.1:PORT"; -brief prints nothing before a client.
+        const s = track(await opensslServer({ cert: server.cert, key: server.key, commands: true, dtls }));
+        const line = await s.waitFor(/^ACCEPT /m, 10_000);
+        expect(line).to.equal(`ACCEPT 127.0.0.1:${s.port}`);
+        expect(s.port).to.be.within(1024, 65535);
+        expect(isListening(s.pid, s.port, dtls ? 'udp' : 'tcp')).to.equal(true);
+      }
+      const brief = track(await opensslServer({ cert: server.cert, key: server.key }));
+      expect(brief.stdout() + brief.stderr()).to.equal(''); // why the port is read from the socket
+      const c = track(await opensslClient({ port: brief.port, ca: server.cert }));
+      await c.write('ping\n');
+      await brief.waitForBytes(5, 10_000);
+      expect(brief.stdout()).to.equal('ping\n');
+    });
+
+    it('gnutls-serv -p 0 prints "port 0"; the IPv4 port read from its socket serves (TLS and DTLS)', async function () {
+      requirePeer(this, 'gnutls-serv');
+      requirePeer(this, 'gnutls-cli');
+      for (const udp of [false, true]) {
+        const s = track(await gnutlsServer({ cert: server.cert, key: server.key, echo: true, udp }));
+        expect(s.stderr()).to.match(/listening on IPv4 0\.0\.0\.0 port 0\.\.\.done/);
+        expect(s.port).to.be.within(1024, 65535);
+        const c = track(await gnutlsClient({ port: s.port, ca: server.cert, udp }));
+        await c.write('pong\n');
+        await c.waitForBytes(5, 10_000);
+        expect(c.stdout()).to.equal('pong\n');
+      }
     });
   });
 
   describe('startPeer', function () {
     it('rejects with the collected output when the peer exits before ready', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
       const t0 = Date.now();
-      const err = await opensslServer({ port, cert: path.join(dir, 'missing.pem'), key: server.key }).then(
+      const err = await opensslServer({ cert: path.join(dir, 'missing.pem'), key: server.key }).then(
         () => null,
         (e: Error) => e,
       );
@@ -157,8 +184,8 @@ describe('interop harness (real peers only)', function () {
   describe('openssl s_server <-> openssl s_client', function () {
     it('moves 1 MiB of binary each way byte-exactly (data mode)', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
-      const s = track(await opensslServer({ port, cert: server.cert, key: server.key }));
+      const s = track(await opensslServer({ cert: server.cert, key: server.key }));
+      const port = s.port;
       const c = track(await opensslClient({ port, ca: server.cert, servername: 'localhost' }));
       const toClient = randomBytesSeeded(1, MiB);
       const toServer = randomBytesSeeded(2, MiB);
@@ -177,8 +204,8 @@ describe('interop harness (real peers only)', function () {
 
     it('passes command letters through as data in data mode', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
-      const s = track(await opensslServer({ port, cert: server.cert, key: server.key }));
+      const s = track(await opensslServer({ cert: server.cert, key: server.key }));
+      const port = s.port;
       const c = track(await opensslClient({ port, ca: server.cert }));
       // each write likely becomes one read() on the peer's stdin, which is where command
       // letters would be recognised
@@ -201,8 +228,8 @@ describe('interop harness (real peers only)', function () {
 
     it('renegotiates on "r" in commands mode (prints SSL_do_handshake -> 1)', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
-      const s = track(await opensslServer({ port, cert: server.cert, key: server.key, commands: true }));
+      const s = track(await opensslServer({ cert: server.cert, key: server.key, commands: true }));
+      const port = s.port;
       const c = track(await opensslClient({ port, ca: server.cert }));
       await c.write('hello\n');
       await s.waitFor(/^hello$/m, 5000);
@@ -215,8 +242,8 @@ describe('interop harness (real peers only)', function () {
 
     it('DTLS 1.2: moves paced text lines both ways', async function () {
       requirePeer(this, 'openssl');
-      const port = await freeUdpPort();
-      const s = track(await opensslServer({ port, cert: server.cert, key: server.key, dtls: true }));
+      const s = track(await opensslServer({ cert: server.cert, key: server.key, dtls: true }));
+      const port = s.port;
       const c = track(await opensslClient({ port, ca: server.cert, dtls: true }));
       expect(c.stderr()).to.match(/^Protocol version: DTLSv1\.2$/m);
       const lines = randomTextLines('dtls', 20);
@@ -238,8 +265,8 @@ describe('interop harness (real peers only)', function () {
     it('echoes text lines over TLS 1.2', async function () {
       requirePeer(this, 'gnutls-serv');
       requirePeer(this, 'gnutls-cli');
-      const port = await freePort();
-      const s = track(await gnutlsServer({ port, cert: server.cert, key: server.key, echo: true }));
+      const s = track(await gnutlsServer({ cert: server.cert, key: server.key, echo: true }));
+      const port = s.port;
       const c = track(await gnutlsClient({ port, ca: server.cert }));
       expect(c.preamble()).to.match(/\(TLS1\.2-X\.509\)/);
       expect(c.preamble()).to.match(/^- Handshake was completed$/m);
@@ -255,8 +282,7 @@ describe('interop harness (real peers only)', function () {
     it('rehandshakes over TLS 1.2 with --rehandshake', async function () {
       requirePeer(this, 'gnutls-serv');
       requirePeer(this, 'gnutls-cli');
-      const port = await freePort();
-      track(await gnutlsServer({ port, cert: server.cert, key: server.key, echo: true }));
+      const { port } = track(await gnutlsServer({ cert: server.cert, key: server.key, echo: true }));
       const c = track(await gnutlsClient({ port, ca: server.cert, rehandshake: true }));
       expect(c.preamble()).to.match(/^- ReHandshake was completed$/m);
       await c.write('still there\n');
@@ -267,8 +293,8 @@ describe('interop harness (real peers only)', function () {
     it('logFile mode keeps stdout pure data across a server renegotiation (vs openssl s_server)', async function () {
       requirePeer(this, 'openssl');
       requirePeer(this, 'gnutls-cli');
-      const port = await freePort();
-      const s = track(await opensslServer({ port, cert: server.cert, key: server.key, commands: true }));
+      const s = track(await opensslServer({ cert: server.cert, key: server.key, commands: true }));
+      const port = s.port;
       const c = track(await gnutlsClient({ port, ca: server.cert, logFile: true }));
       await s.write('before\n');
       await c.waitForBytes(7, 15000);
@@ -288,8 +314,7 @@ describe('interop harness (real peers only)', function () {
     it('echoes text lines over DTLS 1.2 (--udp)', async function () {
       requirePeer(this, 'gnutls-serv');
       requirePeer(this, 'gnutls-cli');
-      const port = await freeUdpPort();
-      track(await gnutlsServer({ port, cert: server.cert, key: server.key, echo: true, udp: true }));
+      const { port } = track(await gnutlsServer({ cert: server.cert, key: server.key, echo: true, udp: true }));
       const c = track(await gnutlsClient({ port, ca: server.cert, udp: true }));
       expect(c.preamble()).to.match(/\(DTLS1\.2-X\.509\)/);
       const lines = randomTextLines('gnutls-udp', 20);
@@ -342,8 +367,8 @@ describe('interop harness (real peers only)', function () {
     it('client-sink-source <-> openssl s_server, 256 KiB each way', async function () {
       requirePeer(this, 'openssl');
       const n = 256 * 1024;
-      const port = await freePort();
-      const s = track(await opensslServer({ port, cert: server.cert, key: server.key }));
+      const s = track(await opensslServer({ cert: server.cert, key: server.key }));
+      const port = s.port;
       const toClient = randomBytesSeeded(21, n);
       // s_server reads its stdin only once a client is there: don't await before connecting
       const written = s.write(toClient);

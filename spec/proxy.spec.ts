@@ -11,7 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { connect, createServer, type SecureDuplex } from '../lib/index.js';
-import { freePort, startPeer, type PeerProcess } from './helpers/peers.js';
+import { startPeer, type PeerProcess } from './helpers/peers.js';
+import { refusingPort, type RefusingPort } from './helpers/refusing-port.js';
 import { receiveHashed, sendSeeded } from './helpers/stream-transfer.js';
 
 // dist/spec/proxy.spec.js → dist/bin/cli.js
@@ -65,6 +66,7 @@ describe('proxy: server --forward and client --listen', function () {
   const files = { ca: '', cert: '', key: '' };
   const procs: PeerProcess[] = [];
   let backend: Awaited<ReturnType<typeof echoBackend>> | undefined;
+  let refusing: RefusingPort | undefined;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'secure-duplex-proxy-'));
@@ -88,6 +90,8 @@ describe('proxy: server --forward and client --listen', function () {
     }
     await closeServer(backend?.server);
     backend = undefined;
+    await refusing?.close();
+    refusing = undefined;
   });
 
   /** A CLI process, once it has printed its listening line; resolves with its port. */
@@ -144,7 +148,8 @@ describe('proxy: server --forward and client --listen', function () {
   });
 
   it('backend unreachable: server --forward prints an error: line and closes the client connection; -C ends it', async () => {
-    const deadPort = await freePort(); // nothing listens there
+    refusing = await refusingPort(); // nothing listens there, nor can while the test runs
+    const deadPort = refusing.port;
     const server = await cli(['server', '-p', '0', '-c', files.cert, '-k', files.key, '-d', '-C', '1',
       '--forward', `127.0.0.1:${deadPort}`]);
     const client = await cli(['client', '--listen', '0', '-p', String(server.port), '-A', files.ca, '-C', '1']);

@@ -28,7 +28,7 @@ import { connect, createServer, type DtlsServer, type SecureDuplex, type Server 
 import { seededRandom } from './helpers/deterministic-random.js';
 import { EnginePair } from './helpers/engine-pair.js';
 import {
-  freePort, freeUdpPort, generateCert, gnutlsClient, gnutlsServer, GNUTLS_TLS12_PRIORITY, opensslClient, opensslServer, peersTmpDir,
+  generateCert, gnutlsClient, gnutlsServer, GNUTLS_TLS12_PRIORITY, opensslClient, opensslServer, peersTmpDir,
   randomBytesSeeded, requirePeer, sha256Hex, type PeerProcess,
 } from './helpers/peers.js';
 import { receiveHashed, sendSeeded } from './helpers/stream-transfer.js';
@@ -671,12 +671,12 @@ describe('PSK over streams and against real peers', function () {
     for (const name of suites) {
       it(`our client <-> openssl s_server -psk -nocert, ${name}: 1 MiB each way`, async function () {
         requirePeer(this, 'openssl');
-        const port = await freePort();
         const hint = name.startsWith('ECDHE') ? [] : ['-psk_hint', 'gw-hint'];
         const s = track(await opensslServer({
-          port, cert: '/nonexistent', key: '/nonexistent', cipher: name,
+          cert: '/nonexistent', key: '/nonexistent', cipher: name,
           extraArgs: ['-nocert', '-psk', KEY_HEX, '-psk_identity', IDENTITY, ...hint],
         }));
+        const port = s.port;
         const hints: (string | null)[] = [];
         const c = pskClient(port, { ciphers: 'PSK', hintSeen: hints });
         await nextEvent(c, 'secureConnect');
@@ -692,11 +692,11 @@ describe('PSK over streams and against real peers', function () {
 
     it('our client renegotiates (PSK again) while 1 MiB flows each way: openssl s_server -client_renegotiation', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
       const s = track(await opensslServer({
-        port, cert: '/nonexistent', key: '/nonexistent', cipher: 'PSK-AES128-GCM-SHA256', clientRenegotiation: true,
+        cert: '/nonexistent', key: '/nonexistent', cipher: 'PSK-AES128-GCM-SHA256', clientRenegotiation: true,
         extraArgs: ['-nocert', '-psk', KEY_HEX, '-psk_identity', IDENTITY, '-psk_hint', 'r'],
       }));
+      const port = s.port;
       const hints: (string | null)[] = [];
       const c = trackSocket(connect({
         host: '127.0.0.1', port, ciphers: 'PSK', handshakeTimeout: WAIT_MS, renegotiationLimit: 100,
@@ -725,11 +725,11 @@ describe('PSK over streams and against real peers', function () {
 
     it('our client over DTLS (connect({ transport: "udp" })) <-> openssl s_server -dtls1_2 -psk: 1 MiB each way', async function () {
       requirePeer(this, 'openssl');
-      const port = await freeUdpPort();
       const s = track(await opensslServer({
-        port, dtls: true, cert: '/nonexistent', key: '/nonexistent', cipher: 'PSK-AES128-GCM-SHA256', clientRenegotiation: true,
+        dtls: true, cert: '/nonexistent', key: '/nonexistent', cipher: 'PSK-AES128-GCM-SHA256', clientRenegotiation: true,
         extraArgs: ['-nocert', '-psk', KEY_HEX, '-psk_identity', IDENTITY, '-psk_hint', 'udp'],
       }));
+      const port = s.port;
       const hints: (string | null)[] = [];
       const c = pskClient(port, { ciphers: 'PSK', udp: true, hintSeen: hints });
       await nextEvent(c, 'secureConnect');
@@ -838,8 +838,7 @@ describe('PSK over streams and against real peers', function () {
     for (const [kx, name] of [['PSK', 'PSK-AES128-GCM-SHA256'], ['ECDHE-PSK', 'ECDHE-PSK-CHACHA20-POLY1305']] as const) {
       it(`our client <-> gnutls-serv --pskpasswd --echo --crlf, ${name}: 1 MiB echoed`, async function () {
         requirePeer(this, 'gnutls-serv');
-        const port = await freePort();
-        track(await gnutlsServer({ port, ...certFiles(), echo: true, priority: priority(kx), extraArgs: ['--pskpasswd', pskFile, '--pskhint', 'gnutls-hint', '--crlf'] }));
+        const { port } = track(await gnutlsServer({ ...certFiles(), echo: true, priority: priority(kx), extraArgs: ['--pskpasswd', pskFile, '--pskhint', 'gnutls-hint', '--crlf'] }));
         const hints: (string | null)[] = [];
         const c = pskClient(port, { ciphers: name, hintSeen: hints });
         await nextEvent(c, 'secureConnect');

@@ -23,7 +23,7 @@ import { TlsError } from '../lib/errors.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { EnginePair, sha256 } from './helpers/engine-pair.js';
 import { LossyLink } from './helpers/lossy-link.js';
-import { freePort, gnutlsClient, gnutlsServer, opensslClient, opensslServer, peersTmpDir, requirePeer, type PeerProcess } from './helpers/peers.js';
+import { gnutlsClient, gnutlsServer, opensslClient, opensslServer, peersTmpDir, requirePeer, type PeerProcess } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
 
@@ -970,11 +970,11 @@ describe('Session resumption over streams', function () {
 
       it(`our client resumes against openssl s_server (${mode}), and renegotiates abbreviated`, async function () {
         requirePeer(this, 'openssl');
-        const port = await freePort();
         const s = await opensslServer({
-          port, cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, naccept: 3, clientRenegotiation: true,
+          cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, naccept: 3, clientRenegotiation: true,
           extraArgs: mode === 'ticket' ? [] : ['-no_ticket'],
         });
+        const port = s.port;
         peers.push(s);
         const a = await ourRound(port, { silent: true });
         expect(a.reused).to.equal(false);
@@ -1006,8 +1006,8 @@ describe('Session resumption over streams', function () {
     it('our client resumes against gnutls-serv (ticket; session ID with --noticket), and renegotiates abbreviated', async function () {
       requirePeer(this, 'gnutls-serv');
       for (const mode of ['ticket', 'session ID'] as const) {
-        const port = await freePort();
-        const s = await gnutlsServer({ port, cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, echo: true, extraArgs: mode === 'ticket' ? [] : ['--noticket'] });
+        const s = await gnutlsServer({ cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, echo: true, extraArgs: mode === 'ticket' ? [] : ['--noticket'] });
+        const port = s.port;
         peers.push(s);
         const a = await ourRound(port, { silent: true });
         expect(a.reused).to.equal(false);
@@ -1048,11 +1048,11 @@ describe('Session resumption over streams', function () {
     it('DTLS: our client resumes against openssl s_server -dtls1_2 (ticket and session ID), and renegotiates abbreviated on the resumed connection', async function () {
       requirePeer(this, 'openssl');
       for (const mode of ['ticket', 'session ID'] as const) {
-        const port = await freePort();
         const s = await opensslServer({
-          port, dtls: true, cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, naccept: 3, clientRenegotiation: true,
+          dtls: true, cert: pki.leaves['ec-p256'].certPath, key: pki.leaves['ec-p256'].keyPath, naccept: 3, clientRenegotiation: true,
           extraArgs: mode === 'ticket' ? [] : ['-no_ticket'],
         });
+        const port = s.port;
         peers.push(s);
         const udp = { transport: 'udp' as const, silent: true };
         const a = await ourRound(port, udp);

@@ -26,7 +26,7 @@ import {
   TLSSocket, type ConnectOptions, type SecureDuplex, type Server, type ServerOptions,
 } from '../lib/index.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
-import { freePort, opensslClient, opensslServer, peersTmpDir, requirePeer } from './helpers/peers.js';
+import { opensslClient, opensslServer, peersTmpDir, requirePeer } from './helpers/peers.js';
 import { makePki, type Pki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
 import { runCleanups } from './helpers/cleanups.js';
@@ -137,10 +137,10 @@ describe('node:tls surface', function () {
   describe("'keylog'", () => {
     it('our client: equals openssl s_server -keylogfile, initial handshake and a renegotiation', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
-      const file = path.join(peersTmpDir(), `s_server-keylog-${port}.txt`);
+      const file = path.join(peersTmpDir(), `s_server-keylog-${process.pid}.txt`);
       const leaf = pki.leaves['ec-p256'];
-      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, clientRenegotiation: true, keylog: file });
+      const s = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, clientRenegotiation: true, keylog: file });
+      const port = s.port;
       cleanups.push(() => void s.kill());
       const ours: string[] = [];
       const c = track(connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, servername: 'localhost' }));
@@ -205,47 +205,47 @@ describe('node:tls surface', function () {
       requirePeer(this, 'openssl');
       const dir = peersTmpDir();
       const leaf = pki.leaves['ec-p256'];
-      const runCli = (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string }> => {
+      /** The CLI's exit, and (for `server -p 0`) the port it bound, from its "listening:" line. */
+      const runCli = (args: string[], env: NodeJS.ProcessEnv = process.env): { done: Promise<{ code: number | null; out: string }>; listening: Promise<number> } => {
         const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
         let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        let onListening: (port: number) => void = () => undefined;
+        const listening = new Promise<number>((res) => (onListening = res));
+        const take = (d: Buffer): void => {
+          out += d.toString();
+          const m = /^listening: 127\.0\.0\.1:(\d+)$/m.exec(out);
+          if (m) onListening(Number(m[1]));
+        };
+        child.stdout.on('data', take);
+        child.stderr.on('data', take);
         cleanups.push(() => child.kill('SIGKILL'));
-        return within(new Promise((res) => child.once('close', (code) => res({ code, out }))), `cli ${args.join(' ')}`, 20_000);
+        return {
+          done: within(new Promise((res) => child.once('close', (code) => res({ code, out }))), `cli ${args.join(' ')}`, 20_000),
+          listening: within(listening, `cli ${args.join(' ')} listening`, 20_000),
+        };
       };
 
       // Our client (--keylog) against s_server -keylogfile.
-      const port1 = await freePort();
-      const peerFile1 = path.join(dir, `cli-s_server-${port1}.txt`);
-      const ourFile1 = path.join(dir, `cli-client-${port1}.txt`);
-      const s = await opensslServer({ port: port1, cert: leaf.certPath, key: leaf.keyPath, keylog: peerFile1 });
+      const peerFile1 = path.join(dir, `cli-s_server-${process.pid}.txt`);
+      const ourFile1 = path.join(dir, `cli-client-${process.pid}.txt`);
+      const s = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, keylog: peerFile1 });
       cleanups.push(() => void s.kill());
-      const client = await runCli(['client', '-p', String(port1), '-A', pki.ca.certPath, '-S', 'localhost', '--pipe', '--keylog', ourFile1]);
+      const client = await runCli(['client', '-p', String(s.port), '-A', pki.ca.certPath, '-S', 'localhost', '--pipe', '--keylog', ourFile1]).done;
       expect(client.code, client.out).to.equal(0);
       const ourClientLines = keylogLines(fs.readFileSync(ourFile1, 'utf8'));
       expect(ourClientLines).to.have.length(1);
       expect(await waitForFileLines(peerFile1, 1)).to.deep.equal(ourClientLines);
 
       // Our server (SSLKEYLOGFILE) against s_client -keylogfile.
-      const port2 = await freePort();
-      const peerFile2 = path.join(dir, `cli-s_client-${port2}.txt`);
-      const ourFile2 = path.join(dir, `cli-server-${port2}.txt`);
-      const server = runCli(['server', '-p', String(port2), '-c', leaf.certPath, '-k', leaf.keyPath, '-e'], { ...process.env, SSLKEYLOGFILE: ourFile2 });
-      const deadline = Date.now() + WAIT_MS;
-      let sc;
-      for (;;) {
-        try {
-          sc = await opensslClient({ port: port2, ca: pki.ca.certPath, servername: 'localhost', keylog: peerFile2 });
-          break;
-        } catch (e) {
-          if (Date.now() > deadline) throw e;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      const peerFile2 = path.join(dir, `cli-s_client-${process.pid}.txt`);
+      const ourFile2 = path.join(dir, `cli-server-${process.pid}.txt`);
+      const server = runCli(['server', '-p', '0', '-c', leaf.certPath, '-k', leaf.keyPath, '-e'], { ...process.env, SSLKEYLOGFILE: ourFile2 });
+      const sc = await opensslClient({ port: await server.listening, ca: pki.ca.certPath, servername: 'localhost', keylog: peerFile2 });
+      cleanups.push(() => void sc.kill());
       await sc.write('ping\n');
       await sc.waitForBytes(5);
       await sc.end();
-      const srv = await server;
+      const srv = await server.done;
       expect(srv.code, srv.out).to.equal(0);
       const ourServerLines = keylogLines(fs.readFileSync(ourFile2, 'utf8'));
       expect(ourServerLines).to.have.length(1);
@@ -481,9 +481,9 @@ describe('node:tls surface', function () {
 
     it('client: a HelloRequest from openssl s_server gets no_renegotiation (OpenSSL 3 then ends the connection)', async function () {
       requirePeer(this, 'openssl');
-      const port = await freePort();
       const leaf = pki.leaves['ec-p256'];
-      const s = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, commands: true });
+      const s = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, commands: true });
+      const port = s.port;
       cleanups.push(() => void s.kill());
       const c = await ourClient(port);
       c.disableRenegotiation();

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { createServer, ErrorCode, type DtlsServer, type TlsError } from '../../lib/index.js';
 import { AlertDescription, AlertLevel, type AlertName } from '../../lib/engine/alerts.js';
 import { ContentType, HandshakeType } from '../../lib/engine/constants.js';
-import { freeUdpPort, opensslServer, requirePeer, type PeerProcess } from '../helpers/peers.js';
+import { opensslServer, requirePeer, type PeerProcess } from '../helpers/peers.js';
 import { makePki, type PkiEntry } from '../helpers/pki.js';
 import { Condition } from '../helpers/condition.js';
 import { within } from '../helpers/within.js';
@@ -200,8 +200,8 @@ describe('conformance battery: DTLS 1.2 against our DtlsServer (openssl s_server
       await run(ourPort, c, c.ours, 'our server', async () => (await ourError(mark)).code);
       if (c.ours === 'continues') expect(ourErrors.slice(mark).map((e) => e.code), 'errors of our server').to.deep.equal([]);
       // One s_server per case: it serves one association (-naccept 1), then exits.
-      const port = await freeUdpPort();
-      const peer = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, dtls: true, naccept: 1 });
+      const peer = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, dtls: true, naccept: 1 });
+      const port = peer.port;
       reference = peer;
       const outcome = c.reference ? c.reference.outcome : c.ours;
       const refOutcome: Outcome = outcome === 'continues' ? outcome : 'alert' in outcome ? { alert: outcome.alert } : { ends: true };

@@ -29,7 +29,7 @@ import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
 import { ErrorCode, type TlsError } from '../../lib/errors.js';
 import { seededRandom } from '../helpers/deterministic-random.js';
 import { acceptAll } from '../helpers/engine-pair.js';
-import { freePort, opensslServer, type PeerProcess } from '../helpers/peers.js';
+import { opensslServer, type PeerProcess } from '../helpers/peers.js';
 import type { PkiEntry } from '../helpers/pki.js';
 import { Condition } from '../helpers/condition.js';
 import { within } from '../helpers/within.js';
@@ -495,11 +495,10 @@ export class OurServer {
   }
 }
 
-/** `openssl s_server -tls1_2` on a free port with the same certificate: the reference. */
+/** `openssl s_server -tls1_2` on a port it binds itself, with the same certificate: the reference. */
 export async function referenceServer(leaf: PkiEntry, naccept = 1000): Promise<{ peer: PeerProcess; port: number }> {
-  const port = await freePort();
   // -client_renegotiation: OpenSSL 3 refuses client-started renegotiations without it (and then
   // never looks at a renegotiation ClientHello).
-  const peer = await opensslServer({ port, cert: leaf.certPath, key: leaf.keyPath, naccept, clientRenegotiation: true });
-  return { peer, port };
+  const peer = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, naccept, clientRenegotiation: true });
+  return { peer, port: peer.port };
 }

@@ -12,7 +12,7 @@ import { nobleProvider } from '../../lib/crypto/noble-provider.js';
 import type { LocalIdentity } from '../../lib/engine/config.js';
 import type { Engine } from '../../lib/engine/engine.js';
 import { connect, ErrorCode, type ConnectOptions, type SecureDuplex, type TlsError } from '../../lib/index.js';
-import { opensslClient, opensslServer, freePort, requirePeer, type PeerProcess } from '../helpers/peers.js';
+import { opensslClient, opensslServer, requirePeer, type PeerProcess } from '../helpers/peers.js';
 import { makePki, type PkiEntry } from '../helpers/pki.js';
 import { within } from '../helpers/within.js';
 import { ANSWER_MS, OurServer, tamperedClient, tamperedServer, type Tampering } from './raw-tls.js';
@@ -57,12 +57,12 @@ describe('conformance battery: renegotiation attacks over sockets (openssl as re
   }
 
   async function opensslTls12Server(opts: { clientRenegotiation?: boolean; verifyClient?: boolean }): Promise<number> {
-    const port = await freePort();
-    peers.push(await opensslServer({
-      port, cert: leaf.certPath, key: leaf.keyPath, naccept: 1, clientRenegotiation: opts.clientRenegotiation,
+    const s = await opensslServer({
+      cert: leaf.certPath, key: leaf.keyPath, naccept: 1, clientRenegotiation: opts.clientRenegotiation,
       ...(opts.verifyClient ? { verifyClient: 'require' as const, ca: makePki().ca.certPath } : {}),
-    }));
-    return port;
+    });
+    peers.push(s);
+    return s.port;
   }
 
   describe('our server', () => {

@@ -13,7 +13,7 @@ import { encodeServerName, encodeSupportedGroups } from '../../lib/engine/handsh
 import { encodeHandshake } from '../../lib/engine/handshake/messages.js';
 import { TlsRecordLayer } from '../../lib/engine/record/tls-record-layer.js';
 import { nobleProvider } from '../../lib/crypto/noble-provider.js';
-import { freePort, opensslServer, requirePeer, type PeerProcess } from '../helpers/peers.js';
+import { opensslServer, requirePeer, type ListeningPeer, type PeerProcess } from '../helpers/peers.js';
 import { makePki } from '../helpers/pki.js';
 import {
   alertsOf, clientHello, defaultExtensions, editFlight, withExtension, OFF_CURVE_P256, handshakeFrame, handshakeRecord, OurServer, records, referenceServer, sendRaw,
@@ -596,16 +596,14 @@ describe('conformance battery: our server against hostile clients (openssl s_ser
 describe('conformance battery: client certificates to our server with requestCert (openssl s_server -Verify 1 as reference)', function () {
   this.timeout(60_000);
   let ours: OurServer;
-  let reference: PeerProcess;
-  let referencePort: number;
+  let reference: ListeningPeer;
 
   before(async function () {
     requirePeer(this, 'openssl');
     const pki = makePki();
     const leaf = pki.leaves['ec-p256'];
     ours = await OurServer.start(leaf, { requestCert: true, ca: pki.ca.certPem });
-    referencePort = await freePort();
-    reference = await opensslServer({ port: referencePort, cert: leaf.certPath, key: leaf.keyPath, ca: pki.ca.certPath, verifyClient: 'require', naccept: 1000 });
+    reference = await opensslServer({ cert: leaf.certPath, key: leaf.keyPath, ca: pki.ca.certPath, verifyClient: 'require', naccept: 1000 });
   });
 
   after(async () => {
@@ -613,5 +611,5 @@ describe('conformance battery: client certificates to our server with requestCer
     await ours?.close();
   });
 
-  battery(CLIENT_CERTIFICATE_CASES, () => ({ ours, referencePort }));
+  battery(CLIENT_CERTIFICATE_CASES, () => ({ ours, referencePort: reference.port }));
 });

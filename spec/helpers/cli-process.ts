@@ -3,12 +3,11 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as netCreateServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCertificate } from '../../lib/crypto/certificate-generator.js';
-import { isListening } from './peers.js';
+import { listeningPort } from './proc-sockets.js';
 
 // dist/spec/helpers/cli-process.js → dist/bin/cli.js
 export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/cli.js');
@@ -66,6 +65,25 @@ export class Proc {
     });
   }
 
+  /** The first match of `pattern` in stdout or stderr, once it shows (as waitFor). */
+  async match(pattern: RegExp, ms = STEP_MS): Promise<RegExpExecArray> {
+    await this.waitFor(pattern, ms);
+    return pattern.exec(this.all)!;
+  }
+
+  /** The port this process listens on (tcp) or has bound (udp), once it has one (see
+   *  listeningPort); rejects after `ms` or if it exits first. */
+  async boundPort(proto: 'tcp' | 'udp', ms = STEP_MS): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const port = listeningPort(this.child.pid!, proto);
+      if (port !== undefined) return port;
+      if (!this.running) throw this.failure(`exited before binding a ${proto} port`);
+      if (Date.now() > deadline) throw this.failure(`bound no ${proto} port within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
   /** The exit code once the process ends; rejects after `ms`. */
   async exited(ms = STEP_MS): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
@@ -106,14 +124,12 @@ export async function expectExit(p: Proc, code: number, ms = STEP_MS): Promise<v
   expect(got, `${p.name} exit code\n--- stdout ---\n${p.stdout}\n--- stderr ---\n${p.stderr}`).to.equal(code);
 }
 
-export async function freePort(): Promise<number> {
-  const srv = netCreateServer();
-  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', () => res()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((res) => srv.close(() => res()));
-  return port;
-}
 
+/** The port in the CLI server's `listening: 127.0.0.1:PORT` line (it prints the port it bound,
+ *  also for `-p 0`). */
+export async function listeningLine(server: Proc): Promise<number> {
+  return Number((await server.match(/^listening: 127\.0\.0\.1:(\d+)/m))[1]);
+}
 
 export interface CliProcesses {
   /** `node dist/bin/cli.js ...args`. */
@@ -122,9 +138,9 @@ export interface CliProcesses {
   openssl(name: string, args: string[]): Proc;
   /** Any other program (gnutls-serv...). */
   spawnPeer(name: string, command: string, args: string[]): Proc;
-  /** `server -p <free port> ...args`, once it prints its listening: line. */
+  /** `server -p 0 ...args`, once it prints its listening: line (with the port it bound). */
   startServer(args: string[]): Promise<{ server: Proc; port: number }>;
-  /** `openssl s_server -accept 127.0.0.1:<free port> ...args` (stdin kept open), once its TCP port is bound. */
+  /** `openssl s_server -accept 127.0.0.1:0 ...args` (stdin kept open), once its TCP port is bound. */
   sServer(args: string[]): Promise<{ proc: Proc; port: number }>;
   /** PEM files written for the suite: a CA, a server leaf (localhost, 127.0.0.1) and a client leaf. */
   readonly files: { dir: string; ca: string; cert: string; key: string; clientCert: string; clientKey: string };
@@ -146,21 +162,13 @@ export function useCliProcesses(): CliProcesses {
   const run = (name: string, args: string[]): Proc => spawnPeer(name, process.execPath, [CLI, ...args]);
   const openssl = (name: string, args: string[]): Proc => spawnPeer(name, 'openssl', args);
   const startServer = async (args: string[]): Promise<{ server: Proc; port: number }> => {
-    const port = await freePort();
-    const server = run('server', ['server', '-p', String(port), ...args]);
-    await server.waitFor(`listening: 127.0.0.1:${port}`);
-    return { server, port };
+    const server = run('server', ['server', '-p', '0', ...args]);
+    return { server, port: await listeningLine(server) };
   };
 
   const sServer = async (args: string[]): Promise<{ proc: Proc; port: number }> => {
-    const port = await freePort();
-    const proc = openssl('openssl s_server', ['s_server', '-accept', `127.0.0.1:${port}`, ...args]);
-    const deadline = Date.now() + 10_000;
-    while (!isListening(proc.child.pid!, port, 'tcp')) {
-      if (Date.now() > deadline || !proc.running) throw new Error(`s_server did not listen\n${proc.all}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return { proc, port };
+    const proc = openssl('openssl s_server', ['s_server', '-accept', '127.0.0.1:0', ...args]);
+    return { proc, port: await proc.boundPort('tcp', 10_000) };
   };
 
   before(() => {

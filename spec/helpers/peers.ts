@@ -35,4 +35,3 @@ export {
 } from './node-tls-launcher.js';
 export { randomBytesSeeded, randomTextLines, sha256Hex, TEXT_LINE_FORBIDDEN_FIRST } from './payloads.js';
 export { generateCert, type TestCert } from './self-signed-cert.js';
-export { freePort, freeUdpPort } from './free-port.js';
