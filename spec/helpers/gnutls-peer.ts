@@ -3,6 +3,7 @@
  *
  * gnutls-serv
  * - Has NO option to choose the bind address: it listens on 0.0.0.0 and :: (port from -p).
+ *   With -p 0 the two sockets get different kernel-chosen ports, and it prints "port 0".
  * - Prints on stderr "Echo Server listening on IPv4 0.0.0.0 port N...done" (TLS echo),
  *   "UDP Echo Server listening on IPv4 ..." (--udp --echo), "HTTP Server listening on IPv4 ..."
  *   (default mode, no --echo: answers a GET with an HTML status page), then the same for IPv6.

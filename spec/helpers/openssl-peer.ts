@@ -6,8 +6,9 @@
  *   went through both ways and compared equal by sha256. Command letters are off in these
  *   modes (the command checks in s_server run only when neither -quiet nor -brief is given).
  * - With `-brief`/`-quiet` NOTHING is printed before a client connects (no "ACCEPT"), so
- *   readiness is detected by looking for the listening socket of that PID in /proc/net/{tcp,udp}
- *   (see isListening). A TCP probe would use up the `-naccept 1` connection. OpenSSL binds its
+ *   readiness, and the port `-accept 127.0.0.1:0` got, come from the listening socket of that
+ *   PID in /proc/net/{tcp,udp} (see listeningPort). Without them s_server prints
+ *   "ACCEPT 127.0.0.1:PORT" with the port it bound. A TCP probe would use up the `-naccept 1` connection. OpenSSL binds its
  *   UDP socket with SO_REUSEADDR: two DTLS s_servers can sit on the same port, so the check
  *   matches the socket inode against /proc/PID/fd.
  * - `-brief` prints its connection summary on stderr ("Protocol version: ...",
