@@ -2,44 +2,12 @@
 // replay protection, renegotiation across epochs with data in flight.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { generateCertificate } from '../lib/crypto/certificate-generator.js';
-import { nobleProvider } from '../lib/crypto/noble-provider.js';
-import { CookieJar } from '../lib/engine/dtls/cookie.js';
 import { DtlsChannel } from '../lib/engine/dtls/dtls-channel.js';
 import { PIECE_OVERHEAD } from '../lib/engine/dtls/fragmented-message.js';
 import type { EngineEvent } from '../lib/engine/engine.js';
 import { TlsError } from '../lib/errors.js';
-import { seededRandom } from './helpers/deterministic-random.js';
+import { dtlsEnginePair } from './helpers/dtls-engine-pair.js';
 import { EnginePair } from './helpers/engine-pair.js';
-import { LossyLink, type LinkRates } from './helpers/lossy-link.js';
-
-const serverCert = generateCertificate({ keyType: 'ec-p256' });
-
-function dtlsPair(seed: string, extra: { cookies?: boolean; mtu?: number } = {}) {
-  const time = { t: 1_000_000 };
-  const now = () => time.t;
-  const cookies = extra.cookies ? new CookieJar(nobleProvider, seededRandom(`${seed}/cookie`), now) : undefined;
-  const dtls = { mtu: extra.mtu ?? 1200 };
-  const p = new EnginePair({
-    serverCert,
-    seed,
-    client: { transport: 'dtls', now, renegotiationLimit: 1000, dtls },
-    server: {
-      transport: 'dtls', now, renegotiationLimit: 1000, dtls,
-      dtlsCookies: cookies && { make: (ch) => cookies.make('peer', ch), verify: (ch) => cookies.verify('peer', ch) },
-    },
-  });
-  return { p, time };
-}
-
-function link(p: EnginePair, time: { t: number }, rates: LinkRates, seed: string, onDeliver?: (to: 'client' | 'server', d: Uint8Array) => void) {
-  return new LossyLink(time, p.client, p.server, rates, seed, onDeliver);
-}
-
-function drain(p: EnginePair): void {
-  p.clientEvents.push(...p.client.takeEvents());
-  p.serverEvents.push(...p.server.takeEvents());
-}
 
 const errors = (ev: EngineEvent[]) => ev.filter((e) => e.type === 'error').map((e) => (e as { error: TlsError }).error.message);
 const handshakes = (ev: EngineEvent[]) => ev.filter((e) => e.type === 'handshake').length;
@@ -48,21 +16,21 @@ describe('DTLS engine over a simulated link', function () {
   this.timeout(120_000);
 
   it('handshake with a cookie exchange and a small MTU (fragmented flights), then data both ways', () => {
-    const { p, time } = dtlsPair('basic', { cookies: true, mtu: 300 });
-    const l = link(p, time, {}, 'basic');
+    const { p, link } = dtlsEnginePair({ seed: 'basic', cookies: true, mtu: 300 });
+    const l = link({}, 'basic');
     p.client.start();
-    expect(l.runUntil(() => { drain(p); return p.client.established && p.server.established; })).to.equal(true);
+    expect(l.runUntil(() => { p.drainEvents(); return p.client.established && p.server.established; })).to.equal(true);
     expect(p.client.session?.extendedMasterSecret).to.equal(true);
     p.client.write(new TextEncoder().encode('ping'));
     p.server.write(new TextEncoder().encode('pong'));
-    l.runUntil(() => { drain(p); return EnginePair.dataOf(p.serverEvents).length === 4 && EnginePair.dataOf(p.clientEvents).length === 4; });
+    l.runUntil(() => { p.drainEvents(); return EnginePair.dataOf(p.serverEvents).length === 4 && EnginePair.dataOf(p.clientEvents).length === 4; });
     expect(EnginePair.dataOf(p.serverEvents).toString()).to.equal('ping');
     expect(EnginePair.dataOf(p.clientEvents).toString()).to.equal('pong');
     expect(errors(p.clientEvents).concat(errors(p.serverEvents))).to.deep.equal([]);
   });
 
   it('a ClientHello without a valid cookie gets a HelloVerifyRequest and no server state', () => {
-    const { p } = dtlsPair('cookie', { cookies: true });
+    const { p } = dtlsEnginePair({ seed: 'cookie', cookies: true });
     p.client.start();
     const hello = p.client.takeOutput();
     p.server.receive(hello[0]!);
@@ -75,10 +43,10 @@ describe('DTLS engine over a simulated link', function () {
   });
 
   it('completes the handshake and 20 renegotiations at 10 % loss with reordering and duplicates', () => {
-    const { p, time } = dtlsPair('lossy', { cookies: true });
-    const l = link(p, time, { loss: 0.1, reorder: 0.2, duplicate: 0.05 }, 'lossy-link');
+    const { p, link } = dtlsEnginePair({ seed: 'lossy', cookies: true });
+    const l = link({ loss: 0.1, reorder: 0.2, duplicate: 0.05 }, 'lossy-link');
     p.client.start();
-    expect(l.runUntil(() => { drain(p); return p.client.established && p.server.established; })).to.equal(true);
+    expect(l.runUntil(() => { p.drainEvents(); return p.client.established && p.server.established; })).to.equal(true);
     for (let i = 0; i < 20; i++) {
       const before = handshakes(p.clientEvents);
       const starter = i % 2 === 0 ? p.client : p.server;
@@ -89,7 +57,7 @@ describe('DTLS engine over a simulated link', function () {
         p.server.write(new Uint8Array([i, k, 1]));
       }
       const ok = l.runUntil(() => {
-        drain(p);
+        p.drainEvents();
         return handshakes(p.clientEvents) > before && handshakes(p.serverEvents) > before && !p.client.handshaking && !p.server.handshaking;
       });
       expect(ok, `renegotiation ${i}`).to.equal(true);
@@ -100,10 +68,10 @@ describe('DTLS engine over a simulated link', function () {
   });
 
   it('on a lossless link every application datagram sent during renegotiations arrives exactly once, in order', () => {
-    const { p, time } = dtlsPair('lossless');
-    const l = link(p, time, {}, 'lossless');
+    const { p, link } = dtlsEnginePair({ seed: 'lossless' });
+    const l = link({}, 'lossless');
     p.client.start();
-    l.runUntil(() => { drain(p); return p.client.established && p.server.established; });
+    l.runUntil(() => { p.drainEvents(); return p.client.established && p.server.established; });
     const sent = createHash('sha256');
     let count = 0;
     for (let i = 0; i < 20; i++) {
@@ -118,9 +86,9 @@ describe('DTLS engine over a simulated link', function () {
         l.collect();
         l.runUntil(() => false, 3);
       }
-      l.runUntil(() => { drain(p); return handshakes(p.clientEvents) > before && handshakes(p.serverEvents) > before; });
+      l.runUntil(() => { p.drainEvents(); return handshakes(p.clientEvents) > before && handshakes(p.serverEvents) > before; });
     }
-    l.runUntil(() => { drain(p); return p.serverEvents.filter((e) => e.type === 'data').length >= count; });
+    l.runUntil(() => { p.drainEvents(); return p.serverEvents.filter((e) => e.type === 'data').length >= count; });
     const chunks = p.serverEvents.filter((e) => e.type === 'data').map((e) => (e as { data: Uint8Array }).data);
     expect(chunks).to.have.length(count);
     const got = createHash('sha256');
@@ -129,21 +97,21 @@ describe('DTLS engine over a simulated link', function () {
   });
 
   it('a replayed record is ignored; forged ones are ignored however many come (RFC 6347 §4.1.2.7)', () => {
-    const { p, time } = dtlsPair('replay');
-    const l = link(p, time, {}, 'replay');
+    const { p, link } = dtlsEnginePair({ seed: 'replay' });
+    const l = link({}, 'replay');
     p.client.start();
-    l.runUntil(() => { drain(p); return p.client.established && p.server.established; });
+    l.runUntil(() => { p.drainEvents(); return p.client.established && p.server.established; });
     p.client.write(new TextEncoder().encode('once'));
     const datagram = p.client.takeOutput()[0]!;
     p.server.receive(datagram);
     p.server.receive(datagram); // replay
-    drain(p);
+    p.drainEvents();
     expect(EnginePair.dataOf(p.serverEvents).toString()).to.equal('once');
     const forged = datagram.slice();
     forged[forged.length - 1]! ^= 0x55;
     forged[10]! += 1; // new sequence number, so it passes the window and fails authentication
     p.server.receive(forged);
-    drain(p);
+    p.drainEvents();
     expect(errors(p.serverEvents)).to.deep.equal([]);
     for (let i = 0; i < 1000 && !p.server.failed; i++) {
       const f = datagram.slice();
@@ -152,17 +120,17 @@ describe('DTLS engine over a simulated link', function () {
       f[f.length - 2]! ^= 0x33;
       p.server.receive(f);
     }
-    drain(p);
+    p.drainEvents();
     expect(errors(p.serverEvents)).to.deep.equal([]);
     expect(p.server.failed).to.equal(false);
     p.client.write(new TextEncoder().encode('after'));
     for (const d of p.client.takeOutput()) p.server.receive(d);
-    drain(p);
+    p.drainEvents();
     expect(EnginePair.dataOf(p.serverEvents).toString()).to.equal('onceafter');
   });
 
   it('a handshake that gets no answer retransmits with doubling timers, then times out with an error', () => {
-    const { p, time } = dtlsPair('timeout');
+    const { p, time } = dtlsEnginePair({ seed: 'timeout' });
     p.client.start();
     const sends: number[] = [];
     for (let i = 0; i < 100 && !p.client.failed; i++) {
@@ -237,40 +205,38 @@ describe('DTLS engine: review findings (regressions)', () => {
   const dataOf = (ev: EngineEvent[]) => ev.filter((e) => e.type === 'data').map((e) => Buffer.from((e as { data: Uint8Array }).data).toString());
 
   it('epoch-0 (unauthenticated) application data is never delivered, and an epoch-0 alert after the handshake is ignored', () => {
-    const { p, time } = dtlsPair('epoch0');
-    const l = link(p, time, {}, 'epoch0');
+    const { p, link } = dtlsEnginePair({ seed: 'epoch0' });
+    const l = link({}, 'epoch0');
     p.client.start();
     expect(l.runUntil(() => p.client.established && p.server.established)).to.equal(true);
-    drain(p);
+    p.drainEvents();
     const evil = Buffer.from('INJECTED-PLAINTEXT');
     p.client.receive(rec(23, 0, 9999, evil));
     p.server.receive(rec(23, 0, 9999, evil));
     // A forged fatal handshake_failure in epoch 0.
     p.client.receive(rec(21, 0, 9998, Uint8Array.of(2, 40)));
-    drain(p);
+    p.drainEvents();
     expect(dataOf(p.clientEvents).concat(dataOf(p.serverEvents))).to.deep.equal([]);
     expect(errors(p.clientEvents)).to.deep.equal([]);
     expect(p.client.failed).to.equal(false);
   });
 
   it('a refused peer renegotiation leaves no handshake timer: the established server does not time out later', () => {
-    const time = { t: 1_000_000 };
-    const now = () => time.t;
-    const p = new EnginePair({ serverCert, seed: 'refuse', client: { transport: 'dtls', now }, server: { transport: 'dtls', now, allowRenegotiation: false } });
-    const l = link(p, time, {}, 'refuse');
+    const { p, link } = dtlsEnginePair({ seed: 'refuse', server: { allowRenegotiation: false } });
+    const l = link({}, 'refuse');
     p.client.start();
     expect(l.runUntil(() => p.client.established && p.server.established)).to.equal(true);
     expect(p.client.renegotiate()).to.equal(true);
-    expect(l.runUntil(() => { drain(p); return p.clientEvents.some((e) => e.type === 'renegotiation-refused'); }, 10_000)).to.equal(true);
+    expect(l.runUntil(() => { p.drainEvents(); return p.clientEvents.some((e) => e.type === 'renegotiation-refused'); }, 10_000)).to.equal(true);
     expect(p.server.nextDeadline).to.equal(undefined);
     l.runUntil(() => p.server.failed || p.client.failed, 200_000);
-    drain(p);
+    p.drainEvents();
     expect(errors(p.serverEvents)).to.deep.equal([]);
     expect(p.server.failed).to.equal(false);
   });
 
   it('the final flight is replayed even when its sender has already started a renegotiation (lost CCS+Finished)', () => {
-    const { p, time } = dtlsPair('final-lost');
+    const { p, link } = dtlsEnginePair({ seed: 'final-lost' });
     let armed = false;
     // The moment the server completes, drop its final flight and have it renegotiate at once.
     const dropIf = (to: 'client' | 'server'): boolean => {
@@ -279,10 +245,10 @@ describe('DTLS engine: review findings (regressions)', () => {
       expect(p.server.renegotiate()).to.equal(true);
       return true;
     };
-    const l = link(p, time, { dropIf }, 'final-lost');
+    const l = link({ dropIf }, 'final-lost');
     p.client.start();
     const ok = l.runUntil(() => p.client.established && p.server.established && !p.client.handshaking && !p.server.handshaking, 200_000);
-    drain(p);
+    p.drainEvents();
     expect(armed).to.equal(true);
     expect(errors(p.clientEvents).concat(errors(p.serverEvents))).to.deep.equal([]);
     expect(ok).to.equal(true);

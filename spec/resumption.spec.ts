@@ -137,11 +137,6 @@ function exchangeData(p: EnginePair, label: string): void {
 }
 
 /** Engine events into the pair's lists, leaving the output to a LossyLink. */
-function drain(p: EnginePair): void {
-  p.clientEvents.push(...p.client.takeEvents());
-  p.serverEvents.push(...p.server.takeEvents());
-}
-
 function noErrors(p: EnginePair): void {
   expect(errorsOf(p.clientEvents).map((e) => e.message)).to.deep.equal([]);
   expect(errorsOf(p.serverEvents).map((e) => e.message)).to.deep.equal([]);
@@ -537,13 +532,13 @@ describe('Session resumption', function () {
       const l = new LossyLink(time, p.client, p.server, { loss, reorder: loss, duplicate: loss }, seed);
       p.client.start();
       const ok = l.runUntil(() => {
-        drain(p);
+        p.drainEvents();
         return p.client.established && p.server.established;
       });
       expect(ok).to.equal(true);
       // Let retransmissions settle.
       l.runUntil(() => false, 5_000);
-      drain(p);
+      p.drainEvents();
     }
 
     for (const kind of ['session ID', 'ticket'] as const) {
@@ -572,7 +567,7 @@ describe('Session resumption', function () {
 
     function runLink2(p: EnginePair, time: { t: number }): void {
       const l = new LossyLink(time, p.client, p.server, {}, 'data');
-      l.runUntil(() => { drain(p); return EnginePair.dataOf(p.serverEvents).toString() === 'over udp'; });
+      l.runUntil(() => { p.drainEvents(); return EnginePair.dataOf(p.serverEvents).toString() === 'over udp'; });
       expect(EnginePair.dataOf(p.serverEvents).toString()).to.equal('over udp');
     }
 

@@ -72,6 +72,11 @@ export class EnginePair {
   collect(): void {
     this.toServer.push(...this.client.takeOutput());
     this.toClient.push(...this.server.takeOutput());
+    this.drainEvents();
+  }
+
+  /** Move the engines' pending events into clientEvents / serverEvents. */
+  drainEvents(): void {
     this.clientEvents.push(...this.client.takeEvents());
     this.serverEvents.push(...this.server.takeEvents());
   }
