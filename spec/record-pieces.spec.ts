@@ -5,37 +5,16 @@
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { nobleProvider } from '../lib/crypto/noble-provider.js';
 import { nodeCryptoProvider } from '../lib/crypto/node-provider.js';
-import { ALL_CIPHER_SUITES, type CipherSuite } from '../lib/engine/cipher-suites.js';
+import { ALL_CIPHER_SUITES } from '../lib/engine/cipher-suites.js';
 import { ReplayWindow } from '../lib/engine/dtls/replay-window.js';
 import { ByteQueue } from '../lib/engine/record/byte-queue.js';
 import { CipherState } from '../lib/engine/record/cipher-state.js';
 import { DirectionState, DTLS_MAX_SEQUENCE, EpochKeys } from '../lib/engine/record/direction-state.js';
 import { TlsError } from '../lib/errors.js';
-
-const nodeCipher = { 'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm', 'CHACHA20-POLY1305': 'chacha20-poly1305' } as const;
-
-/** The record fragment RFC 5246 §6.2.3.3 defines, built with node:crypto from first principles. */
-function referenceFragment(suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array, seq: bigint,
-  type: number, version: number, plaintext: Uint8Array): Buffer {
-  const seqBytes = Buffer.alloc(8);
-  seqBytes.writeBigUInt64BE(seq);
-  let nonce: Buffer;
-  if (suite.explicitNonceLength === 8) {
-    nonce = Buffer.concat([fixedIv, seqBytes]); // RFC 5288 §3: salt || nonce_explicit (= seq here)
-  } else {
-    nonce = Buffer.from(fixedIv); // RFC 7905 §2: IV XOR (0^32 || seq)
-    for (let i = 0; i < 8; i++) nonce[4 + i]! ^= seqBytes[i]!;
-  }
-  const aad = Buffer.concat([seqBytes, Buffer.from([type, version >> 8, version & 0xff, plaintext.length >> 8, plaintext.length & 0xff])]);
-  const c = createCipheriv(nodeCipher[suite.aead], key, nonce, { authTagLength: 16 } as never) as unknown as
-    { setAAD(a: Buffer, o?: object): void; update(b: Uint8Array): Buffer; final(): Buffer; getAuthTag(): Buffer };
-  c.setAAD(aad, { plaintextLength: plaintext.length });
-  const body = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
-  return suite.explicitNonceLength === 8 ? Buffer.concat([seqBytes, body]) : body;
-}
+import { referenceFragment } from './helpers/reference-aead-record.js';
 
 describe('record layer pieces', () => {
   const suites = [...new Map(ALL_CIPHER_SUITES.map((s) => [s.aead, s])).values()];
