@@ -13,7 +13,8 @@
  * RENEG_INTEROP_VERBOSE=1 prints each row, =2 also the peers' stderr.
  *
  * Every wait is bounded (timeouts of 3-10 s, loops by count), peers listen/connect on
- * 127.0.0.1 free ports (gnutls-serv cannot bind one address) and are stopped by PID.
+ * 127.0.0.1 (gnutls-serv cannot bind one address), servers on a port they bind themselves
+ * (port 0), and are stopped by PID.
  *
  * How each peer program is driven (see also spec/helpers/peers.ts and docs/peers.md):
  * - openssl s_server renegotiates on "r\n" / "R\n" read from stdin, but only in commands mode

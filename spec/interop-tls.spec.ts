@@ -25,9 +25,9 @@
  * Plus: a fatal alert from a real peer surfaces as an `error` whose `alertReceived` names it, our
  * own fatal alert reaches a real peer, and certificate checking against a real peer.
  *
- * Every peer listens/connects on 127.0.0.1 (gnutls-serv: all addresses, it cannot choose), on a
- * free port, is stopped by PID (peers.ts), and a missing peer program FAILS the test in CI
- * (requirePeer).
+ * Every peer listens/connects on 127.0.0.1 (gnutls-serv: all addresses, it cannot choose); a
+ * server binds port 0 itself and the test reads the port it got; every peer is stopped by PID
+ * (spec/helpers/peer-process.ts), and a missing peer program FAILS the test in CI (requirePeer).
  */
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
