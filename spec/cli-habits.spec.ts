@@ -52,12 +52,16 @@ describe('CLI: s_client / s_server habits, compared with openssl', function () {
   it('--showcerts prints the chain the server sent, as openssl s_client -showcerts: same s:/i:/v: lines and PEM blocks', async function () {
     requirePeer(this, 'openssl');
     // The server sends leaf and CA.
-    const { port } = await sServer(['-naccept', '2', '-tls1_2', '-cert', files.cert, '-cert_chain', files.ca, '-key', files.key]);
+    const { proc: server, port } = await sServer(['-naccept', '2', '-tls1_2', '-cert', files.cert, '-cert_chain', files.ca, '-key', files.key]);
     const theirs = openssl('openssl s_client', ['s_client', '-connect', `127.0.0.1:${port}`, '-showcerts', '-CAfile', files.ca]);
     theirs.endInput();
     await expectExit(theirs, 0);
-    const ours = run('client --showcerts', ['client', '-p', String(port), '-A', files.ca, '-S', 'localhost', '--showcerts', '--timeout', '1']);
-    await ours.exited();
+    // s_server reads its stdin once the next client is connected: this line is the reply our
+    // client waits for (no reply timeout, which a loaded machine could also hit in the handshake).
+    server.write('a reply\n');
+    const ours = run('client --showcerts', ['client', '-p', String(port), '-A', files.ca, '-S', 'localhost', '--showcerts']);
+    await expectExit(ours, 0);
+    expect(ours.stdout).to.match(/^Server response: a reply$/m);
     expect(ours.stdout).to.match(/^certificate chain: 2$/m);
     const lines = (t: string): string[] => t.split('\n').filter((l) => /^ +(\d+ s:|i:|v:)/.test(l));
     expect(lines(ours.stdout)).to.have.length(6);
