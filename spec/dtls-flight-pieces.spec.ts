@@ -124,8 +124,8 @@ describe('DTLS flight layer pieces', () => {
     it('kept parts are copies: the datagram they came in may be reused', () => {
       const body = bodyOf('copy', 100);
       const m = new FragmentedMessage(HandshakeType.certificate, 100);
-      // A Uint8Array: Buffer#slice returns a view, so a Buffer's bytes are not copied by add().
-      const datagram = Uint8Array.from(body);
+      // A Buffer, as dgram hands them (its slice() is a view; add() must still copy).
+      const datagram = Buffer.from(body);
       const { parts, cost } = m.newParts(0, datagram);
       m.add(parts, cost);
       datagram.fill(0);

@@ -97,7 +97,7 @@ export class DtlsRecordLayer {
     else if (r.epoch === this.read.epoch + 1) {
       // §4.1: records of the next epoch may arrive before the ChangeCipherSpec; keep a few
       // (unauthenticated until then, so within the reassembly bound).
-      if (this.early.length < 64 && this.account.reserve(r.fragment.length)) this.early.push({ ...r, fragment: r.fragment.slice() });
+      if (this.early.length < 64 && this.account.reserve(r.fragment.length)) this.early.push({ ...r, fragment: new Uint8Array(r.fragment) }); // a copy (Buffer#slice is a view)
       return;
     }
     if (!rd) return; // an epoch we do not know

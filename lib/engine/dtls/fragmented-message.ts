@@ -45,7 +45,8 @@ export class FragmentedMessage {
   /** Keep parts from newParts() (copied: the datagram they view is not ours to hold). */
   add(parts: Piece[], cost: number): void {
     for (const p of parts) {
-      this.pieces.push({ start: p.start, bytes: p.bytes.slice() });
+      // new Uint8Array(view) copies; a Buffer's slice() would be another view of the datagram.
+      this.pieces.push({ start: p.start, bytes: new Uint8Array(p.bytes) });
       this.ranges = mergeRange(this.ranges, p.start, p.start + p.bytes.length);
     }
     this.held += cost;

@@ -61,7 +61,8 @@ export class HandshakeReassembler {
       }
       const take = Math.min(this.bodyLength - this.piecesFill, n - pos);
       if (take > 0) {
-        this.pieces.push(fragment.slice(pos, pos + take));
+        // A copy (new Uint8Array(view)): a Buffer's slice() would pin the transport's chunk.
+        this.pieces.push(new Uint8Array(fragment.subarray(pos, pos + take)));
         this.piecesFill += take;
         pos += take;
       }
