@@ -371,7 +371,8 @@ export class DtlsChannel implements RecordChannel {
     // The handshake timeout holds whether or not a retransmission is due (a handshake waiting
     // for a flight that never completes must still end).
     if (this.inHandshake && now - this.handshakeStarted > this.o.handshakeTimeout) {
-      throw new TlsError(ErrorCode.HANDSHAKE_TIMEOUT, `DTLS handshake did not complete within ${this.o.handshakeTimeout} ms`);
+      // The shell's own timer (same duration) says the same: one message for one code, as node:tls.
+      throw new TlsError(ErrorCode.HANDSHAKE_TIMEOUT, 'TLS handshake timeout');
     }
     if (this.deadline === undefined || now < this.deadline) return [];
     // §4.2.4.1: retransmit the last flight and double the timer, up to the cap.
