@@ -43,8 +43,12 @@ export class RetainedSession implements EveryField {
   readonly createdAt: number;
   /** client_random, server_random, client and server verify_data, session_id, in that order. */
   readonly #bytes: Uint8Array;
-  /** Where each of them ends in #bytes. */
-  readonly #ends: readonly [number, number, number, number];
+  /** Where client_random, server_random and each verify_data end in #bytes (the session_id
+   *  runs to its end). */
+  readonly #clientRandomEnd: number;
+  readonly #serverRandomEnd: number;
+  readonly #clientVerifyEnd: number;
+  readonly #serverVerifyEnd: number;
 
   constructor(r: HandshakeResult) {
     this.suite = r.suite;
@@ -70,34 +74,35 @@ export class RetainedSession implements EveryField {
     let total = 0;
     for (const p of parts) total += p.length;
     this.#bytes = new Uint8Array(total);
-    const ends: number[] = [];
     let at = 0;
     for (const p of parts) {
       this.#bytes.set(p, at);
       at += p.length;
-      ends.push(at);
     }
-    this.#ends = [ends[0]!, ends[1]!, ends[2]!, ends[3]!];
+    this.#clientRandomEnd = r.clientRandom.length;
+    this.#serverRandomEnd = this.#clientRandomEnd + r.serverRandom.length;
+    this.#clientVerifyEnd = this.#serverRandomEnd + r.clientVerifyData.length;
+    this.#serverVerifyEnd = this.#clientVerifyEnd + r.serverVerifyData.length;
   }
 
   get clientRandom(): Uint8Array {
-    return this.#bytes.subarray(0, this.#ends[0]);
+    return this.#bytes.subarray(0, this.#clientRandomEnd);
   }
 
   get serverRandom(): Uint8Array {
-    return this.#bytes.subarray(this.#ends[0], this.#ends[1]);
+    return this.#bytes.subarray(this.#clientRandomEnd, this.#serverRandomEnd);
   }
 
   get clientVerifyData(): Uint8Array {
-    return this.#bytes.subarray(this.#ends[1], this.#ends[2]);
+    return this.#bytes.subarray(this.#serverRandomEnd, this.#clientVerifyEnd);
   }
 
   get serverVerifyData(): Uint8Array {
-    return this.#bytes.subarray(this.#ends[2], this.#ends[3]);
+    return this.#bytes.subarray(this.#clientVerifyEnd, this.#serverVerifyEnd);
   }
 
   get sessionId(): Uint8Array {
-    return this.#bytes.subarray(this.#ends[3]);
+    return this.#bytes.subarray(this.#serverVerifyEnd);
   }
 }
 
