@@ -3,9 +3,15 @@
 // (bench/memory.ts: a child process holds the server's connections, node:tls clients open them)
 // for our server and for a node:tls server in the same test, and compared. node:tls keeps its
 // TLS state in OpenSSL's native memory, outside the V8 heap, so ours cannot go below its heap
-// figure; the bound says how far above it an idle connection may be.
+// figure; the bound says how far above it an idle connection may be. Beside it, what an
+// established connection must not keep: its finished handshakes (weak references cleared by a
+// collection), the ClientHello its values came from, a copy of the server's options.
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Engine } from '../lib/engine/engine.js';
+import { EnginePair } from './helpers/engine-pair.js';
 import { createServer, connect, type SecureDuplex } from '../lib/index.js';
 import { memoryPerIdleConnection } from '../bench/memory.js';
 import { makeCredentials } from '../bench/credentials.js';
@@ -22,6 +28,15 @@ const CONNECTIONS = 300;
  *  scratch buffers it was 2.7×. */
 const HEAP_RATIO_BOUND = 2;
 
+/** A full garbage collection, with or without --expose-gc. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/** The handshake an engine is running (its private phase), to watch it go. */
+const runningHandshake = (e: Engine): object | undefined => (e as unknown as { phase: { hs?: object } }).phase.hs;
+
 describe('memory per idle connection (server side)', function () {
   this.timeout(180_000);
 
@@ -35,6 +50,39 @@ describe('memory per idle connection (server side)', function () {
     expect(node.heap, 'node:tls heap per connection').to.be.greaterThan(0);
     expect(ratio, `heap per connection: ours ${kib(ours.heap)}, node:tls ${kib(node.heap)} (RSS ${kib(ours.rss)} / ${kib(node.rss)})`)
       .to.be.at.most(HEAP_RATIO_BOUND);
+  });
+
+  it('a finished handshake (its state machine and its transcript) is unreachable once the connection is established, in a renegotiation too', async function () {
+    const p = new EnginePair({ serverCert: makeCredentials('ecdsa-p256'), seed: 'released' });
+    const watch = (): WeakRef<object>[] => {
+      const refs: WeakRef<object>[] = [];
+      for (const e of [p.client, p.server]) {
+        const hs = runningHandshake(e) as { transcript?: object } | undefined;
+        expect(hs, 'a handshake runs').to.not.equal(undefined);
+        refs.push(new WeakRef(hs!), new WeakRef(hs!.transcript!));
+      }
+      return refs;
+    };
+    // Step until both engines run the first handshake, then to its end.
+    p.client.start();
+    p.collect();
+    for (const b of p.toServer.splice(0)) p.server.receive(b);
+    let refs = watch();
+    p.run();
+    expect(p.client.established && p.server.established).to.equal(true);
+    // The same for a renegotiation (the server's ClientHello answer starts its handshake).
+    const more: WeakRef<object>[] = [];
+    expect(p.client.renegotiate({})).to.equal(true);
+    p.collect();
+    for (const b of p.toServer.splice(0)) p.server.receive(b);
+    more.push(...watch());
+    p.run();
+    expect(EnginePair.errors([...p.clientEvents, ...p.serverEvents])).to.deep.equal([]);
+    refs = [...refs, ...more];
+    // Finalization needs the current task to end before a collection can clear the refs.
+    await new Promise((r) => setImmediate(r));
+    collectGarbage();
+    expect(refs.map((r) => r.deref() === undefined), 'client and server handshakes and transcripts, both handshakes').to.deep.equal(refs.map(() => true));
   });
 
   it('an established connection keeps its handshake values in one small buffer (not the ClientHello they came in) and reads the server\'s options through', async function () {
