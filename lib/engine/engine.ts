@@ -15,6 +15,7 @@ import { decodeBody, encodeBody } from './handshake/messages.js';
 import type { HandshakeMessage } from './handshake/message-types.js';
 import { ServerHandshake, type ServerHandshakeOptions } from './handshake/server-handshake.js';
 import type { CipherState } from './record/cipher-state.js';
+import { retainedSession } from './retained-session.js';
 import { TlsChannel } from './record/tls-channel.js';
 import type { RecordChannel } from './record-channel.js';
 import { DtlsChannel, type DtlsChannelOptions } from './dtls/dtls-channel.js';
@@ -721,7 +722,9 @@ export class Engine implements HandshakeHost {
     if (result.resumed && this.config.role === 'client') this.masterSecretReady(result.clientRandom, result.masterSecret);
     this.channel.handshakeDone();
     if (previous) result = this.checkPeerIdentity(previous, result);
-    this.session = result;
+    // What an idle connection keeps of the handshake: a compact copy (retained-session.ts);
+    // the handshake itself, its transcript and key exchange go with endHandshake().
+    this.session = retainedSession(result);
     this.endHandshake();
     this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator, resumed: result.resumed });
     const early = this.earlyAppData;

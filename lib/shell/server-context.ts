@@ -10,6 +10,7 @@ import type { EngineOptions } from '../engine/engine.js';
 import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
 import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
 import { TlsError, ErrorCode, invalidArgType } from '../errors.js';
+import { connectionConfig } from './connection-config.js';
 import { serverEngineOptions, ticketsEnabled } from './engine-options.js';
 import type { ClientHelloInfo } from './handshake-sniffer.js';
 import type { SecureContext, SecureContextOptions } from './secure-context.js';
@@ -103,7 +104,10 @@ export class ServerContext {
     const stapling = this.server.listenerCount('OCSPRequest') > 0;
     return {
       isServer: true,
-      engine: { ...this.engineOptions, ...engineExtra, ...(stapling ? { ocspStapling: true } : {}) },
+      // The shared options themselves (the connection layers its own over them, never copies).
+      engine: stapling || Object.keys(engineExtra).length > 0
+        ? connectionConfig(this.engineOptions, stapling ? { ...engineExtra, ocspStapling: true } : engineExtra)
+        : this.engineOptions,
       onOcspRequest: stapling ? (chain, cb) => this.emitOcspRequest(chain, cb) : undefined,
       allowHalfOpen: this.options.allowHalfOpen,
       handshakeTimeout: this.options.handshakeTimeout,

@@ -355,6 +355,7 @@ export class DtlsChannel implements RecordChannel {
     this.inHandshake = false;
     this.initialHandshake = false;
     this.records.epoch0Closed = true;
+    this.records.retirePreviousRead();
     this.deadline = undefined;
     this.flightOpen = false;
     this.clearReassembly();

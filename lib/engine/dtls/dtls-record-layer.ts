@@ -164,6 +164,18 @@ export class DtlsRecordLayer {
     this.inbox.push(...before);
   }
 
+  /**
+   * The handshake that made the current read epoch is complete: the peer has switched to it
+   * (its Finished came in it), so the epoch before is retired. RFC 6347 §4.1 lets an
+   * implementation keep old keys for records the network reordered (up to the TCP MSL), but
+   * kept longer they would let whoever holds the keys a renegotiation replaced add records to
+   * the connection for as long as it lasts (OpenSSL keeps none past the ChangeCipherSpec).
+   * Epoch 0 has no keys and stays: its handshake records are answered as retransmissions.
+   */
+  retirePreviousRead(): void {
+    if (this.previousRead?.state) this.previousRead = undefined;
+  }
+
   // --- outbound ---------------------------------------------------------------------------
 
   /** One record of `type` under the keys of write epoch `epoch` (§4.1; the flight layer

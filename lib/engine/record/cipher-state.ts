@@ -4,13 +4,17 @@
 import type { Aead, CryptoProvider } from '../../crypto/provider.js';
 import type { CipherSuite } from '../cipher-suites.js';
 
+/** Scratch for the record being sealed or opened: the 12-byte nonce and the 13-byte additional
+ *  data. One pair for every connection, not one per CipherState: a record is sealed or opened
+ *  synchronously from start to end (the provider's seal/open return their result), so no two
+ *  records ever use them at once, and an idle connection keeps no scratch of its own. */
+const NONCE = new Uint8Array(12);
+const AAD = new Uint8Array(13);
+
 export class CipherState {
   readonly suite: CipherSuite;
   private readonly aead: Aead;
   private readonly fixedIv: Uint8Array;
-  /** Scratch buffers reused per record: 13-byte additional data and the 12-byte nonce. */
-  private readonly aad = new Uint8Array(13);
-  private readonly nonce = new Uint8Array(12);
 
   constructor(provider: CryptoProvider, suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array) {
     this.suite = suite;
@@ -31,7 +35,7 @@ export class CipherState {
    * XORed with the 12-byte IV.
    */
   private setNonce(hi: number, lo: number): void {
-    const n = this.nonce;
+    const n = NONCE;
     if (this.suite.explicitNonceLength === 8) {
       n.set(this.fixedIv, 0);
       writeU32(n, 4, hi);
@@ -46,7 +50,7 @@ export class CipherState {
 
   /** RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length (of plaintext). */
   private setAad(hi: number, lo: number, type: number, version: number, length: number): void {
-    const a = this.aad;
+    const a = AAD;
     writeU32(a, 0, hi);
     writeU32(a, 4, lo);
     a[8] = type;
@@ -68,10 +72,10 @@ export class CipherState {
     this.setAad(hi, lo, type, version, plaintext.length);
     let o = offset;
     if (this.suite.explicitNonceLength === 8) {
-      out.set(this.nonce.subarray(4), o);
+      out.set(NONCE.subarray(4), o);
       o += 8;
     }
-    const sealed = this.aead.seal(this.nonce, this.aad, plaintext);
+    const sealed = this.aead.seal(NONCE, AAD, plaintext);
     out.set(sealed, o);
     return o + sealed.length - offset;
   }
@@ -83,13 +87,13 @@ export class CipherState {
     if (ptLength < 0) return null;
     if (explicit === 8) {
       // RFC 5288 §3: the nonce is salt || the record's nonce_explicit.
-      this.nonce.set(this.fixedIv, 0);
-      this.nonce.set(fragment.subarray(0, 8), 4);
+      NONCE.set(this.fixedIv, 0);
+      NONCE.set(fragment.subarray(0, 8), 4);
     } else {
       this.setNonce(hi, lo);
     }
     this.setAad(hi, lo, type, version, ptLength);
-    return this.aead.open(this.nonce, this.aad, fragment.subarray(explicit));
+    return this.aead.open(NONCE, AAD, fragment.subarray(explicit));
   }
 }
 
