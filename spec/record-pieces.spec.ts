@@ -15,7 +15,10 @@ import { CipherState } from '../lib/engine/record/cipher-state.js';
 import { DirectionState, DTLS_MAX_SEQUENCE, EpochKeys } from '../lib/engine/record/direction-state.js';
 import { TlsError } from '../lib/errors.js';
 
-const nodeCipher = { 'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm', 'CHACHA20-POLY1305': 'chacha20-poly1305' } as const;
+const nodeCipher = {
+  'AES-128-GCM': 'aes-128-gcm', 'AES-256-GCM': 'aes-256-gcm', 'CHACHA20-POLY1305': 'chacha20-poly1305',
+  'AES-128-CCM': 'aes-128-ccm', 'AES-256-CCM': 'aes-256-ccm', 'AES-128-CCM-8': 'aes-128-ccm', 'AES-256-CCM-8': 'aes-256-ccm',
+} as const;
 
 /** The record fragment RFC 5246 §6.2.3.3 defines, built with node:crypto from first principles. */
 function referenceFragment(suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array, seq: bigint,
@@ -30,7 +33,7 @@ function referenceFragment(suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Ar
     for (let i = 0; i < 8; i++) nonce[4 + i]! ^= seqBytes[i]!;
   }
   const aad = Buffer.concat([seqBytes, Buffer.from([type, version >> 8, version & 0xff, plaintext.length >> 8, plaintext.length & 0xff])]);
-  const c = createCipheriv(nodeCipher[suite.aead], key, nonce, { authTagLength: 16 } as never) as unknown as
+  const c = createCipheriv(nodeCipher[suite.aead!], key, nonce, { authTagLength: suite.aead!.endsWith('-8') ? 8 : 16 } as never) as unknown as
     { setAAD(a: Buffer, o?: object): void; update(b: Uint8Array): Buffer; final(): Buffer; getAuthTag(): Buffer };
   c.setAAD(aad, { plaintextLength: plaintext.length });
   const body = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
@@ -38,7 +41,7 @@ function referenceFragment(suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Ar
 }
 
 describe('record layer pieces', () => {
-  const suites = [...new Map(ALL_CIPHER_SUITES.map((s) => [s.aead, s])).values()];
+  const suites = [...new Map(ALL_CIPHER_SUITES.filter((s) => s.aead !== undefined).map((s) => [s.aead, s])).values()];
 
   for (const [providerName, provider] of [['noble', nobleProvider], ['node:crypto', nodeCryptoProvider]] as const) {
     for (const suite of suites) {
@@ -55,7 +58,11 @@ describe('record layer pieces', () => {
             const out = new Uint8Array(len + writer.overhead + 3);
             const n = writer.sealInto(hi, lo, 23, 0x0303, plaintext, out, 3);
             const fragment = out.subarray(3, 3 + n);
-            expect(Buffer.from(fragment).equals(referenceFragment(suite, key, fixedIv, seq, 23, 0x0303, plaintext)), `seq ${seq} len ${len}`).to.equal(true);
+            // node:crypto cannot build an empty CCM message (see NodeCcm); the CCM vectors in
+            // spec/ccm.spec.ts cover empty messages.
+            if (len > 0 || !suite.aead!.includes('CCM')) {
+              expect(Buffer.from(fragment).equals(referenceFragment(suite, key, fixedIv, seq, 23, 0x0303, plaintext)), `seq ${seq} len ${len}`).to.equal(true);
+            }
             expect(Buffer.from(reader.open(hi, lo, 23, 0x0303, fragment)!).equals(plaintext)).to.equal(true);
             // The sequence number, type and version are authenticated (RFC 5246 §6.2.3.3).
             expect(reader.open(hi, (lo + 1) >>> 0, 23, 0x0303, fragment)).to.equal(null);

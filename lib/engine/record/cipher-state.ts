@@ -3,8 +3,9 @@
 // 32-bit halves (TLS: the implicit counter; DTLS: epoch || sequence_number, RFC 6347 §4.1.2.1).
 import type { Aead, CryptoProvider } from '../../crypto/provider.js';
 import type { CipherSuite } from '../cipher-suites.js';
+import type { RecordProtection } from './record-protection.js';
 
-export class CipherState {
+export class CipherState implements RecordProtection {
   readonly suite: CipherSuite;
   private readonly aead: Aead;
   private readonly fixedIv: Uint8Array;
@@ -14,7 +15,7 @@ export class CipherState {
 
   constructor(provider: CryptoProvider, suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array) {
     this.suite = suite;
-    this.aead = provider.aead(suite.aead, key);
+    this.aead = provider.aead(suite.aead!, key);
     this.fixedIv = fixedIv;
   }
 
