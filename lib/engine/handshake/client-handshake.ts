@@ -172,7 +172,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
       exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
     }
     // RFC 7366 §2: offer encrypt-then-MAC with CBC suites.
-    if (this.suites.some((s) => s.cbc !== undefined)) exts.push({ type: ExtensionType.encrypt_then_mac, data: encodeEncryptThenMac() });
+    if (c.encryptThenMac !== false && this.suites.some((s) => s.cbc !== undefined)) exts.push({ type: ExtensionType.encrypt_then_mac, data: encodeEncryptThenMac() });
     if (c.sessionTickets !== false) {
       // RFC 5077 §3.2: an empty extension asks for a ticket; a non-empty one offers it.
       exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(this.offer?.session.ticket ?? new Uint8Array(0)) });

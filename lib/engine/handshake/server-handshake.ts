@@ -207,7 +207,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
     this.ems = emsExt !== undefined && c.extendedMasterSecret !== false;
-    this.etmOffered = encryptThenMacOffered(ext(ExtensionType.encrypt_then_mac), this.binding?.encryptThenMac);
+    this.etmOffered = encryptThenMacOffered(ext(ExtensionType.encrypt_then_mac), this.binding?.encryptThenMac) && c.encryptThenMac !== false;
     const statusExt = ext(ExtensionType.status_request);
     this.ocspRequested = statusExt !== undefined && decodeStatusRequest(statusExt.data);
     const ticketExt = ext(ExtensionType.session_ticket);
