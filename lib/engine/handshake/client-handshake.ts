@@ -171,8 +171,10 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     if (c.extendedMasterSecret !== false) {
       exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
     }
-    // RFC 7366 §2: offer encrypt-then-MAC with CBC suites.
-    if (c.encryptThenMac !== false && this.suites.some((s) => s.cbc !== undefined)) exts.push({ type: ExtensionType.encrypt_then_mac, data: encodeEncryptThenMac() });
+    // RFC 7366 §2: offer encrypt-then-MAC with CBC suites; §3.1: always again in a renegotiation
+    // of a connection that uses it.
+    const etm = this.suites.some((s) => s.cbc !== undefined) || this.binding?.encryptThenMac === true;
+    if (c.encryptThenMac !== false && etm) exts.push({ type: ExtensionType.encrypt_then_mac, data: encodeEncryptThenMac() });
     if (c.sessionTickets !== false) {
       // RFC 5077 §3.2: an empty extension asks for a ticket; a non-empty one offers it.
       exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(this.offer?.session.ticket ?? new Uint8Array(0)) });
