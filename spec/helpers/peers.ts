@@ -183,6 +183,19 @@ export function isListening(pid: number, port: number, proto: 'tcp' | 'udp'): bo
   return procSocket(pid, proto, (local, _remote, state) => local === port && state === want);
 }
 
+/** The IPv4 port of the socket `pid` LISTENs on (tcp) or holds bound and unconnected (udp),
+ *  or undefined: for peers started on port 0 that do not print the port they got (openssl
+ *  s_server -brief, gnutls-serv -p 0). */
+export function listeningPort(pid: number, proto: 'tcp' | 'udp'): number | undefined {
+  const want = proto === 'tcp' ? '0A' : '07';
+  const inodes = socketInodes(pid);
+  if (!inodes) return undefined;
+  for (const f of procNetRows([`/proc/net/${proto}`])) {
+    if (f.length >= 10 && inodes.has(f[9]!) && f[3] === want) return portOf(f[1]!);
+  }
+  return undefined;
+}
+
 /** Datagrams the kernel dropped at the UDP socket bound to local port `port` (receive buffer
  *  full), from the `drops` column of /proc/net/{udp,udp6}; 0 where /proc/net is missing. */
 export function udpDrops(port: number): number {
