@@ -266,6 +266,39 @@ describe('every suite against OpenSSL and GnuTLS, TLS and DTLS, with a renegotia
     }
   });
 
+  it('6. our client <-> openssl s_server: renegotiations move CCM_8 -> GCM -> CBC while data flows both ways', async function () {
+    requirePeer(this, 'openssl');
+    const names = ['ECDHE-ECDSA-AES128-CCM8', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-AES128-SHA256'];
+    const first = ALL_CIPHER_SUITES.find((s) => s.opensslName === names[0])!;
+    const args = opensslServerArgs(first, false);
+    args[args.indexOf(first.opensslName)] = names.join(':');
+    const { peer, port } = await peerOnPort0('openssl', args, 'tcp');
+    const c = ourClient(first, port);
+    await event(c, 'secureConnect', 'secureConnect');
+    const seen = [c.getCipher()?.name];
+    const total = 3 * TLS_BYTES;
+    const toUs = randomBytesSeeded('6 peer->ours', total);
+    const got = within(receiveHashed(c, total), 'receiving', WAIT_MS);
+    const writing = within(peer.write(toUs), 'peer stdin', WAIT_MS);
+    let renegs = Promise.resolve();
+    const sent = await within(sendSeeded(c, '6 ours->peer', total, 4 * KiB, (i) => {
+      const next = i === 20 ? names[1] : i === 50 ? names[2] : undefined;
+      if (next) {
+        renegs = renegs.then(() => within(new Promise<void>((resolve, reject) => {
+          if (!c.renegotiate({ ciphers: next }, (e) => (e ? reject(e) : resolve()))) reject(new Error('renegotiate() returned false'));
+        }), `renegotiation to ${next}`, WAIT_MS)).then(() => void seen.push(c.getCipher()?.name));
+      }
+      // Not awaited: our data keeps flowing during the renegotiation.
+    }), 'sending', WAIT_MS);
+    await renegs;
+    await writing;
+    expect(seen).to.deep.equal(names);
+    expect(await got).to.deep.equal({ bytes: total, sha256: sha256Hex(toUs) });
+    await peer.waitForBytes(total, WAIT_MS);
+    expect(peer.stdoutSha256()).to.equal(sent.sha256);
+    expectEtm(c, ALL_CIPHER_SUITES.find((s) => s.opensslName === names[2])!, true);
+  });
+
   for (const udp of [false, true]) {
     describe(`${udp ? 5 : 4}. our client <-> gnutls-serv --echo (${udp ? 'DTLS' : 'TLS'})`, () => {
       for (const s of ALL_CIPHER_SUITES) {
