@@ -22,6 +22,9 @@ import { ALL_CIPHER_SUITES, type CipherSuite } from '../lib/engine/cipher-suites
 import { ContentType } from '../lib/engine/constants.js';
 import { CbcCipherState } from '../lib/engine/record/cbc-cipher-state.js';
 import { TlsRecordLayer } from '../lib/engine/record/tls-record-layer.js';
+import { DtlsRecordLayer } from '../lib/engine/dtls/dtls-record-layer.js';
+import { ReassemblyBudget } from '../lib/engine/dtls/reassembly-budget.js';
+import { encryptThenMacOffered } from '../lib/engine/handshake/extensions.js';
 import { TlsError } from '../lib/errors.js';
 import { EnginePair, sha256 } from './helpers/engine-pair.js';
 import { seededRandom } from './helpers/deterministic-random.js';
@@ -287,7 +290,59 @@ describe('AES-CBC records (RFC 5246 §6.2.3.2, RFC 7366)', function () {
     }
   });
 
+  describe('fuzz: the DTLS record layer with CBC keys', () => {
+    for (const etm of [false, true]) {
+      it(`${etm ? 'encrypt-then-MAC' : 'MAC-then-encrypt'}: mutated datagrams never throw; only records the writer sealed come out (RFC 6347 §4.1.2.7)`, () => {
+        const suite = suiteNamed('ECDHE-PSK-AES256-CBC-SHA384');
+        fc.assert(fc.property(
+          fc.array(fc.record({ len: fc.nat({ max: 700 }), flip: fc.option(fc.nat()), cut: fc.option(fc.nat({ max: 800 })), junk: fc.uint8Array({ maxLength: 30 }) }), { minLength: 1, maxLength: 8 }),
+          (records) => {
+            const macKey = randomBytes(suite.macLength);
+            const key = randomBytes(suite.keyLength);
+            const budget = new ReassemblyBudget(1 << 20);
+            const writer = new DtlsRecordLayer(budget.account(1 << 16));
+            const reader = new DtlsRecordLayer(budget.account(1 << 16));
+            const state = () => new CbcCipherState(nobleProvider, suite, macKey, key, (n) => randomBytes(n), etm);
+            writer.setPending(state(), state());
+            writer.activateWrite();
+            reader.setPending(state(), state());
+            reader.activateRead();
+            const sent = new Set<string>();
+            const mustArrive = new Set<string>();
+            for (const r of records) {
+              const payload = randomBytes(r.len);
+              const rec = Buffer.from(writer.record(23, 1, payload));
+              let datagram: Buffer = rec;
+              if (r.flip !== null) {
+                datagram = Buffer.from(rec);
+                datagram[13 + (r.flip % (rec.length - 13))]! ^= 1 << (r.flip % 8); // after the header
+              } else {
+                sent.add(payload.toString('hex'));
+              }
+              if (r.cut !== null) datagram = datagram.subarray(0, Math.min(r.cut, datagram.length));
+              if (r.flip === null && datagram.length === rec.length) mustArrive.add(payload.toString('hex'));
+              reader.push(Buffer.concat([datagram, r.junk]));
+            }
+            const arrived = new Set<string>();
+            for (let out = reader.nextRecord(); out; out = reader.nextRecord()) {
+              const hex = Buffer.from(out.data).toString('hex');
+              expect(sent.has(hex)).to.equal(true);
+              arrived.add(hex);
+            }
+            for (const hex of mustArrive) expect(arrived.has(hex), 'an intact record was dropped').to.equal(true);
+          },
+        ), { numRuns: 150 });
+      });
+    }
+  });
+
   describe('encrypt_then_mac negotiation (RFC 7366)', () => {
+    it('the extension body must be empty (decode_error), as RFC 7366 §2 defines it', () => {
+      expect(() => encryptThenMacOffered({ type: 22, data: new Uint8Array([0]) }, false)).to.throw(TlsError).with.property('code', 'ERR_TLS_DECODE_ERROR');
+      expect(encryptThenMacOffered({ type: 22, data: new Uint8Array(0) }, false)).to.equal(true);
+      expect(encryptThenMacOffered(undefined, false)).to.equal(false);
+    });
+
     const pair = (o: { client?: boolean; server?: boolean; suites?: CipherSuite[] } = {}) =>
       new EnginePair({
         serverCert: certs.ec, seed: 'etm', suites: o.suites ?? [suiteNamed('ECDHE-ECDSA-AES256-SHA')],
