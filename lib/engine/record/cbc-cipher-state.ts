@@ -9,10 +9,13 @@
 // without an early exit, a bad padding is treated as a zero-length one, the MAC is computed, and
 // then dummy hash blocks bring the compression-function count to what the longest possible
 // content would have cost; the received MAC is copied out of the record without indexing at the
-// secret offset. Every failure is the same null (the caller's one bad_record_mac).
+// secret offset. Every failure is the same null (the caller's one bad_record_mac). JavaScript
+// gives no timing guarantees (JIT, garbage collection): this makes the work the same, which is
+// what a program can do; encrypt-then-MAC, negotiated whenever the peer offers it, is the cure.
 import { constantTimeEqual } from '../../constant-time.js';
+import { secretBytes } from '../../crypto/secret-bytes.js';
 import type { CbcCipher, CryptoProvider, DigestAlgorithm, RandomSource } from '../../crypto/provider.js';
-import type { CipherSuite } from '../cipher-suites.js';
+import type { CipherSuite, MacAlgorithm } from '../cipher-suites.js';
 import type { RecordProtection } from './record-protection.js';
 
 const BLOCK = 16;
@@ -20,7 +23,7 @@ const BLOCK = 16;
 const MAX_PAD = 256;
 
 /** Hash block size and length-field size of each MAC hash (FIPS 180-4 §5.1). */
-const HASH_GEOMETRY: Record<string, { block: number; lengthField: number }> = {
+const HASH_GEOMETRY: Record<MacAlgorithm, { block: number; lengthField: number }> = {
   sha1: { block: 64, lengthField: 8 },
   sha256: { block: 64, lengthField: 8 },
   sha384: { block: 128, lengthField: 16 },
@@ -36,21 +39,24 @@ export class CbcCipherState implements RecordProtection {
   private readonly lengthField: number;
   /** Zeros fed to the dummy hash; long enough for the most dummy blocks a record can need. */
   private readonly dummy: Uint8Array;
+  private readonly macKey: Uint8Array;
 
   constructor(
     private readonly provider: CryptoProvider,
     suite: CipherSuite,
-    private readonly macKey: Uint8Array,
+    macKey: Uint8Array,
     key: Uint8Array,
     private readonly random: RandomSource,
     /** RFC 7366: encrypt-then-MAC was negotiated. */
     readonly encryptThenMac: boolean,
   ) {
     this.suite = suite;
+    // Never shown by util.inspect (a view when it already is SecretBytes, as key-block slices are).
+    this.macKey = secretBytes(macKey);
     this.cipher = provider.cbc(suite.cbc!, key);
     this.macAlg = suite.mac!;
     this.macLength = suite.macLength;
-    const g = HASH_GEOMETRY[this.macAlg]!;
+    const g = HASH_GEOMETRY[suite.mac!];
     this.hashBlock = g.block;
     this.lengthField = g.lengthField;
     // IV + MAC + at most one block of padding (we pad minimally).
