@@ -17,7 +17,7 @@ import { TlsError } from '../lib/errors.js';
 import { referenceFragment } from './helpers/reference-aead-record.js';
 
 describe('record layer pieces', () => {
-  const suites = [...new Map(ALL_CIPHER_SUITES.map((s) => [s.aead, s])).values()];
+  const suites = [...new Map(ALL_CIPHER_SUITES.filter((s) => s.aead !== undefined).map((s) => [s.aead, s])).values()];
 
   for (const [providerName, provider] of [['noble', nobleProvider], ['node:crypto', nodeCryptoProvider]] as const) {
     for (const suite of suites) {
@@ -34,7 +34,11 @@ describe('record layer pieces', () => {
             const out = new Uint8Array(len + writer.overhead + 3);
             const n = writer.sealInto(hi, lo, 23, 0x0303, plaintext, out, 3);
             const fragment = out.subarray(3, 3 + n);
-            expect(Buffer.from(fragment).equals(referenceFragment(suite, key, fixedIv, seq, 23, 0x0303, plaintext)), `seq ${seq} len ${len}`).to.equal(true);
+            // node:crypto cannot build an empty CCM message (see NodeCcm); the CCM vectors in
+            // spec/ccm.spec.ts cover empty messages.
+            if (len > 0 || !suite.aead!.includes('CCM')) {
+              expect(Buffer.from(fragment).equals(referenceFragment(suite, key, fixedIv, seq, 23, 0x0303, plaintext)), `seq ${seq} len ${len}`).to.equal(true);
+            }
             expect(Buffer.from(reader.open(hi, lo, 23, 0x0303, fragment)!).equals(plaintext)).to.equal(true);
             // The sequence number, type and version are authenticated (RFC 5246 §6.2.3.3).
             expect(reader.open(hi, (lo + 1) >>> 0, 23, 0x0303, fragment)).to.equal(null);

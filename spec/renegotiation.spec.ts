@@ -43,6 +43,9 @@ describe('Renegotiation while data flows (TCP)', function () {
       key: [pki.leaves['ec-p256'].keyPem, pki.leaves.rsa2048.keyPem],
       ca: pki.ca.certPem,
       renegotiationLimit: 1000,
+      // The ECDSA certificate first (the default list, OpenSSL's order, starts with an RSA suite):
+      // the tests below renegotiate to other ECDSA suites, or to an RSA one to change identity.
+      ciphers: 'aECDSA:aRSA',
       ...extra.server,
     }, (s) => { serverSide = s; });
     const port = await listen(server);

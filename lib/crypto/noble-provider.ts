@@ -11,15 +11,20 @@ import {
 } from 'node:crypto';
 import { sha224, sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
 import type { CHash } from '@noble/hashes/utils.js';
-import { gcm } from '@noble/ciphers/aes.js';
+import { cbc, gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { AesCcm } from './aes-ccm.js';
 import type {
   Aead,
   AeadAlgorithm,
+  CbcAlgorithm,
+  CbcCipher,
   CryptoProvider,
+  DigestAlgorithm,
   HashAlgorithm,
   IncrementalHash,
   KeyShare,
@@ -39,9 +44,9 @@ interface RunningHash {
 }
 type Ecdsa = typeof p256;
 
-const HASHES: Record<HashAlgorithm, CHash> = { sha256, sha384, sha512 };
+const HASHES: Record<DigestAlgorithm, CHash> = { sha1, sha256, sha384, sha512 };
 
-function hashFn(alg: HashAlgorithm): CHash {
+function hashFn(alg: DigestAlgorithm): CHash {
   const h = HASHES[alg];
   if (h === undefined) throw new TlsError(ErrorCode.INTERNAL, `unsupported hash ${String(alg)}`, 'internal_error');
   return h;
@@ -93,11 +98,43 @@ class NobleAead implements Aead {
   }
 }
 
-const AEADS: Record<AeadAlgorithm, { cons: CipherCons; keyLength: number }> = {
+/** AES-CCM (RFC 6655 §3): noble has none; lib/crypto/aes-ccm.ts builds it on noble's AES. */
+class NobleCcm implements Aead {
+  private readonly ccm: AesCcm;
+  constructor(key: Uint8Array, readonly tagLength: number) {
+    this.ccm = new AesCcm(key, tagLength);
+  }
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    return this.ccm.seal(nonce, aad, plaintext);
+  }
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    return this.ccm.open(nonce, aad, ciphertextAndTag);
+  }
+}
+
+const AEADS: Record<AeadAlgorithm, { cons?: CipherCons; keyLength: number; ccmTag?: number }> = {
   'AES-128-GCM': { cons: gcm, keyLength: 16 },
   'AES-256-GCM': { cons: gcm, keyLength: 32 },
   'CHACHA20-POLY1305': { cons: chacha20poly1305, keyLength: 32 },
+  'AES-128-CCM': { keyLength: 16, ccmTag: 16 },
+  'AES-256-CCM': { keyLength: 32, ccmTag: 16 },
+  'AES-128-CCM-8': { keyLength: 16, ccmTag: 8 },
+  'AES-256-CCM-8': { keyLength: 32, ccmTag: 8 },
 };
+
+/** Key length of each CBC cipher (AES-128 / AES-256). */
+export const CBC_KEY_LENGTH: Record<CbcAlgorithm, number> = { 'AES-128-CBC': 16, 'AES-256-CBC': 32 };
+
+/** AES-CBC without padding on noble (the record layer pads, RFC 5246 §6.2.3.2). */
+class NobleCbc implements CbcCipher {
+  constructor(private readonly key: Uint8Array) {}
+  encrypt(iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    return cbc(this.key, iv, { disablePadding: true }).encrypt(plaintext);
+  }
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+    return cbc(this.key, iv, { disablePadding: true }).decrypt(ciphertext);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // ECDHE key shares (RFC 8422 §5.10, RFC 7748 §6.1).
@@ -393,7 +430,7 @@ export class NobleCryptoProvider implements CryptoProvider {
   readonly name: string = 'noble';
   readonly groups: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
 
-  hash(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
+  hash(alg: DigestAlgorithm, data: Uint8Array): Uint8Array {
     return hashFn(alg)(data);
   }
 
@@ -401,8 +438,15 @@ export class NobleCryptoProvider implements CryptoProvider {
     return new NobleIncrementalHash(hashFn(alg).create());
   }
 
-  hmac(alg: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+  hmac(alg: DigestAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
     return hmac(hashFn(alg), key, data);
+  }
+
+  cbc(alg: CbcAlgorithm, key: Uint8Array): CbcCipher {
+    if (key.length !== CBC_KEY_LENGTH[alg]) {
+      throw new TlsError(ErrorCode.INTERNAL, `${alg} needs a ${CBC_KEY_LENGTH[alg]}-byte key`, 'internal_error');
+    }
+    return new NobleCbc(secretBytes(key.slice()));
   }
 
   aead(alg: AeadAlgorithm, key: Uint8Array): Aead {
@@ -412,7 +456,8 @@ export class NobleCryptoProvider implements CryptoProvider {
       throw new TlsError(ErrorCode.INTERNAL, `${alg} needs a ${spec.keyLength}-byte key`, 'internal_error');
     }
     // Own copy: the caller's key-block buffer may be reused or wiped.
-    return new NobleAead(spec.cons, secretBytes(key.slice()));
+    if (spec.ccmTag !== undefined) return new NobleCcm(secretBytes(key.slice()), spec.ccmTag);
+    return new NobleAead(spec.cons!, secretBytes(key.slice()));
   }
 
   generateKeyShare(group: number, random: RandomSource): KeyShare {

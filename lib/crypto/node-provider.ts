@@ -33,32 +33,60 @@ import {
   rsaParams,
   unsupportedScheme,
 } from './noble-provider.js';
-import type { Aead, AeadAlgorithm, HashAlgorithm, IncrementalHash, KeyShare, RandomSource, SigningKey, VerifyingKey } from './provider.js';
+import type { Aead, AeadAlgorithm, CbcAlgorithm, CbcCipher, DigestAlgorithm, HashAlgorithm, IncrementalHash, KeyShare, RandomSource, SigningKey, VerifyingKey } from './provider.js';
 import { NamedGroup, SignatureScheme } from '../iana-registry.js';
 
-const CIPHERS: Record<AeadAlgorithm, CipherGCMTypes | 'chacha20-poly1305'> = {
+const CIPHERS: Record<AeadAlgorithm, string> = {
   'AES-128-GCM': 'aes-128-gcm',
   'AES-256-GCM': 'aes-256-gcm',
   'CHACHA20-POLY1305': 'chacha20-poly1305',
+  'AES-128-CCM': 'aes-128-ccm',
+  'AES-256-CCM': 'aes-256-ccm',
+  'AES-128-CCM-8': 'aes-128-ccm',
+  'AES-256-CCM-8': 'aes-256-ccm',
 };
 
 const TAG = 16;
 
+/** AES-CBC without padding on node:crypto (the record layer pads, RFC 5246 §6.2.3.2). */
+class NodeCbc implements CbcCipher {
+  private readonly cipher: string;
+  readonly #key: Buffer;
+  constructor(alg: CbcAlgorithm, key: Uint8Array) {
+    this.cipher = alg.toLowerCase();
+    this.#key = Buffer.from(key);
+  }
+  encrypt(iv: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const c = createCipheriv(this.cipher, this.#key, iv).setAutoPadding(false);
+    return Buffer.concat([c.update(plaintext), c.final()]);
+  }
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+    const d = createDecipheriv(this.cipher, this.#key, iv).setAutoPadding(false);
+    return Buffer.concat([d.update(ciphertext), d.final()]);
+  }
+}
+
+/** AES-GCM, ChaCha20-Poly1305, and AES-CCM / AES-CCM_8 (RFC 6655 §3: 16- or 8-byte tag; CCM
+ *  wants the plaintext length with the AAD). */
 class NodeAead implements Aead {
-  readonly tagLength = TAG;
   private readonly cipher: string;
   /** Private (#): never shown by util.inspect or JSON.stringify. */
   readonly #key: Buffer;
+  /** CCM: node:crypto cannot seal or open an empty message ("tag not set": it skips the
+   *  zero-length update OpenSSL needs); those go through the noble construction. */
+  readonly #empty: Aead | undefined;
 
-  constructor(alg: AeadAlgorithm, key: Uint8Array) {
+  constructor(alg: AeadAlgorithm, key: Uint8Array, readonly tagLength = TAG, empty?: Aead) {
     this.cipher = CIPHERS[alg];
     this.#key = Buffer.from(key);
+    this.#empty = empty;
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const c = createCipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: TAG });
+    if (this.#empty && plaintext.length === 0) return this.#empty.seal(nonce, aad, plaintext);
+    const c = createCipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: this.tagLength });
     c.setAAD(aad, { plaintextLength: plaintext.length });
-    const out = Buffer.allocUnsafe(plaintext.length + TAG);
+    const out = Buffer.allocUnsafe(plaintext.length + this.tagLength);
     const n = c.update(plaintext).copy(out, 0);
     c.final();
     c.getAuthTag().copy(out, n);
@@ -66,12 +94,13 @@ class NodeAead implements Aead {
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    if (ciphertextAndTag.length < TAG) return null;
-    const ctLen = ciphertextAndTag.length - TAG;
+    const ctLen = ciphertextAndTag.length - this.tagLength;
+    if (ctLen < 0) return null;
+    if (this.#empty && ctLen === 0) return this.#empty.open(nonce, aad, ciphertextAndTag);
     try {
-      const d = createDecipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: TAG });
-      d.setAAD(aad, { plaintextLength: ctLen });
+      const d = createDecipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: this.tagLength });
       d.setAuthTag(ciphertextAndTag.subarray(ctLen));
+      d.setAAD(aad, { plaintextLength: ctLen });
       const pt = d.update(ciphertextAndTag.subarray(0, ctLen));
       d.final(); // throws when the tag does not authenticate
       return pt;
@@ -224,7 +253,7 @@ class NativeVerifyingKey implements VerifyingKey {
 export class NodeCryptoProvider extends NobleCryptoProvider {
   override readonly name: string = 'node';
 
-  override hash(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
+  override hash(alg: DigestAlgorithm, data: Uint8Array): Uint8Array {
     return createHash(alg).update(data).digest();
   }
 
@@ -232,12 +261,21 @@ export class NodeCryptoProvider extends NobleCryptoProvider {
     return new NodeHash(createHash(alg));
   }
 
-  override hmac(alg: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+  override hmac(alg: DigestAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
     return createHmac(alg, key).update(data).digest();
   }
 
   override aead(alg: AeadAlgorithm, key: Uint8Array): Aead {
+    if (alg.includes('CCM')) {
+      // The noble object checks algorithm and key length as for the noble provider.
+      return new NodeAead(alg, key, alg.endsWith('-8') ? 8 : 16, super.aead(alg, key));
+    }
     return new NodeAead(alg, key);
+  }
+
+  override cbc(alg: CbcAlgorithm, key: Uint8Array): CbcCipher {
+    super.cbc(alg, key); // refuses a key of the wrong length as the noble provider does
+    return new NodeCbc(alg, key);
   }
 
   override generateKeyShare(group: number, random: RandomSource): KeyShare {

@@ -2,7 +2,16 @@
 // @noble/* or node:crypto for primitives; it goes through a CryptoProvider.
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
-export type AeadAlgorithm = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
+/** What hash() and hmac() take: the PRF hashes and SHA-1, for the HMAC-SHA1 record MAC
+ *  (RFC 5246 §6.2.3.1; never a PRF or signature hash in TLS 1.2 here). */
+export type DigestAlgorithm = HashAlgorithm | 'sha1';
+/** AEADs: AES-GCM (RFC 5288), ChaCha20-Poly1305 (RFC 7905), AES-CCM with a 16-byte tag and
+ *  AES-CCM_8 with an 8-byte tag (RFC 6655 §3). */
+export type AeadAlgorithm =
+  | 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305'
+  | 'AES-128-CCM' | 'AES-256-CCM' | 'AES-128-CCM-8' | 'AES-256-CCM-8';
+/** Block ciphers in CBC mode for the RFC 5246 §6.2.3.2 record protection. */
+export type CbcAlgorithm = 'AES-128-CBC' | 'AES-256-CBC';
 /** Injected randomness: returns n fresh random bytes. */
 export type RandomSource = (n: number) => Uint8Array;
 
@@ -21,6 +30,13 @@ export interface Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Returns the plaintext, or null when authentication fails. Never throws for bad input. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+}
+
+/** AES in CBC mode bound to one key, without padding (the record layer pads, RFC 5246
+ *  §6.2.3.2). Inputs are whole 16-byte blocks. */
+export interface CbcCipher {
+  encrypt(iv: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array;
 }
 
 /** One ephemeral ECDHE key pair for a NamedGroup code (23, 24, 29). */
@@ -54,10 +70,11 @@ export interface VerifyingKey {
 
 export interface CryptoProvider {
   readonly name: string;
-  hash(alg: HashAlgorithm, data: Uint8Array): Uint8Array;
+  hash(alg: DigestAlgorithm, data: Uint8Array): Uint8Array;
   createHash(alg: HashAlgorithm): IncrementalHash;
-  hmac(alg: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+  hmac(alg: DigestAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
   aead(alg: AeadAlgorithm, key: Uint8Array): Aead;
+  cbc(alg: CbcAlgorithm, key: Uint8Array): CbcCipher;
   /** Groups this provider supports, by NamedGroup code. */
   readonly groups: readonly number[];
   generateKeyShare(group: number, random: RandomSource): KeyShare;

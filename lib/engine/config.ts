@@ -92,6 +92,9 @@ export interface EngineConfig {
   /** Offer (client) / accept (server) RFC 7627 extended master secret. Default true; false only
    *  to test peers that lack it (a session without it is never resumed). */
   extendedMasterSecret?: boolean;
+  /** Offer (client) / accept (server) RFC 7366 encrypt-then-MAC for CBC suites. Default true;
+   *  false gives MAC-then-encrypt (OpenSSL's -no_etm), e.g. to test that record path. */
+  encryptThenMac?: boolean;
   /** Pre-shared keys (node:tls pskCallback / pskIdentityHint). */
   psk?: PskConfig;
 }

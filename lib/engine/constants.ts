@@ -50,6 +50,7 @@ export const ExtensionType = {
   ec_point_formats: 11,
   signature_algorithms: 13,
   application_layer_protocol_negotiation: 16,
+  encrypt_then_mac: 22,
   extended_master_secret: 23,
   session_ticket: 35,
   renegotiation_info: 0xff01,

@@ -9,13 +9,13 @@ import { concatBytes } from '../concat-bytes.js';
 import { constantTimeEqual } from '../constant-time.js';
 import { ContentType, handshakeTypeName, HandshakeType, ProtocolVersion } from './constants.js';
 import { ClientHandshake } from './handshake/client-handshake.js';
-import { sessionStateOf, type HandshakeHost, type HandshakeResult } from './handshake/handshake-host.js';
+import { sessionStateOf, type HandshakeHost, type HandshakeResult, type RenegotiationBinding } from './handshake/handshake-host.js';
 import type { SessionState } from './handshake/session.js';
 import { decodeBody, encodeBody } from './handshake/messages.js';
 import type { HandshakeMessage } from './handshake/message-types.js';
 import { ServerHandshake, type ServerHandshakeOptions } from './handshake/server-handshake.js';
-import type { CipherState } from './record/cipher-state.js';
 import { retainedSession } from './retained-session.js';
+import type { RecordProtection } from './record/record-protection.js';
 import { TlsChannel } from './record/tls-channel.js';
 import type { RecordChannel } from './record-channel.js';
 import { DtlsChannel, type DtlsChannelOptions } from './dtls/dtls-channel.js';
@@ -323,7 +323,7 @@ export class Engine implements HandshakeHost {
     return this.channel.queueHandshake(HandshakeType[msg.type], body);
   }
 
-  setPendingStates(read: CipherState, write: CipherState): void {
+  setPendingStates(read: RecordProtection, write: RecordProtection): void {
     this.channel.setPending(read, write);
   }
 
@@ -346,8 +346,9 @@ export class Engine implements HandshakeHost {
 
   // --- internals -----------------------------------------------------------------------------
 
-  private binding(): { clientVerifyData: Uint8Array; serverVerifyData: Uint8Array } {
-    return { clientVerifyData: this.session!.clientVerifyData, serverVerifyData: this.session!.serverVerifyData };
+  private binding(): RenegotiationBinding {
+    const s = this.session!;
+    return { clientVerifyData: s.clientVerifyData, serverVerifyData: s.serverVerifyData, encryptThenMac: s.encryptThenMac };
   }
 
   /** Run `fn`; a TlsError ends the connection with its alert, flushing queued handshake bytes. */

@@ -2,7 +2,7 @@
 // handshake messages framed for the wire. TLS (a byte stream) and DTLS (datagrams with epochs,
 // fragmentation and retransmission) each implement it; the Engine's protocol logic is shared.
 import type { RawHandshakeMessage } from './handshake/messages.js';
-import type { CipherState } from './record/cipher-state.js';
+import type { RecordProtection } from './record/record-protection.js';
 
 export interface InboundRecord {
   type: number;
@@ -29,7 +29,7 @@ export interface RecordChannel {
   changeCipherSpec(): Uint8Array[];
   /** Encode records (application data, alerts) now. */
   encode(type: number, data: Uint8Array): Uint8Array[];
-  setPending(read: CipherState, write: CipherState): void;
+  setPending(read: RecordProtection, write: RecordProtection): void;
   /** The peer's ChangeCipherSpec: switch the read state. */
   activateRead(): void;
   /** A handshake we start ourselves (renegotiation) begins (DTLS: message_seq restarts). */

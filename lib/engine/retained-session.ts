@@ -28,6 +28,7 @@ export class RetainedSession implements EveryField {
   readonly masterSecret: Uint8Array;
   readonly extendedMasterSecret: boolean;
   readonly secureRenegotiation: boolean;
+  readonly encryptThenMac: boolean | undefined;
   readonly peerChain: Uint8Array[];
   readonly authorized: boolean;
   readonly authorizationError: HandshakeResult['authorizationError'];
@@ -57,6 +58,7 @@ export class RetainedSession implements EveryField {
     this.masterSecret = r.masterSecret;
     this.extendedMasterSecret = r.extendedMasterSecret;
     this.secureRenegotiation = r.secureRenegotiation;
+    this.encryptThenMac = r.encryptThenMac;
     this.peerChain = r.peerChain;
     this.authorized = r.authorized;
     this.authorizationError = r.authorizationError;

@@ -6,7 +6,7 @@ import { ContentType, HandshakeType, MAX_PLAINTEXT } from '../constants.js';
 import { checkHandshakeHeader } from '../handshake/handshake-limits.js';
 import type { RawHandshakeMessage } from '../handshake/messages.js';
 import type { InboundRecord, RecordChannel } from '../record-channel.js';
-import type { CipherState } from '../record/cipher-state.js';
+import type { RecordProtection } from '../record/record-protection.js';
 import { FragmentedMessage } from './fragmented-message.js';
 import { ReassemblyBudget, type ReassemblyAccount } from './reassembly-budget.js';
 import { DTLS_HANDSHAKE_HEADER_LENGTH, DTLS_RECORD_HEADER_LENGTH, dtlsHandshakeFragment, parseDtlsHandshakeHeader } from '../record/framing.js';
@@ -340,7 +340,7 @@ export class DtlsChannel implements RecordChannel {
     return out;
   }
 
-  setPending(read: CipherState, write: CipherState): void {
+  setPending(read: RecordProtection, write: RecordProtection): void {
     this.records.setPending(read, write);
   }
 

@@ -4,7 +4,7 @@
 import { TlsError, ErrorCode } from '../../errors.js';
 import { ContentType, MAX_CIPHERTEXT, MAX_PLAINTEXT, ProtocolVersion } from '../constants.js';
 import type { InboundRecord } from '../record-channel.js';
-import type { CipherState } from '../record/cipher-state.js';
+import type { RecordProtection } from '../record/record-protection.js';
 import { DirectionState, DTLS_MAX_SEQUENCE, type EpochKeys } from '../record/direction-state.js';
 import { DTLS_RECORD_HEADER_LENGTH, readDtlsRecordHeader, writeDtlsRecordHeader } from '../record/framing.js';
 import type { ReassemblyAccount } from './reassembly-budget.js';
@@ -15,7 +15,7 @@ const TWO32 = 0x1_0000_0000;
 
 interface ReadEpoch {
   epoch: number;
-  state: CipherState | null;
+  state: RecordProtection | null;
   window: ReplayWindow;
 }
 
@@ -137,7 +137,7 @@ export class DtlsRecordLayer {
 
   // --- keys -------------------------------------------------------------------------------
 
-  setPending(read: CipherState, write: CipherState): void {
+  setPending(read: RecordProtection, write: RecordProtection): void {
     this.readKeys.prepare(read);
     this.write.prepare(write);
   }

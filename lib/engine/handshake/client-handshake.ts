@@ -17,6 +17,7 @@ import {
   encodeExtendedMasterSecret, encodeRenegotiationInfo, encodeServerName, encodeSessionTicket, encodeStatusRequest,
   encodeSignatureAlgorithms, encodeSupportedGroups, findExtension,
 } from './extensions.js';
+import { clientUsesEncryptThenMac, encodeEncryptThenMac } from './extensions.js';
 import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-checks.js';
 import { checkSchemeFitsKey } from './peer-signature.js';
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
@@ -170,6 +171,10 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     if (c.extendedMasterSecret !== false) {
       exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
     }
+    // RFC 7366 §2: offer encrypt-then-MAC with CBC suites; §3.1: always again in a renegotiation
+    // of a connection that uses it.
+    const etm = this.suites.some((s) => s.cbc !== undefined) || this.binding?.encryptThenMac === true;
+    if (c.encryptThenMac !== false && etm) exts.push({ type: ExtensionType.encrypt_then_mac, data: encodeEncryptThenMac() });
     if (c.sessionTickets !== false) {
       // RFC 5077 §3.2: an empty extension asks for a ticket; a non-empty one offers it.
       exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(this.offer?.session.ticket ?? new Uint8Array(0)) });
@@ -354,6 +359,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     this.serverRandom = sh.random;
     this.sessionId = sh.sessionId.slice();
     this.ems = findExtension(sh.extensions, ExtensionType.extended_master_secret) !== undefined;
+    this.etm = clientUsesEncryptThenMac(findExtension(sh.extensions, ExtensionType.encrypt_then_mac), suite, this.binding?.encryptThenMac);
     const ticketExt = findExtension(sh.extensions, ExtensionType.session_ticket);
     if (ticketExt && decodeSessionTicket(ticketExt.data).length !== 0) {
       // RFC 5077 §3.2: the server's SessionTicket extension is empty.
@@ -443,7 +449,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     this.authorizationError = this.offer!.authorizationError;
     // RFC 5246 §7.3 figure 2: new keys from the session's master secret and the new randoms;
     // the server's ChangeCipherSpec comes next.
-    const states = deriveCipherStates(c.provider, this.suite!, this.master, this.clientRandom, this.serverRandom);
+    const states = deriveCipherStates(c.provider, this.suite!, this.master, this.clientRandom, this.serverRandom, this.recordOptions());
     this.host.setPendingStates(states.server, states.client);
   }
 
@@ -580,7 +586,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
   private sendClientFinished(): void {
     const c = this.host.config;
     const suite = this.suite!;
-    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
+    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom, this.recordOptions());
     this.host.setPendingStates(states.server, states.client);
     this.clientVerify = this.sendChangeCipherSpecAndFinished('client finished');
   }

@@ -5,6 +5,7 @@
 // Decoded byte fields are views of the input (no copy).
 import { TlsError, ErrorCode } from '../../errors.js';
 import { ByteReader, ByteWriter } from '../wire.js';
+import type { CipherSuite } from '../cipher-suites.js';
 import type { Extension } from './message-types.js';
 
 function encodeError(what: string): TlsError {
@@ -162,6 +163,45 @@ export function encodeExtendedMasterSecret(): Uint8Array {
 /** Accepts only an empty body; anything else → decode_error. */
 export function decodeExtendedMasterSecret(data: Uint8Array): void {
   new ByteReader(data).expectEnd('extended_master_secret');
+}
+
+// --- encrypt_then_mac: RFC 7366 §2 ---------------------------------------------------------
+
+/** The extension_data is empty (RFC 7366 §2). */
+export function encodeEncryptThenMac(): Uint8Array {
+  return new Uint8Array(0);
+}
+
+/**
+ * Server: whether the ClientHello offers encrypt-then-MAC (a non-empty body → decode_error).
+ * RFC 7366 §3.1: once a connection uses encrypt-then-MAC a renegotiation may not go back to
+ * MAC-then-encrypt, so a renegotiating ClientHello without the extension is fatal.
+ */
+export function encryptThenMacOffered(ext: Extension | undefined, previouslyUsed: boolean | undefined): boolean {
+  if (ext) new ByteReader(ext.data).expectEnd('encrypt_then_mac');
+  if (!ext && previouslyUsed) {
+    throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'renegotiation drops encrypt_then_mac (RFC 7366 §3.1)', 'handshake_failure');
+  }
+  return ext !== undefined;
+}
+
+/** Server: RFC 7366 §2, answer (and use) encrypt-then-MAC only for a CBC suite. */
+export function serverUsesEncryptThenMac(offered: boolean, suite: CipherSuite): boolean {
+  return offered && suite.cbc !== undefined;
+}
+
+/**
+ * Client: whether the ServerHello turns encrypt-then-MAC on. It only applies to CBC suites
+ * (RFC 7366 §2; an answer with an AEAD suite is ignored, as OpenSSL does); a renegotiation of
+ * a connection that used it must keep it for a CBC suite (§3.1), else handshake_failure.
+ */
+export function clientUsesEncryptThenMac(ext: Extension | undefined, suite: CipherSuite, previouslyUsed: boolean | undefined): boolean {
+  if (ext) new ByteReader(ext.data).expectEnd('encrypt_then_mac');
+  if (suite.cbc === undefined) return false;
+  if (!ext && previouslyUsed) {
+    throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'renegotiation drops encrypt_then_mac (RFC 7366 §3.1)', 'handshake_failure');
+  }
+  return ext !== undefined;
 }
 
 // --- renegotiation_info: RFC 5746 §3.2 ----------------------------------------------------

@@ -8,6 +8,7 @@ import { constantTimeEqual } from '../../constant-time.js';
 import { handshakeTypeName, ProtocolVersion } from '../constants.js';
 import type { HandshakeHost, HandshakeResult, RenegotiationBinding } from './handshake-host.js';
 import type { HandshakeMessage, ReceivedHandshakeMessage } from './message-types.js';
+import type { RecordOptions } from './key-schedule.js';
 import { Transcript } from './transcript.js';
 
 /** The two states every handshake passes through at its end. */
@@ -30,6 +31,8 @@ export abstract class HandshakeBase<S extends string> {
   protected serverRandom: Uint8Array = new Uint8Array(0);
   protected suite: CipherSuite | undefined;
   protected ems = false;
+  /** RFC 7366 encrypt-then-MAC negotiated for this handshake's CBC suite. */
+  protected etm = false;
   protected secureRenegotiation = false;
   protected alpn: string | false = false;
   /** The peer's certificate chain (DER, leaf first; empty when it sent none). */
@@ -129,6 +132,11 @@ export abstract class HandshakeBase<S extends string> {
     return mine;
   }
 
+  /** What the new record protection needs besides keys (key-schedule.ts RecordOptions). */
+  protected recordOptions(): RecordOptions {
+    return { random: this.host.config.random, encryptThenMac: this.etm };
+  }
+
   /** The HandshakeResult fields both roles fill the same way. */
   protected commonResult(): Omit<HandshakeResult, RoleFields> {
     return {
@@ -137,6 +145,7 @@ export abstract class HandshakeBase<S extends string> {
       clientRandom: this.clientRandom,
       serverRandom: this.serverRandom,
       extendedMasterSecret: this.ems,
+      encryptThenMac: this.etm,
       secureRenegotiation: this.secureRenegotiation,
       clientVerifyData: this.clientVerify,
       peerChain: this.peerChain,

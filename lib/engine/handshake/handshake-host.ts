@@ -1,7 +1,7 @@
 // What a handshake state machine may do to its connection. The Engine implements it; the
 // handshake never sees records, only messages (DESIGN.md).
 import type { EngineConfig } from '../config.js';
-import type { CipherState } from '../record/cipher-state.js';
+import type { RecordProtection } from '../record/record-protection.js';
 import type { HandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
 import type { LocalIdentity } from '../../crypto/identity.js';
@@ -14,7 +14,7 @@ export interface HandshakeHost {
   /** Encode and queue a handshake message; returns the bytes that enter the transcript. */
   sendHandshake(msg: HandshakeMessage): Uint8Array;
   /** Install the states the next ChangeCipherSpec in each direction switches to. */
-  setPendingStates(read: CipherState, write: CipherState): void;
+  setPendingStates(read: RecordProtection, write: RecordProtection): void;
   /** Send ChangeCipherSpec and switch our write direction to the pending state (§7.1). */
   sendChangeCipherSpec(): void;
   /** Server: ask the application for an OCSP response for `chain` (leaf first); the answer comes
@@ -32,6 +32,8 @@ export interface HandshakeHost {
 export interface RenegotiationBinding {
   clientVerifyData: Uint8Array;
   serverVerifyData: Uint8Array;
+  /** The connection uses RFC 7366 encrypt-then-MAC (a renegotiation must keep it, §3.1). */
+  encryptThenMac?: boolean;
 }
 
 /** What a completed handshake leaves behind for the connection. */
@@ -44,6 +46,8 @@ export interface HandshakeResult {
   clientRandom: Uint8Array;
   serverRandom: Uint8Array;
   extendedMasterSecret: boolean;
+  /** RFC 7366: the records of this session use encrypt-then-MAC (CBC suites only). */
+  encryptThenMac?: boolean;
   /** RFC 5746: the peer signalled secure renegotiation (initial) / it was bound (renegotiation). */
   secureRenegotiation: boolean;
   clientVerifyData: Uint8Array;

@@ -17,6 +17,7 @@ import {
   decodeSessionTicket, decodeSignatureAlgorithms, decodeStatusRequest, decodeSupportedGroups, encodeAlpn, encodeExtendedMasterSecret,
   encodeRenegotiationInfo, encodeSessionTicket, findExtension, encodeEcPointFormats,
 } from './extensions.js';
+import { encodeEncryptThenMac, encryptThenMacOffered, serverUsesEncryptThenMac } from './extensions.js';
 import { checkRenegotiationInfo } from './hello-checks.js';
 import { checkSchemeFitsKey } from './peer-signature.js';
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
@@ -69,6 +70,8 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
   private peerSignatureSchemes: number[] | undefined;
   /** RFC 6066 §8: the ClientHello asked for an OCSP staple. */
   private ocspRequested = false;
+  /** The ClientHello offered RFC 7366 encrypt_then_mac. */
+  private etmOffered = false;
   /** The full flight, waiting for the application's OCSP response. */
   private pendingFlight: ((staple: Uint8Array | undefined) => void) | undefined;
   private servername: string | undefined;
@@ -204,6 +207,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
     this.ems = emsExt !== undefined && c.extendedMasterSecret !== false;
+    this.etmOffered = encryptThenMacOffered(ext(ExtensionType.encrypt_then_mac), this.binding?.encryptThenMac) && c.encryptThenMac !== false;
     const statusExt = ext(ExtensionType.status_request);
     this.ocspRequested = statusExt !== undefined && decodeStatusRequest(statusExt.data);
     const ticketExt = ext(ExtensionType.session_ticket);
@@ -371,6 +375,8 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
       exts.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(value) });
     }
     if (this.ems) exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+    this.etm = serverUsesEncryptThenMac(this.etmOffered, this.suite!);
+    if (this.etm) exts.push({ type: ExtensionType.encrypt_then_mac, data: encodeEncryptThenMac() });
     if (pointFormats) exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
     if (this.alpn !== false) {
       exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([this.alpn]) });
@@ -464,7 +470,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     // extension in the server hello."
     this.sendServerHello(suite, this.serverHelloExtensions(pointFormats));
     if (this.issueTicket) this.sendNewSessionTicket(state);
-    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
+    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom, this.recordOptions());
     this.host.setPendingStates(states.client, states.server);
     this.serverVerify = this.sendChangeCipherSpecAndFinished('server finished');
     this.state = 'wait_change_cipher_spec';
@@ -523,7 +529,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
     this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
     this.host.masterSecretReady(this.clientRandom, this.master);
-    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom);
+    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom, this.recordOptions());
     this.host.setPendingStates(states.client, states.server);
   }
 

@@ -3,6 +3,7 @@
 // 32-bit halves (TLS: the implicit counter; DTLS: epoch || sequence_number, RFC 6347 §4.1.2.1).
 import type { Aead, CryptoProvider } from '../../crypto/provider.js';
 import type { CipherSuite } from '../cipher-suites.js';
+import type { RecordProtection } from './record-protection.js';
 
 /** Scratch for the record being sealed or opened: the 12-byte nonce and the 13-byte additional
  *  data. One pair for every connection, not one per CipherState: a record is sealed or opened
@@ -11,14 +12,14 @@ import type { CipherSuite } from '../cipher-suites.js';
 const NONCE = new Uint8Array(12);
 const AAD = new Uint8Array(13);
 
-export class CipherState {
+export class CipherState implements RecordProtection {
   readonly suite: CipherSuite;
   private readonly aead: Aead;
   private readonly fixedIv: Uint8Array;
 
   constructor(provider: CryptoProvider, suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array) {
     this.suite = suite;
-    this.aead = provider.aead(suite.aead, key);
+    this.aead = provider.aead(suite.aead!, key);
     this.fixedIv = fixedIv;
   }
 

@@ -3,7 +3,7 @@
 // §7.1, RFC 6347 §4.1), each epoch with its own record sequence numbers that must never wrap.
 
 import { TlsError, ErrorCode } from '../../errors.js';
-import type { CipherState } from './cipher-state.js';
+import type { RecordProtection } from './record-protection.js';
 
 /** RFC 5246 §6.1: a TLS sequence number may not wrap (2^64 − 1; JS numbers stop exact before). */
 export const TLS_MAX_SEQUENCE = Number.MAX_SAFE_INTEGER;
@@ -15,7 +15,7 @@ export class EpochKeys {
   private seq: number;
 
   /** `cipher` null: the epoch before the first ChangeCipherSpec (records in the clear). */
-  constructor(readonly cipher: CipherState | null, private readonly maxSeq: number, firstSeq = 0) {
+  constructor(readonly cipher: RecordProtection | null, private readonly maxSeq: number, firstSeq = 0) {
     this.seq = firstSeq;
   }
 
@@ -45,14 +45,14 @@ export class DirectionState {
   /** Epoch of `current` (DTLS puts it in every record; TLS counts ChangeCipherSpecs). */
   epoch = 0;
   current: EpochKeys;
-  private pending: CipherState | null = null;
+  private pending: RecordProtection | null = null;
 
   constructor(private readonly maxSeq: number, firstSeq = 0) {
     this.current = new EpochKeys(null, maxSeq, firstSeq);
   }
 
   /** Keys agreed by a handshake, waiting for this direction's ChangeCipherSpec. */
-  prepare(cipher: CipherState): void {
+  prepare(cipher: RecordProtection): void {
     this.pending = cipher;
   }
 

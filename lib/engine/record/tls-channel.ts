@@ -4,7 +4,7 @@ import { concatBytes } from '../../concat-bytes.js';
 import type { RawHandshakeMessage } from '../handshake/messages.js';
 import { HandshakeReassembler, type HandshakeReassemblerOptions } from '../handshake/handshake-reassembler.js';
 import type { InboundRecord, RecordChannel } from '../record-channel.js';
-import type { CipherState } from './cipher-state.js';
+import type { RecordProtection } from './record-protection.js';
 import { TlsRecordLayer } from './tls-record-layer.js';
 import { tlsHandshakeMessage } from './framing.js';
 
@@ -76,7 +76,7 @@ export class TlsChannel implements RecordChannel {
     return [this.records.encode(type, data)];
   }
 
-  setPending(read: CipherState, write: CipherState): void {
+  setPending(read: RecordProtection, write: RecordProtection): void {
     this.records.setPending(read, write);
   }
 

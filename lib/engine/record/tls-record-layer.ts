@@ -4,13 +4,13 @@
 import { TlsError, ErrorCode } from '../../errors.js';
 import { MAX_CIPHERTEXT, MAX_PLAINTEXT, ProtocolVersion } from '../constants.js';
 import { ByteQueue } from './byte-queue.js';
-import type { CipherState } from './cipher-state.js';
+import type { RecordProtection } from './record-protection.js';
 import { DirectionState, TLS_MAX_SEQUENCE } from './direction-state.js';
 import { TLS_RECORD_HEADER_LENGTH, writeTlsRecordHeader } from './framing.js';
 
 export interface Record {
   type: number;
-  /** Plaintext (already decrypted when a read CipherState is active). */
+  /** Plaintext (already decrypted when a read RecordProtection is active). */
   data: Uint8Array;
 }
 
@@ -40,7 +40,7 @@ export class TlsRecordLayer {
     return this.write.current.cipher !== null;
   }
 
-  setPending(read: CipherState, write: CipherState): void {
+  setPending(read: RecordProtection, write: RecordProtection): void {
     this.read.prepare(read);
     this.write.prepare(write);
   }
