@@ -292,6 +292,7 @@ export class SecureDuplex extends Duplex {
   /** node:tls getProtocol(): the version once a handshake has completed; before that 'unknown'
    *  on a client whose transport is connected, null on a server or a closed socket (as node). */
   getProtocol(): string | null {
+    if (this.destroyed) return null;
     if (!this.engine.established) {
       const connected = !this.destroyed && !(this.socket as Partial<Socket>).connecting && !this.socket.destroyed;
       return !this.isServer && connected ? 'unknown' : null;
@@ -302,6 +303,8 @@ export class SecureDuplex extends Duplex {
   /** node:tls getCipher(), typed as node's (which omits that both return undefined before the
    *  handshake). */
   getCipher(): CipherNameAndProtocol {
+    // node:tls: the getters of the connection's state give null once it is destroyed.
+    if (this.destroyed) return null as unknown as CipherNameAndProtocol;
     const s = this.engine.cipherSuite;
     return (s ? { name: s.opensslName, standardName: s.name, version: 'TLSv1.2' } : undefined) as CipherNameAndProtocol;
   }
@@ -318,6 +321,8 @@ export class SecureDuplex extends Duplex {
   }
 
   getPeerCertificate(detailed = false): object {
+    // node:tls: {} once destroyed.
+    if (this.destroyed) return {};
     const chain = this.engine.session?.peerChain;
     if (!chain || chain.length === 0) return {};
     // As node: `detailed` goes on from the last certificate sent through our trust store.
@@ -332,12 +337,14 @@ export class SecureDuplex extends Duplex {
   }
 
   getFinished(): Buffer | undefined {
+    if (this.destroyed) return null as unknown as undefined;
     const s = this.engine.session;
     if (!s) return undefined;
     return Buffer.from(this.isServer ? s.serverVerifyData : s.clientVerifyData);
   }
 
   getPeerFinished(): Buffer | undefined {
+    if (this.destroyed) return null as unknown as undefined;
     const s = this.engine.session;
     if (!s) return undefined;
     return Buffer.from(this.isServer ? s.clientVerifyData : s.serverVerifyData);
@@ -345,6 +352,7 @@ export class SecureDuplex extends Duplex {
 
   /** node:tls isSessionReused(): the last handshake resumed a session (abbreviated handshake). */
   isSessionReused(): boolean {
+    if (this.destroyed) return null as unknown as boolean;
     return this.engine.session?.resumed ?? false;
   }
 
@@ -357,6 +365,7 @@ export class SecureDuplex extends Duplex {
   /** node:tls getPeerX509Certificate(): the peer's leaf certificate, `issuerCertificate`
    *  linking the chain it sent. */
   getPeerX509Certificate(): X509Certificate | undefined {
+    if (this.destroyed) return undefined;
     return peerX509Chain(this.engine.session?.peerChain ?? []);
   }
 
@@ -445,6 +454,7 @@ export class SecureDuplex extends Duplex {
    * (RFC 7627) is returned too, but never offered for resumption.
    */
   getSession(): Buffer | undefined {
+    if (this.destroyed) return null as unknown as undefined;
     const state = this.engine.sessionState;
     if (!state) return undefined;
     const bytes = encodeSession(state);
@@ -454,6 +464,7 @@ export class SecureDuplex extends Duplex {
   /** node:tls getTLSTicket(): client, the RFC 5077 ticket the server gave for this session;
    *  undefined without one. */
   getTLSTicket(): Buffer | undefined {
+    if (this.destroyed) return null as unknown as undefined;
     const t = this.engine.session?.ticket;
     return t && t.length > 0 ? Buffer.from(t) : undefined;
   }
@@ -1095,7 +1106,7 @@ export class SecureDuplex extends Duplex {
     this.alpnProtocol = sess.alpnProtocol;
     // Server: the name the client asked for (false: none). Client: the SNI name we sent.
     if (this.isServer) this.servername = sess.servername ?? false;
-    else if (this.engine.config.servername) this.servername = this.engine.config.servername;
+    else this.servername = this.engine.config.servername || false;
     // node:tls 'session' (client): the session to resume later, for each new session (a full
     // handshake, renegotiations included) and for a resumption whose server renewed the ticket
     // (RFC 5077 §3.3); after 'secureConnect' for the first handshake, as node.
@@ -1113,8 +1124,10 @@ export class SecureDuplex extends Duplex {
       // disableRenegotiation() on the sockets it is given, but only on those with a native
       // handle (it wraps ours in a JSStreamSocket first): with h2 agreed we disable it ourselves.
       if (this.alpnProtocol === 'h2') this.disableRenegotiation();
-      this.emit('secure');
+      // node:tls: 'secureConnect' / 'secureConnection' come from the first 'secure' listener
+      // (registered by connect() / the Server), so before the application's 'secure' listeners.
       this.emit('_secureEstablished');
+      this.emit('secure');
       emitSession();
       // Writes made during the handshake went out with its end (the engine's held data).
       const cbs = this.secureCallbacks;
