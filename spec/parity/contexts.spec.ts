@@ -1,6 +1,7 @@
 // Secure contexts and certificate choice, node:tls and secure-duplex side by side
 // (spec/parity/harness.ts): createSecureContext() given as connect()'s `secureContext`,
 // Server#addContext(), SNICallback, setKeyCert() from an ALPNCallback, and ALPNCallback's answers.
+import { createPrivateKey } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { parity, type Ends, type Recorder } from './harness.js';
 import { clientOptions, listen, secured, serverOptions, testPki } from './fixtures.js';
@@ -72,6 +73,21 @@ describe('parity with node:tls: secure contexts and certificate choice', functio
     await peerCN(rec, m, port, 'other', { ALPNProtocols: ['other', 'h2'], servername: 'example.invalid' });
     await peerCN(rec, m, port, 'plain', { ALPNProtocols: ['plain'] });
     await peerCN(rec, m, port, 'refused', { ALPNProtocols: ['none'] });
+  });
+
+  parity('an encrypted PEM key with passphrase (given beside it, or as { pem, passphrase }); a wrong passphrase throws', async (m, rec) => {
+    const pw = 'parity';
+    const encrypted = createPrivateKey(testPki.leaves['ec-p256'].keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: pw }) as string;
+    for (const [name, extra] of [
+      ['passphrase beside the key', { key: encrypted, passphrase: pw }],
+      ['{ pem, passphrase }', { key: [{ pem: encrypted, passphrase: pw }] }],
+      ['wrong passphrase', { key: encrypted, passphrase: 'wrong' }],
+    ] as const) {
+      const server = rec.call(name, 'createServer', () => m.server.createServer(serverOptions(extra))) as { on: Function } | undefined;
+      if (!server) continue;
+      server.on('secureConnection', (s: Duplex) => s.resume());
+      await peerCN(rec, m, await listen(rec, server as never), name, {});
+    }
   });
 
   parity('ALPNProtocols on both sides with no protocol in common', async (m, rec) => {

@@ -133,5 +133,40 @@ describe('parity with node:tls: options and server methods', function () {
     });
     c.resume();
     rec.add('client', 'echo', await rec.settle('client', 'echo', got));
+    rec.add('client', 'bytes counted', { bytesRead: (c.bytesRead as unknown as number) > 0, bytesWritten: (c.bytesWritten as unknown as number) > 0 });
+  });
+
+  parity('destroySoon() ends the connection cleanly; resetAndDestroy() resets it (the server socket sees ECONNRESET)', async (m, rec) => {
+    const server = m.server.createServer(serverOptions());
+    server.on('secureConnection', (s: Duplex) => s.resume());
+    const port = await listen(rec, server);
+    for (const how of ['destroySoon', 'resetAndDestroy'] as const) {
+      const accepted = next<Duplex>(server, 'secureConnection');
+      const c = rec.track(m.client.connect(clientOptions(port)) as Sock);
+      c.on('error', (e: Error) => rec.add(how, 'client error', e));
+      await next(c, 'secureConnect');
+      const s = await accepted;
+      const closed = new Promise((res) => s.once('close', res));
+      const events: string[] = [];
+      for (const ev of ['end', 'error', 'close']) s.on(ev, (e?: unknown) => events.push(ev === 'error' ? `error ${(e as NodeJS.ErrnoException).code}` : ev));
+      // (node 20's TLSSocket#resetAndDestroy() throws ERR_INVALID_HANDLE_TYPE over TCP: its
+      // handle is the TLS wrap, not the TCP handle; compat.md.)
+      const r = rec.call(how, 'call', () => c[how]!() === c);
+      if (r === undefined) c.destroy();
+      await rec.settle(how, 'server socket close', closed);
+      rec.add(how, 'server socket', events);
+    }
+  }, { differences: [{ channel: 'resetAndDestroy', compat: 'Over TCP node 20 throws `ERR_INVALID_HANDLE_TYPE` there' }] });
+
+  parity('pauseOnConnect: the handshake waits until the TCP socket is resumed', async (m, rec) => {
+    const server = m.server.createServer(serverOptions({ pauseOnConnect: true }));
+    server.on('connection', (raw: net.Socket) => {
+      rec.add('server', 'connection', { paused: raw.isPaused() });
+      setImmediate(() => raw.resume());
+    });
+    server.on('secureConnection', (s: Duplex) => s.resume());
+    const port = await listen(rec, server);
+    const c = rec.track(m.client.connect(clientOptions(port)) as Duplex);
+    rec.add('client', 'secured', await securedOrError(rec, 'client', c));
   });
 });
