@@ -170,6 +170,8 @@ export class SecureDuplex extends Duplex {
   private readonly isServer: boolean;
   private secureEstablished = false;
   private renegotiateCallback: RenegotiateCallback | undefined;
+  /** renegotiate() calls made while a renegotiation was running: called when it ends. */
+  private joinedRenegotiation: RenegotiateCallback[] = [];
   /** Write callbacks waiting for held data to reach the transport. */
   private heldCallbacks: ((err?: Error) => void)[] = [];
   /** Write callbacks of writes made before the first handshake completed: as in node:tls they
@@ -510,6 +512,13 @@ export class SecureDuplex extends Duplex {
       if (callback) process.nextTick(callback, new TlsError('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'));
       return false;
     }
+    if (!this.destroyed && !this.writableEnded && this.engine.established && this.engine.handshaking) {
+      // node:tls: renegotiate() while a renegotiation is running (started by either side) joins
+      // it: true, and the callback when that handshake completes (OpenSSL runs one at a time;
+      // node calls back at the next handshake done). Its options do not apply to it.
+      this.joinedRenegotiation.push(callback ?? (() => undefined));
+      return true;
+    }
     const started = !this.destroyed && !this.renegotiateCallback && this.engine.renegotiate(engineOptions);
     if (!started) {
       if (callback) {
@@ -753,11 +762,13 @@ export class SecureDuplex extends Duplex {
     this.secureCallbacks = [];
     // Held data that will never be sent: its writers learn why.
     for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
+    const closed = err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation');
     if (this.renegotiateCallback) {
       const rc = this.renegotiateCallback;
       this.renegotiateCallback = undefined;
-      rc(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation'));
+      rc(closed);
     }
+    this.releaseJoinedRenegotiation(closed);
     cb(err);
     // net.Socket's 'close' (hadError), after 'error' (emitted on the next tick by destroy()).
     const hadError = err !== null && err !== undefined;
@@ -1015,6 +1026,7 @@ export class SecureDuplex extends Duplex {
         const rc = this.renegotiateCallback;
         this.renegotiateCallback = undefined;
         rc?.(ev.error);
+        this.releaseJoinedRenegotiation(ev.error);
         return;
       }
       case 'warning':
@@ -1088,6 +1100,7 @@ export class SecureDuplex extends Duplex {
       const rc = this.renegotiateCallback;
       this.renegotiateCallback = undefined;
       rc?.(null);
+      this.releaseJoinedRenegotiation(null);
       this.destroy();
       return;
     }
@@ -1147,6 +1160,13 @@ export class SecureDuplex extends Duplex {
       rc(null);
       if (this.rejectAfterRenegotiation && !this.authorized) this.destroy();
     }
+    this.releaseJoinedRenegotiation(null);
+  }
+
+  private releaseJoinedRenegotiation(err: Error | null): void {
+    const cbs = this.joinedRenegotiation;
+    this.joinedRenegotiation = [];
+    for (const cb of cbs) cb(err);
   }
 
   private clearHandshakeTimer(): void {

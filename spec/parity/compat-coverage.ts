@@ -68,7 +68,7 @@ export const COMPAT_COVERAGE: Record<string, Cover[]> = {
   [`${METHODS} › \`isSessionReused()\``]: [P('renegotiation', 'the client offers its session (ticket), the server resumes it'), properties],
   [`${METHODS} › \`renegotiate(options, callback)\``]: [
     P('renegotiation', 'client renegotiate({}): a full handshake'), P('renegotiation', "our client offers its session as node's does"),
-    P('api', "README example: a server's renegotiate({ requestCert: true })"),
+    P('api', "README example: a server's renegotiate({ requestCert: true })"), P('renegotiation', "while the peer's renegotiation is running joins it"),
   ],
   [`${METHODS} › \`setKeyCert(context)\``]: [P('contexts', "setKeyCert() in it picks this handshake's certificate")],
   [`${METHODS} › \`setMaxSendFragment(size)\``]: [P('validation', 'bad option values and method arguments throw as node:tls')],

@@ -5,9 +5,10 @@
 // that resumes it makes an abbreviated handshake (RFC 5246 §7.3). A client-started
 // renegotiation offers none (SSL_renegotiate: a full handshake).
 import { constants } from 'node:crypto';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parity, type Ends, type Recorder } from './harness.js';
-import { clientOptions, listen, serverOptions, testPki } from './fixtures.js';
+import { clientOptions, listen, next, serverOptions, testPki } from './fixtures.js';
 
 interface RenegotiatingSocket extends Duplex {
   renegotiate(o: object, cb: (e: Error | null) => void): boolean;
@@ -70,7 +71,65 @@ function renegotiationScenario(c: Case) {
 
 const clientCert = { cert: testPki.client.certPem, key: testPki.client.keyPem };
 
+/** The client starts a renegotiation; a relay holds the client's next flight until the server
+ *  has answered the ClientHello, and the server calls renegotiate() then, mid-handshake. */
+async function renegotiateDuringPeers(m: Ends, rec: Recorder): Promise<void> {
+  const server = m.server.createServer(serverOptions());
+  const accepted = new Promise<RenegotiatingSocket>((res) => server.on('secureConnection', (s: RenegotiatingSocket) => {
+    s.on('error', (e: Error) => rec.add('server socket', 'error', e));
+    s.resume();
+    res(s);
+  }));
+  const port = await listen(rec, server);
+  let phase: 'handshake' | 'client hello next' | 'holding' | 'released' = 'handshake';
+  const held: Buffer[] = [];
+  let serverDone!: () => void;
+  const serverCallback = new Promise<void>((res) => (serverDone = res));
+  const relay = net.createServer((a) => {
+    const b = net.connect(port, '127.0.0.1');
+    rec.cleanups.push(() => b.destroy(), () => a.destroy());
+    a.on('error', () => undefined);
+    b.on('error', () => undefined);
+    a.on('data', (d: Buffer) => {
+      if (phase === 'holding') return void held.push(d);
+      b.write(d);
+      if (phase === 'client hello next') phase = 'holding';
+    });
+    b.on('data', (d: Buffer) => {
+      a.write(d);
+      if (phase !== 'holding') return;
+      // The server has answered the renegotiation's ClientHello: it is mid-handshake.
+      phase = 'released';
+      void accepted.then((s) => {
+        const r = s.renegotiate({}, (err) => {
+          rec.add('server socket', 'renegotiate callback', err);
+          serverDone();
+        });
+        rec.add('server socket', 'renegotiate() mid-handshake', r);
+        for (const h of held.splice(0)) b.write(h);
+      });
+    });
+  });
+  const c = rec.track(m.client.connect(clientOptions(await listen(rec, relay))) as RenegotiatingSocket);
+  let keylogs = 0;
+  c.on('keylog', () => keylogs++);
+  c.on('error', (e: Error) => rec.add('client', 'error', e));
+  c.resume();
+  await next(c, 'secureConnect');
+  phase = 'client hello next';
+  const clientCallback = new Promise<void>((res) => c.renegotiate({}, (err) => {
+    rec.add('client', 'renegotiate callback', err);
+    res();
+  }));
+  await rec.settle('client', 'renegotiate callback', clientCallback);
+  await rec.settle('server socket', 'renegotiate callback', serverCallback);
+  // One handshake after the first: the server's call joined the client's (no third one began).
+  rec.add('client', 'handshakes (keylog lines)', keylogs);
+}
+
 describe('parity with node:tls: which handshake a renegotiation makes', function () {
+  parity("renegotiate() while the peer's renegotiation is running joins it: true, and the callback when it completes", renegotiateDuringPeers);
+
   parity("server renegotiate({}): the client offers its session (ticket), the server resumes it", renegotiationScenario({
     by: 'server', renegotiate: {},
   }));
