@@ -13,9 +13,6 @@ export type Cover =
   | { spec: string; test: string }
   /** A secure-duplex-only row (no node:tls counterpart): the test of our behaviour. */
   | { own: string; test: string }
-  /** A row whose node:tls behaviour cannot be observed side by side in-process: our test, and
-   *  `reason`, a phrase of the row's notes saying how node differs. */
-  | { notCompared: string; spec: string; test: string }
   /** A "not yet" / "not applicable" row: `reason`, a phrase of the row's notes. */
   | { absent: string };
 
@@ -36,7 +33,6 @@ const MODULE = 'node:tls module functions';
 
 const properties = P('properties', 'properties before and after the handshake');
 const propertiesAlpn = P('properties', 'with ALPN, a chosen suite and curve');
-const trace = 'enableTrace (option and method)';
 
 export const COMPAT_COVERAGE: Record<string, Cover[]> = {
   [`${PROPS} › \`authorized\``]: [P('api', "authorizationError is node's string code")],
@@ -52,7 +48,7 @@ export const COMPAT_COVERAGE: Record<string, Cover[]> = {
     S('tls-surface', 'the same options as new tls.TLSSocket(socket'),
   ],
   [`${METHODS} › \`disableRenegotiation()\``]: [P('api', 'behind an HTTP/2 server a client-started renegotiation is refused')],
-  [`${METHODS} › \`enableTrace()\``]: [{ notCompared: "node prints OpenSSL's much longer `SSL_trace` dump", spec: 'spec/tls-surface.spec.ts', test: trace }],
+  [`${METHODS} › \`enableTrace()\``]: [P('trace', "the client's enableTrace() method")],
   [`${METHODS} › \`exportKeyingMaterial(length, label[, context])\``]: [S('tls-surface', 'our server = node:tls client, also after a renegotiation')],
   [`${METHODS} › \`getCertificate()\``]: [properties],
   [`${METHODS} › \`getCipher()\``]: [properties, propertiesAlpn],
@@ -113,7 +109,7 @@ export const COMPAT_COVERAGE: Record<string, Cover[]> = {
   [`${CONNECT} › \`secureContext\``]: [P('contexts', 'connect({ secureContext: createSecureContext({ ca }) })')],
   [`${CONNECT} › \`onread\``]: [{ absent: "node's zero-copy read into a caller's buffer is a `net.Socket` handle feature" }],
   [`${CONNECT} › \`pskCallback(hint)\``]: [S('psk', "our client <-> node:tls server with pskCallback"), S('psk', 'unknown identity both ways')],
-  [`${CONNECT} › \`enableTrace\``]: [{ notCompared: "node prints OpenSSL's `SSL_trace` dump", spec: 'spec/tls-surface.spec.ts', test: trace }],
+  [`${CONNECT} › \`enableTrace\``]: [P('trace', "'s trace (enableTrace option) reports the same messages")],
   [`${CONNECT} › \`timeout\``]: [P('options', 'highWaterMark (connect and createServer), timeout')],
   [`${CONNECT} › \`family\`, \`localAddress\``]: [P('options', 'timeout, localAddress and family')],
   [`${CONNECT} › \`lookup\`, \`keepAlive\`, \`keepAliveInitialDelay\`, \`noDelay\`, \`localPort\``]: [P('stream', 'lookup is called with the options net gives it')],
@@ -125,7 +121,7 @@ export const COMPAT_COVERAGE: Record<string, Cover[]> = {
   [`${SERVER} › \`ALPNProtocols\``]: [propertiesAlpn, P('contexts', 'ALPNProtocols on both sides with no protocol in common')],
   [`${SERVER} › \`ALPNCallback({ servername, protocols })\``]: [P('contexts', 'ALPNCallback: its answer is the protocol')],
   [`${SERVER} › \`clientCertEngine\``]: [{ absent: 'OpenSSL engines' }],
-  [`${SERVER} › \`enableTrace\``]: [{ notCompared: "node prints OpenSSL's `SSL_trace` dump", spec: 'spec/tls-surface.spec.ts', test: trace }],
+  [`${SERVER} › \`enableTrace\``]: [P('trace', "'s trace (enableTrace option) reports the same messages")],
   [`${SERVER} › \`handshakeTimeout\``]: [P('options', "the server's handshakeTimeout")],
   [`${SERVER} › \`rejectUnauthorized\``]: [P('api', "authorizationError is node's string code"), P('api', "README example: a server's renegotiate({ requestCert: true })")],
   [`${SERVER} › \`requestCert\``]: [P('api', "authorizationError is node's string code"), P('certificates', 'of a client certificate')],
