@@ -44,7 +44,8 @@ export const ErrorCode = {
   /** Finished or signature verification failed (alert decrypt_error). */
   DECRYPT_ERROR: 'ERR_TLS_DECRYPT_ERROR',
   PROTOCOL_VERSION: 'ERR_TLS_PROTOCOL_VERSION',
-  NO_APPLICATION_PROTOCOL: 'ERR_TLS_NO_APPLICATION_PROTOCOL',
+  /** node:tls's code for OpenSSL's SSL_R_NO_APPLICATION_PROTOCOL (server: ALPN refused). */
+  NO_APPLICATION_PROTOCOL: 'ERR_SSL_NO_APPLICATION_PROTOCOL',
   /** The peer sent a fatal alert; `alertReceived` names it. */
   ALERT_RECEIVED: 'ERR_TLS_ALERT_RECEIVED',
   /** The transport closed before the handshake completed (node:tls: ECONNRESET-like). */

@@ -76,9 +76,9 @@ function renegotiationPlan(seed: string, writes: number): Renegotiation[] {
 }
 
 /**
- * Renegotiate from `s`. When one is already running (the peer started one, or ours crossed
- * its HelloRequest) renegotiate() refuses with ERR_TLS_RENEGOTIATION_REFUSED: wait for that one
- * to complete and try again (bounded). Resolves when ours completed.
+ * Renegotiate from `s`. When one is already running, renegotiate() joins it (and calls back when
+ * it completes); one that crossed the peer's HelloRequest may still be refused with
+ * ERR_TLS_RENEGOTIATION_REFUSED: wait for the running one to complete and try again (bounded).
  */
 async function renegotiateFrom(s: SecureDuplex): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {

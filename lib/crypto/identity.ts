@@ -32,6 +32,9 @@ export function pairIdentities(
       const text = typeof k.pem === 'string' ? k.pem : Buffer.from(k.pem);
       pub = spki(createPublicKey({ key: text, passphrase: k.passphrase, format: looksPem(text) ? 'pem' : 'der', type: looksPem(text) ? undefined : 'pkcs8' } as Parameters<typeof createPublicKey>[0]).export({ type: 'spki', format: 'der' }));
     } catch (e) {
+      // node:tls passes OpenSSL's error on as it is (a wrong passphrase: ERR_OSSL_BAD_DECRYPT).
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('ERR_OSSL_')) throw new TlsError(code, (e as Error).message);
       throw new TlsError(ErrorCode.INVALID_ARG, `cannot read private key: ${(e as Error).message}`);
     }
     const i = leafKeys.indexOf(pub);

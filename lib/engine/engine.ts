@@ -650,7 +650,9 @@ export class Engine implements HandshakeHost {
       return;
     }
     this.countPeerRenegotiation();
-    this.startHandshake(new ClientHandshake(this, { binding: this.binding(), reuseRandom: this.dtlsRandomReuse() }), 'peer').start();
+    // As OpenSSL's client (SSL_renegotiate_abbreviated on a HelloRequest, measured with
+    // node:tls): offer the current session; the server chooses an abbreviated or a full handshake.
+    this.startHandshake(new ClientHandshake(this, { binding: this.binding(), reuseRandom: this.dtlsRandomReuse(), session: this.sessionState }), 'peer').start();
   }
 
   /** See ClientHandshake: DTLS renegotiations keep the first client_random (OpenSSL interop). */

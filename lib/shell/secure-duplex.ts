@@ -171,6 +171,8 @@ export class SecureDuplex extends Duplex {
   private readonly isServer: boolean;
   private secureEstablished = false;
   private renegotiateCallback: RenegotiateCallback | undefined;
+  /** renegotiate() calls made while a renegotiation was running: called when it ends. */
+  private joinedRenegotiation: RenegotiateCallback[] = [];
   /** Write callbacks waiting for held data to reach the transport. */
   private heldCallbacks: ((err?: Error) => void)[] = [];
   /** Write callbacks of writes made before the first handshake completed: as in node:tls they
@@ -295,6 +297,7 @@ export class SecureDuplex extends Duplex {
   /** node:tls getProtocol(): the version once a handshake has completed; before that 'unknown'
    *  on a client whose transport is connected, null on a server or a closed socket (as node). */
   getProtocol(): string | null {
+    if (this.destroyed) return null;
     if (!this.engine.established) {
       const connected = !this.destroyed && !(this.socket as Partial<Socket>).connecting && !this.socket.destroyed;
       return !this.isServer && connected ? 'unknown' : null;
@@ -305,6 +308,8 @@ export class SecureDuplex extends Duplex {
   /** node:tls getCipher(), typed as node's (which omits that both return undefined before the
    *  handshake). */
   getCipher(): CipherNameAndProtocol {
+    // node:tls: the getters of the connection's state give null once it is destroyed.
+    if (this.destroyed) return null as unknown as CipherNameAndProtocol;
     const s = this.engine.cipherSuite;
     return (s ? { name: s.opensslName, standardName: s.name, version: 'TLSv1.2' } : undefined) as CipherNameAndProtocol;
   }
@@ -321,6 +326,8 @@ export class SecureDuplex extends Duplex {
   }
 
   getPeerCertificate(detailed = false): object {
+    // node:tls: {} once destroyed.
+    if (this.destroyed) return {};
     const chain = this.engine.session?.peerChain;
     if (!chain || chain.length === 0) return {};
     // As node: `detailed` goes on from the last certificate sent through our trust store.
@@ -335,12 +342,14 @@ export class SecureDuplex extends Duplex {
   }
 
   getFinished(): Buffer | undefined {
+    if (this.destroyed) return null as unknown as undefined;
     const s = this.engine.session;
     if (!s) return undefined;
     return Buffer.from(this.isServer ? s.serverVerifyData : s.clientVerifyData);
   }
 
   getPeerFinished(): Buffer | undefined {
+    if (this.destroyed) return null as unknown as undefined;
     const s = this.engine.session;
     if (!s) return undefined;
     return Buffer.from(this.isServer ? s.clientVerifyData : s.serverVerifyData);
@@ -348,6 +357,7 @@ export class SecureDuplex extends Duplex {
 
   /** node:tls isSessionReused(): the last handshake resumed a session (abbreviated handshake). */
   isSessionReused(): boolean {
+    if (this.destroyed) return null as unknown as boolean;
     return this.engine.session?.resumed ?? false;
   }
 
@@ -360,6 +370,7 @@ export class SecureDuplex extends Duplex {
   /** node:tls getPeerX509Certificate(): the peer's leaf certificate, `issuerCertificate`
    *  linking the chain it sent. */
   getPeerX509Certificate(): X509Certificate | undefined {
+    if (this.destroyed) return undefined;
     return peerX509Chain(this.engine.session?.peerChain ?? []);
   }
 
@@ -448,6 +459,7 @@ export class SecureDuplex extends Duplex {
    * (RFC 7627) is returned too, but never offered for resumption.
    */
   getSession(): Buffer | undefined {
+    if (this.destroyed) return null as unknown as undefined;
     const state = this.engine.sessionState;
     if (!state) return undefined;
     const bytes = encodeSession(state);
@@ -457,6 +469,7 @@ export class SecureDuplex extends Duplex {
   /** node:tls getTLSTicket(): client, the RFC 5077 ticket the server gave for this session;
    *  undefined without one. */
   getTLSTicket(): Buffer | undefined {
+    if (this.destroyed) return null as unknown as undefined;
     const t = this.engine.session?.ticket;
     return t && t.length > 0 ? Buffer.from(t) : undefined;
   }
@@ -501,6 +514,13 @@ export class SecureDuplex extends Duplex {
     if (this.renegotiationDisabled) {
       if (callback) process.nextTick(callback, new TlsError('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'));
       return false;
+    }
+    if (!this.destroyed && !this.writableEnded && this.engine.established && this.engine.handshaking) {
+      // node:tls: renegotiate() while a renegotiation is running (started by either side) joins
+      // it: true, and the callback when that handshake completes (OpenSSL runs one at a time;
+      // node calls back at the next handshake done). Its options do not apply to it.
+      this.joinedRenegotiation.push(callback ?? (() => undefined));
+      return true;
     }
     const started = !this.destroyed && !this.renegotiateCallback && this.engine.renegotiate(engineOptions);
     if (!started) {
@@ -745,11 +765,13 @@ export class SecureDuplex extends Duplex {
     this.secureCallbacks = [];
     // Held data that will never be sent: its writers learn why.
     for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
+    const closed = err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation');
     if (this.renegotiateCallback) {
       const rc = this.renegotiateCallback;
       this.renegotiateCallback = undefined;
-      rc(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation'));
+      rc(closed);
     }
+    this.releaseJoinedRenegotiation(closed);
     cb(err);
     // net.Socket's 'close' (hadError), after 'error' (emitted on the next tick by destroy()).
     const hadError = err !== null && err !== undefined;
@@ -1007,6 +1029,7 @@ export class SecureDuplex extends Duplex {
         const rc = this.renegotiateCallback;
         this.renegotiateCallback = undefined;
         rc?.(ev.error);
+        this.releaseJoinedRenegotiation(ev.error);
         return;
       }
       case 'warning':
@@ -1080,6 +1103,7 @@ export class SecureDuplex extends Duplex {
       const rc = this.renegotiateCallback;
       this.renegotiateCallback = undefined;
       rc?.(null);
+      this.releaseJoinedRenegotiation(null);
       this.destroy();
       return;
     }
@@ -1098,7 +1122,7 @@ export class SecureDuplex extends Duplex {
     this.alpnProtocol = sess.alpnProtocol;
     // Server: the name the client asked for (false: none). Client: the SNI name we sent.
     if (this.isServer) this.servername = sess.servername ?? false;
-    else if (this.engine.config.servername) this.servername = this.engine.config.servername;
+    else this.servername = this.engine.config.servername || false;
     // node:tls 'session' (client): the session to resume later, for each new session (a full
     // handshake, renegotiations included) and for a resumption whose server renewed the ticket
     // (RFC 5077 §3.3); after 'secureConnect' for the first handshake, as node.
@@ -1116,8 +1140,10 @@ export class SecureDuplex extends Duplex {
       // disableRenegotiation() on the sockets it is given, but only on those with a native
       // handle (it wraps ours in a JSStreamSocket first): with h2 agreed we disable it ourselves.
       if (this.alpnProtocol === 'h2') this.disableRenegotiation();
-      this.emit('secure');
+      // node:tls: 'secureConnect' / 'secureConnection' come from the first 'secure' listener
+      // (registered by connect() / the Server), so before the application's 'secure' listeners.
       this.emit('_secureEstablished');
+      this.emit('secure');
       emitSession();
       // Writes made during the handshake went out with its end (the engine's held data).
       const cbs = this.secureCallbacks;
@@ -1137,6 +1163,13 @@ export class SecureDuplex extends Duplex {
       rc(null);
       if (this.rejectAfterRenegotiation && !this.authorized) this.destroy();
     }
+    this.releaseJoinedRenegotiation(null);
+  }
+
+  private releaseJoinedRenegotiation(err: Error | null): void {
+    const cbs = this.joinedRenegotiation;
+    this.joinedRenegotiation = [];
+    for (const cb of cbs) cb(err);
   }
 
   private clearHandshakeTimer(): void {

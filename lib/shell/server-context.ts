@@ -9,7 +9,7 @@ import type { LocalIdentity } from '../engine/config.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { decodeSession, encodeSession, type SessionState } from '../engine/handshake/session.js';
 import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-store.js';
-import { TlsError, ErrorCode, invalidArgType } from '../errors.js';
+import { TlsError, ErrorCode, invalidArgType, outOfRange } from '../errors.js';
 import { connectionConfig } from './connection-config.js';
 import { serverEngineOptions, ticketsEnabled } from './engine-options.js';
 import type { ClientHelloInfo } from './handshake-sniffer.js';
@@ -25,20 +25,19 @@ function checkSessionOptions(o: ServerOptions): void {
   }
   const t = o.sessionTimeout;
   if (t !== undefined) {
-    if (typeof t !== 'number') {
-      throw new TlsError('ERR_INVALID_ARG_TYPE', `The "options.sessionTimeout" property must be of type number. Received type ${typeof t}`);
-    }
-    if (!Number.isInteger(t) || t < 0 || t > 2147483647) {
-      throw new TlsError('ERR_OUT_OF_RANGE', `The value of "options.sessionTimeout" is out of range. It must be >= 0 && <= 2147483647. Received ${t}`);
-    }
+    // node: validateInt32(sessionTimeout, 'options.sessionTimeout', 0).
+    if (typeof t !== 'number') throw invalidArgType('options.sessionTimeout', 'of type number', t, 'property');
+    if (!Number.isInteger(t)) throw outOfRange('options.sessionTimeout', 'an integer', t);
+    if (t < 0 || t > 2147483647) throw outOfRange('options.sessionTimeout', '>= 0 && <= 2147483647', t);
   }
   const k = o.ticketKeys;
   if (k !== undefined) {
     if (!(k instanceof Uint8Array)) {
-      throw new TlsError('ERR_INVALID_ARG_TYPE', 'The "options.ticketKeys" property must be an instance of Buffer, TypedArray, or DataView.');
+      throw invalidArgType('options.ticketKeys', 'an instance of Buffer, TypedArray, or DataView', k, 'property');
     }
     if (k.length !== TICKET_KEYS_LENGTH) {
-      throw new TlsError(ErrorCode.INVALID_ARG, `The property 'options.ticketKeys' must be exactly 48 bytes. Received ${k.length}`);
+      // node: ERR_INVALID_ARG_VALUE, a TypeError.
+      throw Object.assign(new TypeError(`The property 'options.ticketKeys' must be exactly 48 bytes. Received ${k.length}`), { code: ErrorCode.INVALID_ARG });
     }
   }
 }

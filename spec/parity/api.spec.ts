@@ -92,12 +92,6 @@ describe('parity with node:tls: results and API', function () {
     // Then the server closes the connection (no echo of what the client writes now).
     c.write('after');
     rec.add('client', 'close', await rec.settle('client', 'close', closed));
-  }, {
-    // Our server (the README's), with node's client and ours. (Our client against node's server
-    // gets a handshake_failure: node's client resumes its session in the renegotiation, ours
-    // does not; compat.md.)
-    runs: ['server', 'both'],
-    differences: [{ channel: 'client alert', compat: 'node:tls clients do not report that alert' }],
   });
 
   parity('a server that renegotiates 5 times: the client does not count them (node applies its limit to client-started ones only)', async (m, rec) => {

@@ -5,16 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { parity, type Recorder } from './harness.js';
-import { clientOptions, listen, serverOptions, testPki } from './fixtures.js';
-
-/** secureConnect (true) or close first (false), bounded. */
-function secured(rec: Recorder, channel: string, c: Duplex): Promise<boolean | undefined> {
-  return rec.settle(channel, 'secureConnect', new Promise<boolean>((res) => {
-    c.once('secureConnect', () => res(true));
-    c.once('close', () => res(false));
-  }));
-}
+import { parity } from './harness.js';
+import { clientOptions, listen, secured, serverOptions, testPki } from './fixtures.js';
 
 describe('parity with node:tls: connect() arguments and environment', function () {
   parity('argument forms: (port, host, options, cb), (port, options, cb), (options, host), ("port", host, options), (path, options, cb)', async (m, rec) => {

@@ -1,6 +1,7 @@
 // What the parity scenarios share: the test PKI as node:tls options, listening, and bounded waits.
 import type { AddressInfo } from 'node:net';
 import type { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import { makePki } from '../helpers/pki.js';
 import { within } from '../helpers/within.js';
 import type { Recorder } from './harness.js';
@@ -31,4 +32,13 @@ export async function listen(rec: Recorder, server: { listen: Function; address(
  *  libraries, else the test fails here). */
 export function next<T = unknown>(emitter: EventEmitter, event: string, ms = 10_000): Promise<T> {
   return within(new Promise<T>((res) => emitter.once(event, (v: T) => res(v))), event, ms);
+}
+
+/** 'secureConnect' (true) or 'close' first (false), bounded: a socket that does neither is
+ *  recorded as "never: secureConnect" in `channel`. */
+export function secured(rec: Recorder, channel: string, c: Duplex): Promise<boolean | undefined> {
+  return rec.settle(channel, 'secureConnect', new Promise<boolean>((res) => {
+    c.once('secureConnect', () => res(true));
+    c.once('close', () => res(false));
+  }));
 }

@@ -4,7 +4,7 @@
 // docs/compat.md (with its reason there).
 //
 // A scenario gets `m = { client, server }`, each a `TlsLike` (node:tls's or ours: `connect`,
-// `createServer`, `Server`, `TLSSocket`, `Agent`), and a Recorder. It writes to named channels
+// `createServer`, `Server`, `TLSSocket`, `Agent`, `createSecureContext`), and a Recorder. It writes to named channels
 // (one per socket or per role), so the interleaving of two sockets' events, which depends on
 // scheduling, is never compared, only the order within one channel.
 import { expect } from 'chai';
@@ -32,6 +32,8 @@ export interface TlsLike {
   TLSSocket: any;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   Agent: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  createSecureContext: (...args: any[]) => any;
 }
 
 export const nodeTls: TlsLike = {
@@ -41,6 +43,7 @@ export const nodeTls: TlsLike = {
   Server: tls.Server,
   TLSSocket: tls.TLSSocket,
   Agent: https.Agent,
+  createSecureContext: tls.createSecureContext,
 };
 
 export const oursTls: TlsLike = {
@@ -50,6 +53,7 @@ export const oursTls: TlsLike = {
   Server: ours.Server,
   TLSSocket: ours.TLSSocket,
   Agent: ours.Agent,
+  createSecureContext: ours.createSecureContext,
 };
 
 export interface Ends {

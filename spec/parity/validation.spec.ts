@@ -24,4 +24,18 @@ describe('parity with node:tls: argument validation', function () {
     rec.call('client', 'renegotiate(null)', () => c.renegotiate(null, () => undefined));
     rec.call('client', 'renegotiate({}, "x")', () => c.renegotiate({}, 'x'));
   }, { differences: [{ channel: 'setTicketKeys length', compat: 'where node 20 fails an internal assertion' }] });
+
+  parity('sessionTimeout and ticketKeys options: the values taken and refused', async (m, rec) => {
+    const keys = Buffer.alloc(48, 7);
+    for (const [name, extra] of [
+      ['sessionTimeout: 1', { sessionTimeout: 1 }], ['sessionTimeout: "x"', { sessionTimeout: 'x' }], ['sessionTimeout: -1', { sessionTimeout: -1 }],
+      ['sessionTimeout: 2 ** 31', { sessionTimeout: 2 ** 31 }],
+      ['ticketKeys: 48 bytes', { ticketKeys: keys }], ['ticketKeys: 47 bytes', { ticketKeys: Buffer.alloc(47) }], ['ticketKeys: "x"', { ticketKeys: 'x' }],
+    ] as const) {
+      const s = rec.call('createServer', name, () => m.server.createServer(serverOptions(extra))) as { close(): unknown; getTicketKeys(): Buffer } | undefined;
+      if (!s) continue;
+      rec.track(s);
+      if (name === 'ticketKeys: 48 bytes') rec.add('createServer', 'getTicketKeys() is the option', s.getTicketKeys().equals(keys));
+    }
+  });
 });

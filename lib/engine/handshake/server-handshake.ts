@@ -220,9 +220,9 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
       const offeredProtocols = decodeAlpn(alpnExt.data);
       const pick = c.alpnProtocols.find((p) => offeredProtocols.includes(p));
       // RFC 7301 §3.2: no overlap → fatal no_application_protocol (also when resuming: ALPN is
-      // negotiated in every handshake).
+      // negotiated in every handshake). The message is OpenSSL's reason, as node reports it.
       if (pick === undefined) {
-        throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no ALPN protocol in common', 'no_application_protocol');
+        throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no application protocol', 'no_application_protocol');
       }
       this.alpn = pick;
     }
@@ -389,7 +389,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
   private alpnFromCallback(cb: NonNullable<EngineConfig['alpnCallback']>, protocols: string[]): string {
     const pick = cb({ servername: this.servername, protocols: [...protocols] });
     if (pick === undefined) {
-      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'ALPNCallback refused every protocol the client offered', 'no_application_protocol');
+      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no application protocol', 'no_application_protocol');
     }
     if (typeof pick !== 'string' || !protocols.includes(pick)) {
       throw new TlsError('ERR_TLS_ALPN_CALLBACK_INVALID_RESULT', `ALPN callback returned a value (${String(pick)}) that did not match any of the client's offered protocols (${protocols.join(', ')})`, 'internal_error');
