@@ -4,7 +4,7 @@
 import type { AeadAlgorithm, HashAlgorithm } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 
-export type KeyExchangeKind = 'ECDHE' | 'PSK' | 'ECDHE_PSK';
+export type KeyExchangeKind = 'ECDHE' | 'PSK' | 'ECDHE_PSK' | 'DHE' | 'RSA' | 'DHE_PSK';
 
 export interface CipherSuite {
   readonly id: number;
@@ -15,7 +15,9 @@ export interface CipherSuite {
   /** How the server authenticates: a certificate of this signature type, or the pre-shared key. */
   readonly auth: 'ECDSA' | 'RSA' | 'PSK';
   /** Key exchange: ECDHE signed by the certificate (RFC 8422), PSK alone (RFC 4279 §2), or
-   *  ECDHE authenticated by the PSK (RFC 5489 §2). */
+   *  ECDHE authenticated by the PSK (RFC 5489 §2); finite-field DHE signed by the certificate
+   *  (RFC 5246 §7.4.3), the premaster encrypted to the certificate's RSA key (RFC 5246
+   *  §7.4.7.1), or DHE authenticated by the PSK (RFC 4279 §3). */
   readonly kx: KeyExchangeKind;
   readonly aead: AeadAlgorithm;
   readonly keyLength: number;
@@ -80,8 +82,26 @@ export const PSK_CIPHER_SUITES: readonly CipherSuite[] = [
   row(0xccab, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', 'PSK-CHACHA20-POLY1305', 'PSK', 'CHACHA20-POLY1305', 'PSK'),
 ];
 
+/**
+ * Finite-field DHE and static RSA key exchanges (RFC 5246 §7.4.3, §7.4.7.1; RFC 5288 AES-GCM,
+ * RFC 7905 ChaCha20-Poly1305; RFC 4279 §3 DHE_PSK with RFC 5487 / RFC 7905 AEADs). None is in the
+ * default list: a side uses them only when its `ciphers` string names them (a suite name, or a
+ * keyword such as kDHE, DHE, kRSA, RSA, kDHEPSK, HIGH, ALL). A server picks DHE suites only with
+ * `dhparam` (as node:tls), DHE_PSK ones only with a PSK callback.
+ */
+export const DHE_AND_RSA_CIPHER_SUITES: readonly CipherSuite[] = [
+  row(0x009e, 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'DHE-RSA-AES128-GCM-SHA256', 'RSA', 'AES-128-GCM', 'DHE'),
+  row(0x009f, 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384', 'DHE-RSA-AES256-GCM-SHA384', 'RSA', 'AES-256-GCM', 'DHE'),
+  row(0xccaa, 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'DHE-RSA-CHACHA20-POLY1305', 'RSA', 'CHACHA20-POLY1305', 'DHE'),
+  row(0x009c, 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'AES128-GCM-SHA256', 'RSA', 'AES-128-GCM', 'RSA'),
+  row(0x009d, 'TLS_RSA_WITH_AES_256_GCM_SHA384', 'AES256-GCM-SHA384', 'RSA', 'AES-256-GCM', 'RSA'),
+  row(0x00aa, 'TLS_DHE_PSK_WITH_AES_128_GCM_SHA256', 'DHE-PSK-AES128-GCM-SHA256', 'PSK', 'AES-128-GCM', 'DHE_PSK'),
+  row(0x00ab, 'TLS_DHE_PSK_WITH_AES_256_GCM_SHA384', 'DHE-PSK-AES256-GCM-SHA384', 'PSK', 'AES-256-GCM', 'DHE_PSK'),
+  row(0xccad, 'TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'DHE-PSK-CHACHA20-POLY1305', 'PSK', 'CHACHA20-POLY1305', 'DHE_PSK'),
+];
+
 /** Every suite we implement, certificate suites first (what cipher strings select from). */
-export const ALL_CIPHER_SUITES: readonly CipherSuite[] = [...CIPHER_SUITES, ...PSK_CIPHER_SUITES];
+export const ALL_CIPHER_SUITES: readonly CipherSuite[] = [...CIPHER_SUITES, ...PSK_CIPHER_SUITES, ...DHE_AND_RSA_CIPHER_SUITES];
 
 const byId = new Map(ALL_CIPHER_SUITES.map((s) => [s.id, s]));
 
@@ -91,7 +111,7 @@ export function cipherSuiteById(id: number): CipherSuite | undefined {
 
 /** Whether the suite's key exchange uses a pre-shared key (RFC 4279, RFC 5489). */
 export function isPskSuite(s: CipherSuite): boolean {
-  return s.kx !== 'ECDHE';
+  return s.kx === 'PSK' || s.kx === 'ECDHE_PSK' || s.kx === 'DHE_PSK';
 }
 
 /**
@@ -112,6 +132,16 @@ const KEYWORDS: Record<string, (s: CipherSuite) => boolean> = {
   aPSK: (s) => s.auth === 'PSK',
   kPSK: (s) => s.kx === 'PSK',
   kECDHEPSK: (s) => s.kx === 'ECDHE_PSK',
+  // As OpenSSL 3.0 (measured): DHE/EDH/kDHE/kEDH/DH are the DHE-RSA suites (not DHE_PSK, its own
+  // kDHEPSK bit); RSA and kRSA are the static RSA key exchange (aRSA: RSA authentication, any
+  // key exchange).
+  DHE: (s) => s.kx === 'DHE',
+  EDH: (s) => s.kx === 'DHE',
+  DH: (s) => s.kx === 'DHE',
+  kDHE: (s) => s.kx === 'DHE',
+  kEDH: (s) => s.kx === 'DHE',
+  kRSA: (s) => s.kx === 'RSA',
+  kDHEPSK: (s) => s.kx === 'DHE_PSK',
   AESGCM: (s) => s.aead !== 'CHACHA20-POLY1305',
   AES: (s) => s.aead !== 'CHACHA20-POLY1305',
   AES128: (s) => s.aead === 'AES-128-GCM',
@@ -119,7 +149,7 @@ const KEYWORDS: Record<string, (s: CipherSuite) => boolean> = {
   CHACHA20: (s) => s.aead === 'CHACHA20-POLY1305',
   ECDSA: (s) => s.auth === 'ECDSA',
   aECDSA: (s) => s.auth === 'ECDSA',
-  RSA: (s) => s.auth === 'RSA',
+  RSA: (s) => s.kx === 'RSA',
   aRSA: (s) => s.auth === 'RSA',
   SHA256: (s) => s.hash === 'sha256',
   SHA384: (s) => s.hash === 'sha384',

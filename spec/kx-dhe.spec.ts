@@ -1,0 +1,160 @@
+// Finite-field DHE (RFC 5246 §7.4.3, §8.1.2; RFC 7919; DHE_PSK RFC 4279 §3).
+// 1. Crypto: the RFC 7919 primes are OpenSSL's; both providers draw the same exponent and agree
+//    on the secret; the peer's value is checked (0, 1, p-1, >= p); the dhparam option reads as
+//    node:tls reads it (tls.createSecureContext run side by side).
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { createDiffieHellman, getDiffieHellman } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { FFDHE_GROUPS, FfdheGroup, ffdheGroupOf } from '../lib/crypto/dh-groups.js';
+import { resolveDhParam } from '../lib/crypto/dh-parameters.js';
+import { bigIntToBytes, bytesToBigInt } from '../lib/crypto/finite-field-dh.js';
+import { nobleProvider } from '../lib/crypto/noble-provider.js';
+import { nodeCryptoProvider } from '../lib/crypto/node-provider.js';
+import type { CryptoProvider, DhParameters } from '../lib/crypto/provider.js';
+import { toPem } from '../lib/crypto/pem.js';
+import { integer, sequence } from '../lib/crypto/der.js';
+import { TlsError } from '../lib/errors.js';
+import { seededRandom } from './helpers/deterministic-random.js';
+import { requirePeer } from './helpers/peers.js';
+
+const PROVIDERS: [string, CryptoProvider][] = [['noble', nobleProvider], ['node', nodeCryptoProvider]];
+
+/** PEM "DH PARAMETERS" (PKCS #3) for prime p, generator 2. */
+export function dhParamPem(p: Uint8Array): string {
+  return toPem(sequence(integer(p), integer(2)), 'DH PARAMETERS');
+}
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'kx-dhe-'));
+}
+
+describe('DHE crypto', function () {
+  this.timeout(60_000);
+
+  for (const [name, code] of Object.entries(FfdheGroup)) {
+    it(`${name}: the prime is OpenSSL's (openssl genpkey -pkeyopt group:${name})`, function () {
+      requirePeer(this, 'openssl');
+      const dir = tmpDir();
+      const out = path.join(dir, `${name}.pem`);
+      const r = spawnSync('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', `group:${name}`, '-out', out], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr).to.equal(0);
+      const ours = FFDHE_GROUPS.get(code)!;
+      const theirs = resolveDhParam(fs.readFileSync(out, 'utf8')).setting as DhParameters;
+      expect(Buffer.from(theirs.p).toString('hex')).to.equal(Buffer.from(ours.p).toString('hex'));
+      expect([...theirs.g]).to.deep.equal([2]);
+      expect(ffdheGroupOf(theirs.p, theirs.g)).to.equal(code);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  }
+
+  it('a group that is not RFC 7919 is not recognised as one (RFC 3526 MODP 2048)', () => {
+    expect(ffdheGroupOf(new Uint8Array(getDiffieHellman('modp14').getPrime()), Uint8Array.of(2))).to.equal(undefined);
+  });
+
+  for (const [code, params] of FFDHE_GROUPS) {
+    it(`group ${code}: noble and node draw the same key from the same randomness, match node's DiffieHellman, agree on the secret`, () => {
+      const a = nobleProvider.generateDhKeyShare(params, seededRandom(`dhe-${code}-a`));
+      const a2 = nodeCryptoProvider.generateDhKeyShare(params, seededRandom(`dhe-${code}-a`));
+      expect(Buffer.from(a.publicKey).equals(Buffer.from(a2.publicKey))).to.equal(true);
+      expect(a.publicKey.length).to.equal(params.p.length);
+      // Known answer from an independent computation: node's DiffieHellman with the same x.
+      const x = seededRandom(`dhe-${code}-a`)(Math.ceil(params.exponentBits! / 8));
+      x[0] = x[0]! & (0xff >>> (x.length * 8 - params.exponentBits!));
+      const ref = createDiffieHellman(Buffer.from(params.p), Buffer.from(params.g));
+      ref.setPrivateKey(Buffer.from(x));
+      ref.generateKeys();
+      expect(bytesToBigInt(a.publicKey)).to.equal(bytesToBigInt(ref.getPublicKey()));
+      const b = nodeCryptoProvider.generateDhKeyShare(params, seededRandom(`dhe-${code}-b`));
+      const z1 = a.computeSecret(b.publicKey);
+      const z2 = b.computeSecret(a.publicKey);
+      const z3 = a2.computeSecret(b.publicKey);
+      expect(Buffer.from(z1).equals(Buffer.from(z2))).to.equal(true);
+      expect(Buffer.from(z1).equals(Buffer.from(z3))).to.equal(true);
+      expect(z1.length).to.equal(params.p.length);
+      expect(Buffer.from(z1).equals(ref.computeSecret(Buffer.from(b.publicKey)))).to.equal(true);
+    });
+  }
+
+  for (const [pname, provider] of PROVIDERS) {
+    it(`${pname}: refuses peer values 0, 1, p-1, p, p+1 and longer than p with illegal_parameter`, () => {
+      const params = FFDHE_GROUPS.get(FfdheGroup.ffdhe2048)!;
+      const share = provider.generateDhKeyShare(params, seededRandom('dhe-bad'));
+      const p = bytesToBigInt(params.p);
+      const bad = [0n, 1n, p - 1n, p, p + 1n].map((v) => bigIntToBytes(v, 256));
+      bad.push(Uint8Array.of(0), Uint8Array.of(1), new Uint8Array(257).fill(0xff));
+      for (const y of bad) {
+        let err: unknown;
+        try {
+          share.computeSecret(y);
+        } catch (e) {
+          err = e;
+        }
+        expect(err, `Y=${Buffer.from(y).toString('hex').slice(0, 16)}`).to.be.instanceOf(TlsError);
+        expect((err as TlsError).alertName).to.equal('illegal_parameter');
+      }
+      // 2 and p-2 are fine.
+      expect(share.computeSecret(bigIntToBytes(2n, 256)).length).to.equal(256);
+      expect(share.computeSecret(bigIntToBytes(p - 2n, 256)).length).to.equal(256);
+    });
+  }
+
+  describe('dhparam reads as node:tls reads it', () => {
+    const modp = (name: string): Uint8Array => new Uint8Array(getDiffieHellman(name).getPrime());
+    /** What tls.createSecureContext does with `dhparam`: throws (code, message), warns, or not. */
+    function nodeVerdict(dhparam: unknown): { error?: string; warning?: string } {
+      const warnings: string[] = [];
+      const onWarning = (w: Error): void => void warnings.push(w.message);
+      // node emits its SecurityWarning on the process; listen for it while creating the context.
+      const saved = process.listeners('warning');
+      process.removeAllListeners('warning');
+      process.on('warning', onWarning);
+      const emit = process.emitWarning;
+      let verdict: { error?: string; warning?: string } = {};
+      process.emitWarning = ((w: string | Error) => void warnings.push(typeof w === 'string' ? w : w.message)) as typeof process.emitWarning;
+      try {
+        tls.createSecureContext({ dhparam: dhparam as string });
+      } catch (e) {
+        verdict = { error: `${(e as { code?: string }).code}: ${(e as Error).message}` };
+      } finally {
+        process.emitWarning = emit;
+        process.removeListener('warning', onWarning);
+        for (const l of saved) process.on('warning', l);
+      }
+      return warnings.length > 0 ? { ...verdict, warning: warnings[0]! } : verdict;
+    }
+    function ourVerdict(dhparam: unknown): { error?: string; warning?: string } {
+      try {
+        const r = resolveDhParam(dhparam);
+        return r.warning ? { warning: r.warning } : {};
+      } catch (e) {
+        return { error: `${(e as { code?: string }).code}: ${(e as Error).message}` };
+      }
+    }
+    const cases: [string, () => unknown, 'params' | 'auto' | 'none' | 'error'][] = [
+      ['2048-bit PEM string', () => dhParamPem(modp('modp14')), 'params'],
+      ['2048-bit PEM Buffer', () => Buffer.from(dhParamPem(FFDHE_GROUPS.get(FfdheGroup.ffdhe2048)!.p)), 'params'],
+      ['1536-bit PEM (warns)', () => dhParamPem(modp('modp5')), 'params'],
+      ['1024-bit PEM (warns)', () => dhParamPem(modp('modp2')), 'params'],
+      ['768-bit PEM (refused)', () => dhParamPem(modp('modp1')), 'error'],
+      ["'auto'", () => 'auto', 'auto'],
+      ['text without DH PARAMETERS (ignored)', () => 'not a pem', 'none'],
+      ['empty string (ignored)', () => '', 'none'],
+      ['a number (type error)', () => 5, 'error'],
+    ];
+    for (const [what, value, kind] of cases) {
+      it(what, () => {
+        const v = value();
+        expect(ourVerdict(v)).to.deep.equal(nodeVerdict(v));
+        if (kind === 'error') return;
+        const r = resolveDhParam(v);
+        if (kind === 'auto') expect(r.setting).to.equal('auto');
+        else if (kind === 'none') expect(r.setting).to.equal(undefined);
+        else expect((r.setting as DhParameters).p.length).to.be.greaterThan(0);
+      });
+    }
+  });
+});
