@@ -157,7 +157,10 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     const sni = c.servername;
     // RFC 6066 §3: literal IP addresses are not permitted in server_name.
     if (sni && !isIP(sni)) exts.push({ type: ExtensionType.server_name, data: encodeServerName(sni.replace(/\.$/, '')) });
-    exts.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(c.groups) });
+    // Groups of the offered key exchanges beyond ours for ECDHE (RFC 7919 §3: FFDHE groups when
+    // DHE suites are offered).
+    const extraGroups = new Set(this.suites.flatMap((s) => keyAgreementOf(s).offeredGroups ?? []));
+    exts.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups([...c.groups, ...extraGroups]) });
     // RFC 8422 §5.1.2: uncompressed points only.
     exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
     exts.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(c.signatureSchemes) });

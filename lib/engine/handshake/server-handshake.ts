@@ -284,7 +284,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
       ka: keyAgreementOf(chosen.suite).server(),
       ctx: {
         config: c, suite: chosen.suite, clientRandom: this.clientRandom, serverRandom: this.serverRandom,
-        identity: chosen.identity, scheme: chosen.scheme, group: chosen.group, clientGroups,
+        identity: chosen.identity, scheme: chosen.scheme, group: chosen.group, clientGroups, clientVersion: ch.version,
       },
     };
     const pointFormats = formatsExt !== undefined;

@@ -31,6 +31,8 @@ export interface ServerKeyAgreementContext extends KeyAgreementContext {
   /** The client's supported_groups (RFC 8422 §4 default applied: secp256r1 without the
    *  extension), in the client's order. */
   readonly clientGroups: readonly number[];
+  /** ClientHello.client_version (RFC 5246 §7.4.7.1: the static RSA premaster starts with it). */
+  readonly clientVersion: number;
 }
 
 /** Client side: what the server has shown so far. */
@@ -94,6 +96,9 @@ export interface KeyAgreementKind {
   /** Server: the group to use with a client offering `clientGroups`; undefined when none fits,
    *  and the suite is skipped. Absent for key exchanges without groups. */
   selectGroup?(config: EngineConfig, clientGroups: readonly number[]): number | undefined;
+  /** Client: groups to list in supported_groups, beyond the ECDHE `groups`, when a suite of
+   *  this key exchange is offered (RFC 7919 §3: the FFDHE groups for DHE). */
+  readonly offeredGroups?: readonly number[];
   server(): ServerKeyAgreement;
   client(): ClientKeyAgreement;
 }

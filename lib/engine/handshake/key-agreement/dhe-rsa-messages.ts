@@ -2,7 +2,7 @@
 // §7.4.7.2), DHE_PSK (RFC 4279 §3) and static RSA (RFC 5246 §7.4.7.1) key exchanges. They travel
 // as opaque bodies (message-types.ts OpaqueKeyExchange); the key agreement reads and writes them
 // here. Malformed bodies → decode_error, as the other codecs.
-import { ByteReader, ByteWriter } from '../wire.js';
+import { ByteReader, ByteWriter } from '../../wire.js';
 
 /** RFC 5246 §7.4.3 ServerDHParams: opaque dh_p<1..2^16-1>, dh_g<1..2^16-1>, dh_Ys<1..2^16-1>. */
 export interface ServerDhParams {
