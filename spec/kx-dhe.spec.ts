@@ -20,6 +20,8 @@ import { integer, sequence } from '../lib/crypto/der.js';
 import { TlsError } from '../lib/errors.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { requirePeer } from './helpers/peers.js';
+import { interopCases } from './helpers/kx-interop.js';
+import { makePki, type PkiEntry } from './helpers/pki.js';
 
 const PROVIDERS: [string, CryptoProvider][] = [['noble', nobleProvider], ['node', nodeCryptoProvider]];
 
@@ -157,4 +159,18 @@ describe('DHE crypto', function () {
       });
     }
   });
+});
+
+describe('DHE suites against openssl and gnutls (TLS and DTLS)', function () {
+  this.timeout(120_000);
+  const pki = (): { ca: PkiEntry; leaf: PkiEntry } => {
+    const p = makePki();
+    return { ca: p.ca, leaf: p.leaves.rsa2048 };
+  };
+  for (const suite of ['DHE-RSA-AES128-GCM-SHA256', 'DHE-RSA-AES256-GCM-SHA384', 'DHE-RSA-CHACHA20-POLY1305']) {
+    describe(suite, () => interopCases(suite, 'DHE-RSA', pki));
+  }
+  for (const suite of ['DHE-PSK-AES128-GCM-SHA256', 'DHE-PSK-AES256-GCM-SHA384', 'DHE-PSK-CHACHA20-POLY1305']) {
+    describe(suite, () => interopCases(suite, 'DHE-PSK', pki));
+  }
 });
