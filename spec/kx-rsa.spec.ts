@@ -14,7 +14,18 @@ import type { CryptoProvider, SigningKey, VerifyingKey } from '../lib/crypto/pro
 import { decryptPremaster, encryptPremaster, makePremaster, PREMASTER_LENGTH } from '../lib/crypto/rsa-premaster.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { seededRandom } from './helpers/deterministic-random.js';
-import { requirePeer } from './helpers/peers.js';
+import { opensslClient, requirePeer } from './helpers/peers.js';
+import { interopCases, opensslServer0, Started } from './helpers/kx-interop.js';
+import { makePki, type PkiEntry } from './helpers/pki.js';
+import { within, EVENT_WAIT_MS } from './helpers/within.js';
+import { alertsOf, onMessage, OurServer, tamperedClient, type Tampering } from './conformance/raw-tls.js';
+import { encodeRsaClientKeyExchange } from '../lib/engine/handshake/key-agreement/dhe-rsa-messages.js';
+import { parseCipherList } from '../lib/engine/cipher-suites.js';
+import { AlertDescription } from '../lib/engine/alerts.js';
+import { ContentType, HandshakeType } from '../lib/engine/constants.js';
+import { createServer, type SecureDuplex } from '../lib/index.js';
+import type { TlsError } from '../lib/errors.js';
+import type { AddressInfo } from 'node:net';
 
 const PROVIDERS: [string, CryptoProvider][] = [['noble', nobleProvider], ['node', nodeCryptoProvider]];
 const TLS12 = 0x0303;
@@ -118,4 +129,142 @@ describe('static RSA premaster (RFC 5246 §7.4.7.1)', function () {
       }
     });
   }
+});
+
+describe('static RSA suites against openssl and gnutls (TLS and DTLS)', function () {
+  this.timeout(120_000);
+  const pki = (): { ca: PkiEntry; leaf: PkiEntry } => {
+    const p = makePki();
+    return { ca: p.ca, leaf: p.leaves.rsa2048 };
+  };
+  for (const suite of ['AES128-GCM-SHA256', 'AES256-GCM-SHA384']) {
+    describe(suite, () => interopCases(suite, 'RSA', pki));
+  }
+});
+
+describe('static RSA: off unless `ciphers` names it', function () {
+  this.timeout(60_000);
+  const started = new Started();
+  afterEach(() => started.stopAll());
+
+  it('our server with the default cipher list refuses a client offering only AES128-GCM-SHA256 (handshake_failure); named, it serves it', async function () {
+    requirePeer(this, 'openssl');
+    const leaf = makePki().leaves.rsa2048;
+    for (const ciphers of [undefined, 'AES128-GCM-SHA256']) {
+      const server = started.server(createServer({ cert: leaf.certPem, key: leaf.keyPem, ...(ciphers ? { ciphers } : {}) }));
+      const port = await within(new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))), 'listening');
+      const outcome = within(new Promise<string>((resolve) => {
+        server.once('secureConnection', (s: SecureDuplex) => resolve(`secure ${s.getCipher()?.name}`));
+        server.once('tlsClientError', (e: TlsError) => resolve(`error ${e.alertName}`));
+      }), 'server outcome');
+      const c = started.peer(await opensslClient({ port, cipher: 'AES128-GCM-SHA256', waitHandshake: false }));
+      expect(await outcome).to.equal(ciphers ? 'secure AES128-GCM-SHA256' : 'error handshake_failure');
+      if (!ciphers) {
+        await c.waitFor(/alert handshake failure/, EVENT_WAIT_MS);
+        // The default list is node:tls's minus what we lack; node's own default (HIGH) does
+        // include kRSA (docs/security.md).
+        expect(parseCipherList(undefined).some((s) => s.kx === 'RSA')).to.equal(false);
+      }
+      await started.stopAll();
+    }
+  });
+
+  it('our client offers RSA key exchange only when `ciphers` names it', () => {
+    expect(parseCipherList(undefined).map((s) => s.kx)).to.not.include('RSA');
+    expect(parseCipherList('kRSA').map((s) => s.opensslName)).to.deep.equal(['AES128-GCM-SHA256', 'AES256-GCM-SHA384']);
+    expect(parseCipherList('RSA').map((s) => s.opensslName)).to.deep.equal(['AES128-GCM-SHA256', 'AES256-GCM-SHA384']);
+  });
+});
+
+/**
+ * Bleichenbacher (RFC 5246 §7.4.7.1): a client that cannot tell a well-formed premaster from a
+ * bad one learns nothing. Our tampering client (spec/conformance/raw-tls.ts) sends, in place of
+ * its ClientKeyExchange, the server key's encryption of a block with wrong padding, a wrong
+ * version or a wrong length, then its Finished under its own keys; and, for comparison, a correct
+ * ClientKeyExchange followed by a Finished record it damaged (what a client that does not know
+ * the premaster sends). The server must answer all four alike: the same messages, then the same
+ * alert, then close; openssl s_server, run on the same four, is the reference.
+ */
+describe('static RSA: malformed premasters are indistinguishable on the wire', function () {
+  this.timeout(120_000);
+  const started = new Started();
+  afterEach(() => started.stopAll());
+  const suite = parseCipherList('AES128-GCM-SHA256');
+
+  /** EM = 00 02 PS 00 M (RFC 8017 §7.2.1) for a k-byte modulus, PS non-zero. */
+  function block(k: number, message: Uint8Array): Uint8Array {
+    const em = new Uint8Array(k);
+    em[1] = 2;
+    em.fill(0x6b, 2, k - message.length - 1);
+    em.set(message, k - message.length);
+    return em;
+  }
+
+  function tampering(kind: string, leaf: PkiEntry): Tampering {
+    const pub = nobleProvider.publicKeyFromCertificate(leaf.der);
+    const k = pub.modulusLength!;
+    const pm = makePremaster(0x0303, seededRandom(`bleichenbacher ${kind}`));
+    const bad: Record<string, Uint8Array> = {
+      'wrong padding (block type 1)': ((em) => { em[1] = 1; return em; })(block(k, pm)),
+      'wrong version (3.1)': block(k, Uint8Array.of(3, 1, ...pm.subarray(2))),
+      'wrong length (47 bytes)': block(k, pm.subarray(1)),
+    };
+    const em = bad[kind];
+    let afterCcs = false;
+    return {
+      client: { cipherSuites: suite },
+      message: em ? onMessage('client_key_exchange', () => ({ type: 'client_key_exchange', body: encodeRsaClientKeyExchange(pub.encryptRaw!(em)) })) : undefined,
+      output: kind === 'correct premaster, damaged Finished' ? (bytes) => {
+        if (bytes[0] === ContentType.change_cipher_spec) afterCcs = true;
+        else if (afterCcs && bytes[0] === ContentType.handshake) {
+          afterCcs = false;
+          const damaged = bytes.slice();
+          damaged[damaged.length - 1]! ^= 0x01;
+          return damaged;
+        }
+        return bytes;
+      } : undefined,
+    };
+  }
+
+  const KINDS = ['wrong padding (block type 1)', 'wrong version (3.1)', 'wrong length (47 bytes)', 'correct premaster, damaged Finished'];
+
+  it('our server: the same messages, then fatal bad_record_mac, for all four; an untouched handshake completes', async function () {
+    const leaf = makePki().leaves.rsa2048;
+    const ours = await OurServer.start(leaf, { ciphers: 'AES128-GCM-SHA256' });
+    started.server(ours.server);
+    const answers: string[] = [];
+    for (const kind of KINDS) {
+      const a = await tamperedClient(ours.port, tampering(kind, leaf));
+      expect(a.completed, kind).to.equal(false);
+      answers.push(JSON.stringify({ handshakes: a.handshakes, alerts: alertsOf(a), closed: a.closed }));
+    }
+    expect(new Set(answers).size, answers.join('\n')).to.equal(1);
+    expect(JSON.parse(answers[0]!)).to.deep.equal({
+      handshakes: [HandshakeType.server_hello, HandshakeType.certificate, HandshakeType.server_hello_done],
+      alerts: [[2, AlertDescription.bad_record_mac]],
+      closed: true,
+    });
+    // Our server reports them alike too.
+    const errors = await Promise.all(KINDS.map((_k, i) => ours.error(i)));
+    expect(new Set(errors.map((e) => `${e.code} ${e.alertName}`)).size).to.equal(1);
+    // The control: the same client, untouched, completes.
+    const ok = await tamperedClient(ours.port, { client: { cipherSuites: suite } });
+    expect(ok.completed).to.equal(true);
+  });
+
+  it('openssl s_server (the reference) answers the same four the same way as ours', async function () {
+    requirePeer(this, 'openssl');
+    const leaf = makePki().leaves.rsa2048;
+    const ours = await OurServer.start(leaf, { ciphers: 'AES128-GCM-SHA256' });
+    started.server(ours.server);
+    for (const kind of KINDS) {
+      const { peer, port } = await opensslServer0(['-cert', leaf.certPath, '-key', leaf.keyPath, '-cipher', 'AES128-GCM-SHA256'], false);
+      started.peer(peer);
+      const theirs = await tamperedClient(port, tampering(kind, leaf));
+      const mine = await tamperedClient(ours.port, tampering(kind, leaf));
+      expect({ handshakes: mine.handshakes, alerts: alertsOf(mine), closed: mine.closed }, kind)
+        .to.deep.equal({ handshakes: theirs.handshakes, alerts: alertsOf(theirs), closed: theirs.closed });
+    }
+  });
 });
