@@ -20,7 +20,11 @@ import { integer, sequence } from '../lib/crypto/der.js';
 import { TlsError } from '../lib/errors.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { requirePeer } from './helpers/peers.js';
-import { interopCases } from './helpers/kx-interop.js';
+import { interopCases, nextEvent, ourClient, PSK_IDENTITY, PSK_KEY, Started } from './helpers/kx-interop.js';
+import { opensslClient } from './helpers/peers.js';
+import { onMessage, tamperedServer, type Tampering } from './conformance/raw-tls.js';
+import { encodeDhePskServerKeyExchange, type ServerDhParams } from '../lib/engine/handshake/key-agreement/dhe-rsa-messages.js';
+import { parseCipherList } from '../lib/engine/cipher-suites.js';
 import { makePki, type PkiEntry } from './helpers/pki.js';
 
 const PROVIDERS: [string, CryptoProvider][] = [['noble', nobleProvider], ['node', nodeCryptoProvider]];
@@ -173,4 +177,70 @@ describe('DHE suites against openssl and gnutls (TLS and DTLS)', function () {
   for (const suite of ['DHE-PSK-AES128-GCM-SHA256', 'DHE-PSK-AES256-GCM-SHA384', 'DHE-PSK-CHACHA20-POLY1305']) {
     describe(suite, () => interopCases(suite, 'DHE-PSK', pki));
   }
+});
+
+/**
+ * The client's checks of the server's group (RFC 5246 §7.4.3, RFC 7919 §3/§5.1): our server
+ * engine, tampered to send a DHE_PSK ServerKeyExchange (unsigned, so any group can be put in
+ * it) with a bad public value or group, against our client and, on the same bytes, openssl
+ * s_client (the reference: it must refuse each too).
+ */
+describe('DHE: the client refuses bad server groups and public values', function () {
+  this.timeout(120_000);
+  const started = new Started();
+  afterEach(() => started.stopAll());
+  const suite = parseCipherList('DHE-PSK-AES128-GCM-SHA256');
+  const ffdhe2048 = FFDHE_GROUPS.get(FfdheGroup.ffdhe2048)!;
+  const p = bytesToBigInt(ffdhe2048.p);
+  const modp = (name: string): Uint8Array => new Uint8Array(getDiffieHellman(name).getPrime());
+  const share = (params: DhParameters): Uint8Array => nobleProvider.generateDhKeyShare(params, seededRandom('bad-group')).publicKey;
+
+  /** The ServerDHParams each case puts in place of ours. */
+  const CASES: { what: string; params: () => ServerDhParams; alert: string; code: string }[] = [
+    { what: 'Ys = 0', params: () => ({ ...ffdhe2048, ys: bigIntToBytes(0n, 256) }), alert: 'illegal_parameter', code: 'ERR_TLS_ILLEGAL_PARAMETER' },
+    { what: 'Ys = 1', params: () => ({ ...ffdhe2048, ys: bigIntToBytes(1n, 256) }), alert: 'illegal_parameter', code: 'ERR_TLS_ILLEGAL_PARAMETER' },
+    { what: 'Ys = p-1', params: () => ({ ...ffdhe2048, ys: bigIntToBytes(p - 1n, 256) }), alert: 'illegal_parameter', code: 'ERR_TLS_ILLEGAL_PARAMETER' },
+    { what: 'Ys = p', params: () => ({ ...ffdhe2048, ys: bigIntToBytes(p, 256) }), alert: 'illegal_parameter', code: 'ERR_TLS_ILLEGAL_PARAMETER' },
+    { what: 'Ys = p+1', params: () => ({ ...ffdhe2048, ys: bigIntToBytes(p + 1n, 256) }), alert: 'illegal_parameter', code: 'ERR_TLS_ILLEGAL_PARAMETER' },
+    { what: 'a 1024-bit p (RFC 2409 group 2)', params: () => { const params = { p: modp('modp2'), g: Uint8Array.of(2) }; return { ...params, ys: share(params) }; }, alert: 'handshake_failure', code: 'ERR_TLS_DH_PARAM_SIZE' },
+    { what: 'a 1536-bit p (RFC 3526 group 5)', params: () => { const params = { p: modp('modp5'), g: Uint8Array.of(2) }; return { ...params, ys: share(params) }; }, alert: 'handshake_failure', code: 'ERR_TLS_DH_PARAM_SIZE' },
+  ];
+
+  function tampered(params: (() => ServerDhParams) | undefined): Tampering {
+    return {
+      client: { cipherSuites: suite, dhParam: 'auto', psk: { server: (id) => (id === PSK_IDENTITY ? PSK_KEY : null) } },
+      message: params ? onMessage('server_key_exchange', () => ({ type: 'server_key_exchange', body: encodeDhePskServerKeyExchange(new Uint8Array(0), params()) })) : undefined,
+    };
+  }
+
+  for (const c of CASES) {
+    it(`${c.what}: our client sends ${c.alert} (${c.code}), as openssl s_client does`, async function () {
+      requirePeer(this, 'openssl');
+      const leaf = makePki().leaves.rsa2048;
+      // Ours.
+      const srv = await tamperedServer(leaf, tampered(c.params));
+      const client = ourClient(started, srv.port, { suite: 'DHE-PSK-AES128-GCM-SHA256', psk: true, dtls: false }, undefined);
+      const err = await nextEvent(client, 'secureConnect').then(() => undefined, (e: TlsError) => e);
+      expect(err?.code).to.equal(c.code);
+      expect((await srv.verdict).received).to.deep.equal([c.alert]);
+      // The reference on the same bytes.
+      const ref = await tamperedServer(leaf, tampered(c.params));
+      const s = started.peer(await opensslClient({ port: ref.port, cipher: 'DHE-PSK-AES128-GCM-SHA256', waitHandshake: false, extraArgs: ['-psk', PSK_KEY.toString('hex')] }));
+      const verdict = await ref.verdict;
+      expect(verdict.completed, s.stderr()).to.equal(false);
+      expect(verdict.received, s.stderr()).to.deep.equal([c.alert]);
+    });
+  }
+
+  it('the untouched server completes with both (the cases above can fail)', async function () {
+    requirePeer(this, 'openssl');
+    const leaf = makePki().leaves.rsa2048;
+    const srv = await tamperedServer(leaf, tampered(undefined));
+    const client = ourClient(started, srv.port, { suite: 'DHE-PSK-AES128-GCM-SHA256', psk: true, dtls: false }, undefined);
+    await nextEvent(client, 'secureConnect');
+    await srv.handshake;
+    const ref = await tamperedServer(leaf, tampered(undefined));
+    started.peer(await opensslClient({ port: ref.port, cipher: 'DHE-PSK-AES128-GCM-SHA256', extraArgs: ['-psk', PSK_KEY.toString('hex')] }));
+    await ref.handshake;
+  });
 });
