@@ -20,8 +20,12 @@ import { integer, sequence } from '../lib/crypto/der.js';
 import { TlsError } from '../lib/errors.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { requirePeer } from './helpers/peers.js';
-import { interopCases, nextEvent, ourClient, PSK_IDENTITY, PSK_KEY, Started } from './helpers/kx-interop.js';
-import { opensslClient } from './helpers/peers.js';
+import {
+  interopCases, nextEvent, opensslServer0, ourClient, ourServer, PSK_IDENTITY, PSK_KEY, Started,
+} from './helpers/kx-interop.js';
+import { opensslClient, peersTmpDir } from './helpers/peers.js';
+import { EVENT_WAIT_MS, within } from './helpers/within.js';
+import type { AddressInfo } from 'node:net';
 import { onMessage, tamperedServer, type Tampering } from './conformance/raw-tls.js';
 import { encodeDhePskServerKeyExchange, type ServerDhParams } from '../lib/engine/handshake/key-agreement/dhe-rsa-messages.js';
 import { parseCipherList } from '../lib/engine/cipher-suites.js';
@@ -242,5 +246,119 @@ describe('DHE: the client refuses bad server groups and public values', function
     const ref = await tamperedServer(leaf, tampered(undefined));
     started.peer(await opensslClient({ port: ref.port, cipher: 'DHE-PSK-AES128-GCM-SHA256', extraArgs: ['-psk', PSK_KEY.toString('hex')] }));
     await ref.handshake;
+  });
+});
+
+/**
+ * `dhparam` and `minDHSize` as node:tls: the same server options on a node:tls server and on
+ * ours, the same openssl s_client (TLS 1.2 only, so it lists no FFDHE group and the server's own
+ * parameters are used) against each; what it reports (suite, server temp key) must match.
+ */
+describe('dhparam / minDHSize parity with node:tls', function () {
+  this.timeout(120_000);
+  const started = new Started();
+  const nodeServers: tls.Server[] = [];
+  afterEach(async () => {
+    for (const s of nodeServers.splice(0)) s.close();
+    await started.stopAll();
+  });
+
+  /** What s_client reports of a handshake with a server on `port`: its suite and temp key, or
+   *  the alert it got. */
+  async function sClientSees(port: number, cipher: string, psk: boolean): Promise<string> {
+    const c = started.peer(await opensslClient({
+      port, cipher, waitHandshake: false, extraArgs: psk ? ['-psk', PSK_KEY.toString('hex')] : [],
+    }));
+    const line = await c.waitFor(/^(Ciphersuite: \S+|.*alert \w[\w ]*)$/m, EVENT_WAIT_MS);
+    if (!line.startsWith('Ciphersuite')) return line.replace(/^.*(alert [\w ]+?)(:.*)?$/, '$1').trim();
+    // Every suite here has an ephemeral key: s_client -brief reports it after the suite.
+    const key = await c.waitFor(/^Server Temp Key: .*$/m, EVENT_WAIT_MS);
+    return `${line} / ${key}`;
+  }
+
+  async function nodeServer(options: tls.TlsOptions): Promise<number> {
+    const server = tls.createServer({ maxVersion: 'TLSv1.2', ...options }, (s) => s.on('error', () => undefined));
+    server.on('tlsClientError', () => undefined);
+    nodeServers.push(server);
+    return within(new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))), 'node:tls listening');
+  }
+
+  const ffdhe3072Pem = (): string => dhParamPem(FFDHE_GROUPS.get(FfdheGroup.ffdhe3072)!.p);
+  const CASES: { what: string; ciphers: string; dhparam?: () => string; psk?: boolean; expect: string }[] = [
+    {
+      what: 'DHE and ECDHE listed, no dhparam: ECDHE', ciphers: 'DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256',
+      expect: 'Ciphersuite: ECDHE-RSA-AES128-GCM-SHA256 / Server Temp Key: X25519, 253 bits',
+    },
+    {
+      what: "DHE and ECDHE listed, dhparam 'auto': DHE with 2048 bits (RSA-2048 certificate)", ciphers: 'DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256', dhparam: () => 'auto',
+      expect: 'Ciphersuite: DHE-RSA-AES128-GCM-SHA256 / Server Temp Key: DH, 2048 bits',
+    },
+    {
+      what: 'dhparam PEM (3072 bits): DHE with those parameters', ciphers: 'DHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384', dhparam: ffdhe3072Pem,
+      expect: 'Ciphersuite: DHE-RSA-AES256-GCM-SHA384 / Server Temp Key: DH, 3072 bits',
+    },
+    { what: 'DHE only, no dhparam: no suite, handshake_failure', ciphers: 'DHE-RSA-AES128-GCM-SHA256', expect: 'alert number 40' },
+    {
+      what: "DHE-PSK-AES256-GCM-SHA384 with 'auto': 3072 bits (OpenSSL's 128-bit choice for a 256-bit cipher)", ciphers: 'DHE-PSK-AES256-GCM-SHA384', dhparam: () => 'auto', psk: true,
+      expect: 'Ciphersuite: DHE-PSK-AES256-GCM-SHA384 / Server Temp Key: DH, 3072 bits',
+    },
+  ];
+  for (const k of CASES) {
+    it(k.what, async function () {
+      requirePeer(this, 'openssl');
+      const leaf = makePki().leaves.rsa2048;
+      const dhparam = k.dhparam?.();
+      const common = {
+        cert: leaf.certPem, key: leaf.keyPem, ciphers: k.ciphers, ...(dhparam !== undefined ? { dhparam } : {}),
+        ...(k.psk ? { pskCallback: (_s: unknown, id: string) => (id === PSK_IDENTITY ? PSK_KEY : null) } : {}),
+      };
+      const theirs = await sClientSees(await nodeServer(common as tls.TlsOptions), k.ciphers, k.psk === true);
+      const ours = await ourServer(started, { suite: k.ciphers, psk: false, dtls: false }, leaf, { dhparam, ...(k.psk ? { pskCallback: common.pskCallback } : {}) });
+      const mine = await sClientSees(ours.port, k.ciphers, k.psk === true);
+      expect(mine).to.equal(theirs);
+      expect(mine).to.equal(k.expect);
+    });
+  }
+
+  it("DHE-PSK-AES128-GCM-SHA256 with 'auto': node:tls uses 1024 bits (OpenSSL's 80-bit choice), we use 2048", async function () {
+    requirePeer(this, 'openssl');
+    const leaf = makePki().leaves.rsa2048;
+    const pskCallback = (_s: unknown, id: string): Buffer | null => (id === PSK_IDENTITY ? PSK_KEY : null);
+    const suite = 'DHE-PSK-AES128-GCM-SHA256:@SECLEVEL=0';
+    const theirs = await sClientSees(await nodeServer({ cert: leaf.certPem, key: leaf.keyPem, ciphers: suite, dhparam: 'auto', pskCallback } as tls.TlsOptions), suite, true);
+    const ours = await ourServer(started, { suite: 'DHE-PSK-AES128-GCM-SHA256', psk: false, dtls: false }, leaf, { dhparam: 'auto', pskCallback });
+    const mine = await sClientSees(ours.port, suite, true);
+    expect(theirs).to.equal('Ciphersuite: DHE-PSK-AES128-GCM-SHA256 / Server Temp Key: DH, 1024 bits');
+    expect(mine).to.equal('Ciphersuite: DHE-PSK-AES128-GCM-SHA256 / Server Temp Key: DH, 2048 bits');
+  });
+
+  it('minDHSize: 1024-bit DH is refused by default (ERR_TLS_DH_PARAM_SIZE, as node:tls with minDHSize 2048) and accepted with minDHSize 1024 (node\'s default)', async function () {
+    requirePeer(this, 'openssl');
+    const leaf = makePki().leaves.rsa2048;
+    const dir = fs.mkdtempSync(path.join(peersTmpDir(), 'dh1024-'));
+    const dhFile = path.join(dir, 'dh1024.pem');
+    fs.writeFileSync(dhFile, dhParamPem(new Uint8Array(getDiffieHellman('modp2').getPrime())));
+    const serverArgs = ['-cert', leaf.certPath, '-key', leaf.keyPath, '-dhparam', dhFile, '-cipher', 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0'];
+    const nodeVerdict = async (minDHSize: number | undefined): Promise<string> => {
+      const { peer, port } = await opensslServer0(serverArgs, false);
+      started.peer(peer);
+      return within(new Promise<string>((resolve) => {
+        const c = tls.connect({ host: '127.0.0.1', port, ca: makePki().ca.certPem, servername: 'localhost', ciphers: 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0', maxVersion: 'TLSv1.2', ...(minDHSize ? { minDHSize } : {}) }, () => {
+          resolve(`ok ${(c.getEphemeralKeyInfo() as { size?: number }).size}`);
+          c.destroy();
+        });
+        c.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+      }), 'node:tls client');
+    };
+    const ourVerdict = async (minDHSize: number | undefined): Promise<string> => {
+      const { peer, port } = await opensslServer0(serverArgs, false);
+      started.peer(peer);
+      const c = ourClient(started, port, { suite: 'DHE-RSA-AES128-GCM-SHA256', psk: false, dtls: false }, makePki().ca, minDHSize ? { minDHSize } : {});
+      return nextEvent(c, 'secureConnect').then(() => 'ok 1024', (e: TlsError) => `error ${e.code}`);
+    };
+    expect(await nodeVerdict(undefined)).to.equal('ok 1024');
+    expect(await nodeVerdict(2048)).to.equal('error ERR_TLS_DH_PARAM_SIZE');
+    expect(await ourVerdict(undefined)).to.equal('error ERR_TLS_DH_PARAM_SIZE');
+    expect(await ourVerdict(1024)).to.equal('ok 1024');
   });
 });
