@@ -77,6 +77,17 @@ function modp(name: 'modp14' | 'modp15' | 'modp16' | 'modp18', exponentBits: num
 
 let modpCache: DhParameters[] | undefined;
 
+function modpGroups(): DhParameters[] {
+  modpCache ??= [modp('modp14', 225), modp('modp15', 275), modp('modp16', 325), modp('modp18', 400)];
+  return modpCache;
+}
+
+/** The RFC 3526 group (as 'auto' servers send it, OpenSSL's and ours) whose prime and generator
+ *  these are, with its short exponent size; undefined for any other group. */
+export function knownModpGroup(p: Uint8Array, g: Uint8Array): DhParameters | undefined {
+  return modpGroups().find((m) => Buffer.compare(m.p, p) === 0 && Buffer.compare(m.g, g) === 0);
+}
+
 /**
  * dhparam 'auto' without an FFDHE group from the client: OpenSSL 3.0's ssl_get_auto_dh (what
  * node's 'auto' sets) picks an RFC 3526 group by the security bits of the certificate key, or of
@@ -84,8 +95,7 @@ let modpCache: DhParameters[] | undefined;
  * (its 1024-bit step is below our own minimum).
  */
 export function autoDhParameters(securityBits: number): DhParameters {
-  modpCache ??= [modp('modp14', 225), modp('modp15', 275), modp('modp16', 325), modp('modp18', 400)];
-  const [m2048, m3072, m4096, m8192] = modpCache as [DhParameters, DhParameters, DhParameters, DhParameters];
+  const [m2048, m3072, m4096, m8192] = modpGroups() as [DhParameters, DhParameters, DhParameters, DhParameters];
   if (securityBits >= 192) return m8192;
   if (securityBits >= 152) return m4096;
   if (securityBits >= 128) return m3072;

@@ -1,7 +1,7 @@
 // Which finite-field group a DHE or DHE_PSK handshake uses: the server's choice (RFC 7919 §4,
 // then the `dhparam` option as node:tls/OpenSSL read it) and the client's checks of the group the
 // server sent (RFC 7919 §3 named groups recognised, a minimum size, RFC 5246 §7.4.3 values).
-import { autoDhParameters, FFDHE_GROUPS, ffdheGroupOf } from '../../../crypto/dh-groups.js';
+import { autoDhParameters, FFDHE_GROUPS, ffdheGroupOf, knownModpGroup } from '../../../crypto/dh-groups.js';
 import { bitLength, bytesToBigInt } from '../../../crypto/finite-field-dh.js';
 import type { DhParameters } from '../../../crypto/provider.js';
 import { ErrorCode, TlsError } from '../../../errors.js';
@@ -78,8 +78,9 @@ export const DEFAULT_MIN_DH_BITS = 2048;
  * Client: the server's ServerDHParams as parameters to answer with, after RFC 5246 §7.4.3 / RFC
  * 7919 §3 checks: p at least `minBits` (handshake_failure, ERR_TLS_DH_PARAM_SIZE as node:tls), p
  * odd and 1 < g < p-1 (illegal_parameter). The server's Ys is checked when the secret is computed
- * (1 < Ys < p-1, illegal_parameter). A group that is one of RFC 7919's is recognised (and its
- * short exponent used); any other group is taken as it is (as OpenSSL: no primality test).
+ * (1 < Ys < p-1, illegal_parameter). A group that is one of RFC 7919's or RFC 3526's is
+ * recognised (and its short exponent used); any other group is taken as it is, with an exponent
+ * as long as p (as OpenSSL: no primality test).
  */
 export function checkServerDhParameters(params: ServerDhParams, minBits: number): { params: DhParameters; group: number | undefined } {
   const bits = bitLength(params.p);
@@ -95,5 +96,7 @@ export function checkServerDhParameters(params: ServerDhParams, minBits: number)
   const pBytes = params.p.subarray(params.p.length - Math.ceil(bits / 8));
   const gBytes = params.g.subarray(params.g.length - Math.ceil(bitLength(params.g) / 8));
   const group = ffdheGroupOf(pBytes, gBytes);
-  return { params: group === undefined ? { p: pBytes, g: gBytes } : FFDHE_GROUPS.get(group)!, group };
+  if (group !== undefined) return { params: FFDHE_GROUPS.get(group)!, group };
+  // The RFC 3526 groups OpenSSL's 'auto' sends are safe primes too: their short exponent.
+  return { params: knownModpGroup(pBytes, gBytes) ?? { p: pBytes, g: gBytes }, group: undefined };
 }
