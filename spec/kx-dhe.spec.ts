@@ -21,7 +21,7 @@ import { TlsError } from '../lib/errors.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { requirePeer } from './helpers/peers.js';
 import {
-  interopCases, nextEvent, opensslServer0, ourClient, ourServer, PSK_IDENTITY, PSK_KEY, Started,
+  inMemoryCase, interopCases, nextEvent, opensslServer0, ourClient, ourServer, PSK_IDENTITY, PSK_KEY, Started,
 } from './helpers/kx-interop.js';
 import { opensslClient, peersTmpDir } from './helpers/peers.js';
 import { EVENT_WAIT_MS, within } from './helpers/within.js';
@@ -176,10 +176,16 @@ describe('DHE suites against openssl and gnutls (TLS and DTLS)', function () {
     return { ca: p.ca, leaf: p.leaves.rsa2048 };
   };
   for (const suite of ['DHE-RSA-AES128-GCM-SHA256', 'DHE-RSA-AES256-GCM-SHA384', 'DHE-RSA-CHACHA20-POLY1305']) {
-    describe(suite, () => interopCases(suite, 'DHE-RSA', pki));
+    describe(suite, () => {
+      inMemoryCase(suite, 'DHE-RSA', () => pki().leaf);
+      interopCases(suite, 'DHE-RSA', pki);
+    });
   }
   for (const suite of ['DHE-PSK-AES128-GCM-SHA256', 'DHE-PSK-AES256-GCM-SHA384', 'DHE-PSK-CHACHA20-POLY1305']) {
-    describe(suite, () => interopCases(suite, 'DHE-PSK', pki));
+    describe(suite, () => {
+      inMemoryCase(suite, 'DHE-PSK', () => pki().leaf);
+      interopCases(suite, 'DHE-PSK', pki);
+    });
   }
 });
 

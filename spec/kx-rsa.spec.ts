@@ -15,7 +15,7 @@ import { decryptPremaster, encryptPremaster, makePremaster, PREMASTER_LENGTH } f
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { opensslClient, requirePeer } from './helpers/peers.js';
-import { interopCases, opensslServer0, Started } from './helpers/kx-interop.js';
+import { inMemoryCase, interopCases, opensslServer0, Started } from './helpers/kx-interop.js';
 import { makePki, type PkiEntry } from './helpers/pki.js';
 import { within, EVENT_WAIT_MS } from './helpers/within.js';
 import { alertsOf, onMessage, OurServer, tamperedClient, type Tampering } from './conformance/raw-tls.js';
@@ -138,7 +138,10 @@ describe('static RSA suites against openssl and gnutls (TLS and DTLS)', function
     return { ca: p.ca, leaf: p.leaves.rsa2048 };
   };
   for (const suite of ['AES128-GCM-SHA256', 'AES256-GCM-SHA384']) {
-    describe(suite, () => interopCases(suite, 'RSA', pki));
+    describe(suite, () => {
+      inMemoryCase(suite, 'RSA', () => pki().leaf);
+      interopCases(suite, 'RSA', pki);
+    });
   }
 });
 

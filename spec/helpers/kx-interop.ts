@@ -19,6 +19,11 @@ import {
 import { receiveHashed, sendSeeded } from './stream-transfer.js';
 import { within } from './within.js';
 import type { PkiEntry } from './pki.js';
+import { EnginePair, sha256 } from './engine-pair.js';
+import { seededRandom } from './deterministic-random.js';
+import { nobleProvider } from '../../lib/crypto/noble-provider.js';
+import { nodeCryptoProvider } from '../../lib/crypto/node-provider.js';
+import { parseCipherList } from '../../lib/engine/cipher-suites.js';
 
 export const WAIT_MS = 30_000;
 export const PSK_KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -325,6 +330,54 @@ export function interopCases(suite: string, kx: 'DHE-RSA' | 'RSA' | 'DHE-PSK', p
       const info = await renegotiation;
       expect(info.initiator).to.equal('peer');
       await transfer(s, c, `${suite} ${proto} gnutls-cli`, { dtls, renegotiate: false });
+    });
+  }
+}
+
+/**
+ * Two engines in memory (deterministic randomness), one per crypto provider in each role: a
+ * handshake with `suite`, data both ways, a renegotiation started by each side while data is in
+ * flight, data again; every byte arrives and both sides end on the suite.
+ */
+export function inMemoryCase(suite: string, kx: 'DHE-RSA' | 'RSA' | 'DHE-PSK', leaf: () => PkiEntry): void {
+  const psk = kx === 'DHE-PSK';
+  for (const [cp, sp] of [[nobleProvider, nodeCryptoProvider], [nodeCryptoProvider, nobleProvider]] as const) {
+    it(`in memory, client ${cp.name} / server ${sp.name}: handshake, data, renegotiations by both sides with data in flight`, () => {
+      const suites = parseCipherList(suite);
+      const p = new EnginePair({
+        seed: `${suite}/${cp.name}`, serverCert: leaf(), suites,
+        client: { provider: cp, renegotiationLimit: 10, ...(psk ? { psk: { client: () => ({ psk: PSK_KEY, identity: PSK_IDENTITY }) } } : {}) },
+        server: { provider: sp, renegotiationLimit: 10, dhParam: 'auto', ...(psk ? { psk: { server: () => PSK_KEY } } : {}) },
+      });
+      p.handshake();
+      expect(EnginePair.errors(p.clientEvents).concat(EnginePair.errors(p.serverEvents))).to.deep.equal([]);
+      const rnd = seededRandom(`${suite} in memory`);
+      const up: Uint8Array[] = [];
+      const down: Uint8Array[] = [];
+      const exchange = (): void => {
+        const u = rnd(5000);
+        const d = rnd(3000);
+        p.client.write(u);
+        p.server.write(d);
+        up.push(u);
+        down.push(d);
+      };
+      exchange();
+      p.run();
+      for (const starter of [p.client, p.server]) {
+        expect(starter.renegotiate()).to.equal(true);
+        exchange();
+        p.run();
+        exchange();
+        p.run();
+      }
+      expect(EnginePair.errors(p.clientEvents).concat(EnginePair.errors(p.serverEvents))).to.deep.equal([]);
+      const handshakes = (events: typeof p.clientEvents): number => events.filter((e) => e.type === 'handshake').length;
+      expect([handshakes(p.clientEvents), handshakes(p.serverEvents)]).to.deep.equal([3, 3]);
+      expect(sha256(EnginePair.dataOf(p.serverEvents))).to.equal(sha256(Buffer.concat(up)));
+      expect(sha256(EnginePair.dataOf(p.clientEvents))).to.equal(sha256(Buffer.concat(down)));
+      expect(p.client.session?.suite.opensslName).to.equal(suite);
+      expect(p.server.session?.suite.opensslName).to.equal(suite);
     });
   }
 }
