@@ -26,8 +26,11 @@ import {
 import { opensslClient, peersTmpDir } from './helpers/peers.js';
 import { EVENT_WAIT_MS, within } from './helpers/within.js';
 import type { AddressInfo } from 'node:net';
-import { onMessage, tamperedServer, type Tampering } from './conformance/raw-tls.js';
-import { encodeDhePskServerKeyExchange, type ServerDhParams } from '../lib/engine/handshake/key-agreement/dhe-rsa-messages.js';
+import { alertsOf, onMessage, OurServer, tamperedClient, tamperedServer, type Tampering } from './conformance/raw-tls.js';
+import {
+  encodeDhClientKeyExchange, encodeDhePskServerKeyExchange, type ServerDhParams,
+} from '../lib/engine/handshake/key-agreement/dhe-rsa-messages.js';
+import { AlertDescription } from '../lib/engine/alerts.js';
 import { parseCipherList } from '../lib/engine/cipher-suites.js';
 import { makePki, type PkiEntry } from './helpers/pki.js';
 
@@ -367,4 +370,36 @@ describe('dhparam / minDHSize parity with node:tls', function () {
     expect(await ourVerdict(undefined)).to.equal('error ERR_TLS_DH_PARAM_SIZE');
     expect(await ourVerdict(1024)).to.equal('ok 1024');
   });
+});
+
+/** The server's check of the client's dh_Yc (RFC 7919 §5.1): our server and openssl s_server
+ *  (the reference) get the same tampered ClientKeyExchange and must answer alike. */
+describe("DHE: the server refuses a client's bad dh_Yc", function () {
+  this.timeout(120_000);
+  const started = new Started();
+  afterEach(() => started.stopAll());
+  const suite = parseCipherList('DHE-RSA-AES128-GCM-SHA256');
+
+  for (const [what, yc] of [['Yc = 1', () => bigIntToBytes(1n, 256)], ['Yc = 0', () => bigIntToBytes(0n, 256)], ['Yc = p-1 of ffdhe2048', () => bigIntToBytes(bytesToBigInt(FFDHE_GROUPS.get(FfdheGroup.ffdhe2048)!.p) - 1n, 256)]] as const) {
+    it(`${what}: illegal_parameter from ours, as from openssl s_server`, async function () {
+      requirePeer(this, 'openssl');
+      const leaf = makePki().leaves.rsa2048;
+      const t: Tampering = {
+        client: { cipherSuites: suite },
+        message: onMessage('client_key_exchange', () => ({ type: 'client_key_exchange', body: encodeDhClientKeyExchange(yc()) })),
+      };
+      const ours = await OurServer.start(leaf, { ciphers: 'DHE-RSA-AES128-GCM-SHA256', dhparam: 'auto' });
+      started.server(ours.server);
+      const mine = await tamperedClient(ours.port, t);
+      // Both servers on ffdhe2048 (ours because the client lists it, s_server by -dhparam).
+      const dhFile = path.join(fs.mkdtempSync(path.join(peersTmpDir(), 'ffdhe2048-')), 'ffdhe2048.pem');
+      fs.writeFileSync(dhFile, dhParamPem(FFDHE_GROUPS.get(FfdheGroup.ffdhe2048)!.p));
+      const { peer, port } = await opensslServer0(['-cert', leaf.certPath, '-key', leaf.keyPath, '-dhparam', dhFile, '-cipher', 'DHE-RSA-AES128-GCM-SHA256'], false);
+      started.peer(peer);
+      const theirs = await tamperedClient(port, t);
+      expect(alertsOf(mine)).to.deep.equal([[2, AlertDescription.illegal_parameter]]);
+      expect(alertsOf(theirs)).to.deep.equal(alertsOf(mine));
+      expect((await ours.error(0)).code).to.equal('ERR_TLS_ILLEGAL_PARAMETER');
+    });
+  }
 });
