@@ -3,9 +3,9 @@
 // the noble provider's key share on BigInt arithmetic.
 //
 // BigInt is not constant time: its multiplication and reduction take time that depends on the
-// values. The exponentiation below runs the same sequence of operations for every exponent of a
-// given size (a Montgomery ladder over a fixed bit count), so the exponent's bits do not choose
-// the operations, but the operations' own timing still depends on the secret intermediate values.
+// values. The exponentiation below does one multiplication and one squaring per bit, whatever
+// the bit, over a fixed bit count (a Montgomery ladder), so the exponent's bits do not change the
+// number or kind of operations; their own timing still depends on the secret intermediate values.
 // The exponent is ephemeral (one handshake). Use the 'node' provider (OpenSSL's constant-time
 // BN_mod_exp_mont_consttime) where that matters.
 import { ErrorCode, TlsError } from '../errors.js';

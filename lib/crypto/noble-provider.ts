@@ -302,7 +302,9 @@ export function rsaDecryptRaw(key: KeyObject, ciphertext: Uint8Array): Uint8Arra
   if (ciphertext.length !== k) return null;
   try {
     const m = privateDecrypt({ key, padding: nodeConstants.RSA_NO_PADDING }, ciphertext);
-    return secretBytes(m, true);
+    const out = secretBytes(m, true);
+    m.fill(0);
+    return out;
   } catch {
     return null;
   }
