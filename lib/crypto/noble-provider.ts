@@ -298,8 +298,7 @@ class Ed25519SigningKey implements SigningKey {
  * is ours (lib/crypto/rsa-premaster.ts).
  */
 export function rsaDecryptRaw(key: KeyObject, ciphertext: Uint8Array): Uint8Array | null {
-  const k = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
-  if (ciphertext.length !== k) return null;
+  if (ciphertext.length !== rsaModulusLength(key)) return null;
   try {
     const m = privateDecrypt({ key, padding: nodeConstants.RSA_NO_PADDING }, ciphertext);
     const out = secretBytes(m, true);
@@ -316,6 +315,7 @@ export function rsaEncryptRaw(key: KeyObject, message: Uint8Array): Uint8Array {
   return new Uint8Array(c.buffer, c.byteOffset, c.length);
 }
 
+/** Bytes of an RSA key's modulus. */
 export function rsaModulusLength(key: KeyObject): number {
   return Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
 }

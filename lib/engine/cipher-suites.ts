@@ -1,6 +1,7 @@
 // The cipher suites this stack speaks, one row per suite (Go's cipher_suites.go is the model).
 // All are AEAD, TLS 1.2 only: ECDHE with a certificate (RFC 5289, RFC 7905), pre-shared keys
-// (RFC 4279 key exchange; RFC 5487 / RFC 7905 AEAD suites) and ECDHE_PSK (RFC 5489, RFC 7905).
+// (RFC 4279 key exchange; RFC 5487 / RFC 7905 AEAD suites) and ECDHE_PSK (RFC 5489, RFC 7905);
+// for legacy peers, finite-field DHE, static RSA and DHE_PSK (RFC 5288, RFC 7905, RFC 5487).
 import type { AeadAlgorithm, HashAlgorithm } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 
