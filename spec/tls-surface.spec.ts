@@ -636,6 +636,7 @@ describe('node:tls surface', function () {
     it('module functions: getCiphers(), DEFAULT_*, rootCertificates, checkServerIdentity() as node:tls', async () => {
       const ours = getCiphers();
       expect(ours).to.have.length(ALL_CIPHER_SUITES.length);
+      expect(ours).to.include('dhe-rsa-aes128-gcm-sha256');
       expect(ours).to.include('psk-aes128-gcm-sha256');
       // node's getCiphers() lists OpenSSL's DEFAULT, which leaves out the CCM suites (its
       // COMPLEMENTOFDEFAULT); node:tls still takes them by name.

@@ -65,7 +65,7 @@ const OID = {
 } as const;
 
 /** RFC 5280 §4.2.1.3 KeyUsage bit numbers. */
-const KeyUsageBit = { digitalSignature: 0, keyCertSign: 5, cRLSign: 6 } as const;
+const KeyUsageBit = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 } as const;
 
 export function generateCertificate(opts: GenerateCertificateOptions = {}): GeneratedCertificate {
   const keyType = opts.keyType ?? 'ec-p256';
@@ -111,10 +111,11 @@ export function generateCertificate(opts: GenerateCertificateOptions = {}): Gene
   const extensions: Uint8Array[] = [
     // §4.2.1.9 basicConstraints, critical; cA DEFAULT FALSE is omitted for leaves (DER).
     extension(OID.basicConstraints, true, isCA ? der.sequence(der.boolean(true)) : der.sequence()),
-    // §4.2.1.3 keyUsage, critical.
+    // §4.2.1.3 keyUsage, critical. An RSA leaf may also carry the static RSA key exchange's
+    // premaster (keyEncipherment, RFC 5246 §7.4.2; OpenSSL clients require it for kRSA suites).
     extension(OID.keyUsage, true, der.namedBits(isCA
       ? [KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign]
-      : [KeyUsageBit.digitalSignature])),
+      : keyType.startsWith('rsa') ? [KeyUsageBit.digitalSignature, KeyUsageBit.keyEncipherment] : [KeyUsageBit.digitalSignature])),
   ];
   if (opts.extKeyUsage !== undefined && opts.extKeyUsage.length > 0) {
     // §4.2.1.12 extKeyUsage.

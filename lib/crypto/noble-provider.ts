@@ -6,6 +6,8 @@ import {
   createPrivateKey,
   sign as nodeSign,
   verify as nodeVerify,
+  privateDecrypt,
+  publicEncrypt,
   constants as nodeConstants,
   type KeyObject,
 } from 'node:crypto';
@@ -25,6 +27,8 @@ import type {
   CbcCipher,
   CryptoProvider,
   DigestAlgorithm,
+  DhKeyShare,
+  DhParameters,
   HashAlgorithm,
   IncrementalHash,
   KeyShare,
@@ -35,6 +39,7 @@ import type {
 import { NamedGroup, SignatureScheme } from '../iana-registry.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { secretBytes } from './secret-bytes.js';
+import { BigIntDhKeyShare } from './finite-field-dh.js';
 
 /** The part of a noble hash instance we use. */
 interface RunningHash {
@@ -323,6 +328,35 @@ class Ed25519SigningKey implements SigningKey {
   }
 }
 
+/**
+ * Raw RSA decryption (RSA_NO_PADDING) with node:crypto, for both providers: c^d mod n, or null
+ * when c is not modulus-sized or not below n (OpenSSL refuses it; both are public facts). Node 20
+ * refuses RSA_PKCS1_PADDING for private decryption (CVE-2023-46809), so the PKCS #1 v1.5 check
+ * is ours (lib/crypto/rsa-premaster.ts).
+ */
+export function rsaDecryptRaw(key: KeyObject, ciphertext: Uint8Array): Uint8Array | null {
+  if (ciphertext.length !== rsaModulusLength(key)) return null;
+  try {
+    const m = privateDecrypt({ key, padding: nodeConstants.RSA_NO_PADDING }, ciphertext);
+    const out = secretBytes(m, true);
+    m.fill(0);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Raw RSA encryption (RSA_NO_PADDING) with node:crypto: m^e mod n of a padded block. */
+export function rsaEncryptRaw(key: KeyObject, message: Uint8Array): Uint8Array {
+  const c = publicEncrypt({ key, padding: nodeConstants.RSA_NO_PADDING }, message);
+  return new Uint8Array(c.buffer, c.byteOffset, c.length);
+}
+
+/** Bytes of an RSA key's modulus. */
+export function rsaModulusLength(key: KeyObject): number {
+  return Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+}
+
 class RsaSigningKey implements SigningKey {
   readonly keyType = 'rsa';
   readonly schemes = RSA_SCHEMES;
@@ -332,6 +366,9 @@ class RsaSigningKey implements SigningKey {
     if (p === undefined) throw unsupportedScheme(scheme);
     const sig = nodeSign(p.hash, data, { key: this.key, padding: p.padding, saltLength: p.saltLength });
     return new Uint8Array(sig.buffer, sig.byteOffset, sig.length);
+  }
+  decryptRaw(ciphertext: Uint8Array): Uint8Array | null {
+    return rsaDecryptRaw(this.key, ciphertext);
   }
 }
 
@@ -391,7 +428,13 @@ class Ed25519VerifyingKey implements VerifyingKey {
 class RsaVerifyingKey implements VerifyingKey {
   readonly keyType = 'rsa';
   readonly schemes = RSA_SCHEMES;
-  constructor(private readonly key: KeyObject) {}
+  readonly modulusLength: number;
+  constructor(private readonly key: KeyObject) {
+    this.modulusLength = rsaModulusLength(key);
+  }
+  encryptRaw(message: Uint8Array): Uint8Array {
+    return rsaEncryptRaw(this.key, message);
+  }
   verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
     const p = rsaParams(scheme);
     if (p === undefined) return false;
@@ -467,6 +510,10 @@ export class NobleCryptoProvider implements CryptoProvider {
       case NamedGroup.secp384r1: return new NistKeyShare(group, p384, random);
       default: throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `unsupported group ${group}`, 'handshake_failure');
     }
+  }
+
+  generateDhKeyShare(params: DhParameters, random: RandomSource): DhKeyShare {
+    return new BigIntDhKeyShare(params, random);
   }
 
   loadPrivateKey(key: string | Uint8Array, passphrase?: string): SigningKey {

@@ -7,6 +7,7 @@
 import {
   createCipheriv,
   createDecipheriv,
+  createDiffieHellman,
   createECDH,
   createHash,
   createHmac,
@@ -30,10 +31,14 @@ import {
   illegalParameter,
   parsePrivateKey,
   RSA_SCHEMES,
+  rsaDecryptRaw,
+  rsaEncryptRaw,
+  rsaModulusLength,
   rsaParams,
   unsupportedScheme,
 } from './noble-provider.js';
-import type { Aead, AeadAlgorithm, CbcAlgorithm, CbcCipher, DigestAlgorithm, HashAlgorithm, IncrementalHash, KeyShare, RandomSource, SigningKey, VerifyingKey } from './provider.js';
+import { checkPeerPublicValue, bytesToBigInt, drawPrivateExponent } from './finite-field-dh.js';
+import type { Aead, AeadAlgorithm, CbcAlgorithm, CbcCipher, DhKeyShare, DhParameters, DigestAlgorithm, HashAlgorithm, IncrementalHash, KeyShare, RandomSource, SigningKey, VerifyingKey } from './provider.js';
 import { NamedGroup, SignatureScheme } from '../iana-registry.js';
 
 const CIPHERS: Record<AeadAlgorithm, string> = {
@@ -189,6 +194,39 @@ class NativeNistKeyShare implements KeyShare {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Finite-field DHE (RFC 5246 §8.1.2, RFC 7919): OpenSSL's exponentiation; the exponent drawn and
+// the peer's value checked as in the noble provider.
+
+class NativeDhKeyShare implements DhKeyShare {
+  readonly publicKey: Uint8Array;
+  private readonly p: bigint;
+  readonly #dh: ReturnType<typeof createDiffieHellman>;
+  constructor(params: DhParameters, random: RandomSource) {
+    this.p = bytesToBigInt(params.p);
+    this.#dh = createDiffieHellman(Buffer.from(params.p), Buffer.from(params.g));
+    const x = drawPrivateExponent(params, random);
+    this.#dh.setPrivateKey(Buffer.from(x));
+    x.fill(0);
+    // With the private key set, generateKeys() computes g^x mod p from it.
+    this.#dh.generateKeys();
+    this.publicKey = fixedLength(new Uint8Array(this.#dh.getPublicKey()), params.p.length);
+  }
+  computeSecret(peerPublicKey: Uint8Array): Uint8Array {
+    checkPeerPublicValue(peerPublicKey, this.p);
+    // node pads the result to the prime's length.
+    return new Uint8Array(this.#dh.computeSecret(Buffer.from(peerPublicKey)));
+  }
+}
+
+/** Left-pad a big-endian value to `length` bytes. */
+function fixedLength(b: Uint8Array, length: number): Uint8Array {
+  if (b.length >= length) return b;
+  const out = new Uint8Array(length);
+  out.set(b, length - b.length);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Signatures (RFC 5246 §4.7, §7.4.1.4.1; RFC 8422 §5.4)
 
 /** RFC 5246 §7.4.1.4.1 HashAlgorithm, the high byte of a TLS 1.2 SignatureAndHashAlgorithm. */
@@ -230,15 +268,26 @@ class NativeSigningKey implements SigningKey {
     const sig = nodeSign(p.hash, data, { key: this.key, ...p.options });
     return new Uint8Array(sig.buffer, sig.byteOffset, sig.length);
   }
+  decryptRaw(ciphertext: Uint8Array): Uint8Array | null {
+    if (this.keyType !== 'rsa') throw new TypeError('not an RSA key');
+    return rsaDecryptRaw(this.key, ciphertext);
+  }
 }
 
 class NativeVerifyingKey implements VerifyingKey {
+  readonly modulusLength?: number;
   constructor(
     readonly keyType: VerifyingKey['keyType'],
     readonly schemes: readonly number[],
     private readonly key: KeyObject,
     readonly curve?: string,
-  ) {}
+  ) {
+    if (keyType === 'rsa') this.modulusLength = rsaModulusLength(key);
+  }
+  encryptRaw(message: Uint8Array): Uint8Array {
+    if (this.keyType !== 'rsa') throw new TypeError('not an RSA key');
+    return rsaEncryptRaw(this.key, message);
+  }
   verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean {
     const p = this.schemes.includes(scheme) ? nativeParams(this.keyType, scheme) : undefined;
     if (p === undefined) return false;
@@ -282,6 +331,10 @@ export class NodeCryptoProvider extends NobleCryptoProvider {
     if (group === NamedGroup.x25519) return new NativeX25519KeyShare(random);
     if (group === NamedGroup.secp256r1 || group === NamedGroup.secp384r1) return new NativeNistKeyShare(group, random);
     return super.generateKeyShare(group, random); // refuses it as the noble provider does
+  }
+
+  override generateDhKeyShare(params: DhParameters, random: RandomSource): DhKeyShare {
+    return new NativeDhKeyShare(params, random);
   }
 
   override loadPrivateKey(key: string | Uint8Array, passphrase?: string): SigningKey {

@@ -49,6 +49,26 @@ export interface KeyShare {
   computeSecret(peerPublicKey: Uint8Array): Uint8Array;
 }
 
+/** A finite-field Diffie-Hellman group (PKCS #3 DHParameter; RFC 5246 §7.4.3 ServerDHParams):
+ *  prime p and generator g, big-endian without leading zeros. */
+export interface DhParameters {
+  readonly p: Uint8Array;
+  readonly g: Uint8Array;
+  /** Bits of the private exponent; undefined: one bit less than p (any group). Set only for the
+   *  safe-prime groups of RFC 7919 / RFC 3526, whose exponent may be short (RFC 7919 §5.2). */
+  readonly exponentBits?: number;
+}
+
+/** One ephemeral finite-field DH key pair. */
+export interface DhKeyShare {
+  /** Y = g^x mod p, left-padded to the length of p. */
+  readonly publicKey: Uint8Array;
+  /** Z = Y_peer^x mod p, left-padded to the length of p (the caller strips leading zeros where
+   *  the protocol says so, RFC 5246 §8.1.2). Throws a TlsError(illegal_parameter) when the
+   *  peer's value is not in [2, p-2] (RFC 7919 §5.1; SP 800-56A §5.6.2.3.1). */
+  computeSecret(peerPublicKey: Uint8Array): Uint8Array;
+}
+
 /** A private key able to produce TLS 1.2 signatures. */
 export interface SigningKey {
   readonly keyType: 'ec' | 'ed25519' | 'rsa';
@@ -57,6 +77,10 @@ export interface SigningKey {
   /** Signature schemes (codes) this key can make, most preferred first. */
   readonly schemes: readonly number[];
   sign(scheme: number, data: Uint8Array): Uint8Array;
+  /** RSA keys only: the raw RSA decryption c^d mod n (RSA_NO_PADDING), as many bytes as the
+   *  modulus; null when `ciphertext` is not that long or not below the modulus (both public
+   *  facts). The padding check is the caller's (lib/crypto/rsa-premaster.ts). */
+  decryptRaw?(ciphertext: Uint8Array): Uint8Array | null;
 }
 
 /** A public key (from a certificate) able to check TLS 1.2 signatures. */
@@ -66,6 +90,11 @@ export interface VerifyingKey {
   readonly schemes: readonly number[];
   /** False for a bad signature or a scheme this key cannot use; never throws. */
   verify(scheme: number, data: Uint8Array, signature: Uint8Array): boolean;
+  /** RSA keys only: bytes of the modulus. */
+  readonly modulusLength?: number;
+  /** RSA keys only: the raw RSA encryption m^e mod n of a modulus-length message below the
+   *  modulus (RSA_NO_PADDING; the caller pads, lib/crypto/rsa-premaster.ts). */
+  encryptRaw?(message: Uint8Array): Uint8Array;
 }
 
 export interface CryptoProvider {
@@ -78,6 +107,9 @@ export interface CryptoProvider {
   /** Groups this provider supports, by NamedGroup code. */
   readonly groups: readonly number[];
   generateKeyShare(group: number, random: RandomSource): KeyShare;
+  /** An ephemeral finite-field DH key pair in `params` (DHE, DHE_PSK), its private exponent drawn
+   *  from `random` (lib/crypto/finite-field-dh.ts: the same draw in every provider). */
+  generateDhKeyShare(params: DhParameters, random: RandomSource): DhKeyShare;
   /** Load a private key: PEM (PKCS#8, SEC1 "EC PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY",
    *  encrypted PKCS#8 with passphrase) or DER (PKCS#8). */
   loadPrivateKey(key: string | Uint8Array, passphrase?: string): SigningKey;

@@ -1,13 +1,14 @@
 // The cipher suites this stack speaks, one row per suite (Go's cipher_suites.go is the model).
 // TLS 1.2 only: ECDHE with a certificate (RFC 5289, RFC 7905, RFC 7251 AES-CCM, RFC 8422 for the
 // CBC ones), pre-shared keys (RFC 4279 key exchange; RFC 5487 AES-GCM/CBC, RFC 6655 AES-CCM,
-// RFC 7905) and ECDHE_PSK (RFC 5489, RFC 7905). Record protection is an AEAD (RFC 5246 §6.2.3.3)
+// RFC 7905) and ECDHE_PSK (RFC 5489, RFC 7905); for legacy peers, finite-field DHE, static RSA
+// and DHE_PSK (RFC 5246 §7.4.3 / §7.4.7.1, RFC 4279 §3, RFC 5288, RFC 7905). Record protection is an AEAD (RFC 5246 §6.2.3.3)
 // or AES-CBC with HMAC (§6.2.3.2; RFC 7366 encrypt-then-MAC when negotiated).
 import type { AeadAlgorithm, CbcAlgorithm, HashAlgorithm } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { expandCipherString } from './cipher-string.js';
 
-export type KeyExchangeKind = 'ECDHE' | 'PSK' | 'ECDHE_PSK';
+export type KeyExchangeKind = 'ECDHE' | 'PSK' | 'ECDHE_PSK' | 'DHE' | 'RSA' | 'DHE_PSK';
 /** The HMAC hash of a CBC suite's record MAC (RFC 5246 §6.2.3.1). */
 export type MacAlgorithm = 'sha1' | 'sha256' | 'sha384';
 
@@ -20,7 +21,9 @@ export interface CipherSuite {
   /** How the server authenticates: a certificate of this signature type, or the pre-shared key. */
   readonly auth: 'ECDSA' | 'RSA' | 'PSK';
   /** Key exchange: ECDHE signed by the certificate (RFC 8422), PSK alone (RFC 4279 §2), or
-   *  ECDHE authenticated by the PSK (RFC 5489 §2). */
+   *  ECDHE authenticated by the PSK (RFC 5489 §2); finite-field DHE signed by the certificate
+   *  (RFC 5246 §7.4.3), the premaster encrypted to the certificate's RSA key (RFC 5246
+   *  §7.4.7.1), or DHE authenticated by the PSK (RFC 4279 §3). */
   readonly kx: KeyExchangeKind;
   /** The record AEAD; undefined for a CBC suite. */
   readonly aead: AeadAlgorithm | undefined;
@@ -173,8 +176,40 @@ export const PSK_CIPHER_SUITES: readonly CipherSuite[] = [
   cbcRow(0xc038, 'TLS_ECDHE_PSK_WITH_AES_256_CBC_SHA384', 'ECDHE-PSK-AES256-CBC-SHA384', 'PSK', 'AES-256-CBC', 'sha384', 'ECDHE_PSK'),
 ];
 
+/**
+ * Finite-field DHE and static RSA key exchanges (RFC 5246 §7.4.3, §7.4.7.1; RFC 5288 AES-GCM,
+ * RFC 7905 ChaCha20-Poly1305, RFC 5246 / RFC 5487 AES-CBC, RFC 6655 AES-CCM; RFC 4279 §3
+ * DHE_PSK). The DHE-RSA ones are in the default list, as in node's (a server picks them only
+ * with `dhparam`, as node:tls); static RSA is not (no forward secrecy: used only when `ciphers`
+ * names it, on either side); DHE_PSK ones need a PSK callback, as the other PSK suites.
+ */
+export const DHE_AND_RSA_CIPHER_SUITES: readonly CipherSuite[] = [
+  row(0x009e, 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'DHE-RSA-AES128-GCM-SHA256', 'RSA', 'AES-128-GCM', 'DHE'),
+  row(0x009f, 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384', 'DHE-RSA-AES256-GCM-SHA384', 'RSA', 'AES-256-GCM', 'DHE'),
+  row(0xccaa, 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'DHE-RSA-CHACHA20-POLY1305', 'RSA', 'CHACHA20-POLY1305', 'DHE'),
+  row(0x009c, 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'AES128-GCM-SHA256', 'RSA', 'AES-128-GCM', 'RSA'),
+  row(0x009d, 'TLS_RSA_WITH_AES_256_GCM_SHA384', 'AES256-GCM-SHA384', 'RSA', 'AES-256-GCM', 'RSA'),
+  cbcRow(0x0033, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA', 'DHE-RSA-AES128-SHA', 'RSA', 'AES-128-CBC', 'sha1', 'DHE'),
+  cbcRow(0x0039, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA', 'DHE-RSA-AES256-SHA', 'RSA', 'AES-256-CBC', 'sha1', 'DHE'),
+  cbcRow(0x0067, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256', 'DHE-RSA-AES128-SHA256', 'RSA', 'AES-128-CBC', 'sha256', 'DHE'),
+  cbcRow(0x006b, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', 'DHE-RSA-AES256-SHA256', 'RSA', 'AES-256-CBC', 'sha256', 'DHE'),
+  cbcRow(0x002f, 'TLS_RSA_WITH_AES_128_CBC_SHA', 'AES128-SHA', 'RSA', 'AES-128-CBC', 'sha1', 'RSA'),
+  cbcRow(0x0035, 'TLS_RSA_WITH_AES_256_CBC_SHA', 'AES256-SHA', 'RSA', 'AES-256-CBC', 'sha1', 'RSA'),
+  cbcRow(0x003c, 'TLS_RSA_WITH_AES_128_CBC_SHA256', 'AES128-SHA256', 'RSA', 'AES-128-CBC', 'sha256', 'RSA'),
+  cbcRow(0x003d, 'TLS_RSA_WITH_AES_256_CBC_SHA256', 'AES256-SHA256', 'RSA', 'AES-256-CBC', 'sha256', 'RSA'),
+  row(0x00aa, 'TLS_DHE_PSK_WITH_AES_128_GCM_SHA256', 'DHE-PSK-AES128-GCM-SHA256', 'PSK', 'AES-128-GCM', 'DHE_PSK'),
+  row(0x00ab, 'TLS_DHE_PSK_WITH_AES_256_GCM_SHA384', 'DHE-PSK-AES256-GCM-SHA384', 'PSK', 'AES-256-GCM', 'DHE_PSK'),
+  row(0xccad, 'TLS_DHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'DHE-PSK-CHACHA20-POLY1305', 'PSK', 'CHACHA20-POLY1305', 'DHE_PSK'),
+  row(0xc0a6, 'TLS_DHE_PSK_WITH_AES_128_CCM', 'DHE-PSK-AES128-CCM', 'PSK', 'AES-128-CCM', 'DHE_PSK'),
+  row(0xc0a7, 'TLS_DHE_PSK_WITH_AES_256_CCM', 'DHE-PSK-AES256-CCM', 'PSK', 'AES-256-CCM', 'DHE_PSK'),
+  cbcRow(0x0090, 'TLS_DHE_PSK_WITH_AES_128_CBC_SHA', 'DHE-PSK-AES128-CBC-SHA', 'PSK', 'AES-128-CBC', 'sha1', 'DHE_PSK'),
+  cbcRow(0x0091, 'TLS_DHE_PSK_WITH_AES_256_CBC_SHA', 'DHE-PSK-AES256-CBC-SHA', 'PSK', 'AES-256-CBC', 'sha1', 'DHE_PSK'),
+  cbcRow(0x00b2, 'TLS_DHE_PSK_WITH_AES_128_CBC_SHA256', 'DHE-PSK-AES128-CBC-SHA256', 'PSK', 'AES-128-CBC', 'sha256', 'DHE_PSK'),
+  cbcRow(0x00b3, 'TLS_DHE_PSK_WITH_AES_256_CBC_SHA384', 'DHE-PSK-AES256-CBC-SHA384', 'PSK', 'AES-256-CBC', 'sha384', 'DHE_PSK'),
+];
+
 /** Every suite we implement, certificate suites first (what cipher strings select from). */
-export const ALL_CIPHER_SUITES: readonly CipherSuite[] = [...CERTIFICATE_SUITES, ...PSK_CIPHER_SUITES];
+export const ALL_CIPHER_SUITES: readonly CipherSuite[] = [...CERTIFICATE_SUITES, ...PSK_CIPHER_SUITES, ...DHE_AND_RSA_CIPHER_SUITES];
 
 /** node:tls's default `ciphers` string (tls.DEFAULT_CIPHERS in Node 20; spec/cipher-string
  *  compares it with the running node). */
@@ -192,11 +227,12 @@ export function isAeadSuite(s: CipherSuite): boolean {
 /**
  * The default suites, in our default preference order (the server chooses by this order, RFC
  * 5246 §7.4.1.3): node:tls's default string expanded as OpenSSL expands it, restricted to what
- * we implement, with the AEAD suites moved (in that order) ahead of the CBC ones. What
+ * we implement, without static RSA key exchange (no forward secrecy; it is used only when named),
+ * with the AEAD suites moved (in that order) ahead of the CBC ones. What
  * `parseCipherList(undefined)` returns.
  */
 export const CIPHER_SUITES: readonly CipherSuite[] = (() => {
-  const expanded = expandCipherString(NODE_DEFAULT_CIPHER_STRING, ALL_CIPHER_SUITES);
+  const expanded = expandCipherString(NODE_DEFAULT_CIPHER_STRING, ALL_CIPHER_SUITES).filter((s) => s.kx !== 'RSA');
   return [...expanded.filter(isAeadSuite), ...expanded.filter((s) => !isAeadSuite(s))];
 })();
 

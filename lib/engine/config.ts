@@ -97,4 +97,9 @@ export interface EngineConfig {
   encryptThenMac?: boolean;
   /** Pre-shared keys (node:tls pskCallback / pskIdentityHint). */
   psk?: PskConfig;
+  /** Server: DH parameters for DHE / DHE_PSK suites (node:tls dhparam: parameters or 'auto');
+   *  without them no DHE suite is chosen. */
+  dhParam?: import('../crypto/dh-parameters.js').DhParamSetting;
+  /** Client: smallest DHE prime accepted, in bits (node:tls minDHSize); default 2048. */
+  minDhBits?: number;
 }

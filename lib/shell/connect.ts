@@ -27,6 +27,8 @@ export interface ConnectOptions extends SecureContextOptions {
   session?: Uint8Array;
   /** Ask the server for an OCSP staple (RFC 6066 status_request); 'OCSPResponse' tells. */
   requestOCSP?: boolean;
+  /** Smallest DHE prime accepted from the server, in bits (node:tls minDHSize); default 2048. */
+  minDHSize?: number;
   /** node:tls pskCallback: the key and identity for the server's psk_identity_hint (null when
    *  none); return null to abort. PSK suites also need `ciphers` to name them (e.g. 'PSK'). */
   pskCallback?: (hint: string | null) => { psk: Uint8Array; identity: string } | null | undefined;

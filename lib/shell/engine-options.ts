@@ -73,7 +73,16 @@ export function buildEngineOptions(opts: SecureContextOptions & { pskCallback?: 
     sendPolicy: opts.renegotiationSendPolicy ?? 'conservative',
     sessionTickets: ticketsEnabled(opts),
     psk: role.role === 'client' ? clientPskConfig(opts.pskCallback) : undefined,
+    ...(role.role === 'server' && ctx.dhParam !== undefined ? { dhParam: ctx.dhParam } : {}),
   };
+}
+
+/** node:tls minDHSize (checked as node asserts it): the smallest DHE prime a client accepts. */
+export function minDhBitsOption(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw new TlsError('ERR_INTERNAL_ASSERTION', `options.minDHSize is not a number: ${String(value)}`);
+  if (!(value > 0)) throw new TlsError('ERR_INTERNAL_ASSERTION', `options.minDHSize is not a positive number: ${value}`);
+  return value;
 }
 
 /** The server options serverEngineOptions() reads (a subset of ServerOptions). */
@@ -136,6 +145,8 @@ export interface ClientEngineOptionsInput extends SecureContextOptions {
   session?: Uint8Array;
   requestOCSP?: boolean;
   pskCallback?: unknown;
+  /** Smallest DHE prime accepted, in bits (node:tls minDHSize); default 2048 (node's: 1024). */
+  minDHSize?: number;
 }
 
 /**
@@ -155,5 +166,7 @@ export function clientEngineOptions(options: ClientEngineOptionsInput, host: str
   });
   engine.session = sessionOption(options.session);
   engine.requestOcsp = options.requestOCSP === true;
+  const minDhBits = minDhBitsOption(options.minDHSize);
+  if (minDhBits !== undefined) engine.minDhBits = minDhBits;
   return engine;
 }

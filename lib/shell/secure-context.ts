@@ -8,6 +8,7 @@ import { defaultRootCertificates } from '../crypto/default-roots.js';
 import { chainFromStore } from '../crypto/trust-store.js';
 import type { CryptoProvider, RandomSource } from '../crypto/provider.js';
 import { systemRandom } from '../crypto/system-random.js';
+import { resolveDhParam, type DhParamSetting } from '../crypto/dh-parameters.js';
 import { verifyCertificateChain } from '../crypto/certificate-verifier.js';
 import { checkServerIdentity as defaultCheckServerIdentity } from '../crypto/server-identity.js';
 import { toPeerCertificate, type PeerCertificateTrust } from '../crypto/peer-certificate.js';
@@ -56,6 +57,10 @@ export interface SecureContextOptions {
    *  effect (no RFC 5077 tickets: a client neither asks for nor offers them, a server issues
    *  none and resumes by session ID only); the other bits are ignored. */
   secureOptions?: number;
+  /** Server: Diffie-Hellman parameters for the DHE suites, as node:tls: PEM "DH PARAMETERS"
+   *  (string or Buffer) or 'auto'. Without it (or with text that holds no parameters) the server
+   *  chooses no DHE suite; a prime under 1024 bits is refused, one under 2048 bits warns. */
+  dhparam?: string | Uint8Array;
 }
 
 export interface ResolvedContext {
@@ -69,6 +74,8 @@ export interface ResolvedContext {
   /** The `crl` entries, checked when the context was made; undefined: no revocation check. */
   crl: readonly (string | Uint8Array)[] | undefined;
   alpnProtocols: string[] | undefined;
+  /** The dhparam option, read (undefined: no DHE on a server). */
+  dhParam: DhParamSetting | undefined;
 }
 
 const GROUP_NAMES: Record<string, number> = {
@@ -237,6 +244,9 @@ export function resolveContext(given: SecureContextOptions): ResolvedContext {
   if (keys.length > 0 && chains.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'a key was given without a cert');
   if (chains.length > 0 && keys.length === 0) throw new TlsError(ErrorCode.INVALID_ARG, 'a cert was given without a key');
   const ca = trustAnchors(opts, pfx.ca);
+  const dh = resolveDhParam(opts.dhparam);
+  // node:tls warns when the context is made.
+  if (dh.warning !== undefined) process.emitWarning(dh.warning, 'SecurityWarning');
   return {
     provider,
     random: opts.random ?? systemRandom,
@@ -249,6 +259,7 @@ export function resolveContext(given: SecureContextOptions): ResolvedContext {
     ca,
     crl: crlEntries(opts.crl),
     alpnProtocols: parseAlpn(opts.ALPNProtocols),
+    dhParam: dh.setting,
   };
 }
 

@@ -6,6 +6,7 @@
 // Built on node:stream (not readable-stream): on Node 20 they are the same code (readable-stream
 // v4 is a copy of Node's), node:stream is what net.Socket and tls.TLSSocket extend, and it
 // avoids a dependency. See docs/architecture.md.
+import { FFDHE_GROUPS } from '../crypto/dh-groups.js';
 import { Duplex } from 'node:stream';
 import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -316,11 +317,15 @@ export class SecureDuplex extends Duplex {
 
   /** node:tls getEphemeralKeyInfo(): the ECDHE group of the last handshake. As in node:tls:
    *  client only (null on a server or a destroyed socket), {} before the handshake. */
-  getEphemeralKeyInfo(): { type: 'ECDH'; name: string; size: number } | object | null {
+  getEphemeralKeyInfo(): { type: 'ECDH'; name: string; size: number } | { type: 'DH'; size: number } | object | null {
     if (this.isServer || this.destroyed) return null;
     const sess = this.engine.session;
     // A resumed session has no ephemeral key exchange (RFC 5246 §7.3), as OpenSSL reports it.
     if (!sess || sess.group === 0) return {};
+    // RFC 7919 groups (DHE): node reports { type: 'DH', size } (a DHE group that is none of them
+    // is not reported: {}).
+    const ffdhe = FFDHE_GROUPS.get(sess.group);
+    if (ffdhe) return { type: 'DH', size: ffdhe.p.length * 8 };
     const name = GROUP_NAMES[sess.group] ?? String(sess.group);
     return { type: 'ECDH', name, size: sess.group === 24 ? 384 : sess.group === 29 ? 253 : 256 };
   }

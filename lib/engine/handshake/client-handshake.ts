@@ -3,9 +3,8 @@
 // handshake resuming a session by session ID or RFC 5077 ticket), as an explicit state machine.
 // One instance per handshake; a renegotiation is a new instance with a binding.
 import { isIP } from 'node:net';
-import type { KeyShare } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
-import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.js';
+import { cipherSuiteById, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
 import { constantTimeEqual } from '../../constant-time.js';
 import {
@@ -19,14 +18,13 @@ import {
 } from './extensions.js';
 import { clientUsesEncryptThenMac, encodeEncryptThenMac } from './extensions.js';
 import { checkRenegotiationInfo, checkServerExtensionsOffered } from './hello-checks.js';
-import { checkSchemeFitsKey } from './peer-signature.js';
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
-import { decodeServerKeyExchangeFor, encodeEcdheParams } from './messages.js';
+import type { ClientKeyAgreement, ClientKeyAgreementContext, KeyAgreementKind } from './key-agreement/key-agreement.js';
+import { keyAgreementOf } from './key-agreement/registry.js';
 import type {
-  CertificateRequest, Extension, HandshakeMessage, ReceivedHandshakeMessage, ServerHello, ServerKeyExchange,
+  CertificateRequest, Extension, HandshakeMessage, ReceivedHandshakeMessage, ServerHello,
 } from './message-types.js';
-import { clientPsk, PSK_MAX_IDENTITY_LENGTH, pskPremaster, pskString } from './psk.js';
 import type { SessionState } from './session.js';
 import { HandshakeBase } from './handshake-base.js';
 import { Transcript } from './transcript.js';
@@ -77,10 +75,8 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
   private helloExtensions: Extension[] = [];
   private helloSuites: number[] = [];
   private offered = new Set<number>();
-  private skx: ServerKeyExchange | undefined;
-  /** PSK suites: the server's psk_identity_hint (null: none sent) and ECDHE_PSK parameters. */
-  private pskHint: string | null = null;
-  private pskEcdhe: { group: number; publicKey: Uint8Array } | undefined;
+  /** The chosen suite's key agreement (full handshake, from the ServerHello on). */
+  private keyAgreement: ClientKeyAgreement | undefined;
   private certRequest: CertificateRequest | undefined;
   private localChain: Uint8Array[] | undefined;
   /** The session we offer, when it is resumable, with its certificate check redone now. */
@@ -105,8 +101,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
   constructor(host: HandshakeHost, opts: ClientHandshakeOptions = {}) {
     super(host, opts.binding);
     // As OpenSSL: PSK suites are offered only with a PSK callback.
-    const psk = host.config.psk?.client !== undefined;
-    this.suites = (opts.suites ?? host.config.cipherSuites).filter((s) => psk || !isPskSuite(s));
+    this.suites = (opts.suites ?? host.config.cipherSuites).filter((s) => keyAgreementOf(s).usable(host.config, 'client'));
     // DTLS renegotiation: OpenSSL's DTLS server keeps using the client_random of the first
     // ClientHello for the whole connection (its client does the same: it reuses a non-zero
     // client_random, meant for the HelloVerifyRequest retry), so a new random makes its
@@ -141,7 +136,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     if (session.sessionId.length === 0 && session.ticket.length === 0) return undefined;
     const suite = cipherSuiteById(s.suite);
     // A PSK session carries no certificate: the PSK authenticated the server (RFC 4279 §2).
-    if (suite && isPskSuite(suite)) return { session, authorized: true };
+    if (suite && !keyAgreementOf(suite).serverCertificate) return { session, authorized: true };
     if (s.peerChain.length === 0) return undefined; // certificate suites always authenticate the server
     const check = c.verifier(s.peerChain, 'server', c.checkHost ?? c.servername);
     if (!check.ok && c.rejectUnauthorized) return undefined;
@@ -163,7 +158,10 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     const sni = c.servername;
     // RFC 6066 §3: literal IP addresses are not permitted in server_name.
     if (sni && !isIP(sni)) exts.push({ type: ExtensionType.server_name, data: encodeServerName(sni.replace(/\.$/, '')) });
-    exts.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(c.groups) });
+    // Groups of the offered key exchanges beyond ours for ECDHE (RFC 7919 §3: FFDHE groups when
+    // DHE suites are offered).
+    const extraGroups = new Set(this.suites.flatMap((s) => keyAgreementOf(s).offeredGroups ?? []));
+    exts.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups([...c.groups, ...extraGroups]) });
     // RFC 8422 §5.1.2: uncompressed points only.
     exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
     exts.push({ type: ExtensionType.signature_algorithms, data: encodeSignatureAlgorithms(c.signatureSchemes) });
@@ -226,9 +224,10 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     switch (this.state) {
       case 'wait_server_hello': return this.dtls ? ['server_hello', 'hello_verify_request'] : ['server_hello'];
       case 'wait_certificate': return ['certificate'];
+      // (CertificateStatus is taken here by type; handle() checks that it was announced.)
       case 'wait_server_key_exchange': return ['server_key_exchange', 'certificate_status'];
       case 'wait_server_key_exchange_or_done': return ['server_key_exchange', 'server_hello_done'];
-      case 'wait_certificate_request_or_done': return ['certificate_request', 'server_hello_done'];
+      case 'wait_certificate_request_or_done': return this.withCertificateStatus(['certificate_request', 'server_hello_done']);
       case 'wait_server_hello_done': return ['server_hello_done'];
       case 'wait_new_session_ticket':
       case 'wait_change_cipher_spec': {
@@ -275,21 +274,18 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
         if (msg.type !== 'certificate') break;
         this.transcript.add(raw);
         this.onCertificate(msg.certificates);
-        this.state = 'wait_server_key_exchange';
+        this.state = this.stateAfterCertificate();
         return;
       case 'wait_server_key_exchange':
-        // Only in a certificate suite: ECDHE_PSK also waits for a ServerKeyExchange here.
-        if (msg.type === 'certificate_status' && this.ocspAcknowledged && this.ocspResponse === undefined && this.suite!.kx === 'ECDHE') {
-          // RFC 6066 §8: right after Certificate, when the ServerHello announced it.
-          this.transcript.add(raw);
-          this.ocspResponse = msg.response.slice();
+        if (msg.type === 'certificate_status' && this.takesCertificateStatus()) {
+          this.onCertificateStatus(msg.response, raw);
           return;
         }
         if (msg.type !== 'server_key_exchange') break;
         this.transcript.add(raw);
         this.onServerKeyExchange(msg.body);
         // RFC 4279 §2 / RFC 5489 §2: no CertificateRequest in PSK suites.
-        this.state = isPskSuite(this.suite!) ? 'wait_server_hello_done' : 'wait_certificate_request_or_done';
+        this.state = this.kind.serverCertificate ? 'wait_certificate_request_or_done' : 'wait_server_hello_done';
         return;
       case 'wait_server_key_exchange_or_done':
         if (msg.type === 'server_key_exchange') {
@@ -300,6 +296,10 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
         }
         return this.onServerHelloDone(msg, raw);
       case 'wait_certificate_request_or_done':
+        if (msg.type === 'certificate_status' && this.takesCertificateStatus()) {
+          this.onCertificateStatus(msg.response, raw);
+          return;
+        }
         if (msg.type === 'certificate_request') {
           this.transcript.add(raw);
           this.certRequest = msg;
@@ -401,19 +401,56 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     }
   }
 
+  /** The chosen suite's key exchange method (known from the ServerHello on). */
+  private get kind(): KeyAgreementKind {
+    return keyAgreementOf(this.suite!);
+  }
+
+  /** What the key agreement may read of the server's flight. */
+  private get kxContext(): ClientKeyAgreementContext {
+    return {
+      config: this.host.config, suite: this.suite!, clientRandom: this.clientRandom, serverRandom: this.serverRandom,
+      peerChain: this.peerChain,
+    };
+  }
+
   /** The state after the ServerHello of a full handshake: the server's Certificate (ECDHE),
    *  its optional hint-only ServerKeyExchange (PSK, RFC 4279 §2) or its ECDHE_PSK one. */
   private stateAfterFullServerHello(): ClientState {
-    const kx = this.suite!.kx;
-    return kx === 'ECDHE' ? 'wait_certificate' : kx === 'PSK' ? 'wait_server_key_exchange_or_done' : 'wait_server_key_exchange';
+    const kind = this.kind;
+    if (kind.serverCertificate) return 'wait_certificate';
+    return kind.serverKeyExchange === 'optional' ? 'wait_server_key_exchange_or_done' : 'wait_server_key_exchange';
+  }
+
+  /** The state after the server's Certificate: its ServerKeyExchange, or (a key exchange
+   *  without one, e.g. static RSA, RFC 5246 §7.4.3) CertificateRequest or ServerHelloDone. */
+  private stateAfterCertificate(): ClientState {
+    return this.kind.serverKeyExchange === 'never' ? 'wait_certificate_request_or_done' : 'wait_server_key_exchange';
+  }
+
+  /** RFC 6066 §8: CertificateStatus comes right after Certificate, when the ServerHello
+   *  announced it, once. */
+  private takesCertificateStatus(): boolean {
+    return this.ocspAcknowledged && this.ocspResponse === undefined && this.kind.serverCertificate
+      && this.state === this.stateAfterCertificate();
+  }
+
+  private withCertificateStatus(types: HandshakeMessage['type'][]): HandshakeMessage['type'][] {
+    return this.takesCertificateStatus() ? [...types, 'certificate_status'] : types;
+  }
+
+  private onCertificateStatus(response: Uint8Array, raw: Uint8Array): void {
+    this.transcript.add(raw);
+    this.ocspResponse = response.slice();
   }
 
   /** Whether `type` is the first message of a full handshake's server flight after ServerHello. */
   private startsFullServerFlight(type: HandshakeMessage['type']): boolean {
-    const kx = this.suite?.kx;
-    if (kx === 'ECDHE') return type === 'certificate';
-    if (kx === 'ECDHE_PSK') return type === 'server_key_exchange';
-    return type === 'server_key_exchange' || type === 'server_hello_done';
+    if (!this.suite) return false;
+    const kind = this.kind;
+    if (kind.serverCertificate) return type === 'certificate';
+    if (kind.serverKeyExchange === 'optional') return type === 'server_key_exchange' || type === 'server_hello_done';
+    return type === 'server_key_exchange';
   }
 
   /** See handle(): a ServerHello that looked like a resumption was followed by a full handshake. */
@@ -471,114 +508,46 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
   }
 
   private onServerKeyExchange(body: Uint8Array): void {
-    const c = this.host.config;
-    const suite = this.suite!;
     // The codec keeps the body opaque: its shape is this suite's key exchange's.
-    const msg = decodeServerKeyExchangeFor(suite.kx, body);
-    if ('pskIdentityHint' in msg) {
-      // OpenSSL 3.0's client refuses a hint over PSK_MAX_IDENTITY_LEN with handshake_failure (measured).
-      if (msg.pskIdentityHint.length > PSK_MAX_IDENTITY_LENGTH) {
-        throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `psk_identity_hint of ${msg.pskIdentityHint.length} bytes is over ${PSK_MAX_IDENTITY_LENGTH}`, 'handshake_failure');
-      }
-      // An empty hint (always present in ECDHE_PSK, RFC 5489 §2) counts as none: OpenSSL's
-      // client keeps NULL, so node:tls's pskCallback gets null.
-      this.pskHint = msg.pskIdentityHint.length > 0 ? pskString(msg.pskIdentityHint) : null;
-      if (msg.ecdhe) {
-        if (!c.groups.includes(msg.ecdhe.group)) {
-          throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server chose group ${msg.ecdhe.group} that was not offered`, 'illegal_parameter');
-        }
-        this.pskEcdhe = msg.ecdhe;
-      }
-      return;
-    }
-    const skx = msg;
-    if (!c.groups.includes(skx.group)) {
-      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server chose group ${skx.group} that was not offered`, 'illegal_parameter');
-    }
-    if (!c.signatureSchemes.includes(skx.scheme)) {
-      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server signed with scheme 0x${skx.scheme.toString(16)} that was not offered`, 'illegal_parameter');
-    }
-    let key;
-    try {
-      key = c.provider.publicKeyFromCertificate(this.peerChain[0]!);
-    } catch {
-      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'cannot use the server certificate key', 'unsupported_certificate');
-    }
-    // RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate key must fit the suite's signature type.
-    const fits = suite.auth === 'RSA' ? key.keyType === 'rsa' : key.keyType === 'ec' || key.keyType === 'ed25519';
-    if (!fits) {
-      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `server certificate key (${key.keyType}) does not fit ${suite.name}`, 'unsupported_certificate');
-    }
-    checkSchemeFitsKey(key, skx.scheme, 'ServerKeyExchange');
-    // RFC 8422 §5.4: signature over client_random + server_random + ServerECDHParams.
-    const signed = concatBytes(this.clientRandom, this.serverRandom, encodeEcdheParams(skx.group, skx.publicKey));
-    if (!key.verify(skx.scheme, signed, skx.signature)) {
-      throw new TlsError(ErrorCode.DECRYPT_ERROR, 'ServerKeyExchange signature does not verify', 'decrypt_error');
-    }
-    this.skx = skx;
-  }
-
-  /** Certificate?, ClientKeyExchange, CertificateVerify?, ChangeCipherSpec, Finished. */
-  private sendSecondFlight(): void {
-    if (isPskSuite(this.suite!)) {
-      this.sendPskSecondFlight();
-      return;
-    }
-    const c = this.host.config;
-    const suite = this.suite!;
-    const skx = this.skx!;
-    let identity: LocalIdentity | undefined;
-    if (this.certRequest) {
-      // RFC 5246 §7.4.6: send a certificate if we have a suitable one, else an empty list.
-      identity = this.host.identities.find((id) => id.key.schemes.some((s) => this.certRequest!.signatureSchemes.includes(s)));
-      this.localChain = identity?.chain;
-      this.transcript.add(this.host.sendHandshake({ type: 'certificate', certificates: identity ? identity.chain : [] }));
-    }
-    const share: KeyShare = c.provider.generateKeyShare(skx.group, c.random);
-    const preMaster = share.computeSecret(skx.publicKey);
-    this.transcript.add(this.host.sendHandshake({ type: 'client_key_exchange', publicKey: share.publicKey }));
-    // RFC 7627 §3: session_hash covers the transcript up to and including ClientKeyExchange.
-    const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
-    this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
-    this.host.masterSecretReady(this.clientRandom, this.master);
-    if (identity) {
-      // RFC 5246 §7.4.8: sign all handshake messages so far with a scheme the server listed.
-      const scheme = identity.key.schemes.find((s) => this.certRequest!.signatureSchemes.includes(s))!;
-      const signature = identity.key.sign(scheme, this.transcript.bytes());
-      this.transcript.add(this.host.sendHandshake({ type: 'certificate_verify', scheme, signature }));
-    }
-    this.sendClientFinished();
+    this.keyAgreement ??= this.kind.client();
+    this.keyAgreement.processServerKeyExchange(this.kxContext, body);
   }
 
   /**
-   * PSK suites: ClientKeyExchange (RFC 4279 §2 psk_identity; RFC 5489 §2 + our ECDH point),
-   * ChangeCipherSpec, Finished. The application's pskCallback gets the server's hint here, when
-   * the key is needed (as OpenSSL calls it while building ClientKeyExchange).
+   * Certificate?, ClientKeyExchange, CertificateVerify?, ChangeCipherSpec, Finished. In PSK key
+   * exchanges the application's pskCallback gets the server's hint while the ClientKeyExchange
+   * is built, when the key is needed (as OpenSSL calls it).
    */
-  private sendPskSecondFlight(): void {
+  private sendSecondFlight(): void {
     const c = this.host.config;
     const suite = this.suite!;
-    if (suite.kx === 'ECDHE_PSK' && !this.pskEcdhe) {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, 'ECDHE_PSK server sent no ServerKeyExchange', 'unexpected_message');
+    let identity: LocalIdentity | undefined;
+    const request = this.certRequest;
+    if (request) {
+      // RFC 5246 §7.4.6: send a certificate if we have a suitable one, else an empty list.
+      identity = this.host.identities.find((id) => id.key.schemes.some((s) => request.signatureSchemes.includes(s)));
+      this.localChain = identity?.chain;
+      this.transcript.add(this.host.sendHandshake({ type: 'certificate', certificates: identity ? identity.chain : [] }));
     }
-    const answer = clientPsk(c.psk!.client!, this.pskHint);
-    this.pskIdentity = answer.identityString;
-    let preMaster: Uint8Array;
-    if (this.pskEcdhe) {
-      const share: KeyShare = c.provider.generateKeyShare(this.pskEcdhe.group, c.random);
-      preMaster = pskPremaster(answer.psk, share.computeSecret(this.pskEcdhe.publicKey));
-      this.transcript.add(this.host.sendHandshake({ type: 'client_key_exchange', pskIdentity: answer.identity, publicKey: share.publicKey }));
-    } else {
-      preMaster = pskPremaster(answer.psk);
-      this.transcript.add(this.host.sendHandshake({ type: 'client_key_exchange', pskIdentity: answer.identity }));
-    }
+    this.keyAgreement ??= this.kind.client();
+    const agreed = this.keyAgreement.generateClientKeyExchange(this.kxContext);
+    if (agreed.pskIdentity !== undefined) this.pskIdentity = agreed.pskIdentity;
+    this.transcript.add(this.host.sendHandshake(agreed.message));
     // RFC 7627 §3: session_hash covers the transcript up to and including ClientKeyExchange.
     const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
-    this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
+    this.master = computeMasterSecret(c.provider, suite, agreed.preMaster, this.clientRandom, this.serverRandom, sessionHash);
     this.host.masterSecretReady(this.clientRandom, this.master);
-    // RFC 4279 §2: the PSK authenticates the server (its Finished proves it knows the key).
-    this.authorized = true;
-    this.authorizationError = undefined;
+    if (identity && request) {
+      // RFC 5246 §7.4.8: sign all handshake messages so far with a scheme the server listed.
+      const scheme = identity.key.schemes.find((s) => request.signatureSchemes.includes(s))!;
+      const signature = identity.key.sign(scheme, this.transcript.bytes());
+      this.transcript.add(this.host.sendHandshake({ type: 'certificate_verify', scheme, signature }));
+    }
+    if (agreed.pskIdentity !== undefined) {
+      // RFC 4279 §2: the PSK authenticates the server (its Finished proves it knows the key).
+      this.authorized = true;
+      this.authorizationError = undefined;
+    }
     this.sendClientFinished();
   }
 
@@ -611,8 +580,8 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     }
     this.result = {
       ...this.commonResult(),
-      group: this.skx?.group ?? this.pskEcdhe?.group ?? 0,
-      signatureScheme: this.skx?.scheme ?? 0,
+      group: this.resumed ? 0 : this.keyAgreement?.group ?? 0,
+      signatureScheme: this.resumed ? 0 : this.keyAgreement?.signatureScheme ?? 0,
       serverVerifyData: expected,
       ...(this.host.config.requestOcsp ? { ocspResponse: this.ocspResponse ?? null } : {}),
       servername: c.servername,

@@ -140,13 +140,15 @@ export type HandshakeMessage =
   | ClientKeyExchange
   | PskClientKeyExchange
   | Finished
-  | CertificateStatus;
+  | CertificateStatus
+  | OpaqueKeyExchange;
 
 export type HandshakeMessageName = HandshakeMessage['type'];
 
 /** A key-exchange message as received: its body cannot be read without the negotiated suite
  *  (RFC 4279, RFC 5489, RFC 8422 each define another shape), so the codec keeps it opaque and
- *  the handshake decodes it for its suite (decodeServerKeyExchangeFor / ...ClientKeyExchangeFor). */
+ *  the handshake's key agreement decodes it for its suite. A key agreement may also send a body
+ *  it encoded itself in this form. */
 export interface OpaqueKeyExchange {
   type: 'server_key_exchange' | 'client_key_exchange';
   body: Uint8Array;

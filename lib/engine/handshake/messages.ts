@@ -382,7 +382,8 @@ export function encodeBody(msg: HandshakeMessage, dtls: boolean): Uint8Array {
       encodeCertificate(w, msg);
       break;
     case 'server_key_exchange':
-      encodeServerKeyExchange(w, msg);
+      if ('body' in msg) w.bytes(msg.body);
+      else encodeServerKeyExchange(w, msg);
       break;
     case 'certificate_request':
       encodeCertificateRequest(w, msg);
@@ -391,7 +392,8 @@ export function encodeBody(msg: HandshakeMessage, dtls: boolean): Uint8Array {
       encodeCertificateVerify(w, msg);
       break;
     case 'client_key_exchange':
-      encodeClientKeyExchange(w, msg);
+      if ('body' in msg) w.bytes(msg.body);
+      else encodeClientKeyExchange(w, msg);
       break;
     case 'certificate_status':
       encodeCertificateStatus(w, msg);

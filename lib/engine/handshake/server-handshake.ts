@@ -3,9 +3,9 @@
 // handshake resuming a cached session or an RFC 5077 ticket, and ticket issuance), as an
 // explicit state machine. One instance per handshake; a renegotiation is a new instance with a
 // binding.
-import type { KeyShare, SigningKey, VerifyingKey } from '../../crypto/provider.js';
+import type { SigningKey, VerifyingKey } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
-import { cipherSuiteById, isPskSuite, type CipherSuite } from '../cipher-suites.js';
+import { cipherSuiteById, type CipherSuite } from '../cipher-suites.js';
 import { concatBytes } from '../../concat-bytes.js';
 import type { EngineConfig, LocalIdentity } from '../config.js';
 import {
@@ -22,10 +22,8 @@ import { checkRenegotiationInfo } from './hello-checks.js';
 import { checkSchemeFitsKey } from './peer-signature.js';
 import type { HandshakeHost, RenegotiationBinding } from './handshake-host.js';
 import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
-import {
-  decodeClientKeyExchangeFor, encodeEcdheParams,
-} from './messages.js';
-import { encodeIdentityHint, pskPremaster, pskString, serverPsk } from './psk.js';
+import type { ServerKeyAgreement, ServerKeyAgreementContext } from './key-agreement/key-agreement.js';
+import { keyAgreementOf } from './key-agreement/registry.js';
 import type { ClientHello, Extension, HandshakeMessage, ReceivedHandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
 import { HandshakeBase } from './handshake-base.js';
@@ -64,8 +62,9 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
   }
   private readonly opts: ServerHandshakeOptions;
   private identity: LocalIdentity | undefined;
-  private share: KeyShare | undefined;
   private scheme = 0;
+  /** The suite's key agreement, with what the suite selection chose for it (full handshake). */
+  private keyAgreement: { ka: ServerKeyAgreement; ctx: ServerKeyAgreementContext } | undefined;
   /** The client's signature_algorithms, as sent (undefined without the extension). */
   private peerSignatureSchemes: number[] | undefined;
   /** RFC 6066 §8: the ClientHello asked for an OCSP staple. */
@@ -241,24 +240,31 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     if (store && this.ems && !this.issueTicket && store.cacheSize > 0) this.sessionId = c.random(32);
 
     // Server preference (RFC 5246 §7.4.1.3: the server picks one suite from the client's list).
-    const group = c.groups.find((g) => clientGroups.includes(g));
-    let chosen: { suite: CipherSuite; identity: LocalIdentity | undefined; scheme: number } | undefined;
+    let chosen: { suite: CipherSuite; identity: LocalIdentity | undefined; scheme: number; group: number | undefined } | undefined;
+    /** A suite whose key exchange needs a group the client does not support. */
+    let noCommonGroup = false;
     /** A suite and a certificate fit, but no signature scheme the client accepts. */
     let noCommonScheme = false;
     for (const suite of this.opts.cipherSuites ?? c.cipherSuites) {
       if (!ch.cipherSuites.includes(suite.id)) continue;
-      if (suite.kx !== 'PSK' && group === undefined) continue;
-      if (isPskSuite(suite)) {
-        // As OpenSSL: PSK suites only with a PSK callback; no certificate involved (RFC 4279 §2).
-        if (!c.psk?.server) continue;
-        chosen = { suite, identity: undefined, scheme: 0 };
+      const kind = keyAgreementOf(suite);
+      const group = kind.selectGroup?.(c, clientGroups);
+      if (kind.selectGroup && group === undefined) {
+        noCommonGroup = true;
+        continue;
+      }
+      // As OpenSSL: PSK key exchanges only with a PSK callback.
+      if (!kind.usable(c, 'server')) continue;
+      if (!kind.serverCertificate) {
+        // No certificate involved (RFC 4279 §2, RFC 5489 §2).
+        chosen = { suite, identity: undefined, scheme: 0, group };
         break;
       }
       for (const identity of c.selectIdentities?.(this.servername) ?? this.host.identities) {
         if (!identityFits(identity.key, suite)) continue;
-        const scheme = pickScheme(identity.key, clientSchemes);
+        const scheme = kind.signsServerKeyExchange ? pickScheme(identity.key, clientSchemes) : 0;
         if (scheme !== undefined) {
-          chosen = { suite, identity, scheme };
+          chosen = { suite, identity, scheme, group };
           break;
         }
         noCommonScheme = true;
@@ -266,7 +272,7 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
       if (chosen) break;
     }
     if (!chosen) {
-      if (group === undefined) throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
+      if (noCommonGroup) throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
       if (noCommonScheme) {
         // As OpenSSL 3 ("no shared signature algorithms"): SHA-1, all a client without
         // signature_algorithms accepts, is refused by policy here.
@@ -278,16 +284,23 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     this.suite = chosen.suite;
     this.identity = chosen.identity;
     this.scheme = chosen.scheme;
+    this.keyAgreement = {
+      ka: keyAgreementOf(chosen.suite).server(),
+      ctx: {
+        config: c, suite: chosen.suite, clientRandom: this.clientRandom, serverRandom: this.serverRandom,
+        identity: chosen.identity, scheme: chosen.scheme, group: chosen.group, clientGroups, clientVersion: ch.version,
+      },
+    };
     const pointFormats = formatsExt !== undefined;
     if (this.ocspRequested && c.ocspStapling && this.identity) {
       // RFC 6066 §8: the application may staple an OCSP response for the certificate we chose;
       // the whole flight waits (the status_request answer goes in the ServerHello).
       this.state = 'wait_ocsp_response';
-      this.pendingFlight = (staple) => this.sendFullFlight(group, pointFormats, staple);
+      this.pendingFlight = (staple) => this.sendFullFlight(pointFormats, staple);
       this.host.requestOcspResponse(this.identity.chain);
       return;
     }
-    this.sendFullFlight(group, pointFormats, undefined);
+    this.sendFullFlight(pointFormats, undefined);
   }
 
   /** The application's answer to requestOcspResponse(): a DER OCSPResponse to staple, or null. */
@@ -300,9 +313,11 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
 
   /** ServerHello, Certificate, [CertificateStatus], ServerKeyExchange, [CertificateRequest],
    *  ServerHelloDone. */
-  private sendFullFlight(group: number | undefined, pointFormats: boolean, staple: Uint8Array | undefined): void {
+  private sendFullFlight(pointFormats: boolean, staple: Uint8Array | undefined): void {
     const c = this.host.config;
     const suite = this.suite!;
+    const { ka, ctx } = this.keyAgreement!;
+    const kind = keyAgreementOf(suite);
     const exts = this.serverHelloExtensions(pointFormats);
     // RFC 6066 §8: an empty status_request in the ServerHello announces the CertificateStatus.
     if (staple) exts.push({ type: ExtensionType.status_request, data: new Uint8Array(0) });
@@ -310,32 +325,15 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     if (this.servername !== undefined && !this.binding) exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     this.sendServerHello(suite, exts);
     const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
-    const hint = c.psk?.identityHint;
-    if (suite.kx === 'PSK') {
-      // RFC 4279 §2: no Certificate; ServerKeyExchange only to carry a hint ("If no hint is
-      // provided, the ServerKeyExchange message is omitted"), as OpenSSL does.
-      if (hint !== undefined) send({ type: 'server_key_exchange', pskIdentityHint: encodeIdentityHint(hint) });
-    } else if (suite.kx === 'ECDHE_PSK') {
-      // RFC 5489 §2: ServerKeyExchange = hint (maybe empty) + ServerECDHParams, not signed.
-      this.share = c.provider.generateKeyShare(group!, c.random);
-      send({
-        type: 'server_key_exchange',
-        pskIdentityHint: hint !== undefined ? encodeIdentityHint(hint) : new Uint8Array(0),
-        ecdhe: { group: group!, publicKey: this.share.publicKey },
-      });
-    } else {
-      const identity = this.identity!;
-      send({ type: 'certificate', certificates: identity.chain });
+    if (kind.serverCertificate && this.identity) {
+      send({ type: 'certificate', certificates: this.identity.chain });
       if (staple) send({ type: 'certificate_status', response: staple });
-      this.share = c.provider.generateKeyShare(group!, c.random);
-      // RFC 8422 §5.4: sign client_random + server_random + ServerECDHParams.
-      const params = encodeEcdheParams(group!, this.share.publicKey);
-      const signature = identity.key.sign(this.scheme, concatBytes(this.clientRandom, this.serverRandom, params));
-      send({ type: 'server_key_exchange', group: group!, publicKey: this.share.publicKey, scheme: this.scheme, signature });
     }
+    const skx = ka.generateServerKeyExchange(ctx);
+    if (skx) send(skx);
     // RFC 4279 §2 / RFC 5489 §2: PSK suites have no CertificateRequest (the PSK authenticates
-    // the client).
-    if (this.opts.requestCert && !isPskSuite(suite)) {
+    // the client): only key exchanges with a server certificate ask for the client's.
+    if (this.opts.requestCert && kind.serverCertificate) {
       send({
         type: 'certificate_request',
         certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
@@ -428,13 +426,14 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     if (state.version !== this.protocolVersion) return undefined;
     if (!ch.cipherSuites.includes(state.suite) || !suites.some((s) => s.id === state.suite)) return undefined;
     const sessionSuite = cipherSuiteById(state.suite);
+    if (!sessionSuite) return undefined;
+    const kind = keyAgreementOf(sessionSuite);
     // A PSK suite is allowed only while we have a PSK callback (as for a full handshake).
-    const pskSession = sessionSuite !== undefined && isPskSuite(sessionSuite);
-    if (pskSession && !c.psk?.server) return undefined;
+    if (!kind.usable(c, 'server')) return undefined;
     if ((state.servername ?? '') !== (this.servername ?? '')) return undefined;
     if (!state.extendedMasterSecret) return undefined;
     // (PSK suites never carry a client certificate: RFC 4279 §2 has no CertificateRequest.)
-    if (this.opts.requestCert && !pskSession) {
+    if (this.opts.requestCert && kind.serverCertificate) {
       if (state.peerChain.length === 0) return undefined;
       if (this.opts.rejectUnauthorized && !c.verifier(state.peerChain, 'client').ok) return undefined;
     }
@@ -508,21 +507,15 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
   private onClientKeyExchange(body: Uint8Array, raw: Uint8Array): void {
     const c = this.host.config;
     const suite = this.suite!;
+    const { ka, ctx } = this.keyAgreement!;
     // The codec keeps the body opaque: its shape is this suite's key exchange's.
-    const cke = decodeClientKeyExchangeFor(suite.kx, body);
-    let preMaster: Uint8Array;
-    if ('pskIdentity' in cke) {
-      // RFC 4279 §2 / RFC 5489 §2. The point is checked first (a bad one is illegal_parameter
-      // whoever the client claims to be), then the identity.
-      const shared = cke.publicKey ? this.share!.computeSecret(cke.publicKey) : undefined;
-      const psk = serverPsk(c.psk!.server!, cke.pskIdentity);
-      this.pskIdentity = pskString(cke.pskIdentity);
+    const agreed = ka.processClientKeyExchange(ctx, body);
+    const preMaster = agreed.preMaster;
+    if (agreed.pskIdentity !== undefined) {
+      this.pskIdentity = agreed.pskIdentity;
       // As node:tls (OpenSSL reports X509_V_OK for a PSK client): with requestCert, the key
       // authenticates the client (its Finished proves it); without, `authorized` stays false.
       this.authorized = this.opts.requestCert;
-      preMaster = pskPremaster(psk, shared);
-    } else {
-      preMaster = this.share!.computeSecret(cke.publicKey);
     }
     this.transcript.add(raw);
     // RFC 7627 §3: session_hash up to and including ClientKeyExchange.
@@ -567,11 +560,11 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     const serverVerify = this.serverVerify;
     this.result = {
       ...this.commonResult(),
-      group: this.share?.group ?? 0,
+      group: resumed ? 0 : this.keyAgreement?.ka.group ?? 0,
       signatureScheme: resumed ? 0 : this.scheme,
       serverVerifyData: serverVerify,
       servername: this.servername,
-      localChain: isPskSuite(suite) ? undefined : this.identity?.chain,
+      localChain: keyAgreementOf(suite).serverCertificate ? this.identity?.chain : undefined,
       pskIdentity: resumed ? resumed.pskIdentity : this.pskIdentity,
       peerSignatureSchemes: this.peerSignatureSchemes,
       resumed: resumed !== undefined,
