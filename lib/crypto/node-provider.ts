@@ -12,10 +12,12 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   diffieHellman,
   sign as nodeSign,
   verify as nodeVerify,
   type CipherGCMTypes,
+  type DecipherGCM,
   type ECDH,
   type KeyObject,
 } from 'node:crypto';
@@ -46,35 +48,61 @@ const TAG = 16;
 
 class NodeAead implements Aead {
   readonly tagLength = TAG;
-  private readonly cipher: string;
-  /** Private (#): never shown by util.inspect or JSON.stringify. */
-  readonly #key: Buffer;
+  private readonly cipher: CipherGCMTypes;
+  /** The key imported into a KeyObject once per epoch (not on every record). Private (#): never
+   *  shown by util.inspect or JSON.stringify. */
+  readonly #key: KeyObject;
 
   constructor(alg: AeadAlgorithm, key: Uint8Array) {
-    this.cipher = CIPHERS[alg];
-    this.#key = Buffer.from(key);
+    // chacha20-poly1305 takes the same options as GCM (authTagLength, setAAD's plaintextLength).
+    this.cipher = CIPHERS[alg] as CipherGCMTypes;
+    this.#key = createSecretKey(key);
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const c = createCipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: TAG });
-    c.setAAD(aad, { plaintextLength: plaintext.length });
     const out = Buffer.allocUnsafe(plaintext.length + TAG);
-    const n = c.update(plaintext).copy(out, 0);
-    c.final();
-    c.getAuthTag().copy(out, n);
+    this.sealInto(nonce, aad, plaintext, out, 0);
     return out;
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    const d = this.decipher(nonce, aad, ciphertextAndTag);
+    if (d === null) return null;
+    try {
+      const pt = d.update(ciphertextAndTag.subarray(0, ciphertextAndTag.length - TAG));
+      d.final(); // throws when the tag does not authenticate
+      return pt;
+    } catch {
+      return null;
+    }
+  }
+
+  /** node:crypto has no update-into: its update() output is copied once, into the record. */
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+    const c = createCipheriv(this.cipher, this.#key, nonce, { authTagLength: TAG });
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const ct = c.update(plaintext);
+    out.set(ct, offset);
+    c.final();
+    out.set(c.getAuthTag(), offset + ct.length);
+    return ct.length + TAG;
+  }
+
+  openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
+    const pt = this.open(nonce, aad, ciphertextAndTag);
+    if (pt === null) return -1;
+    out.set(pt, offset);
+    return pt.length;
+  }
+
+  private decipher(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): DecipherGCM | null {
     if (ciphertextAndTag.length < TAG) return null;
     const ctLen = ciphertextAndTag.length - TAG;
     try {
-      const d = createDecipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: TAG });
+      const d = createDecipheriv(this.cipher, this.#key, nonce, { authTagLength: TAG });
       d.setAAD(aad, { plaintextLength: ctLen });
       d.setAuthTag(ciphertextAndTag.subarray(ctLen));
-      const pt = d.update(ciphertextAndTag.subarray(0, ctLen));
-      d.final(); // throws when the tag does not authenticate
-      return pt;
+      return d;
     } catch {
       return null;
     }

@@ -71,7 +71,9 @@ export class CipherState {
       out.set(this.nonce.subarray(4), o);
       o += 8;
     }
-    const sealed = this.aead.seal(this.nonce, this.aad, plaintext);
+    const aead = this.aead;
+    if (aead.sealInto !== undefined) return o + aead.sealInto(this.nonce, this.aad, plaintext, out, o) - offset;
+    const sealed = aead.seal(this.nonce, this.aad, plaintext);
     out.set(sealed, o);
     return o + sealed.length - offset;
   }
@@ -89,6 +91,9 @@ export class CipherState {
       this.setNonce(hi, lo);
     }
     this.setAad(hi, lo, type, version, ptLength);
+    // open(), not openInto(): the plaintext goes up to the application, which may keep it, so it
+    // needs a buffer of its own anyway; every provider's open() allocates exactly that one (node's
+    // is its decipher's output), and it is handed up without a copy.
     return this.aead.open(this.nonce, this.aad, fragment.subarray(explicit));
   }
 }
