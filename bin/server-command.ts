@@ -5,11 +5,11 @@ import { demoServerCertificate } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { pageResponse, takeRequests, wantsClose } from './http.js';
 import { forwardDatagrams } from './datagram-proxy.js';
-import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort, proxyEndpoint } from './proxy-command.js';
+import { cryptoLine, displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort, proxyEndpoint } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  alpnProtocols, certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  alpnProtocols, certAndKey, checkSharedFlags, cryptoProviderChoice, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 import { hintFor } from './error-hints.js';
 
@@ -26,11 +26,11 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { short: 'i', long: 'loop', description: 'serve forever (overrides -C)' },
   { short: 'M', long: 'allow-renegotiation', description: 'allow secure renegotiation started by clients (default: refused)' },
   { short: 'm', long: 'server-renegotiate', description: 'start a renegotiation after each handshake (implies -M)' },
-  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'json'),
+  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'crypto', 'json'),
   HELP_FLAG,
 ];
 
-export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward [tcp:|udp:]HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE] [--alpn LIST] [--trace] [--json]';
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward [tcp:|udp:]HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE] [--alpn LIST] [--trace] [--crypto noble|node] [--json]';
 
 const MESSAGE_REPLY = 'I hear you fa shizzle!';
 
@@ -106,7 +106,10 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       if (addr && typeof addr === 'object') {
         const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
         reporter.status(`listening: ${host}:${addr.port}`);
-        if (forward) reporter.status(`forwarding: to ${displayHostPort(forward)} over ${args.has('dtls') ? 'UDP' : 'TCP'}`);
+        if (forward) {
+          reporter.status(`forwarding: to ${displayHostPort(forward)} over ${args.has('dtls') ? 'UDP' : 'TCP'}`);
+          reporter.status(cryptoLine(options.cryptoProvider));
+        }
       }
     });
   });
@@ -147,10 +150,14 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
   };
 }
 
-/** --alpn and --trace as server options. */
-function observability(args: ParsedArgs): { ALPNProtocols?: string[]; enableTrace?: boolean } {
+/** --alpn, --trace and --crypto as server options. */
+function observability(args: ParsedArgs): { ALPNProtocols?: string[]; enableTrace?: boolean; cryptoProvider: 'noble' | 'node' } {
   const alpn = alpnProtocols(args);
-  return { ...(alpn ? { ALPNProtocols: alpn } : {}), ...(args.has('trace') ? { enableTrace: true } : {}) };
+  return {
+    ...(alpn ? { ALPNProtocols: alpn } : {}),
+    ...(args.has('trace') ? { enableTrace: true } : {}),
+    cryptoProvider: cryptoProviderChoice(args, args.has('forward')),
+  };
 }
 
 /**
