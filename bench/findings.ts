@@ -24,7 +24,7 @@ the whole process, both ends.
 | noble: garbage collection | 4.5 % | 5.8 % |
 
 One profile of a few seconds on a busy machine moves by a few points from run to run; the rows
-that went to zero are the ones the changes removed. GHASH's share fell by more than the table
+that fell to nothing or nearly are the work the changes removed. GHASH's share fell by more than the table
 it no longer rebuilds: noble's GHASH makes an array for every 16-byte block it multiplies, and
 the kept state multiplies with noble's table in a loop of its own that makes none.
 
@@ -66,9 +66,9 @@ brackets; node:tls in the same runs, alternating with the before and after build
 | ChaCha20-Poly1305, 64 KiB writes | noble | 231 (166–342) | 32.2 (26.9–41.6) | 30.1 (25.8–38.6) | 0.14× | 0.13× |
 
 The record layer alone (\`CipherState\` sealing into a record and opening it, one thread, no
-sockets), MiB per CPU-second, median of 5 rounds (range), and the factor in three separate runs:
+sockets), MiB per CPU-second, median of 5 rounds (range), and the factor in each separate run:
 
-| records | before | after | after ÷ before (three runs) |
+| records | before | after | after ÷ before, each run |
 | --- | ---: | ---: | ---: |
 | noble AES-128-GCM, 16 KiB | 12.3 (10.2–16.4) | 16.5 (15.0–20.0) | 1.34×, 1.13×, 1.52× |
 | noble AES-128-GCM, 1 KiB | 4.5 (3.5–7.4) | 11.3 (6.5–13.5) | 2.51×, 2.30×, 2.63× |
@@ -81,7 +81,7 @@ Where the ranges overlap (ChaCha20-Poly1305 on either provider, native AES-128-G
 records, the native rows on the socket path) these runs do not separate the change from the
 noise of the machine; noble AES-GCM's gain stands clear of it.
 
-The AEAD alone (the kept state against noble's one-shot \`gcm()\`; \`sealInto\` against the
+The AEAD alone (the kept state, before its GHASH loop of its own, against noble's one-shot \`gcm()\`; \`sealInto\` against the
 previous native seal), CPU time, 5 rounds each: noble AES-128-GCM 16 KiB records 31 → 44 MiB/s
 (ranges 19–41 and 39–52), 1 KiB records 15 → 31 MiB/s (9–19 and 30–48); native AES-128-GCM
 16 KiB 880 → 979 MiB/s, 1 KiB 151 → 162 MiB/s. The noble stack can therefore pass 1.0× its
@@ -112,6 +112,6 @@ instead bind with \`exclusive: true\`, but then no two workers can have the same
 Node 20's \`dgram\` has no \`reusePort\` (the kernel's per-4-tuple balancing, \`SO_REUSEPORT\`,
 arrives in \`dgram.createSocket({ reusePort })\` in Node 22.12 and 23.1). Routing datagrams in the
 primary to a worker chosen by the client's address would work on Node 20 but would put every
-datagram through the primary and an IPC hop, which costs more than a second core gives. So a
-DTLS server runs in one process.
+datagram through the primary and an IPC hop; that is not built, and not measured. So a DTLS
+server runs in one process.
 `;
