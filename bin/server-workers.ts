@@ -3,7 +3,7 @@
 // round-robin), and it makes the secrets that must be the same in every worker: the
 // session-ticket keys (RFC 5077 §4), so that a ticket issued by one worker resumes at any other.
 // Workers ask for them over the cluster's IPC channel before they listen (never through the
-// environment or the command line, where other users' tools could read them).
+// environment or the command line, which other processes can read).
 //
 // DTLS is refused: each client's datagrams must all reach the worker that holds its association,
 // and Node 20's node:cluster cannot do that (docs/performance.md, "All cores").
