@@ -134,8 +134,8 @@ describe('proxy: server --forward and client --listen', function () {
     expect(client.stdout()).to.match(/^protocol: TLSv1\.2$/m);
     expect(client.stdout()).to.match(/^peer: localhost authorized=true$/m);
     // The proxy modes run on node:crypto unless --crypto says otherwise.
-    expect(server.stdout()).to.match(/^crypto: node \(node:crypto\)$/m);
-    expect(client.stdout()).to.match(/^crypto: node \(node:crypto\)$/m);
+    await server.waitFor(/^crypto: node \(node:crypto\)$/m);
+    await client.waitFor(/^crypto: node \(node:crypto\)$/m);
     expect(errorsDuringTransfer).not.to.match(/^error:/m);
     plain.end();
     await closed(plain);
@@ -148,8 +148,9 @@ describe('proxy: server --forward and client --listen', function () {
 
   it('--crypto noble on the server, the default (node) on the client: 1 MiB each way intact between the two providers', async () => {
     const { server, client, port } = await chain(['--crypto', 'noble'], []);
-    expect(server.stdout()).to.match(/^crypto: noble \(pure JavaScript\)$/m);
-    expect(client.stdout()).to.match(/^crypto: node \(node:crypto\)$/m);
+    // Printed right after the forwarding: line chain() waited for; it may come in a later chunk.
+    await server.waitFor(/^crypto: noble \(pure JavaScript\)$/m);
+    await client.waitFor(/^crypto: node \(node:crypto\)$/m);
     const plain = await plainConnect(port);
     const total = 1024 * 1024;
     const received = receiveHashed(plain, total);
