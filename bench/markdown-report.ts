@@ -5,6 +5,7 @@ import type { PrimitiveResult } from './primitives.js';
 import { primitivesTable, renderMarkdown, sectionTable } from './results-table.js';
 import { SECTIONS, type Row } from './results.js';
 import { targetsTable } from './targets.js';
+import { ALL_CORES, RECORD_PATH } from './findings.js';
 
 export interface RunReport {
   mode: string;
@@ -66,6 +67,13 @@ const METHOD = `## How each figure is measured
   and the child reports RSS and V8 heap after a full garbage collection, once 10 warm-up
   connections are open and again after the measured ones; the difference is divided by their
   number. Only the server side is counted.
+- **All cores**: the command line's \`server --workers N\` in its own processes (the primary and
+  N workers), with the stack's provider (\`--crypto noble\` or \`--crypto node\`), loaded by 4
+  node:tls clients in the benchmark's process at once. Handshakes: each client connects, completes
+  a full handshake and disconnects, back to back, against \`-e\`. Bulk: each client streams 64 KiB
+  writes through \`--forward\` to a TCP server in the benchmark's process that counts the bytes
+  over the window. The clients share one thread with that counter, so on a machine with two
+  cores the second worker competes with them.
 - **Ceilings**: each primitive is called alone the way TLS calls it, in a loop; its figure is
   the best of three rounds after a warm-up round. For bulk figures in one
   process the ceiling is 1 / (1/seal + 1/open) of the stack's AEAD on full 16 KiB records,
@@ -77,6 +85,19 @@ const METHOD = `## How each figure is measured
   node:crypto's.
 `;
 
+/** A run that started with more runnable work than cores says so above its figures. */
+function busyWarning(m: Machine): string {
+  if (!(Number(m.load) > m.cores)) return '';
+  return `
+**A busy machine.** The load average at the start (${m.load}) was above the number of cores
+(${m.cores}): other work shared the CPU for the whole run. Every rate here is lower than this
+machine gives when quiet, and the stacks and the primitives were measured at different moments
+of that load, so the ratios to node:tls and to the ceilings moved with it (a ratio to a ceiling
+above 1 is one sign of it). Compare figures only within a run, and rerun on a quiet machine
+before relying on one.
+`;
+}
+
 export function performanceDoc(run: RunReport | undefined): string {
   if (run === undefined) {
     return `${INTRO}
@@ -85,6 +106,8 @@ export function performanceDoc(run: RunReport | undefined): string {
 None yet: this file is written by \`npm run bench\` on a quiet machine, with the tables, the
 machine they came from and a chart of the main ratios (performance.svg).
 
+${RECORD_PATH}
+${ALL_CORES}
 ${METHOD}`;
   }
   const m = run.machine;
@@ -108,7 +131,7 @@ ${METHOD}`;
 ## Machine
 
 ${machine}
-
+${busyWarning(m)}
 ## Ratios
 
 ![Ratios to node:tls and to the ceilings](performance.svg)
@@ -125,5 +148,7 @@ ${sections.join('\n\n')}
 
 ${renderMarkdown(primitivesTable(run.primitives))}
 ${errors}
+${RECORD_PATH}
+${ALL_CORES}
 ${METHOD}`;
 }

@@ -12,6 +12,7 @@ import { PRIMITIVE_STEPS, type PrimitiveResult } from './primitives.js';
 import { idleRenegotiationsPerSecond, throughputWithRenegotiation } from './renegotiation.js';
 import type { Row, Section } from './results.js';
 import { OUR_STACKS, STACKS, type ConnectionSpec, type Stack } from './stacks.js';
+import { CONCURRENT, workersBulk, workersHandshakesPerSecond, WORKERS_SUITE } from './workers.js';
 
 export interface RunState {
   budget: Budget;
@@ -232,6 +233,36 @@ function memorySteps(budget: Budget): Step[] {
   }));
 }
 
+/** `server --workers 1` and `--workers 2`: the two-worker row's ceiling is the one-worker
+ *  figure, so its × ceiling is the speed-up a second core gives. */
+function workersSteps(): Step[] {
+  const steps: Step[] = [];
+  const kinds = [
+    {
+      name: 'handshakes', unit: 'handshakes/s', run: workersHandshakesPerSecond,
+      label: (n: number) => `full handshakes against \`server --workers ${n} -e\` (ECDSA P-256, X25519), ${CONCURRENT} node:tls clients at once`,
+    },
+    {
+      name: 'bulk', unit: 'MiB/s', run: workersBulk,
+      label: (n: number) => `bulk through \`server --workers ${n} --forward\` to a TCP sink, ${CONCURRENT} node:tls clients writing 64 KiB (${WORKERS_SUITE})`,
+    },
+  ];
+  for (const kind of kinds) {
+    const shape = (n: number): RowShape => ({
+      id: `workers/${kind.name}/${n}`, section: 'All cores', unit: kind.unit, label: kind.label(n),
+      ...(n === 2 ? { ceilingIs: '(--workers 2) the same with --workers 1: × ceiling is the speed-up of the second worker' } : {}),
+    });
+    for (const stack of OUR_STACKS) {
+      steps.push(measure(shape(1), stack, async (state) => ({ value: await kind.run(stack, 1, ecdsa, state.budget) })));
+      steps.push(measure(shape(2), stack, async (state) => ({
+        value: await kind.run(stack, 2, ecdsa, state.budget),
+        ceiling: rowOf(state, shape(1)).values[stack],
+      })));
+    }
+  }
+  return steps;
+}
+
 export function planSteps(budget: Budget): Step[] {
-  return [...primitiveSteps(), ...bulkSteps(), ...handshakeSteps(), ...renegotiationSteps(budget), ...dtlsSteps(), ...memorySteps(budget)];
+  return [...primitiveSteps(), ...bulkSteps(), ...handshakeSteps(), ...renegotiationSteps(budget), ...dtlsSteps(), ...memorySteps(budget), ...workersSteps()];
 }

@@ -2,8 +2,8 @@
 // with. Ratios are computed here, once, for the console and for docs/performance.md.
 import type { Stack } from './stacks.js';
 
-export type Section = 'Bulk throughput' | 'Handshakes' | 'Renegotiation' | 'DTLS' | 'Memory per idle connection';
-export const SECTIONS: readonly Section[] = ['Bulk throughput', 'Handshakes', 'Renegotiation', 'DTLS', 'Memory per idle connection'];
+export type Section = 'Bulk throughput' | 'Handshakes' | 'Renegotiation' | 'DTLS' | 'Memory per idle connection' | 'All cores';
+export const SECTIONS: readonly Section[] = ['Bulk throughput', 'Handshakes', 'Renegotiation', 'DTLS', 'Memory per idle connection', 'All cores'];
 
 export interface Row {
   /** Stable name of the measurement (the check spec looks rows up by it). */

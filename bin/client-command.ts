@@ -9,7 +9,7 @@ import { LISTEN_FLAG, listenPort, runListenProxy } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  alpnProtocols, certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  alpnProtocols, certAndKey, checkSharedFlags, cryptoProviderChoice, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 import { hintFor } from './error-hints.js';
 import { readSessionFile, writeSessionFile } from './session-file.js';
@@ -48,11 +48,11 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   { long: 'sess-in', value: 'required', valueName: 'FILE', description: 'offer the session saved in FILE, to resume it (openssl s_client -sess_in); prints "session: reused" or "session: new"' },
   { long: 'reconnect', value: 'required', valueName: 'N', description: 'after the first connection, connect N more times offering the last session (openssl s_client -reconnect); each prints "session: reused" or "session: new"' },
   { long: 'timeout', value: 'required', valueName: 'SEC', description: `give up when the handshake, or the reply to the message, takes longer than SEC seconds (default ${DEFAULT_TIMEOUT_S}; 0: no limit)` },
-  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'json'),
+  ...sharedFlags('tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'crypto', 'json'),
   HELP_FLAG,
 ];
 
-export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen [tcp:|udp:]PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE] [--timeout SEC] [--showcerts] [--status] [--alpn LIST] [--trace] [--json] [--sess-out FILE] [--sess-in FILE] [--reconnect N]';
+export const CLIENT_SYNOPSIS = 'secure-duplex client [-h HOST] [-p PORT] [-A CA] [-c CERT] [-k KEY] [-x] [-d] [-S NAME] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-g] [-N] [-v 3] [--pipe] [--listen [tcp:|udp:]PORT [-C N]] [-R] [-i [TEXT]] [-u] [--renegotiate-every MS] [--keylog FILE] [--timeout SEC] [--showcerts] [--status] [--alpn LIST] [--trace] [--crypto noble|node] [--json] [--sess-out FILE] [--sess-in FILE] [--reconnect N]';
 
 /** Runs one client connection; resolves with the exit code when it has closed. */
 export async function runClient(argv: readonly string[]): Promise<number> {
@@ -199,6 +199,7 @@ function clientOptions(args: ParsedArgs, host: string, timeoutMs: number): Conne
     ...(alpnProtocols(args) ? { ALPNProtocols: alpnProtocols(args) } : {}),
     ...(args.has('status') ? { requestOCSP: true } : {}),
     ...(args.has('trace') ? { enableTrace: true } : {}),
+    cryptoProvider: cryptoProviderChoice(args, args.has('listen')),
     // -i scr-app-data exists to write during the renegotiation: the library's 'eager' policy
     // sends that write at once instead of holding it until the renegotiation completes.
     ...(args.string('renegotiate') === SCR_APP_DATA ? { renegotiationSendPolicy: 'eager' as const } : {}),

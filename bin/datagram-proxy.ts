@@ -10,7 +10,7 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { connect, type ConnectOptions, type SecureDuplex } from '../lib/index.js';
-import { displayHostPort, type HostPort, type ListenProxyOptions } from './proxy-command.js';
+import { cryptoLine, displayHostPort, type HostPort, type ListenProxyOptions } from './proxy-command.js';
 import { renegotiateEvery, reportRenegotiations, startRenegotiation, whenIdle } from './renegotiation.js';
 import type { Reporter } from './status.js';
 
@@ -124,6 +124,7 @@ export function runDatagramListenProxy(o: ListenProxyOptions, reporter: Reporter
       const addr = sock.address();
       reporter.status(`listening: ${addr.address}:${addr.port} (UDP)`);
       reporter.status(`forwarding: to ${upstream} over DTLS`);
+      reporter.status(cryptoLine(o.connect.cryptoProvider));
     });
   });
 }

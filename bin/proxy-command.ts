@@ -44,6 +44,11 @@ export function proxyEndpoint(text: string, flag: string, dtls: boolean): string
   return rest;
 }
 
+/** The proxy modes' status line naming the crypto provider (--crypto). */
+export function cryptoLine(provider: ConnectOptions['cryptoProvider']): string {
+  return provider === 'node' ? 'crypto: node (node:crypto)' : 'crypto: noble (pure JavaScript)';
+}
+
 /** After one side has closed, how long the other may take to finish before it is dropped. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -190,6 +195,7 @@ export function runListenProxy(o: ListenProxyOptions, reporter: Reporter): Promi
       if (addr && typeof addr === 'object') {
         reporter.status(`listening: ${addr.address}:${addr.port}`);
         reporter.status(`forwarding: to ${upstream} over TLS`);
+        reporter.status(cryptoLine(o.connect.cryptoProvider));
       }
     });
   });

@@ -5,13 +5,14 @@ import { demoServerCertificate } from './demo-ca.js';
 import { parseArgs, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import { pageResponse, takeRequests, wantsClose } from './http.js';
 import { forwardDatagrams } from './datagram-proxy.js';
-import { displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort, proxyEndpoint } from './proxy-command.js';
+import { cryptoLine, displayHostPort, FORWARD_FLAG, forwardConnection, parseHostPort, proxyEndpoint } from './proxy-command.js';
 import { onApplicationData, renegotiateEvery, renegotiationSuccessLine, reportRenegotiations, startRenegotiation } from './renegotiation.js';
 import { messageText, Reporter } from './status.js';
 import {
-  alpnProtocols, certAndKey, checkSharedFlags, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
+  alpnProtocols, certAndKey, checkSharedFlags, cryptoProviderChoice, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 import { hintFor } from './error-hints.js';
+import { isServerWorker, runPrimary, secretsFromPrimary, workerCount, workerLine, WORKERS_FLAG } from './server-workers.js';
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
   ...sharedFlags('port'),
@@ -22,15 +23,16 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { short: 'e', long: 'echo', description: 'echo every byte back' },
   { short: 'g', long: 'http', description: 'tiny web server: answer each HTTP request with an HTML page (keep-alive)' },
   FORWARD_FLAG,
+  WORKERS_FLAG,
   { short: 'C', long: 'connections', value: 'required', valueName: 'N', description: 'serve N connections, then exit (default 1)' },
   { short: 'i', long: 'loop', description: 'serve forever (overrides -C)' },
   { short: 'M', long: 'allow-renegotiation', description: 'allow secure renegotiation started by clients (default: refused)' },
   { short: 'm', long: 'server-renegotiate', description: 'start a renegotiation after each handshake (implies -M)' },
-  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'json'),
+  ...sharedFlags('ciphers', 'psk', 'psk-identity', 'psk-key', 'tls-version', 'nonblocking', 'dtls', 'renegotiate-every', 'renegotiation-limit', 'keylog', 'alpn', 'trace', 'crypto', 'json'),
   HELP_FLAG,
 ];
 
-export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward [tcp:|udp:]HOST:PORT] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE] [--alpn LIST] [--trace] [--json]';
+export const SERVER_SYNOPSIS = 'secure-duplex server [-p PORT] [-b] [-c CERT] [-k KEY] [-A CA] [-d] [-e] [-g] [--forward [tcp:|udp:]HOST:PORT] [--workers N] [-i] [-C N] [-l CIPHERS] [-s [--psk-identity ID] [--psk-key HEX]] [-N] [-v 3] [-M] [-m] [-u] [--renegotiate-every MS] [--keylog FILE] [--alpn LIST] [--trace] [--crypto noble|node] [--json]';
 
 const MESSAGE_REPLY = 'I hear you fa shizzle!';
 
@@ -50,14 +52,21 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   const serverRenegotiates = args.has('server-renegotiate');
   const nonblocking = args.has('nonblocking');
   const everyMs = renegotiateEveryMs(args);
-  const loop = args.has('loop');
+  const workers = workerCount(args);
+  // With --workers each worker serves until the primary stops it.
+  const loop = args.has('loop') || workers !== undefined;
   const limit = args.integer('connections', 1);
   if (!loop && limit < 1) throw new UsageError('-C expects at least 1');
   const listenPort = port(args);
   const reporter = new Reporter();
   reporter.json = args.has('json');
   reporter.hint = (e) => hintFor(e, { role: 'server', dtls: args.has('dtls'), psk: args.has('psk') });
+  if (workers !== undefined && !isServerWorker()) {
+    certAndKey(args); // unreadable files: one error from the primary, not one per worker
+    return runPrimary(workers, reporter);
+  }
   const options = serverOptions(args, reporter);
+  if (workers !== undefined) Object.assign(options, await secretsFromPrimary());
 
   let server: ReturnType<typeof createServer>;
   try {
@@ -67,6 +76,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   }
   function makeServer(): ReturnType<typeof createServer> {
     return createServer(options, (socket) => {
+      if (workers !== undefined) reporter.status(workerLine(socket.isSessionReused()));
       reporter.connection(socket);
       if (args.has('alpn')) reporter.status(`alpn: ${socket.alpnProtocol || '(none)'}`);
       reportRenegotiations(socket, reporter);
@@ -106,7 +116,10 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       if (addr && typeof addr === 'object') {
         const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
         reporter.status(`listening: ${host}:${addr.port}`);
-        if (forward) reporter.status(`forwarding: to ${displayHostPort(forward)} over ${args.has('dtls') ? 'UDP' : 'TCP'}`);
+        if (forward) {
+          reporter.status(`forwarding: to ${displayHostPort(forward)} over ${args.has('dtls') ? 'UDP' : 'TCP'}`);
+          reporter.status(cryptoLine(options.cryptoProvider));
+        }
       }
     });
   });
@@ -147,10 +160,14 @@ function serverOptions(args: ParsedArgs, reporter: Reporter): ServerOptions {
   };
 }
 
-/** --alpn and --trace as server options. */
-function observability(args: ParsedArgs): { ALPNProtocols?: string[]; enableTrace?: boolean } {
+/** --alpn, --trace and --crypto as server options. */
+function observability(args: ParsedArgs): { ALPNProtocols?: string[]; enableTrace?: boolean; cryptoProvider: 'noble' | 'node' } {
   const alpn = alpnProtocols(args);
-  return { ...(alpn ? { ALPNProtocols: alpn } : {}), ...(args.has('trace') ? { enableTrace: true } : {}) };
+  return {
+    ...(alpn ? { ALPNProtocols: alpn } : {}),
+    ...(args.has('trace') ? { enableTrace: true } : {}),
+    cryptoProvider: cryptoProviderChoice(args, args.has('forward')),
+  };
 }
 
 /**

@@ -29,8 +29,20 @@ export const SHARED_FLAGS: readonly FlagSpec[] = [
   { long: 'psk-key', value: 'required', valueName: 'HEX', description: 'with -s: the pre-shared key, hex' },
   { long: 'alpn', value: 'required', valueName: 'LIST', description: 'ALPN protocols, comma-separated (client: offered; server: accepted, in its order of preference); prints "alpn: <protocol>"' },
   { long: 'trace', description: 'print every handshake message, ChangeCipherSpec and alert sent and received, on stderr ("TLS trace (client): Sent handshake: client_hello ...")' },
+  { long: 'crypto', value: 'required', valueName: 'noble|node', description: 'crypto provider: noble (pure JavaScript, independent of OpenSSL; the default) or node (node:crypto, several times faster; the default of the proxy modes --forward and --listen)' },
   { long: 'json', description: 'status lines as JSON objects, one per line ({"status":"protocol","value":"TLSv1.2"}); errors as {"error":CODE,"message":...,"hint":...} on stderr' },
 ];
+
+/** --crypto noble|node as the cryptoProvider option; `proxyDefault`: the proxy modes, which move
+ *  bulk data, default to node:crypto (docs/performance.md has the measured ratios). */
+export function cryptoProviderChoice(args: ParsedArgs, proxyDefault: boolean): 'noble' | 'node' {
+  if (!args.has('crypto')) return proxyDefault ? 'node' : 'noble';
+  const name = args.string('crypto');
+  if (name !== 'noble' && name !== 'node') {
+    throw new UsageError(`--crypto expects noble (pure JavaScript) or node (node:crypto), got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
 
 /** --alpn LIST as ALPNProtocols, or undefined. */
 export function alpnProtocols(args: ParsedArgs): string[] | undefined {

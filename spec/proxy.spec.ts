@@ -137,6 +137,9 @@ describe('proxy: server --forward and client --listen', function () {
     expect(client.stdout()).to.match(/^renegotiation: complete \(peer, /m);
     expect(client.stdout()).to.match(/^protocol: TLSv1\.2$/m);
     expect(client.stdout()).to.match(/^peer: localhost authorized=true$/m);
+    // The proxy modes run on node:crypto unless --crypto says otherwise.
+    await server.waitFor(/^crypto: node \(node:crypto\)$/m);
+    await client.waitFor(/^crypto: node \(node:crypto\)$/m);
     expect(errorsDuringTransfer).not.to.match(/^error:/m);
     plain.end();
     await closed(plain);
@@ -145,6 +148,23 @@ describe('proxy: server --forward and client --listen', function () {
     const closeErrors = (server.stderr() + client.stderr()).split('\n').filter((l) => l.startsWith('error:'));
     expect(closeErrors).to.deep.equal([]);
     expect(backend!.accepted()).to.equal(1);
+  });
+
+  it('--crypto noble on the server, the default (node) on the client: 1 MiB each way intact between the two providers', async () => {
+    const { server, client, port } = await chain(['--crypto', 'noble'], []);
+    // Printed right after the forwarding: line chain() waited for; it may come in a later chunk.
+    await server.waitFor(/^crypto: noble \(pure JavaScript\)$/m);
+    await client.waitFor(/^crypto: node \(node:crypto\)$/m);
+    const plain = await plainConnect(port);
+    const total = 1024 * 1024;
+    const received = receiveHashed(plain, total);
+    const sent = await sendSeeded(plain, 'proxy-crypto', total, 16384);
+    const got = await received;
+    expect(got.bytes).to.equal(total);
+    expect(got.sha256).to.equal(sent.sha256);
+    plain.end();
+    await closed(plain);
+    expect(server.stderr() + client.stderr()).not.to.match(/^error:/m);
   });
 
   it('backend unreachable: server --forward prints an error: line and closes the client connection; -C ends it', async () => {
@@ -173,6 +193,8 @@ describe('proxy: server --forward and client --listen', function () {
       [['server', '--forward', '[localhost]:80'], /is not an IPv6 address/],
       [['client', '--listen', '0', '--pipe'], /--listen cannot be combined with --pipe or -g/],
       [['client', '-C', '2'], /-C needs --listen/],
+      [['server', '--forward', '127.0.0.1:1', '--crypto', 'openssl'], /--crypto expects noble \(pure JavaScript\) or node \(node:crypto\), got "openssl"/],
+      [['client', '--listen', '0', '--crypto'], /--crypto/],
     ];
     for (const [args, message] of cases) {
       const p = await startPeer(process.execPath, [CLI, ...args], { ready: () => true });

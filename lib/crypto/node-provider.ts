@@ -13,6 +13,7 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   diffieHellman,
   sign as nodeSign,
   verify as nodeVerify,
@@ -74,27 +75,25 @@ class NodeCbc implements CbcCipher {
 /** AES-GCM, ChaCha20-Poly1305, and AES-CCM / AES-CCM_8 (RFC 6655 §3: 16- or 8-byte tag; CCM
  *  wants the plaintext length with the AAD). */
 class NodeAead implements Aead {
-  private readonly cipher: string;
-  /** Private (#): never shown by util.inspect or JSON.stringify. */
-  readonly #key: Buffer;
+  private readonly cipher: CipherGCMTypes;
+  /** The key imported into a KeyObject once per epoch (not on every record). Private (#): never
+   *  shown by util.inspect or JSON.stringify. */
+  readonly #key: KeyObject;
   /** CCM: node:crypto cannot seal or open an empty message ("tag not set": it skips the
    *  zero-length update OpenSSL needs); those go through the noble construction. */
   readonly #empty: Aead | undefined;
 
   constructor(alg: AeadAlgorithm, key: Uint8Array, readonly tagLength = TAG, empty?: Aead) {
-    this.cipher = CIPHERS[alg];
-    this.#key = Buffer.from(key);
+    // chacha20-poly1305 and aes-*-ccm take the same options as GCM (authTagLength, setAAD's
+    // plaintextLength).
+    this.cipher = CIPHERS[alg] as CipherGCMTypes;
+    this.#key = createSecretKey(key);
     this.#empty = empty;
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    if (this.#empty && plaintext.length === 0) return this.#empty.seal(nonce, aad, plaintext);
-    const c = createCipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: this.tagLength });
-    c.setAAD(aad, { plaintextLength: plaintext.length });
     const out = Buffer.allocUnsafe(plaintext.length + this.tagLength);
-    const n = c.update(plaintext).copy(out, 0);
-    c.final();
-    c.getAuthTag().copy(out, n);
+    this.sealInto(nonce, aad, plaintext, out, 0);
     return out;
   }
 
@@ -103,7 +102,7 @@ class NodeAead implements Aead {
     if (ctLen < 0) return null;
     if (this.#empty && ctLen === 0) return this.#empty.open(nonce, aad, ciphertextAndTag);
     try {
-      const d = createDecipheriv(this.cipher as CipherGCMTypes, this.#key, nonce, { authTagLength: this.tagLength });
+      const d = createDecipheriv(this.cipher, this.#key, nonce, { authTagLength: this.tagLength });
       d.setAuthTag(ciphertextAndTag.subarray(ctLen));
       d.setAAD(aad, { plaintextLength: ctLen });
       const pt = d.update(ciphertextAndTag.subarray(0, ctLen));
@@ -112,6 +111,29 @@ class NodeAead implements Aead {
     } catch {
       return null;
     }
+  }
+
+  /** node:crypto has no update-into: its update() output is copied once, into the record. */
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+    if (this.#empty && plaintext.length === 0) {
+      const sealed = this.#empty.seal(nonce, aad, plaintext);
+      out.set(sealed, offset);
+      return sealed.length;
+    }
+    const c = createCipheriv(this.cipher, this.#key, nonce, { authTagLength: this.tagLength });
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const ct = c.update(plaintext);
+    out.set(ct, offset);
+    c.final();
+    out.set(c.getAuthTag(), offset + ct.length);
+    return ct.length + this.tagLength;
+  }
+
+  openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
+    const pt = this.open(nonce, aad, ciphertextAndTag);
+    if (pt === null) return -1;
+    out.set(pt, offset);
+    return pt.length;
   }
 }
 

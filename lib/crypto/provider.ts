@@ -30,6 +30,14 @@ export interface Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** Returns the plaintext, or null when authentication fails. Never throws for bad input. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+  /** Optional, the record path's form of seal: ciphertext || tag written into `out` at `offset`
+   *  (room for plaintext.length + tagLength bytes), no intermediate buffer. Returns the bytes
+   *  written. Callers fall back to seal() where a provider has no sealInto. */
+  sealInto?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number;
+  /** Optional, the record path's form of open: the plaintext written into `out` at `offset`
+   *  (room for ciphertextAndTag.length − tagLength bytes). Returns its length, or −1 when
+   *  authentication fails (nothing is written then). Never throws for bad input. */
+  openInto?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number;
 }
 
 /** AES in CBC mode bound to one key, without padding (the record layer pads, RFC 5246

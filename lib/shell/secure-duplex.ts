@@ -955,17 +955,19 @@ export class SecureDuplex extends Duplex {
     }
     const out = this.engine.takeOutput();
     if (out.length > 0 && !this.socket.destroyed && this.socket.writable && !aborted) {
+      // A burst of records (a flight, or writes that arrived together through _writev) goes to
+      // the transport as one write: corked, so net.Socket hands them to the kernel in one writev.
       const last = out.length - 1;
       if (last > 0) (this.socket as Partial<Socket>).cork?.();
-      out.forEach((o, i) => {
-        if (i === last && written) this.socket.write(o, () => written());
-        else this.socket.write(o);
-      });
+      for (let i = 0; i < last; i++) this.socket.write(out[i]!);
+      if (written) this.socket.write(out[last]!, written);
+      else this.socket.write(out[last]!);
       if (last > 0) (this.socket as Partial<Socket>).uncork?.();
     } else if (written) {
       process.nextTick(written);
     }
-    for (const ev of [...events, ...this.engine.takeEvents()]) this.onEngineEvent(ev);
+    for (const ev of events) this.onEngineEvent(ev);
+    for (const ev of this.engine.takeEvents()) this.onEngineEvent(ev);
     if (this.engine.heldWriteBytes === 0) this.releaseHeldCallbacks();
     if (this.pendingFinal && !this.engine.closePending) {
       const cb = this.pendingFinal;

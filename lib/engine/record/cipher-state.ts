@@ -76,7 +76,9 @@ export class CipherState implements RecordProtection {
       out.set(NONCE.subarray(4), o);
       o += 8;
     }
-    const sealed = this.aead.seal(NONCE, AAD, plaintext);
+    const aead = this.aead;
+    if (aead.sealInto !== undefined) return o + aead.sealInto(NONCE, AAD, plaintext, out, o) - offset;
+    const sealed = aead.seal(NONCE, AAD, plaintext);
     out.set(sealed, o);
     return o + sealed.length - offset;
   }
@@ -94,6 +96,9 @@ export class CipherState implements RecordProtection {
       this.setNonce(hi, lo);
     }
     this.setAad(hi, lo, type, version, ptLength);
+    // open(), not openInto(): the plaintext goes up to the application, which may keep it, so it
+    // needs a buffer of its own anyway; every provider's open() allocates exactly that one (node's
+    // is its decipher's output), and it is handed up without a copy.
     return this.aead.open(NONCE, AAD, fragment.subarray(explicit));
   }
 }

@@ -88,9 +88,10 @@ export class TlsRecordLayer {
       throw new TlsError(ErrorCode.RECORD_OVERFLOW, `record of ${length} bytes`, 'record_overflow');
     }
     if (q.length < HEADER + length) return null;
-    const header = q.take(HEADER);
-    const version = (header[1]! << 8) | header[2]!;
-    const fragment = q.take(length);
+    const version = (q.peek(1) << 8) | q.peek(2);
+    // Header and fragment cut in one piece: a view of the received chunk when the record lies
+    // inside it (no copy); the fragment is a view of that.
+    const fragment = q.take(HEADER + length).subarray(HEADER);
     if (!keys.cipher) return { type, data: fragment };
     const seq = keys.nextSeq();
     const data = keys.cipher.open(Math.floor(seq / TWO32), seq >>> 0, type, version, fragment);
