@@ -49,7 +49,8 @@ export class EnginePair {
       identities: o.clientCert ? [identity(o.clientCert)] : [], ...o.client,
     });
     this.server = new Engine({
-      ...base, role: 'server', random: seededRandom(`${seed}/server`),
+      // DH parameters as node's dhparam: 'auto', so that every suite, DHE too, can be chosen.
+      ...base, role: 'server', random: seededRandom(`${seed}/server`), dhParam: 'auto',
       identities: [identity(o.serverCert)], ...o.server,
     });
   }
