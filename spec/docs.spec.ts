@@ -3,6 +3,7 @@
 // shown exists, and every relative link (file and #anchor) in README.md and docs/*.md resolves.
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { ALL_CIPHER_SUITES, CIPHER_SUITES } from '../lib/engine/cipher-suites.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type FlagSpec } from '../bin/args.js';
@@ -70,6 +71,17 @@ function anchors(markdown: string): Set<string> {
 }
 
 describe('documentation', () => {
+  it('docs/suites.md lists every suite we implement, with both names and its place in the default list', () => {
+    const rows = read('docs/suites.md').split('\n').filter((l) => /^\| 0x[0-9A-F]{4} \|/.test(l)).map((l) => l.split('|').map((c) => c.trim()));
+    const listed = rows.map((c) => [parseInt(c[1]!, 16), c[2]!.replace(/`/g, ''), c[3]!.replace(/`/g, ''), c[6]!]);
+    const ours = ALL_CIPHER_SUITES.map((s) => {
+      const d = CIPHER_SUITES.indexOf(s);
+      return [s.id, s.name, s.opensslName, d < 0 ? '—' : String(d + 1)];
+    });
+    expect(listed).to.have.deep.members(ours);
+    expect(listed).to.have.length(ours.length);
+  });
+
   it('README.md and docs/cli.md show commands, and every one parses', () => {
     let count = 0;
     for (const file of ['README.md', 'docs/cli.md']) {
