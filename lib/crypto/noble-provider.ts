@@ -312,17 +312,22 @@ export function ecCurveName(key: KeyObject): EcCurveName | undefined {
   }
 }
 
-class EcSigningKey implements SigningKey {
+/** What an ECDSA key of either kind knows of its curve: its parameters and the schemes it can
+ *  sign or verify (RFC 8422 §5.1.3, any hash, RFC 5246 §7.4.1.4.1). */
+abstract class EcKeyBase {
   readonly keyType = 'ec';
   readonly schemes: readonly number[];
-  private readonly params: (typeof EC_CURVES)[EcCurveName];
-  private readonly secretKey: Uint8Array;
-  constructor(
-    readonly curve: EcCurveName,
-    key: KeyObject,
-  ) {
+  protected readonly params: (typeof EC_CURVES)[EcCurveName];
+  constructor(readonly curve: EcCurveName) {
     this.params = EC_CURVES[curve];
     this.schemes = ecdsaSchemes(this.params.scheme);
+  }
+}
+
+class EcSigningKey extends EcKeyBase implements SigningKey {
+  private readonly secretKey: Uint8Array;
+  constructor(curve: EcCurveName, key: KeyObject) {
+    super(curve);
     this.secretKey = secretBytes(fixedLength(b64url(key.export({ format: 'jwk' }).d), this.params.fieldLength), true);
   }
   sign(scheme: number, data: Uint8Array): Uint8Array {
@@ -392,17 +397,10 @@ class RsaSigningKey implements SigningKey {
   }
 }
 
-class EcVerifyingKey implements VerifyingKey {
-  readonly keyType = 'ec';
-  readonly schemes: readonly number[];
-  private readonly params: (typeof EC_CURVES)[EcCurveName];
+class EcVerifyingKey extends EcKeyBase implements VerifyingKey {
   private readonly publicKey: Uint8Array;
-  constructor(
-    readonly curve: EcCurveName,
-    key: KeyObject,
-  ) {
-    this.params = EC_CURVES[curve];
-    this.schemes = ecdsaSchemes(this.params.scheme);
+  constructor(curve: EcCurveName, key: KeyObject) {
+    super(curve);
     const jwk = key.export({ format: 'jwk' });
     const n = this.params.fieldLength;
     const pub = new Uint8Array(1 + 2 * n);
