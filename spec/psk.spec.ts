@@ -458,7 +458,12 @@ describe('PSK cipher suites', function () {
         expect(p.server.session!.suite.kx, 'first handshake').to.equal(first === CIPHER_SUITES ? 'ECDHE' : 'ECDHE_PSK');
         expect(p.client.renegotiate({ cipherSuites: second })).to.equal(true);
         p.run();
-        expect(errorsOf(p.serverEvents).map((e) => e.code), 'server').to.deep.equal([ErrorCode.PEER_IDENTITY_CHANGED]);
+        // The side that sees the new identity first refuses it before its Finished: the server
+        // at the client's PSK identity (certificate → PSK), the client at the server's
+        // Certificate (PSK → certificate); the other side reads the alert.
+        const [refusing, alerted] = first === CIPHER_SUITES ? [p.serverEvents, p.clientEvents] : [p.clientEvents, p.serverEvents];
+        expect(errorsOf(refusing).map((e) => e.code), 'the side that refuses').to.deep.equal([ErrorCode.PEER_IDENTITY_CHANGED]);
+        expect(errorsOf(alerted).map((e) => [e.code, e.alertReceived]), 'the other side').to.deep.equal([[ErrorCode.ALERT_RECEIVED, 'handshake_failure']]);
       }
     });
 

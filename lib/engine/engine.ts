@@ -586,7 +586,7 @@ export class Engine implements HandshakeHost {
     // decided on its type before its body is decoded (a ClientHello body under another type is
     // not a decode_error).
     if (!hs || !hs.accepts(type)) {
-      const state = hs ? ` in state ${hs.state}` : '';
+      const state = hs ? ` in state ${hs.stateName}` : '';
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected handshake message ${handshakeTypeName(type) ?? `type ${type}`}${state}`, 'unexpected_message');
     }
     hs.handle(decodeBody(type, body, this.channel.dtls), raw);
@@ -693,21 +693,32 @@ export class Engine implements HandshakeHost {
    * is, unless allowPeerIdentityChange. The identity is a certificate (after an abbreviated
    * handshake, the resumed session's stored chain: RFC 5246 §7.3, so resuming another peer's
    * session is caught) or a PSK identity (RFC 4279); switching from one kind to the other is a
-   * change too. A renegotiation that proved nothing new (no certificate asked for or sent, no
-   * PSK) keeps the identity already proved on this connection. Returns the result to keep.
+   * change too. The handshake asks as soon as the peer has shown it (its Certificate, its PSK
+   * identity, the session it resumes), before we send our Finished, so that a peer refused here
+   * never sees the renegotiation complete (HandshakeHost.checkPeerIdentity).
    */
-  private checkPeerIdentity(previous: HandshakeResult, result: HandshakeResult): HandshakeResult {
+  checkPeerIdentity(chain: readonly Uint8Array[], pskIdentity: string | undefined): void {
+    const previous = this.session;
+    if (!previous || this.config.allowPeerIdentityChange) return;
     const was = previous.peerChain[0];
-    const now = result.peerChain[0];
+    const now = chain[0];
     const changed =
       (was !== undefined && now !== undefined && !constantTimeEqual(was, now)) ||
-      (previous.pskIdentity !== undefined && result.pskIdentity !== undefined && previous.pskIdentity !== result.pskIdentity) ||
-      (was !== undefined && result.pskIdentity !== undefined) ||
+      (previous.pskIdentity !== undefined && pskIdentity !== undefined && previous.pskIdentity !== pskIdentity) ||
+      (was !== undefined && pskIdentity !== undefined) ||
       (previous.pskIdentity !== undefined && now !== undefined);
-    if (changed && !this.config.allowPeerIdentityChange) {
-      const what = result.pskIdentity !== undefined || previous.pskIdentity !== undefined ? 'peer identity (certificate or PSK)' : 'peer certificate';
+    if (changed) {
+      const what = pskIdentity !== undefined || previous.pskIdentity !== undefined ? 'peer identity (certificate or PSK)' : 'peer certificate';
       throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, `${what} changed during renegotiation`, 'handshake_failure');
     }
+  }
+
+  /** A renegotiation that proved nothing new (no certificate asked for or sent, no PSK) keeps
+   *  the identity already proved on this connection. Returns the result to keep. */
+  private keepPeerIdentity(previous: HandshakeResult, result: HandshakeResult): HandshakeResult {
+    this.checkPeerIdentity(result.peerChain, result.pskIdentity);
+    const was = previous.peerChain[0];
+    const now = result.peerChain[0];
     if (now === undefined && was !== undefined && result.pskIdentity === undefined) {
       return { ...result, peerChain: previous.peerChain, authorized: previous.authorized, authorizationError: previous.authorizationError };
     }
@@ -720,7 +731,7 @@ export class Engine implements HandshakeHost {
     if (!result.resumed) this.identitiesChanged = false;
     if (result.resumed && this.config.role === 'client') this.masterSecretReady(result.clientRandom, result.masterSecret);
     this.channel.handshakeDone();
-    if (previous) result = this.checkPeerIdentity(previous, result);
+    if (previous) result = this.keepPeerIdentity(previous, result);
     this.session = result;
     this.endHandshake();
     this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator, resumed: result.resumed });

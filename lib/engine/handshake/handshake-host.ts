@@ -26,6 +26,10 @@ export interface HandshakeHost {
    *  resumes); for NSS key logs. A client's resumption is logged when it completes (the server
    *  may still turn it into a full handshake). */
   masterSecretReady(clientRandom: Uint8Array, masterSecret: Uint8Array): void;
+  /** The peer has shown who it is in this handshake (a certificate chain, leaf first, or a PSK
+   *  identity; a resumed session's), before we send our Finished: throws (handshake_failure)
+   *  when a renegotiation's peer is someone else and that is not allowed. */
+  checkPeerIdentity(chain: readonly Uint8Array[], pskIdentity: string | undefined): void;
 }
 
 /** The RFC 5746 binding of a renegotiation to the connection it renegotiates. */
