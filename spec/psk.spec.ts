@@ -547,7 +547,7 @@ describe('PSK cipher suites', function () {
       const q = new EnginePair({ serverCert, clientCert, server: { requestCert: true, signatureSchemes: [0x0403, 0x0804] } });
       q.handshake();
       expect(q.client.session?.peerSignatureSchemes).to.deep.equal([0x0403, 0x0804]);
-      // A renegotiation records them again (the shell's sniffer cannot see it).
+      // A renegotiation records them again (the engine reads every ClientHello and CertificateRequest).
       q.client.renegotiate();
       q.run();
       expect(q.client.session?.peerSignatureSchemes).to.deep.equal([0x0403, 0x0804]);

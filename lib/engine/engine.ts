@@ -14,6 +14,7 @@ import type { SessionState } from './handshake/session.js';
 import { decodeBody, encodeBody } from './handshake/messages.js';
 import type { HandshakeMessage } from './handshake/message-types.js';
 import { ServerHandshake, type ServerHandshakeOptions } from './handshake/server-handshake.js';
+import type { ClientHelloInfo } from './handshake/client-hello-info.js';
 import type { CipherState } from './record/cipher-state.js';
 import { TlsChannel } from './record/tls-channel.js';
 import type { RecordChannel } from './record-channel.js';
@@ -37,6 +38,9 @@ export type EngineEvent =
   | { type: 'renegotiation-declined' }
   /** This handshake's master secret is known (NSS key log: CLIENT_RANDOM line). */
   | { type: 'keylog'; clientRandom: Uint8Array; masterSecret: Uint8Array }
+  /** Server with awaitClientHello: the initial ClientHello has arrived; the handshake waits for
+   *  acceptClientHello() (or abort()). */
+  | { type: 'client-hello'; hello: ClientHelloInfo }
   /** Server with ocspStapling: the client asked for an OCSP staple for `chain` (leaf first);
    *  answer with respondOcsp(). The handshake waits. */
   | { type: 'ocsp-request'; chain: readonly Uint8Array[] }
@@ -66,6 +70,9 @@ export interface EngineOptions extends EngineConfig {
   /** Allow the peer's certificate to change in a renegotiation (triple-handshake defence off). */
   allowPeerIdentityChange?: boolean;
   sendPolicy?: RenegotiationSendPolicy;
+  /** Server: the initial ClientHello waits for the application (event 'client-hello'), which
+   *  answers with acceptClientHello() or ends the connection with abort(). */
+  awaitClientHello?: boolean;
   /** Warning alerts accepted in a row; the next is fatal (unexpected_message,
    *  ERR_SSL_TOO_MANY_WARN_ALERTS). Default DEFAULT_MAX_WARNING_ALERTS_IN_ROW (4), as OpenSSL. */
   maxWarningAlertsInRow?: number;
@@ -86,6 +93,10 @@ export interface RenegotiateOptions {
 }
 
 type Handshake = ClientHandshake | ServerHandshake;
+
+/** DTLS: datagrams kept while the ClientHello waits for the application (the rest are dropped;
+ *  the client retransmits). */
+const MAX_DATAGRAMS_WHILE_HELLO_WAITS = 32;
 
 /** Where the connection is, as one value; each phase holds the data valid in it. */
 type Phase =
@@ -126,6 +137,8 @@ export class Engine implements HandshakeHost {
   session: HandshakeResult | undefined;
   /** Warning alerts received since the last non-empty record of another type. */
   private warningAlertsInRow = 0;
+  /** While the application answers the ClientHello: what came after it, read once it has. */
+  private helloWait: { messages: { type: number; body: Uint8Array; raw: Uint8Array }[]; input: Uint8Array[] } | undefined;
 
   constructor(options: EngineOptions, channel?: RecordChannel) {
     this.config = options;
@@ -166,15 +179,54 @@ export class Engine implements HandshakeHost {
   /** Bytes from the transport. */
   receive(bytes: Uint8Array): void {
     if (this.phase.kind === 'failed' || this.receivedCloseNotify) return;
+    const wait = this.helloWait;
+    if (wait) {
+      // The ClientHello waits for the application: what comes next is read after its answer
+      // (a stream transport is paused by the shell; over datagrams a bounded number wait, the
+      // peer retransmits the rest).
+      if (!this.channel.dtls || wait.input.length < MAX_DATAGRAMS_WHILE_HELLO_WAITS) wait.input.push(bytes);
+      return;
+    }
     this.guard(() => {
       this.channel.push(bytes);
-      for (;;) {
-        if (this.phase.kind === 'failed' || this.receivedCloseNotify) return;
-        const rec = this.channel.nextRecord();
-        if (!rec) return;
-        this.onRecord(rec.type, rec.data);
-      }
+      this.readRecords();
     });
+  }
+
+  private readRecords(): void {
+    for (;;) {
+      if (this.phase.kind === 'failed' || this.receivedCloseNotify || this.helloWait) return;
+      const rec = this.channel.nextRecord();
+      if (!rec) return;
+      this.onRecord(rec.type, rec.data);
+    }
+  }
+
+  /** The handshake waits for the application's answer to the ClientHello ('client-hello'). */
+  get awaitsClientHelloAnswer(): boolean {
+    return this.helloWait !== undefined;
+  }
+
+  /**
+   * Server: the application's answer to a 'client-hello' event: the handshake goes on (with
+   * the certificates its selectIdentities hook gives now), then whatever arrived meanwhile.
+   * To refuse the ClientHello, abort() instead.
+   */
+  acceptClientHello(): void {
+    const wait = this.helloWait;
+    const hs = this.handshake;
+    if (!wait || !(hs instanceof ServerHandshake)) return;
+    this.helloWait = undefined;
+    this.guard(() => {
+      hs.acceptClientHello();
+      this.flushHandshake();
+      for (const m of wait.messages) {
+        if (this.phase.kind === 'failed' || this.helloWait) break;
+        this.onHandshakeMessage(m.type, m.body, m.raw);
+      }
+      this.readRecords();
+    });
+    for (const bytes of wait.input) this.receive(bytes);
   }
 
   /** Application data to send. Never refused while open; held when it may not go out yet. */
@@ -330,6 +382,13 @@ export class Engine implements HandshakeHost {
     this.events.push({ type: 'keylog', clientRandom, masterSecret });
   }
 
+  clientHelloReceived(hello: ClientHelloInfo): boolean {
+    if (!this.config.awaitClientHello) return false;
+    this.helloWait = { messages: [], input: [] };
+    this.events.push({ type: 'client-hello', hello });
+    return true;
+  }
+
   requestOcspResponse(chain: readonly Uint8Array[]): void {
     this.events.push({ type: 'ocsp-request', chain });
   }
@@ -374,6 +433,7 @@ export class Engine implements HandshakeHost {
    */
   abort(alert?: number): void {
     if (this.phase.kind === 'failed') return;
+    this.helloWait = undefined;
     if (alert !== undefined && !this.sentCloseNotify) {
       try {
         this.sendAlert(AlertLevel.fatal, alert);
@@ -427,7 +487,11 @@ export class Engine implements HandshakeHost {
           // RFC 5246 §6.2.1: zero-length fragments of handshake type are not allowed.
           throw new TlsError(ErrorCode.DECODE, 'empty handshake record', 'decode_error');
         }
-        for (const m of this.channel.handshakeIn(data)) this.onHandshakeMessage(m.type, m.body, m.raw);
+        for (const m of this.channel.handshakeIn(data)) {
+          // Messages after a ClientHello that waits for the application wait with it.
+          if (this.helloWait) this.helloWait.messages.push(m);
+          else this.onHandshakeMessage(m.type, m.body, m.raw);
+        }
         return;
       case ContentType.change_cipher_spec:
         this.onChangeCipherSpec(data);

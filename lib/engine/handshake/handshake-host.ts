@@ -5,6 +5,7 @@ import type { CipherState } from '../record/cipher-state.js';
 import type { HandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
 import type { LocalIdentity } from '../../crypto/identity.js';
+import type { ClientHelloInfo } from './client-hello-info.js';
 
 export interface HandshakeHost {
   readonly config: EngineConfig;
@@ -17,6 +18,10 @@ export interface HandshakeHost {
   setPendingStates(read: CipherState, write: CipherState): void;
   /** Send ChangeCipherSpec and switch our write direction to the pending state (§7.1). */
   sendChangeCipherSpec(): void;
+  /** Server, initial handshake: the ClientHello has arrived, before any of it is acted on.
+   *  Returns true when the application answers first (the handshake then waits for
+   *  ServerHandshake.acceptClientHello(), as rustls' Acceptor / Accepted). */
+  clientHelloReceived(hello: ClientHelloInfo): boolean;
   /** Server: ask the application for an OCSP response for `chain` (leaf first); the answer comes
    *  back through ServerHandshake.respondOcsp(). */
   requestOcspResponse(chain: readonly Uint8Array[]): void;

@@ -26,6 +26,7 @@ import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import type { ServerKeyAgreement, ServerKeyAgreementContext } from './key-agreement/key-agreement.js';
 import { keyAgreementOf } from './key-agreement/registry.js';
 import type { ClientHello, Extension, HandshakeMessage, ReceivedHandshakeMessage } from './message-types.js';
+import { clientHelloInfo, type ClientHelloInfo } from './client-hello-info.js';
 import type { SessionState } from './session.js';
 import {
   HandshakeBase, NO_PEER_AUTH, type FinalState, type Keyed, type Negotiated, type PeerAuth,
@@ -82,6 +83,9 @@ type ServerFinal = Keyed & { readonly hello: ServerHelloFacts; readonly peer: Pe
 
 type ServerState =
   | { readonly name: 'wait_client_hello' }
+  /** The application looks at the initial ClientHello first (SNI certificate choice, an external
+   *  session cache): acceptClientHello() goes on with it. */
+  | { readonly name: 'wait_client_hello_answer'; readonly ch: ClientHello }
   /** RFC 6066 §8: the client asked for an OCSP staple; the flight waits for respondOcsp(). */
   | { readonly name: 'wait_ocsp_response'; readonly full: FullHandshake; readonly pointFormats: boolean }
   | { readonly name: 'wait_certificate'; readonly full: FullHandshake }
@@ -115,7 +119,12 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
 
   /** Until the ClientHello is answered the client still takes data under the current keys. */
   get holdsWrites(): boolean {
-    return this.state.name !== 'wait_client_hello';
+    return this.state.name !== 'wait_client_hello' && this.state.name !== 'wait_client_hello_answer';
+  }
+
+  /** The handshake waits for the application's answer to the ClientHello (acceptClientHello()). */
+  get awaitsClientHelloAnswer(): boolean {
+    return this.state.name === 'wait_client_hello_answer';
   }
 
   protected expectedMessages(): readonly HandshakeMessage['type'][] {
@@ -136,6 +145,10 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
         if (msg.type !== 'client_hello') break;
         if (this.needsCookie(msg)) return;
         this.transcript.add(raw);
+        if (this.asksApplication(msg)) {
+          this.state = { name: 'wait_client_hello_answer', ch: msg };
+          return;
+        }
         this.onClientHello(msg);
         return;
       case 'wait_certificate':
@@ -175,6 +188,27 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
     if (!this.dtls || !jar || this.binding || jar.verify(ch)) return false;
     this.host.sendHandshake({ type: 'hello_verify_request', version: ProtocolVersion.DTLS1_2, cookie: jar.make(ch) });
     return true;
+  }
+
+  /** The initial ClientHello goes to the application first when it wants to see it. A
+   *  ClientHello it cannot be shown (a malformed server_name) goes on, to fail with its alert. */
+  private asksApplication(ch: ClientHello): boolean {
+    if (this.binding) return false;
+    let info: ClientHelloInfo;
+    try {
+      info = clientHelloInfo(ch);
+    } catch {
+      return false;
+    }
+    return this.host.clientHelloReceived(info);
+  }
+
+  /** The application has answered the ClientHello (its choices are in the config's hooks,
+   *  e.g. selectIdentities): the handshake goes on with it. */
+  acceptClientHello(): void {
+    const s = this.state;
+    if (s.name !== 'wait_client_hello_answer') return;
+    this.onClientHello(s.ch);
   }
 
   /** The ClientHello, step by step (Go: serverHandshakeState.processClientHello,
