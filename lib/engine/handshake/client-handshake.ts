@@ -262,12 +262,11 @@ export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
         if (s.data.kind === 'resumed' && !s.data.newTicket) next.push(...FULL_FLIGHT_STARTS.filter((t) => startsFullServerFlight(s.data.neg.suite, t)));
         return next;
       }
-      case 'wait_finished': return ['finished'];
       default: return [];
     }
   }
 
-  handle(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
+  protected handleMessage(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
     const before = this.state;
     if ((before.name === 'wait_change_cipher_spec' || before.name === 'wait_new_session_ticket') && before.data.kind === 'resumed'
       && !before.data.newTicket && startsFullServerFlight(before.data.neg.suite, msg.type)) {
@@ -351,11 +350,6 @@ export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
           name: 'wait_change_cipher_spec',
           data: msg.ticket.length > 0 ? { ...s.data, newTicket: { ticket: msg.ticket.slice(), lifetimeHint: msg.lifetimeHint } } : s.data,
         };
-        return;
-      case 'wait_finished':
-        if (msg.type !== 'finished') break;
-        this.onFinished(s.data, msg.verifyData, raw);
-        this.state = { name: 'done' };
         return;
       default:
         break;
@@ -566,7 +560,7 @@ export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
     };
   }
 
-  private onFinished(d: ClientFinal, got: Uint8Array, raw: Uint8Array): void {
+  protected onFinished(d: ClientFinal, got: Uint8Array, raw: Uint8Array): void {
     const c = this.host.config;
     const expected = this.checkPeerFinished(d, got, raw, 'server finished');
     // RFC 5246 §7.3 figure 2: the client's ChangeCipherSpec and Finished close the abbreviated

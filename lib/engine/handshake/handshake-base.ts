@@ -86,8 +86,28 @@ export abstract class HandshakeBase<S extends { readonly name: string }, D exten
   /** Whether this state takes a message of wire type `type` (RFC 5246 §7.4 HandshakeType). */
   accepts(type: number): boolean {
     const name = handshakeTypeName(type);
+    if (this.state.name === 'wait_finished') return name === 'finished';
     return name !== undefined && this.expectedMessages().includes(name);
   }
+
+  /** A handshake message of the peer (decoded; `raw` for the transcript). */
+  handle(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
+    const s = this.state;
+    if (s.name !== 'wait_finished') {
+      this.handleMessage(msg, raw);
+      return;
+    }
+    // RFC 5246 §7.4.9: after the peer's ChangeCipherSpec, only its Finished.
+    if (msg.type !== 'finished') throw this.unexpected(msg);
+    this.onFinished((s as { data: D }).data, msg.verifyData, raw);
+    this.state = { name: 'done' };
+  }
+
+  /** The role's messages before its Finished. */
+  protected abstract handleMessage(msg: ReceivedHandshakeMessage, raw: Uint8Array): void;
+
+  /** The peer's Finished: check it, finish our side, set `result`. */
+  protected abstract onFinished(data: D, got: Uint8Array, raw: Uint8Array): void;
 
   get expectsChangeCipherSpec(): boolean {
     return this.state.name === 'wait_change_cipher_spec';

@@ -133,12 +133,11 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
       case 'wait_certificate': return ['certificate'];
       case 'wait_client_key_exchange': return ['client_key_exchange'];
       case 'wait_certificate_verify': return ['certificate_verify'];
-      case 'wait_finished': return ['finished'];
       default: return [];
     }
   }
 
-  handle(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
+  protected handleMessage(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
     const s = this.state;
     switch (s.name) {
       case 'wait_client_hello':
@@ -169,11 +168,6 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
         this.onCertificateVerify(s.peer, msg.scheme, msg.signature);
         this.transcript.add(raw);
         this.state = { name: 'wait_change_cipher_spec', data: this.fullFinal(s.full, s.peer, s.master) };
-        return;
-      case 'wait_finished':
-        if (msg.type !== 'finished') break;
-        this.onFinished(s.data, msg.verifyData, raw);
-        this.state = { name: 'done' };
         return;
       default:
         break;
@@ -628,7 +622,7 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
     return { neg: full.neg, master, hello: full.hello, peer, identity: full.identity, kind: 'full', scheme: full.scheme, group: full.kx.ka.group };
   }
 
-  private onFinished(d: ServerFinal, got: Uint8Array, raw: Uint8Array): void {
+  protected onFinished(d: ServerFinal, got: Uint8Array, raw: Uint8Array): void {
     const c = this.host.config;
     const clientVerify = this.checkPeerFinished(d, got, raw, 'client finished');
     let serverVerify: Uint8Array;
