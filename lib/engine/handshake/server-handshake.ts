@@ -92,6 +92,14 @@ type ServerState =
   | { readonly name: 'wait_client_key_exchange'; readonly full: FullHandshake; readonly peer: PeerAuth }
   | { readonly name: 'wait_certificate_verify'; readonly full: FullHandshake; readonly peer: PeerAuth; readonly master: Uint8Array };
 
+/** A session the client offered that we resume: its state, its suite, and whether its ticket
+ *  is renewed (sealed under an older key, RFC 5077 §3.3). */
+interface Resumable {
+  readonly state: SessionState;
+  readonly suite: CipherSuite;
+  readonly renewTicket: boolean;
+}
+
 /** Options of one server handshake that a renegotiation may change. */
 export interface ServerHandshakeOptions {
   requestCert: boolean;
@@ -211,7 +219,7 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
     const offer = this.processClientHello(ch);
     const resumable = this.checkForResumption(offer);
     if (resumable) {
-      this.resume(offer, resumable.state, resumable.renewTicket);
+      this.resume(offer, resumable);
       return;
     }
     const c = this.host.config;
@@ -369,7 +377,7 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
    * Throws handshake_failure when the client offers an extended-master-secret session without
    * the extension (RFC 7627 §5.3 "MUST abort").
    */
-  private checkForResumption(offer: ClientOffer): { state: SessionState; renewTicket: boolean } | undefined {
+  private checkForResumption(offer: ClientOffer): Resumable | undefined {
     const { ch, clientTicket } = offer;
     const c = this.host.config;
     const store = c.sessionStore;
@@ -403,7 +411,7 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
     if (!offer.ems) {
       throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'client offers to resume an extended-master-secret session without the extension (RFC 7627 §5.3)', 'handshake_failure');
     }
-    return { state, renewTicket: renewTicket && clientTicket !== undefined };
+    return { state, suite: sessionSuite, renewTicket: renewTicket && clientTicket !== undefined };
   }
 
   /**
@@ -520,9 +528,8 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
    * (RFC 5077 §3.1, when renewing a ticket sealed under the previous key), ChangeCipherSpec,
    * Finished; then the client's ChangeCipherSpec and Finished.
    */
-  private resume(offer: ClientOffer, session: SessionState, renewTicket: boolean): void {
+  private resume(offer: ClientOffer, { state: session, suite, renewTicket }: Resumable): void {
     const c = this.host.config;
-    const suite = cipherSuiteById(session.suite)!;
     const neg: Negotiated = {
       suite, clientRandom: offer.ch.random, serverRandom: this.serverRandom,
       ems: offer.ems, secureRenegotiation: offer.secureRenegotiation, alpn: offer.alpn,
@@ -554,7 +561,9 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
 
   /** RFC 5077 §3.3: the ticket for `state` (a zero-length one when it cannot be sealed). */
   private sendNewSessionTicket(state: SessionState): void {
-    const store = this.host.config.sessionStore!;
+    const store = this.host.config.sessionStore;
+    // (Only issued when the config has a store: see onClientHello and checkForResumption.)
+    if (!store) return;
     const ticket = store.sealTicket(state) ?? new Uint8Array(0);
     this.transcript.add(this.host.sendHandshake({ type: 'new_session_ticket', lifetimeHint: store.secondsLeft(state), ticket }));
   }
