@@ -26,6 +26,7 @@ import { pskPremaster } from '../lib/engine/handshake/psk.js';
 import { ErrorCode, TlsError } from '../lib/errors.js';
 import { connect, createServer, type DtlsServer, type SecureDuplex, type Server } from '../lib/index.js';
 import { seededRandom } from './helpers/deterministic-random.js';
+import { checkClientPskAnswer, checkServerPskAnswer } from '../lib/shell/callback-results.js';
 import { EnginePair } from './helpers/engine-pair.js';
 import {
   generateCert, gnutlsClient, gnutlsServer, GNUTLS_TLS12_PRIORITY, opensslClient, opensslServer, peersTmpDir,
@@ -339,23 +340,33 @@ describe('PSK cipher suites', function () {
       }
     });
 
-    it('node:tls limits on the client answer: identity ≤ 256 bytes, psk ≤ 512 bytes (ERR_INVALID_ARG_VALUE)', () => {
-      const ok = pskPair({ client: () => ({ psk: Buffer.alloc(512, 1), identity: 'é'.repeat(128) }), server: () => Buffer.alloc(512, 1) }).p;
+    it('node:tls limits on the client answer: identity ≤ 256 bytes, psk ≤ 512 bytes (ERR_INVALID_ARG_VALUE), checked by the shell and failing the handshake with internal_error', () => {
+      // The shell wraps the application's callbacks with these checks (lib/shell/engine-options.ts).
+      const client = (answer: unknown) => () => checkClientPskAnswer(answer);
+      const server = (answer: unknown) => () => checkServerPskAnswer(answer);
+      const ok = pskPair({ client: client({ psk: Buffer.alloc(512, 1), identity: 'é'.repeat(128) }), server: server(Buffer.alloc(512, 1)) }).p;
       ok.handshake();
       expect(ok.server.session?.pskIdentity).to.equal('é'.repeat(128));
       for (const answer of [{ psk: KEY, identity: 'x'.repeat(257) }, { psk: Buffer.alloc(513), identity: 'x' }]) {
-        const { p } = pskPair({ client: () => answer });
+        const { p } = pskPair({ client: client(answer) });
         p.handshake();
         const e = errorsOf(p.clientEvents)[0]!;
-        expect(e.code).to.equal('ERR_INVALID_ARG_VALUE');
+        expect([e.code, e.alertName]).to.deep.equal(['ERR_INVALID_ARG_VALUE', 'internal_error']);
         expect(e.message).to.match(/exceeds (256|512) bytes/);
       }
-      const bad = pskPair({ client: () => ({ psk: 'text', identity: 'x' }) as never }).p;
-      bad.handshake();
-      expect(errorsOf(bad.clientEvents)[0]?.code).to.equal('ERR_INVALID_ARG_TYPE');
-      const srv = pskPair({ server: () => Buffer.alloc(513) }).p;
+      for (const answer of [{ psk: 'text', identity: 'x' }, { psk: KEY, identity: 7 }, 'key']) {
+        const bad = pskPair({ client: client(answer) }).p;
+        bad.handshake();
+        expect(errorsOf(bad.clientEvents)[0]?.code, JSON.stringify(answer)).to.equal('ERR_INVALID_ARG_TYPE');
+      }
+      const srv = pskPair({ server: server(Buffer.alloc(513)) }).p;
       srv.handshake();
       expect(errorsOf(srv.serverEvents)[0]?.code).to.equal('ERR_INVALID_ARG_VALUE');
+      const srvType = pskPair({ server: server('key') }).p;
+      srvType.handshake();
+      expect(errorsOf(srvType.serverEvents)[0]?.code).to.equal('ERR_INVALID_ARG_TYPE');
+      // null/undefined pass through: the engine's "no key" answer (see the tests above).
+      expect([checkClientPskAnswer(null), checkServerPskAnswer(undefined)]).to.deep.equal([null, undefined]);
     });
 
     it('an empty identity is valid (RFC 4279 psk_identity<0..2^16-1>): the callback decides', () => {
@@ -458,7 +469,12 @@ describe('PSK cipher suites', function () {
         expect(p.server.session!.suite.kx, 'first handshake').to.equal(first === CIPHER_SUITES ? 'ECDHE' : 'ECDHE_PSK');
         expect(p.client.renegotiate({ cipherSuites: second })).to.equal(true);
         p.run();
-        expect(errorsOf(p.serverEvents).map((e) => e.code), 'server').to.deep.equal([ErrorCode.PEER_IDENTITY_CHANGED]);
+        // The side that sees the new identity first refuses it before its Finished: the server
+        // at the client's PSK identity (certificate → PSK), the client at the server's
+        // Certificate (PSK → certificate); the other side reads the alert.
+        const [refusing, alerted] = first === CIPHER_SUITES ? [p.serverEvents, p.clientEvents] : [p.clientEvents, p.serverEvents];
+        expect(errorsOf(refusing).map((e) => e.code), 'the side that refuses').to.deep.equal([ErrorCode.PEER_IDENTITY_CHANGED]);
+        expect(errorsOf(alerted).map((e) => [e.code, e.alertReceived]), 'the other side').to.deep.equal([[ErrorCode.ALERT_RECEIVED, 'handshake_failure']]);
       }
     });
 
@@ -542,7 +558,7 @@ describe('PSK cipher suites', function () {
       const q = new EnginePair({ serverCert, clientCert, server: { requestCert: true, signatureSchemes: [0x0403, 0x0804] } });
       q.handshake();
       expect(q.client.session?.peerSignatureSchemes).to.deep.equal([0x0403, 0x0804]);
-      // A renegotiation records them again (the shell's sniffer cannot see it).
+      // A renegotiation records them again (the engine reads every ClientHello and CertificateRequest).
       q.client.renegotiate();
       q.run();
       expect(q.client.session?.peerSignatureSchemes).to.deep.equal([0x0403, 0x0804]);
@@ -638,6 +654,36 @@ describe('PSK over streams and against real peers', function () {
     expect(() => createServer({ pskCallback: 5 as never })).to.throw(TlsError).with.property('code', 'ERR_INVALID_ARG_TYPE');
     expect(() => createServer({ pskCallback: () => KEY, pskIdentityHint: 42 as never })).to.throw(TlsError).with.property('code', 'ERR_INVALID_ARG_TYPE');
     expect(() => createServer({ pskCallback: () => KEY, pskIdentityHint: 'x'.repeat(257) })).to.throw(TlsError).with.property('code', 'ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED');
+  });
+
+  it('a pskCallback answer node:tls refuses fails the handshake with node\'s code, ours and node:tls side by side (checked by our shell)', async () => {
+    /** The error a client gets whose pskCallback answers `answer`, against a node:tls PSK server. */
+    const clientError = async (ours: boolean, answer: unknown): Promise<string | undefined> => {
+      const server = tls.createServer({ ciphers: 'PSK', pskCallback: () => KEY });
+      server.on('tlsClientError', () => undefined);
+      closers.push(() => server.close());
+      const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+      const options = { host: '127.0.0.1', port, ciphers: 'PSK', pskCallback: () => answer as never, checkServerIdentity: () => undefined };
+      const c = ours ? trackSocket(connect({ ...options, handshakeTimeout: WAIT_MS })) : tls.connect(options);
+      const err = await within(new Promise<TlsError | undefined>((resolve) => {
+        c.once('error', (e: TlsError) => resolve(e));
+        c.once('secureConnect', () => resolve(undefined));
+      }), WAIT_MS, 'the client failing');
+      c.destroy();
+      return err?.code;
+    };
+    const answers: [string, unknown][] = [
+      ['a key over 512 bytes', { psk: Buffer.alloc(513, 1), identity: IDENTITY }],
+      ['an identity over 256 bytes', { psk: KEY, identity: 'x'.repeat(257) }],
+      ['a string key', { psk: 'text', identity: IDENTITY }],
+      ['a number identity', { psk: KEY, identity: 7 }],
+      ['a string answer', 'key'],
+    ];
+    for (const [what, answer] of answers) {
+      const node = await clientError(false, answer);
+      expect(node, `node:tls, ${what}`).to.match(/^ERR_INVALID_ARG_(TYPE|VALUE)$/);
+      expect(await clientError(true, answer), `ours, ${what}`).to.equal(node);
+    }
   });
 
   it('ours <-> ours over TCP: getCipher() names the suite, getPeerCertificate() is {}, pskCallback gets the socket', async () => {

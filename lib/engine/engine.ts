@@ -14,6 +14,7 @@ import type { SessionState } from './handshake/session.js';
 import { decodeBody, encodeBody } from './handshake/messages.js';
 import type { HandshakeMessage } from './handshake/message-types.js';
 import { ServerHandshake, type ServerHandshakeOptions } from './handshake/server-handshake.js';
+import type { ClientHelloInfo } from './handshake/client-hello-info.js';
 import { retainedSession } from './retained-session.js';
 import type { RecordProtection } from './record/record-protection.js';
 import { TlsChannel } from './record/tls-channel.js';
@@ -38,6 +39,9 @@ export type EngineEvent =
   | { type: 'renegotiation-declined' }
   /** This handshake's master secret is known (NSS key log: CLIENT_RANDOM line). */
   | { type: 'keylog'; clientRandom: Uint8Array; masterSecret: Uint8Array }
+  /** Server with awaitClientHello: the initial ClientHello has arrived; the handshake waits for
+   *  acceptClientHello() (or abort()). */
+  | { type: 'client-hello'; hello: ClientHelloInfo }
   /** Server with ocspStapling: the client asked for an OCSP staple for `chain` (leaf first);
    *  answer with respondOcsp(). The handshake waits. */
   | { type: 'ocsp-request'; chain: readonly Uint8Array[] }
@@ -67,6 +71,9 @@ export interface EngineOptions extends EngineConfig {
   /** Allow the peer's certificate to change in a renegotiation (triple-handshake defence off). */
   allowPeerIdentityChange?: boolean;
   sendPolicy?: RenegotiationSendPolicy;
+  /** Server: the initial ClientHello waits for the application (event 'client-hello'), which
+   *  answers with acceptClientHello() or ends the connection with abort(). */
+  awaitClientHello?: boolean;
   /** Warning alerts accepted in a row; the next is fatal (unexpected_message,
    *  ERR_SSL_TOO_MANY_WARN_ALERTS). Default DEFAULT_MAX_WARNING_ALERTS_IN_ROW (4), as OpenSSL. */
   maxWarningAlertsInRow?: number;
@@ -87,6 +94,10 @@ export interface RenegotiateOptions {
 }
 
 type Handshake = ClientHandshake | ServerHandshake;
+
+/** DTLS: datagrams kept while the ClientHello waits for the application (the rest are dropped;
+ *  the client retransmits). */
+const MAX_DATAGRAMS_WHILE_HELLO_WAITS = 32;
 
 /** Where the connection is, as one value; each phase holds the data valid in it. */
 type Phase =
@@ -127,6 +138,8 @@ export class Engine implements HandshakeHost {
   session: HandshakeResult | undefined;
   /** Warning alerts received since the last non-empty record of another type. */
   private warningAlertsInRow = 0;
+  /** While the application answers the ClientHello: what came after it, read once it has. */
+  private helloWait: { messages: { type: number; body: Uint8Array; raw: Uint8Array }[]; input: Uint8Array[] } | undefined;
 
   constructor(options: EngineOptions, channel?: RecordChannel) {
     this.config = options;
@@ -167,15 +180,54 @@ export class Engine implements HandshakeHost {
   /** Bytes from the transport. */
   receive(bytes: Uint8Array): void {
     if (this.phase.kind === 'failed' || this.receivedCloseNotify) return;
+    const wait = this.helloWait;
+    if (wait) {
+      // The ClientHello waits for the application: what comes next is read after its answer
+      // (a stream transport is paused by the shell; over datagrams a bounded number wait, the
+      // peer retransmits the rest).
+      if (!this.channel.dtls || wait.input.length < MAX_DATAGRAMS_WHILE_HELLO_WAITS) wait.input.push(bytes);
+      return;
+    }
     this.guard(() => {
       this.channel.push(bytes);
-      for (;;) {
-        if (this.phase.kind === 'failed' || this.receivedCloseNotify) return;
-        const rec = this.channel.nextRecord();
-        if (!rec) return;
-        this.onRecord(rec.type, rec.data);
-      }
+      this.readRecords();
     });
+  }
+
+  private readRecords(): void {
+    for (;;) {
+      if (this.phase.kind === 'failed' || this.receivedCloseNotify || this.helloWait) return;
+      const rec = this.channel.nextRecord();
+      if (!rec) return;
+      this.onRecord(rec.type, rec.data);
+    }
+  }
+
+  /** The handshake waits for the application's answer to the ClientHello ('client-hello'). */
+  get awaitsClientHelloAnswer(): boolean {
+    return this.helloWait !== undefined;
+  }
+
+  /**
+   * Server: the application's answer to a 'client-hello' event: the handshake goes on (with
+   * the certificates its selectIdentities hook gives now), then whatever arrived meanwhile.
+   * To refuse the ClientHello, abort() instead.
+   */
+  acceptClientHello(): void {
+    const wait = this.helloWait;
+    const hs = this.handshake;
+    if (!wait || !(hs instanceof ServerHandshake)) return;
+    this.helloWait = undefined;
+    this.guard(() => {
+      hs.acceptClientHello();
+      this.flushHandshake();
+      for (const m of wait.messages) {
+        if (this.phase.kind === 'failed' || this.helloWait) break;
+        this.onHandshakeMessage(m.type, m.body, m.raw);
+      }
+      this.readRecords();
+    });
+    for (const bytes of wait.input) this.receive(bytes);
   }
 
   /** Application data to send. Never refused while open; held when it may not go out yet. */
@@ -331,6 +383,13 @@ export class Engine implements HandshakeHost {
     this.events.push({ type: 'keylog', clientRandom, masterSecret });
   }
 
+  clientHelloReceived(hello: ClientHelloInfo): boolean {
+    if (!this.config.awaitClientHello) return false;
+    this.helloWait = { messages: [], input: [] };
+    this.events.push({ type: 'client-hello', hello });
+    return true;
+  }
+
   requestOcspResponse(chain: readonly Uint8Array[]): void {
     this.events.push({ type: 'ocsp-request', chain });
   }
@@ -376,6 +435,7 @@ export class Engine implements HandshakeHost {
    */
   abort(alert?: number): void {
     if (this.phase.kind === 'failed') return;
+    this.helloWait = undefined;
     if (alert !== undefined && !this.sentCloseNotify) {
       try {
         this.sendAlert(AlertLevel.fatal, alert);
@@ -429,7 +489,11 @@ export class Engine implements HandshakeHost {
           // RFC 5246 §6.2.1: zero-length fragments of handshake type are not allowed.
           throw new TlsError(ErrorCode.DECODE, 'empty handshake record', 'decode_error');
         }
-        for (const m of this.channel.handshakeIn(data)) this.onHandshakeMessage(m.type, m.body, m.raw);
+        for (const m of this.channel.handshakeIn(data)) {
+          // Messages after a ClientHello that waits for the application wait with it.
+          if (this.helloWait) this.helloWait.messages.push(m);
+          else this.onHandshakeMessage(m.type, m.body, m.raw);
+        }
         return;
       case ContentType.change_cipher_spec:
         this.onChangeCipherSpec(data);
@@ -588,7 +652,7 @@ export class Engine implements HandshakeHost {
     // decided on its type before its body is decoded (a ClientHello body under another type is
     // not a decode_error).
     if (!hs || !hs.accepts(type)) {
-      const state = hs ? ` in state ${hs.state}` : '';
+      const state = hs ? ` in state ${hs.stateName}` : '';
       throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected handshake message ${handshakeTypeName(type) ?? `type ${type}`}${state}`, 'unexpected_message');
     }
     hs.handle(decodeBody(type, body, this.channel.dtls), raw);
@@ -697,21 +761,32 @@ export class Engine implements HandshakeHost {
    * is, unless allowPeerIdentityChange. The identity is a certificate (after an abbreviated
    * handshake, the resumed session's stored chain: RFC 5246 §7.3, so resuming another peer's
    * session is caught) or a PSK identity (RFC 4279); switching from one kind to the other is a
-   * change too. A renegotiation that proved nothing new (no certificate asked for or sent, no
-   * PSK) keeps the identity already proved on this connection. Returns the result to keep.
+   * change too. The handshake asks as soon as the peer has shown it (its Certificate, its PSK
+   * identity, the session it resumes), before we send our Finished, so that a peer refused here
+   * never sees the renegotiation complete (HandshakeHost.checkPeerIdentity).
    */
-  private checkPeerIdentity(previous: HandshakeResult, result: HandshakeResult): HandshakeResult {
+  checkPeerIdentity(chain: readonly Uint8Array[], pskIdentity: string | undefined): void {
+    const previous = this.session;
+    if (!previous || this.config.allowPeerIdentityChange) return;
     const was = previous.peerChain[0];
-    const now = result.peerChain[0];
+    const now = chain[0];
     const changed =
       (was !== undefined && now !== undefined && !constantTimeEqual(was, now)) ||
-      (previous.pskIdentity !== undefined && result.pskIdentity !== undefined && previous.pskIdentity !== result.pskIdentity) ||
-      (was !== undefined && result.pskIdentity !== undefined) ||
+      (previous.pskIdentity !== undefined && pskIdentity !== undefined && previous.pskIdentity !== pskIdentity) ||
+      (was !== undefined && pskIdentity !== undefined) ||
       (previous.pskIdentity !== undefined && now !== undefined);
-    if (changed && !this.config.allowPeerIdentityChange) {
-      const what = result.pskIdentity !== undefined || previous.pskIdentity !== undefined ? 'peer identity (certificate or PSK)' : 'peer certificate';
+    if (changed) {
+      const what = pskIdentity !== undefined || previous.pskIdentity !== undefined ? 'peer identity (certificate or PSK)' : 'peer certificate';
       throw new TlsError(ErrorCode.PEER_IDENTITY_CHANGED, `${what} changed during renegotiation`, 'handshake_failure');
     }
+  }
+
+  /** A renegotiation that proved nothing new (no certificate asked for or sent, no PSK) keeps
+   *  the identity already proved on this connection. Returns the result to keep. */
+  private keepPeerIdentity(previous: HandshakeResult, result: HandshakeResult): HandshakeResult {
+    this.checkPeerIdentity(result.peerChain, result.pskIdentity);
+    const was = previous.peerChain[0];
+    const now = result.peerChain[0];
     if (now === undefined && was !== undefined && result.pskIdentity === undefined) {
       return { ...result, peerChain: previous.peerChain, authorized: previous.authorized, authorizationError: previous.authorizationError };
     }
@@ -724,7 +799,7 @@ export class Engine implements HandshakeHost {
     if (!result.resumed) this.identitiesChanged = false;
     if (result.resumed && this.config.role === 'client') this.masterSecretReady(result.clientRandom, result.masterSecret);
     this.channel.handshakeDone();
-    if (previous) result = this.checkPeerIdentity(previous, result);
+    if (previous) result = this.keepPeerIdentity(previous, result);
     // What an idle connection keeps of the handshake: a compact copy (retained-session.ts);
     // the handshake itself, its transcript and key exchange go with endHandshake().
     this.session = retainedSession(result);

@@ -11,7 +11,6 @@ import { SecureDuplex } from './secure-duplex.js';
 import { DatagramDuplex } from '../transport/datagram-duplex.js';
 import { helloVerifyRequest, readClientHello } from '../transport/hello-verify.js';
 import type { ClientHello } from '../engine/handshake/message-types.js';
-import { clientHelloInfo, type ClientHelloInfo } from './handshake-sniffer.js';
 import type { SNICallback } from './sni.js';
 import { ServerContext, withServerContext } from './server-context.js';
 import type { ServerOptions } from './server.js';
@@ -189,17 +188,6 @@ export class DtlsServer extends withServerContext(EventEmitter) {
     options.handshakeTimeout ??= DEFAULT_PENDING_PEER_TIMEOUT;
     const tls: SecureDuplex = new SecureDuplex(transport, options);
     this.context.watch(tls);
-    if (options.onClientHello) {
-      // The cookie check parsed the ClientHello already: hand it over (SNI, session ID).
-      let info: ClientHelloInfo;
-      try {
-        info = clientHelloInfo(hello);
-      } catch {
-        // Malformed extensions: nothing to look at; the engine answers with the right alert.
-        info = { servername: undefined, sessionId: new Uint8Array(0), ticket: false };
-      }
-      tls.clientHelloSeen(info);
-    }
     const peer: Peer = { transport, tls, lastSeen: Date.now(), reassembly, clientRandom: hello.random.slice() };
     this.peers.set(key, peer);
     const drop = (): void => {

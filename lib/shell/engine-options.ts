@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { EngineOptions } from '../engine/engine.js';
 import type { PskConfig } from '../engine/config.js';
 import { TlsError } from '../errors.js';
+import { checkAlpnAnswer, checkClientPskAnswer, checkServerPskAnswer } from './callback-results.js';
 import { decodeSession, type SessionState } from '../engine/handshake/session.js';
 import { makeVerifier, resolveContext, type SecureContextOptions } from './secure-context.js';
 import type { SecureDuplex } from './secure-duplex.js';
@@ -44,7 +45,8 @@ export function clientPskConfig(cb: unknown): PskConfig | undefined {
   if (typeof cb !== 'function') {
     throw new TlsError('ERR_INVALID_ARG_TYPE', `The "pskCallback" argument must be of type function. Received type ${typeof cb} (${String(cb)})`);
   }
-  return { client: cb as NonNullable<PskConfig['client']> };
+  const user = cb as (hint: string | null) => unknown;
+  return { client: (hint) => checkClientPskAnswer(user(hint)) };
 }
 
 export function buildEngineOptions(opts: SecureContextOptions & { pskCallback?: unknown }, role: RoleOptions): EngineOptions {
@@ -111,7 +113,13 @@ export function serverEngineOptions(options: ServerEngineOptionsInput): EngineOp
     rejectUnauthorized: options.rejectUnauthorized !== false,
   });
   const psk = serverPskConfig(options);
-  return { ...engine, ...(alpnCallback ? { alpnCallback } : {}), ...(psk ? { psk } : {}) };
+  // node:tls checks the callback's answer (the engine only refuses on undefined).
+  const checkedAlpn = alpnCallback
+    ? function (this: unknown, args: { servername: string | undefined; protocols: string[] }) {
+      return checkAlpnAnswer(alpnCallback.call(this, args), args.protocols);
+    }
+    : undefined;
+  return { ...engine, ...(checkedAlpn ? { alpnCallback: checkedAlpn } : {}), ...(psk ? { psk } : {}) };
 }
 
 /** node:tls pskCallback / pskIdentityHint, checked as node checks them. The engine calls the
@@ -133,7 +141,7 @@ function serverPskConfig(options: ServerEngineOptionsInput): PskConfig | undefin
   }
   const user = cb as NonNullable<ServerEngineOptionsInput['pskCallback']>;
   return {
-    server(this: SecureDuplex, identity: string) { return user(this, identity); },
+    server(this: SecureDuplex, identity: string) { return checkServerPskAnswer(user(this, identity)); },
     ...(hint !== undefined ? { identityHint: hint as string } : {}),
   };
 }

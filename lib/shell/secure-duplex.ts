@@ -22,7 +22,7 @@ import { AlertDescription } from '../engine/alerts.js';
 import { Engine, type EngineEvent, type EngineOptions, type RenegotiateOptions } from '../engine/engine.js';
 import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
-import { HandshakeSniffer, type ClientHelloInfo } from './handshake-sniffer.js';
+import type { ClientHelloInfo } from '../engine/handshake/client-hello-info.js';
 import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
 import { SIGALG_NAMES, toSecureContext, trustOfVerifier, type SecureContext, type SecureContextOptions } from './secure-context.js';
@@ -109,11 +109,11 @@ export interface SecureDuplexOptions {
   /** Abort the handshake after this many ms (node:tls handshakeTimeout, default 120 s). */
   handshakeTimeout?: number;
   /**
-   * Server: look at the initial ClientHello before the engine sees it (Server's SNICallback /
-   * addContext certificate choice, and its 'resumeSession' external cache). Called once the
-   * whole ClientHello has arrived; the callback may come later (the ClientHello waits for it).
-   * `identities`: the certificates for this connection (undefined or empty: the default ones).
-   * An error ends the connection. Over DTLS the datagram server calls clientHelloSeen().
+   * Server: look at the initial ClientHello before the handshake acts on it (Server's
+   * SNICallback / addContext certificate choice, and its 'resumeSession' external cache). The
+   * engine calls it once the whole ClientHello has arrived (its 'client-hello' event); the
+   * callback may come later (the handshake waits for it). `identities`: the certificates for
+   * this connection (undefined or empty: the default ones). An error ends the connection.
    */
   onClientHello?: (hello: ClientHelloInfo, cb: (err: Error | null, identities?: readonly LocalIdentity[]) => void) => void;
   /** node:stream highWaterMark of both sides (node:tls highWaterMark, readable side). */
@@ -139,8 +139,6 @@ export function keylogLine(session: Pick<HandshakeResult, 'clientRandom' | 'mast
 
 /** Unread plaintext we accept past the highWaterMark while a renegotiation is in progress. */
 export const RENEGOTIATION_READ_CAP = 8 * 1024 * 1024;
-/** DTLS: datagrams kept while the ClientHello waits for onClientHello (the rest are dropped). */
-const MAX_HELLO_HELD_DATAGRAMS = 32;
 
 const GROUP_NAMES: Record<number, string> = { 23: 'prime256v1', 24: 'secp384r1', 29: 'X25519' };
 
@@ -195,11 +193,6 @@ export class SecureDuplex extends Duplex {
   private pendingFinal: ((err?: Error | null) => void) | undefined;
   private handshakeStarted = false;
   private renegotiationDisabled = false;
-  /** Server with onClientHello, TLS: finds the initial ClientHello in the transport bytes. */
-  private sniffer: HandshakeSniffer | undefined;
-  /** Server with onClientHello: transport bytes held until the ClientHello is answered. */
-  private heldTransport: Buffer[] | undefined;
-  private helloPending = false;
   private sniIdentities: readonly LocalIdentity[] | undefined;
   /** setKeyCert(): our certificates from now on. */
   private keyCertIdentities: readonly LocalIdentity[] | undefined;
@@ -233,9 +226,6 @@ export class SecureDuplex extends Duplex {
     // shared object a Server hands to every connection, not copied (a copy of ~25 options cost
     // each idle connection 1.6 KB of heap).
     const engineOptions = connectionConfig(options.engine);
-    // The sniffer reads TLS framing; over DTLS the datagram server hands the ClientHello it
-    // parsed to clientHelloSeen().
-    const tlsFraming = engineOptions.transport !== 'dtls';
     this.onClientHello = options.isServer ? options.onClientHello : undefined;
     this.onOcspRequest = options.onOcspRequest;
     if (options.isServer) {
@@ -243,7 +233,8 @@ export class SecureDuplex extends Duplex {
       // setKeyCert() wins; else renegotiations keep the certificate chosen for the initial
       // handshake's SNI name.
       engineOptions.selectIdentities = () => this.keyCertIdentities ?? this.sniIdentities ?? defaults;
-      if (this.onClientHello) this.heldTransport = [];
+      // The engine asks about the initial ClientHello ('client-hello' event) and waits.
+      if (this.onClientHello) engineOptions.awaitClientHello = true;
       // node:tls calls ALPNCallback with `this` = the socket (so it may call setKeyCert()), and
       // the server's pskCallback with the socket first.
       const alpn = engineOptions.alpnCallback;
@@ -252,7 +243,6 @@ export class SecureDuplex extends Duplex {
       if (psk?.server) engineOptions.psk = { ...psk, server: (identity) => psk.server!.call(this, identity) };
     }
     this.engine = new Engine(engineOptions);
-    this.sniffer = tlsFraming && this.onClientHello ? new HandshakeSniffer() : undefined;
     socket.on('data', (chunk: Buffer) => this.onTransportData(chunk));
     socket.on('end', () => this.onTransportEnd());
     socket.on('error', (err: Error) => this.onTransportError(err));
@@ -802,69 +792,43 @@ export class SecureDuplex extends Duplex {
       }
       chunk = head;
     }
-    if (this.heldTransport) {
-      // Waiting for the ClientHello to be answered (onClientHello). A stream transport is
-      // paused meanwhile; over datagrams, a bounded number wait (the peer retransmits).
-      if (this.engine.config.transport !== 'dtls' || this.heldTransport.length < MAX_HELLO_HELD_DATAGRAMS) this.heldTransport.push(chunk);
-      if (this.sniffer) this.sniff(chunk);
-      if (this.heldTransport && this.helloPending && this.engine.config.transport !== 'dtls') this.socket.pause();
-      return;
-    }
-    if (this.sniffer) this.sniff(chunk);
     this.engine.receive(chunk);
+    // While the ClientHello waits for onClientHello, a stream transport is paused (the engine
+    // keeps what came meanwhile; over datagrams it keeps a bounded number).
+    if (this.engine.awaitsClientHelloAnswer && this.engine.config.transport !== 'dtls') this.socket.pause();
     this.pump();
   }
 
-  private sniff(chunk: Buffer): void {
-    const sniffer = this.sniffer!;
-    sniffer.push(chunk);
-    if (!sniffer.done) return;
-    this.sniffer = undefined;
-    if (!this.heldTransport || this.helloPending) return;
-    const hello = sniffer.clientHello;
-    if (hello === undefined) this.releaseTransport();
-    else this.clientHelloSeen(hello);
-  }
-
   /**
-   * Server with onClientHello: the initial ClientHello, parsed, before the engine sees it. The
-   * shell's sniffer finds it over TLS; a datagram server (which parsed it for its cookie check)
-   * calls this before delivering the first datagram. Transport data waits until the answer.
+   * Server with onClientHello: the engine has the initial ClientHello and waits. The answer
+   * comes on a later tick (the engine is mid-event here); then the handshake goes on with the
+   * chosen certificates, and the transport resumes.
    */
-  clientHelloSeen(hello: ClientHelloInfo): void {
-    if (!this.heldTransport || this.helloPending || !this.onClientHello) return;
-    this.helloPending = true;
+  private askAboutClientHello(hello: ClientHelloInfo): void {
     let answered = false;
     const done = (err: Error | null, identities?: readonly LocalIdentity[]): void => {
       if (answered) return;
       answered = true;
-      if (this.destroyed) return;
-      if (err) {
-        // RFC 6066 §3: a server that will not serve the name aborts with unrecognized_name
-        // (node:tls just closes; over UDP a client would otherwise retransmit until it gives up).
-        this.refuse(AlertDescription.unrecognized_name, err);
-        return;
-      }
-      if (identities && identities.length > 0) this.sniIdentities = identities;
-      this.releaseTransport();
+      process.nextTick(() => {
+        if (this.destroyed) return;
+        if (err) {
+          // RFC 6066 §3: a server that will not serve the name aborts with unrecognized_name
+          // (node:tls just closes; over UDP a client would otherwise retransmit until it gives up).
+          this.refuse(AlertDescription.unrecognized_name, err);
+          return;
+        }
+        if (identities && identities.length > 0) this.sniIdentities = identities;
+        this.engine.acceptClientHello();
+        if (!this.transportPaused && this.engine.config.transport !== 'dtls') this.socket.resume();
+        this.pump();
+      });
     };
+    if (!this.onClientHello) return done(null);
     try {
       this.onClientHello(hello, done);
     } catch (e) {
       done(e as Error);
     }
-  }
-
-  /** Hand the held transport bytes (ClientHello onwards) to the engine. */
-  private releaseTransport(): void {
-    const held = this.heldTransport ?? [];
-    this.heldTransport = undefined;
-    if (this.helloPending && !this.transportPaused) this.socket.resume();
-    for (const chunk of held) {
-      if (this.destroyed) return;
-      this.engine.receive(chunk);
-    }
-    this.pump();
   }
 
   /**
@@ -1049,6 +1013,9 @@ export class SecureDuplex extends Duplex {
         if (this.renegotiationDisabled && this.isServer) {
           this.emit('error', new TlsError('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'));
         }
+        return;
+      case 'client-hello':
+        this.askAboutClientHello(ev.hello);
         return;
       case 'ocsp-request':
         this.askForOcspResponse(ev.chain);

@@ -12,7 +12,7 @@ import { SessionStore, TICKET_KEYS_LENGTH } from '../engine/handshake/session-st
 import { TlsError, ErrorCode, invalidArgType, outOfRange } from '../errors.js';
 import { connectionConfig } from './connection-config.js';
 import { serverEngineOptions, ticketsEnabled } from './engine-options.js';
-import type { ClientHelloInfo } from './handshake-sniffer.js';
+import type { ClientHelloInfo } from '../engine/handshake/client-hello-info.js';
 import type { SecureContext, SecureContextOptions } from './secure-context.js';
 import type { SecureDuplex, SecureDuplexOptions } from './secure-duplex.js';
 import type { ServerOptions } from './server.js';
@@ -131,7 +131,7 @@ export class ServerContext {
     });
   }
 
-  /** The initial ClientHello, before the engine sees it: an offered session ID we do not
+  /** The initial ClientHello, before the handshake acts on it: an offered session ID we do not
    *  hold goes to 'resumeSession' (node:tls external cache), then the SNI certificate choice. */
   private onClientHello(
     tlsSocket: SecureDuplex,

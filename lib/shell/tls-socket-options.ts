@@ -3,7 +3,7 @@
 // requestOCSP, ... and the createSecureContext() options), for code that wraps a socket it
 // already has (STARTTLS servers, test harnesses).
 import type { LocalIdentity } from '../engine/config.js';
-import type { ClientHelloInfo } from './handshake-sniffer.js';
+import type { ClientHelloInfo } from '../engine/handshake/client-hello-info.js';
 import {
   clientEngineOptions, serverEngineOptions, type ClientEngineOptionsInput, type ServerEngineOptionsInput,
 } from './engine-options.js';

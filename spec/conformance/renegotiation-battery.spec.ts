@@ -3,6 +3,7 @@
 // HelloRequests against our client are bounded by the renegotiation limit
 // (ERR_TLS_SESSION_ATTACK) or refused (no_renegotiation), never answered without end; a peer that
 // presents another certificate in a renegotiation is refused (ERR_TLS_PEER_IDENTITY_CHANGED)
+// when its Certificate arrives, before our Finished (it never sees the renegotiation complete),
 // unless allowPeerIdentityChange. Each case checks the alert on the wire (read by the tampering
 // peer's engine: renegotiation records are encrypted), the error code our side reports, and how
 // many handshakes completed; and runs `openssl s_server` / `openssl s_client` in the same role.
@@ -105,24 +106,32 @@ describe('conformance battery: renegotiation attacks over sockets (openssl as re
       expect(our.completedHandshakes, 'our limit raised to 6: the same').to.equal(7);
     });
 
-    /** A client with the client certificate that renegotiates once, with `other` from then on. */
-    const identityChange = (): Tampering => ({
+    /** A client with the client certificate that renegotiates once, with `other` from then on;
+     *  `seen` gets the trace of what it read from the first handshake's end on. */
+    const identityChange = (seen: string[] = []): Tampering => ({
       renegotiate: 1,
       client: { identities: [identity(makePki().client)] },
       afterHandshake: (engine, n) => {
-        if (n === 1) engine.setIdentities([identity(otherClient)]);
+        if (n !== 1) return;
+        engine.setIdentities([identity(otherClient)]);
+        engine.trace = (line) => seen.push(line);
       },
     });
 
     it('a client certificate changed in a renegotiation → handshake_failure, ERR_TLS_PEER_IDENTITY_CHANGED; allowed with allowPeerIdentityChange (OpenSSL accepts it)', async () => {
       const ca = makePki().ca.certPem;
       const ours = await ourServer({ requestCert: true, ca });
-      const our = await tamperedClient(ours.port, identityChange());
-      // The identities are compared when our side completes (its Finished sent): the client
-      // completes too, then reads the fatal alert; no data flows under the new identity.
-      expect(our.completedHandshakes).to.equal(2);
+      const seen: string[] = [];
+      const our = await tamperedClient(ours.port, identityChange(seen));
+      // Our server compares the identities when the client's Certificate arrives, before it
+      // sends its ChangeCipherSpec and Finished: the client never sees the renegotiation
+      // complete, only the fatal alert.
+      expect(our.completedHandshakes).to.equal(1);
       expect(our.received, 'alerts from our server').to.deep.equal(['handshake_failure']);
       expect((await ours.error(0)).code).to.equal(ErrorCode.PEER_IDENTITY_CHANGED);
+      const readByClient = seen.filter((l) => l.startsWith('Received'));
+      expect(readByClient, 'what the client read in the renegotiation').to.include.members(['Received handshake: server_hello_done (0 bytes)', 'Received alert: fatal handshake_failure']);
+      expect(readByClient.filter((l) => l.includes('finished') || l.includes('ChangeCipherSpec')), 'our server\'s ChangeCipherSpec / Finished').to.deep.equal([]);
 
       const allowing = await ourServer({ requestCert: true, ca, allowPeerIdentityChange: true });
       const allowed = await tamperedClient(allowing.port, identityChange());
@@ -226,11 +235,13 @@ describe('conformance battery: renegotiation attacks over sockets (openssl as re
       expect(ref.completedHandshakes).to.equal(1);
     });
 
-    /** A server that presents `next` from the first renegotiation on (it asks for it). */
-    const serverIdentityChange = (next: PkiEntry): Tampering => ({
+    /** A server that presents `next` from the first renegotiation on (it asks for it); `seen`
+     *  gets the trace of what it read from then on. */
+    const serverIdentityChange = (next: PkiEntry, seen: string[] = []): Tampering => ({
       afterHandshake: (engine, n) => {
         if (n !== 1) return;
         engine.setIdentities([identity(next)]);
+        engine.trace = (line) => seen.push(line);
         engine.renegotiate();
       },
     });
@@ -238,12 +249,16 @@ describe('conformance battery: renegotiation attacks over sockets (openssl as re
     it('a server certificate changed in a renegotiation → handshake_failure, ERR_TLS_PEER_IDENTITY_CHANGED; allowed with allowPeerIdentityChange (OpenSSL accepts it)', async () => {
       // Another valid certificate for localhost from the same CA.
       const next = makePki().leaves['ec-p384'];
-      const our = await ourClient(serverIdentityChange(next), {}, 2);
+      const seen: string[] = [];
+      const our = await ourClient(serverIdentityChange(next, seen), {}, 2);
       expect(our.error?.code).to.equal(ErrorCode.PEER_IDENTITY_CHANGED);
       expect(our.received, 'alerts from our client').to.deep.equal(['handshake_failure']);
-      // The server completes with its Finished, before our client (which compares the
-      // identities once it has verified that Finished) sends its alert.
-      expect(our.completedHandshakes).to.equal(2);
+      // Our client compares the identities when the server's Certificate arrives: it sends
+      // neither its key exchange nor its Finished, and the server never completes.
+      expect(our.completedHandshakes).to.equal(1);
+      const readByServer = seen.filter((l) => l.startsWith('Received'));
+      expect(readByServer, 'what the server read in the renegotiation').to.include.members(['Received alert: fatal handshake_failure']);
+      expect(readByServer.filter((l) => /client_key_exchange|finished|ChangeCipherSpec/.test(l)), 'our client\'s key exchange / ChangeCipherSpec / Finished').to.deep.equal([]);
       const allowed = await ourClient(serverIdentityChange(next), { allowPeerIdentityChange: true }, 2);
       expect(allowed.error).to.equal(undefined);
       expect(allowed.completedHandshakes).to.equal(2);

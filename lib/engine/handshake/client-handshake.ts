@@ -1,7 +1,7 @@
-// TLS 1.2 client handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422, PSK per RFC 4279
-// §2, ECDHE_PSK per RFC 5489 §2; abbreviated
-// handshake resuming a session by session ID or RFC 5077 ticket), as an explicit state machine.
-// One instance per handshake; a renegotiation is a new instance with a binding.
+// TLS 1.2 client handshake (RFC 5246 §7.3 full handshake, with the suite's key agreement from
+// key-agreement/; abbreviated handshake resuming a session by session ID or RFC 5077 ticket), as
+// a state machine whose states carry their data (ClientState). One instance per handshake; a
+// renegotiation is a new instance with a binding.
 import { isIP } from 'node:net';
 import { TlsError, ErrorCode } from '../../errors.js';
 import { cipherSuiteById, type CipherSuite } from '../cipher-suites.js';
@@ -26,25 +26,78 @@ import type {
   CertificateRequest, Extension, HandshakeMessage, ReceivedHandshakeMessage, ServerHello,
 } from './message-types.js';
 import type { SessionState } from './session.js';
-import { HandshakeBase } from './handshake-base.js';
+import {
+  HandshakeBase, NO_PEER_AUTH, type FinalState, type Keyed, type Negotiated, type PeerAuth,
+} from './handshake-base.js';
 import { Transcript } from './transcript.js';
 import type { LocalIdentity } from '../../crypto/identity.js';
 
 /** The messages that can open a server's full flight after its ServerHello. */
 const FULL_FLIGHT_STARTS: readonly HandshakeMessage['type'][] = ['certificate', 'server_key_exchange', 'server_hello_done'];
 
+/** Our ClientHello, as sent (a DTLS HelloVerifyRequest makes us send it again with the cookie). */
+interface SentHello {
+  /** session_id of our ClientHello (the offered session's, or one we made up for a ticket). */
+  readonly sessionId: Uint8Array;
+  readonly suites: readonly number[];
+  readonly extensions: readonly Extension[];
+  /** The extensions a ServerHello may answer (RFC 5246 §7.4.1.4). */
+  readonly offeredExtensions: ReadonlySet<number>;
+  /** DTLS: the cookie from a HelloVerifyRequest (RFC 6347 §4.2.1). */
+  readonly cookie: Uint8Array;
+}
+
+/** What the ServerHello said besides the negotiated values. */
+interface ServerHelloFacts {
+  readonly sessionId: Uint8Array;
+  /** RFC 5077 §3.2: the server will send NewSessionTicket (it answered our session_ticket). */
+  readonly ticketExpected: boolean;
+  /** RFC 6066 §8: the ServerHello answered our status_request (a full handshake's Certificate
+   *  may be followed by CertificateStatus). */
+  readonly statusRequestAnswered: boolean;
+}
+
+/** The server's full flight, as it arrives. */
+interface FullFlight {
+  readonly neg: Negotiated;
+  readonly facts: ServerHelloFacts;
+  readonly ka: ClientKeyAgreement;
+}
+
+/** What the final states keep for the result: a full handshake's, or a resumed session's. */
+type ClientFinal = Keyed & {
+  readonly facts: ServerHelloFacts;
+  readonly peer: PeerAuth;
+  /** RFC 5077 §3.3: the ticket the server sent in this handshake. */
+  readonly newTicket?: { readonly ticket: Uint8Array; readonly lifetimeHint: number };
+} & (
+  | {
+    readonly kind: 'full';
+    readonly ka: ClientKeyAgreement;
+    readonly localChain: Uint8Array[] | undefined;
+    readonly certRequest: CertificateRequest | undefined;
+    readonly ocspResponse: Uint8Array | undefined;
+    readonly clientVerify: Uint8Array;
+  }
+  /** The server echoed our session_id: abbreviated handshake (RFC 5246 §7.3). */
+  | { readonly kind: 'resumed'; readonly session: SessionState; readonly offeredSessionId: Uint8Array }
+);
+
 type ClientState =
-  | 'wait_server_hello'
-  | 'wait_certificate'
-  | 'wait_server_key_exchange'
+  /** Before start(). */
+  | { readonly name: 'start' }
+  | { readonly name: 'wait_server_hello'; readonly hello: SentHello }
+  | { readonly name: 'wait_certificate'; readonly flight: FullFlight }
+  /** After Certificate (or, in ECDHE_PSK, the ServerHello). */
+  | { readonly name: 'wait_server_key_exchange'; readonly flight: FullFlight; readonly peer: PeerAuth; readonly ocspResponse: Uint8Array | undefined }
   /** PSK suites: ServerKeyExchange only when the server has a hint (RFC 4279 §2). */
-  | 'wait_server_key_exchange_or_done'
-  | 'wait_certificate_request_or_done'
-  | 'wait_server_hello_done'
-  | 'wait_new_session_ticket'
-  | 'wait_change_cipher_spec'
-  | 'wait_finished'
-  | 'done';
+  | { readonly name: 'wait_server_key_exchange_or_done'; readonly flight: FullFlight }
+  | { readonly name: 'wait_certificate_request_or_done'; readonly flight: FullFlight; readonly peer: PeerAuth; readonly ocspResponse: Uint8Array | undefined }
+  | {
+    readonly name: 'wait_server_hello_done'; readonly flight: FullFlight; readonly peer: PeerAuth;
+    readonly ocspResponse: Uint8Array | undefined; readonly certRequest: CertificateRequest | undefined;
+  }
+  | { readonly name: 'wait_new_session_ticket'; readonly data: ClientFinal };
 
 export interface ClientHandshakeOptions {
   /** RFC 5746 binding of a renegotiation. */
@@ -58,45 +111,19 @@ export interface ClientHandshakeOptions {
   session?: SessionState;
 }
 
-export class ClientHandshake extends HandshakeBase<ClientState> {
-  state: ClientState = 'wait_server_hello';
+/** The session we offer, when it is resumable, with its certificate check redone now. */
+interface ResumableOffer {
+  readonly session: SessionState;
+  readonly authorized: boolean;
+  readonly authorizationError?: { code: string; message: string };
+}
 
-  get awaitsFirstPeerMessage(): boolean {
-    return this.state === 'wait_server_hello';
-  }
-
-  /** A client's renegotiation has sent its ClientHello: the server may answer at once, so data
-   *  waits for the new keys. */
-  get holdsWrites(): boolean {
-    return true;
-  }
-  /** DTLS: the cookie from a HelloVerifyRequest (RFC 6347 §4.2.1). */
-  private cookie: Uint8Array = new Uint8Array(0);
-  private helloExtensions: Extension[] = [];
-  private helloSuites: number[] = [];
-  private offered = new Set<number>();
-  /** The chosen suite's key agreement (full handshake, from the ServerHello on). */
-  private keyAgreement: ClientKeyAgreement | undefined;
-  private certRequest: CertificateRequest | undefined;
-  private localChain: Uint8Array[] | undefined;
-  /** The session we offer, when it is resumable, with its certificate check redone now. */
-  private offer: { session: SessionState; authorized: boolean; authorizationError?: { code: string; message: string } } | undefined;
-  /** session_id of our ClientHello (the offered session's, or one we made up for a ticket). */
-  private offeredSessionId: Uint8Array = new Uint8Array(0);
-  /** The server echoed our session_id: abbreviated handshake (RFC 5246 §7.3). */
-  private resumed = false;
-  /** RFC 6066 §8: the ServerHello answered our status_request; its CertificateStatus. */
-  private ocspAcknowledged = false;
-  /** The ServerHello carried status_request (kept for abandonResumption()). */
-  private statusRequestAnswered = false;
-  private ocspResponse: Uint8Array | undefined;
-  /** RFC 5077 §3.2: the server will send NewSessionTicket (it answered our session_ticket). */
-  private ticketExpected = false;
-  private newTicket: { ticket: Uint8Array; lifetimeHint: number } | undefined;
-  private sessionId: Uint8Array = new Uint8Array(0);
-
+export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
+  protected state: ClientState | FinalState<ClientFinal> = { name: 'start' };
   /** Suites offered in this handshake (a renegotiation may offer others). */
   private readonly suites: readonly CipherSuite[];
+  private readonly clientRandom: Uint8Array;
+  private readonly offer: ResumableOffer | undefined;
 
   constructor(host: HandshakeHost, opts: ClientHandshakeOptions = {}) {
     super(host, opts.binding);
@@ -110,9 +137,14 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     this.offer = opts.session ? this.resumableOffer(opts.session) : undefined;
   }
 
-  /** Whether the server resumed the offered session (known after the ServerHello). */
-  get isResumption(): boolean {
-    return this.resumed;
+  get awaitsFirstPeerMessage(): boolean {
+    return this.state.name === 'start' || this.state.name === 'wait_server_hello';
+  }
+
+  /** A client's renegotiation has sent its ClientHello: the server may answer at once, so data
+   *  waits for the new keys. */
+  get holdsWrites(): boolean {
+    return true;
   }
 
   /**
@@ -126,7 +158,7 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
    * - the server chain stored with it still passes our certificate check (host name, dates,
    *   trust) now: with rejectUnauthorized a session whose chain no longer verifies is not offered.
    */
-  private resumableOffer(s: SessionState): ClientHandshake['offer'] {
+  private resumableOffer(s: SessionState): ResumableOffer | undefined {
     const c = this.host.config;
     if (s.version !== this.protocolVersion || !this.suites.some((x) => x.id === s.suite)) return undefined;
     if (!s.extendedMasterSecret || c.extendedMasterSecret === false || s.masterSecret.length !== 48) return undefined;
@@ -177,13 +209,11 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
       // RFC 5077 §3.2: an empty extension asks for a ticket; a non-empty one offers it.
       exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(this.offer?.session.ticket ?? new Uint8Array(0)) });
     }
-    if (this.offer) {
-      // RFC 5246 §7.4.1.2: the session_id of the session to resume. With a ticket and no
-      // session_id, RFC 5077 §3.4 lets the client make one up, so that the server's echo of
-      // it tells us the ticket was accepted (OpenSSL does the same).
-      const s = this.offer.session;
-      this.offeredSessionId = s.sessionId.length > 0 ? s.sessionId : c.random(32);
-    }
+    // RFC 5246 §7.4.1.2: the session_id of the session to resume. With a ticket and no
+    // session_id, RFC 5077 §3.4 lets the client make one up, so that the server's echo of it
+    // tells us the ticket was accepted (OpenSSL does the same).
+    const offered = this.offer?.session;
+    const sessionId = offered ? (offered.sessionId.length > 0 ? offered.sessionId : c.random(32)) : new Uint8Array(0);
     if (c.alpnProtocols && c.alpnProtocols.length > 0) {
       exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn(c.alpnProtocols) });
     }
@@ -199,129 +229,135 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
       // RFC 5746 §3.4: initial handshake signals support with the SCSV.
       suites.push(EMPTY_RENEGOTIATION_INFO_SCSV);
     }
-    this.offered = new Set(exts.map((e) => e.type));
+    const offeredExtensions = new Set(exts.map((e) => e.type));
     // RFC 5746 §3.4: the server's renegotiation_info answers our SCSV too.
-    this.offered.add(ExtensionType.renegotiation_info);
-    this.helloExtensions = exts;
-    this.helloSuites = suites;
-    this.sendClientHello();
+    offeredExtensions.add(ExtensionType.renegotiation_info);
+    const hello: SentHello = { sessionId, suites, extensions: exts, offeredExtensions, cookie: new Uint8Array(0) };
+    this.sendClientHello(hello);
+    this.state = { name: 'wait_server_hello', hello };
   }
 
-  private sendClientHello(): void {
+  private sendClientHello(hello: SentHello): void {
     this.transcript.add(this.host.sendHandshake({
       type: 'client_hello',
       version: this.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2,
       random: this.clientRandom,
-      sessionId: this.offeredSessionId,
-      ...(this.dtls ? { cookie: this.cookie } : {}),
-      cipherSuites: this.helloSuites,
+      sessionId: hello.sessionId,
+      ...(this.dtls ? { cookie: hello.cookie } : {}),
+      cipherSuites: [...hello.suites],
       compressionMethods: [0],
-      extensions: this.helloExtensions,
+      extensions: [...hello.extensions],
     }));
   }
 
   protected expectedMessages(): readonly HandshakeMessage['type'][] {
-    switch (this.state) {
+    const s = this.state;
+    switch (s.name) {
       case 'wait_server_hello': return this.dtls ? ['server_hello', 'hello_verify_request'] : ['server_hello'];
       case 'wait_certificate': return ['certificate'];
       // (CertificateStatus is taken here by type; handle() checks that it was announced.)
       case 'wait_server_key_exchange': return ['server_key_exchange', 'certificate_status'];
       case 'wait_server_key_exchange_or_done': return ['server_key_exchange', 'server_hello_done'];
-      case 'wait_certificate_request_or_done': return this.withCertificateStatus(['certificate_request', 'server_hello_done']);
+      case 'wait_certificate_request_or_done': {
+        const types: HandshakeMessage['type'][] = ['certificate_request', 'server_hello_done'];
+        return this.takesCertificateStatus(s) ? [...types, 'certificate_status'] : types;
+      }
       case 'wait_server_hello_done': return ['server_hello_done'];
       case 'wait_new_session_ticket':
       case 'wait_change_cipher_spec': {
-        const next: HandshakeMessage['type'][] = this.state === 'wait_new_session_ticket' ? ['new_session_ticket'] : [];
+        const next: HandshakeMessage['type'][] = s.name === 'wait_new_session_ticket' ? ['new_session_ticket'] : [];
         // See handle(): a full server flight after an echoed session_id.
-        if (this.resumed && !this.newTicket) next.push(...FULL_FLIGHT_STARTS.filter((t) => this.startsFullServerFlight(t)));
+        if (s.data.kind === 'resumed' && !s.data.newTicket) next.push(...FULL_FLIGHT_STARTS.filter((t) => startsFullServerFlight(s.data.neg.suite, t)));
         return next;
       }
-      case 'wait_finished': return ['finished'];
       default: return [];
     }
   }
 
-  handle(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
-    if (this.resumed && this.startsFullServerFlight(msg.type) && (this.state === 'wait_change_cipher_spec' || this.state === 'wait_new_session_ticket') && !this.newTicket) {
+  protected handleMessage(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
+    const before = this.state;
+    if ((before.name === 'wait_change_cipher_spec' || before.name === 'wait_new_session_ticket') && before.data.kind === 'resumed'
+      && !before.data.newTicket && startsFullServerFlight(before.data.neg.suite, msg.type)) {
       // The server echoed our session_id but goes on with a full handshake. RFC 5246 §7.4.1.3
       // says an echo means resumption, but OpenSSL 3.0's DTLS server does this when it declines
       // an abbreviated renegotiation on a connection that was not itself resumed (measured).
-      // Everything the abbreviated path took from the session is replaced by what the full
-      // handshake proves (certificate, signed key exchange, new master secret, Finished).
-      this.abandonResumption();
+      // Nothing the abbreviated path took from the session is kept: the full handshake proves
+      // it all again (certificate, signed key exchange, new master secret, Finished).
+      // The echoed session ID named the session we offered, not this new one: do not offer
+      // the new session by that ID later (the server may still hold the old one under it).
+      const facts = { ...before.data.facts, sessionId: new Uint8Array(0) };
+      this.state = this.stateAfterFullServerHello({ neg: before.data.neg, facts, ka: keyAgreementOf(before.data.neg.suite).client() });
     }
-    switch (this.state) {
+    const s = this.state;
+    switch (s.name) {
       case 'wait_server_hello':
-        if (msg.type === 'hello_verify_request' && this.dtls && this.cookie.length === 0) {
+        if (msg.type === 'hello_verify_request' && this.dtls && s.hello.cookie.length === 0) {
           // RFC 6347 §4.2.1: resend the same ClientHello with the cookie; neither the first
           // ClientHello nor the HelloVerifyRequest enter the transcript.
           if (msg.cookie.length === 0) {
             throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'empty HelloVerifyRequest cookie', 'illegal_parameter');
           }
-          this.cookie = msg.cookie;
+          const hello = { ...s.hello, cookie: msg.cookie };
           this.transcript = new Transcript();
-          this.sendClientHello();
+          this.sendClientHello(hello);
+          this.state = { name: 'wait_server_hello', hello };
           return;
         }
         if (msg.type !== 'server_hello') break;
         this.transcript.add(raw);
-        this.onServerHello(msg);
-        // RFC 5246 §7.3 figure 2 / RFC 5077 §3.1: an abbreviated handshake goes on with
-        // [NewSessionTicket], ChangeCipherSpec, Finished from the server.
-        this.state = !this.resumed ? this.stateAfterFullServerHello() : this.ticketExpected ? 'wait_new_session_ticket' : 'wait_change_cipher_spec';
+        this.onServerHello(s.hello, msg);
         return;
       case 'wait_certificate':
         if (msg.type !== 'certificate') break;
         this.transcript.add(raw);
-        this.onCertificate(msg.certificates);
-        this.state = this.stateAfterCertificate();
+        this.state = this.stateAfterCertificate(s.flight, this.onCertificate(msg.certificates));
         return;
       case 'wait_server_key_exchange':
-        if (msg.type === 'certificate_status' && this.takesCertificateStatus()) {
-          this.onCertificateStatus(msg.response, raw);
+        if (msg.type === 'certificate_status' && this.takesCertificateStatus(s)) {
+          this.transcript.add(raw);
+          this.state = { ...s, ocspResponse: msg.response.slice() };
           return;
         }
         if (msg.type !== 'server_key_exchange') break;
         this.transcript.add(raw);
-        this.onServerKeyExchange(msg.body);
+        this.onServerKeyExchange(s.flight, s.peer, msg.body);
         // RFC 4279 §2 / RFC 5489 §2: no CertificateRequest in PSK suites.
-        this.state = this.kind.serverCertificate ? 'wait_certificate_request_or_done' : 'wait_server_hello_done';
+        this.state = keyAgreementOf(s.flight.neg.suite).serverCertificate
+          ? { name: 'wait_certificate_request_or_done', flight: s.flight, peer: s.peer, ocspResponse: s.ocspResponse }
+          : { name: 'wait_server_hello_done', flight: s.flight, peer: s.peer, ocspResponse: s.ocspResponse, certRequest: undefined };
         return;
       case 'wait_server_key_exchange_or_done':
         if (msg.type === 'server_key_exchange') {
           this.transcript.add(raw);
-          this.onServerKeyExchange(msg.body);
-          this.state = 'wait_server_hello_done';
+          this.onServerKeyExchange(s.flight, NO_PEER_AUTH, msg.body);
+          this.state = { name: 'wait_server_hello_done', flight: s.flight, peer: NO_PEER_AUTH, ocspResponse: undefined, certRequest: undefined };
           return;
         }
-        return this.onServerHelloDone(msg, raw);
+        return this.onServerHelloDone({ flight: s.flight, peer: NO_PEER_AUTH, ocspResponse: undefined, certRequest: undefined }, msg, raw);
       case 'wait_certificate_request_or_done':
-        if (msg.type === 'certificate_status' && this.takesCertificateStatus()) {
-          this.onCertificateStatus(msg.response, raw);
+        if (msg.type === 'certificate_status' && this.takesCertificateStatus(s)) {
+          this.transcript.add(raw);
+          this.state = { ...s, ocspResponse: msg.response.slice() };
           return;
         }
         if (msg.type === 'certificate_request') {
           this.transcript.add(raw);
-          this.certRequest = msg;
-          this.state = 'wait_server_hello_done';
+          this.state = { name: 'wait_server_hello_done', flight: s.flight, peer: s.peer, ocspResponse: s.ocspResponse, certRequest: msg };
           return;
         }
-        return this.onServerHelloDone(msg, raw);
+        return this.onServerHelloDone({ ...s, certRequest: undefined }, msg, raw);
       case 'wait_server_hello_done':
-        return this.onServerHelloDone(msg, raw);
+        return this.onServerHelloDone(s, msg, raw);
       case 'wait_new_session_ticket':
         // RFC 5077 §3.3: sent after the ServerHello answered our session_ticket, before the
         // server's ChangeCipherSpec; it is part of the transcript.
         if (msg.type !== 'new_session_ticket') break;
         this.transcript.add(raw);
         // §3.3: a zero-length ticket means the server decided not to issue one.
-        if (msg.ticket.length > 0) this.newTicket = { ticket: msg.ticket.slice(), lifetimeHint: msg.lifetimeHint };
-        this.state = 'wait_change_cipher_spec';
-        return;
-      case 'wait_finished':
-        if (msg.type !== 'finished') break;
-        this.onFinished(msg.verifyData, raw);
-        this.state = 'done';
+        this.state = {
+          name: 'wait_change_cipher_spec',
+          data: msg.ticket.length > 0 ? { ...s.data, newTicket: { ticket: msg.ticket.slice(), lifetimeHint: msg.lifetimeHint } } : s.data,
+        };
         return;
       default:
         break;
@@ -329,19 +365,23 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     throw this.unexpected(msg);
   }
 
-  private onServerHelloDone(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
+  private onServerHelloDone(
+    s: { flight: FullFlight; peer: PeerAuth; ocspResponse: Uint8Array | undefined; certRequest: CertificateRequest | undefined },
+    msg: ReceivedHandshakeMessage,
+    raw: Uint8Array,
+  ): void {
     if (msg.type !== 'server_hello_done') {
       throw this.unexpected(msg);
     }
     this.transcript.add(raw);
     // As OpenSSL's status callback (tls_process_initial_server_flight): once the server's flight
     // is in, before ours goes out; node:tls asks only in the first handshake.
-    if (this.host.config.requestOcsp && !this.binding) this.host.ocspResponseReceived(this.ocspResponse ?? null);
-    this.sendSecondFlight();
-    this.state = this.ticketExpected ? 'wait_new_session_ticket' : 'wait_change_cipher_spec';
+    if (this.host.config.requestOcsp && !this.binding) this.host.ocspResponseReceived(s.ocspResponse ?? null);
+    const data = this.sendSecondFlight(s.flight, s.peer, s.certRequest, s.ocspResponse);
+    this.state = s.flight.facts.ticketExpected ? { name: 'wait_new_session_ticket', data } : { name: 'wait_change_cipher_spec', data };
   }
 
-  private onServerHello(sh: ServerHello): void {
+  private onServerHello(hello: SentHello, sh: ServerHello): void {
     const c = this.host.config;
     // RFC 5246 §7.4.1.3 / Appendix E.1: we only speak TLS 1.2.
     if (sh.version !== this.protocolVersion) {
@@ -354,42 +394,25 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
     if (sh.compressionMethod !== 0) {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'server chose compression', 'illegal_parameter');
     }
-    checkServerExtensionsOffered(sh.extensions, this.offered);
-    this.suite = suite;
-    this.serverRandom = sh.random;
-    this.sessionId = sh.sessionId.slice();
-    this.ems = findExtension(sh.extensions, ExtensionType.extended_master_secret) !== undefined;
-    this.etm = clientUsesEncryptThenMac(findExtension(sh.extensions, ExtensionType.encrypt_then_mac), suite, this.binding?.encryptThenMac);
+    checkServerExtensionsOffered(sh.extensions, hello.offeredExtensions);
+    const ems = findExtension(sh.extensions, ExtensionType.extended_master_secret) !== undefined;
+    const etm = clientUsesEncryptThenMac(findExtension(sh.extensions, ExtensionType.encrypt_then_mac), suite, this.binding?.encryptThenMac);
     const ticketExt = findExtension(sh.extensions, ExtensionType.session_ticket);
     if (ticketExt && decodeSessionTicket(ticketExt.data).length !== 0) {
       // RFC 5077 §3.2: the server's SessionTicket extension is empty.
       throw new TlsError(ErrorCode.DECODE, 'ServerHello session_ticket extension is not empty', 'decode_error');
     }
-    this.ticketExpected = ticketExt !== undefined;
     // RFC 5246 §7.4.1.3: the server resumes by echoing the session_id we offered.
-    this.resumed = this.offer !== undefined && sh.sessionId.length > 0 && constantTimeEqual(sh.sessionId, this.offeredSessionId);
-    if (this.resumed) this.onResumption();
-    const ri = findExtension(sh.extensions, ExtensionType.renegotiation_info);
-    const riValue = ri ? decodeRenegotiationInfo(ri.data) : undefined;
-    if (this.binding) {
-      // RFC 5746 §3.5: the server must return client_verify_data || server_verify_data.
-      checkRenegotiationInfo(riValue, concatBytes(this.binding.clientVerifyData, this.binding.serverVerifyData), 'ServerHello');
-      this.secureRenegotiation = true;
-    } else if (riValue !== undefined) {
-      // RFC 5746 §3.4: in the initial handshake the value must be empty.
-      if (riValue.length !== 0) {
-        throw new TlsError(ErrorCode.RENEGOTIATION_INFO_MISMATCH, 'initial ServerHello has a non-empty renegotiation_info', 'handshake_failure');
-      }
-      this.secureRenegotiation = true;
-    }
+    const resumed = this.offer !== undefined && sh.sessionId.length > 0 && constantTimeEqual(sh.sessionId, hello.sessionId) ? this.offer : undefined;
+    if (resumed) this.checkResumption(resumed.session, suite, ems);
+    const secureRenegotiation = this.checkRenegotiationInfo(sh);
     const statusExt = findExtension(sh.extensions, ExtensionType.status_request);
     // RFC 6066 §8: the server's status_request is empty and announces a CertificateStatus
     // (which it may still leave out); none in an abbreviated handshake (no Certificate).
     if (statusExt && statusExt.data.length !== 0) {
       throw new TlsError(ErrorCode.DECODE, 'ServerHello status_request extension is not empty', 'decode_error');
     }
-    this.statusRequestAnswered = statusExt !== undefined;
-    this.ocspAcknowledged = this.statusRequestAnswered && !this.resumed;
+    let alpn: string | false = false;
     const alpnExt = findExtension(sh.extensions, ExtensionType.application_layer_protocol_negotiation);
     if (alpnExt) {
       const chosen = decodeAlpn(alpnExt.data);
@@ -397,120 +420,110 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
       if (chosen.length !== 1 || !c.alpnProtocols?.includes(chosen[0]!)) {
         throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'server selected an ALPN protocol that was not offered', 'illegal_parameter');
       }
-      this.alpn = chosen[0]!;
+      alpn = chosen[0]!;
     }
-  }
-
-  /** The chosen suite's key exchange method (known from the ServerHello on). */
-  private get kind(): KeyAgreementKind {
-    return keyAgreementOf(this.suite!);
-  }
-
-  /** What the key agreement may read of the server's flight. */
-  private get kxContext(): ClientKeyAgreementContext {
-    return {
-      config: this.host.config, suite: this.suite!, clientRandom: this.clientRandom, serverRandom: this.serverRandom,
-      peerChain: this.peerChain,
+    const neg: Negotiated = { suite, clientRandom: this.clientRandom, serverRandom: sh.random, ems, etm, secureRenegotiation, alpn };
+    const facts: ServerHelloFacts = { sessionId: sh.sessionId.slice(), ticketExpected: ticketExt !== undefined, statusRequestAnswered: statusExt !== undefined };
+    if (!resumed) {
+      this.state = this.stateAfterFullServerHello({ neg, facts, ka: keyAgreementOf(suite).client() });
+      return;
+    }
+    // RFC 5246 §7.3 figure 2: new keys from the session's master secret and the new randoms;
+    // RFC 5077 §3.1: [NewSessionTicket], then the server's ChangeCipherSpec and Finished.
+    const master = resumed.session.masterSecret;
+    const states = deriveCipherStates(c.provider, suite, master, neg.clientRandom, neg.serverRandom, this.recordOptions(neg));
+    this.host.setPendingStates(states.server, states.client);
+    const peer: PeerAuth = {
+      chain: resumed.session.peerChain, authorized: resumed.authorized, authorizationError: resumed.authorizationError,
     };
+    const data: ClientFinal = { neg, master, facts, peer, kind: 'resumed', session: resumed.session, offeredSessionId: hello.sessionId };
+    this.state = facts.ticketExpected ? { name: 'wait_new_session_ticket', data } : { name: 'wait_change_cipher_spec', data };
+  }
+
+  /** RFC 5746 §3.4 (initial handshake) / §3.5 (renegotiation): whether the connection has
+   *  secure renegotiation. */
+  private checkRenegotiationInfo(sh: ServerHello): boolean {
+    const ri = findExtension(sh.extensions, ExtensionType.renegotiation_info);
+    const riValue = ri ? decodeRenegotiationInfo(ri.data) : undefined;
+    if (this.binding) {
+      // RFC 5746 §3.5: the server must return client_verify_data || server_verify_data.
+      checkRenegotiationInfo(riValue, concatBytes(this.binding.clientVerifyData, this.binding.serverVerifyData), 'ServerHello');
+      return true;
+    }
+    if (riValue === undefined) return false;
+    // RFC 5746 §3.4: in the initial handshake the value must be empty.
+    if (riValue.length !== 0) {
+      throw new TlsError(ErrorCode.RENEGOTIATION_INFO_MISMATCH, 'initial ServerHello has a non-empty renegotiation_info', 'handshake_failure');
+    }
+    return true;
+  }
+
+  /** The server accepted our session: check it resumed it faithfully. */
+  private checkResumption(s: SessionState, suite: CipherSuite, ems: boolean): void {
+    // RFC 5246 §7.4.1.3: "the value from the state of the session being resumed".
+    if (suite.id !== s.suite) {
+      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server resumed the session with cipher suite 0x${suite.id.toString(16)}, not the session's`, 'illegal_parameter');
+    }
+    // RFC 7627 §5.3: resuming an extended-master-secret session without the extension (or the
+    // reverse, which we never offer) must abort.
+    if (s.extendedMasterSecret !== ems) {
+      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'server resumed the session without extended master secret (RFC 7627 §5.3)', 'handshake_failure');
+    }
+    // RFC 5246 §7.3: the session's peer is the peer now; a renegotiation may not resume another's.
+    this.host.checkPeerIdentity(s.peerChain, s.pskIdentity);
   }
 
   /** The state after the ServerHello of a full handshake: the server's Certificate (ECDHE),
    *  its optional hint-only ServerKeyExchange (PSK, RFC 4279 §2) or its ECDHE_PSK one. */
-  private stateAfterFullServerHello(): ClientState {
-    const kind = this.kind;
-    if (kind.serverCertificate) return 'wait_certificate';
-    return kind.serverKeyExchange === 'optional' ? 'wait_server_key_exchange_or_done' : 'wait_server_key_exchange';
+  private stateAfterFullServerHello(flight: FullFlight): ClientState {
+    const kind = keyAgreementOf(flight.neg.suite);
+    if (kind.serverCertificate) return { name: 'wait_certificate', flight };
+    return kind.serverKeyExchange === 'optional'
+      ? { name: 'wait_server_key_exchange_or_done', flight }
+      : { name: 'wait_server_key_exchange', flight, peer: NO_PEER_AUTH, ocspResponse: undefined };
   }
 
   /** The state after the server's Certificate: its ServerKeyExchange, or (a key exchange
    *  without one, e.g. static RSA, RFC 5246 §7.4.3) CertificateRequest or ServerHelloDone. */
-  private stateAfterCertificate(): ClientState {
-    return this.kind.serverKeyExchange === 'never' ? 'wait_certificate_request_or_done' : 'wait_server_key_exchange';
+  private stateAfterCertificate(flight: FullFlight, peer: PeerAuth): ClientState {
+    return keyAgreementOf(flight.neg.suite).serverKeyExchange === 'never'
+      ? { name: 'wait_certificate_request_or_done', flight, peer, ocspResponse: undefined }
+      : { name: 'wait_server_key_exchange', flight, peer, ocspResponse: undefined };
   }
 
   /** RFC 6066 §8: CertificateStatus comes right after Certificate, when the ServerHello
    *  announced it, once. */
-  private takesCertificateStatus(): boolean {
-    return this.ocspAcknowledged && this.ocspResponse === undefined && this.kind.serverCertificate
-      && this.state === this.stateAfterCertificate();
+  private takesCertificateStatus(s: { name: string; flight: FullFlight; peer: PeerAuth; ocspResponse: Uint8Array | undefined }): boolean {
+    const kind = keyAgreementOf(s.flight.neg.suite);
+    return s.flight.facts.statusRequestAnswered && s.ocspResponse === undefined && kind.serverCertificate
+      && s.name === (kind.serverKeyExchange === 'never' ? 'wait_certificate_request_or_done' : 'wait_server_key_exchange');
   }
 
-  private withCertificateStatus(types: HandshakeMessage['type'][]): HandshakeMessage['type'][] {
-    return this.takesCertificateStatus() ? [...types, 'certificate_status'] : types;
-  }
-
-  private onCertificateStatus(response: Uint8Array, raw: Uint8Array): void {
-    this.transcript.add(raw);
-    this.ocspResponse = response.slice();
-  }
-
-  /** Whether `type` is the first message of a full handshake's server flight after ServerHello. */
-  private startsFullServerFlight(type: HandshakeMessage['type']): boolean {
-    if (!this.suite) return false;
-    const kind = this.kind;
-    if (kind.serverCertificate) return type === 'certificate';
-    if (kind.serverKeyExchange === 'optional') return type === 'server_key_exchange' || type === 'server_hello_done';
-    return type === 'server_key_exchange';
-  }
-
-  /** See handle(): a ServerHello that looked like a resumption was followed by a full handshake. */
-  private abandonResumption(): void {
-    this.resumed = false;
-    // The echoed session ID named the session we offered, not this new one: do not offer the
-    // new session by that ID later (the server may still hold the old one under it).
-    this.sessionId = new Uint8Array(0);
-    this.ocspAcknowledged = this.statusRequestAnswered;
-    this.master = new Uint8Array(0);
-    this.peerChain = [];
-    this.authorized = false;
-    this.authorizationError = undefined;
-    this.state = this.stateAfterFullServerHello();
-  }
-
-  /** The server accepted our session: check it resumed it faithfully, install its keys. */
-  private onResumption(): void {
-    const c = this.host.config;
-    const s = this.offer!.session;
-    // RFC 5246 §7.4.1.3: "the value from the state of the session being resumed".
-    if (this.suite!.id !== s.suite) {
-      throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `server resumed the session with cipher suite 0x${this.suite!.id.toString(16)}, not the session's`, 'illegal_parameter');
-    }
-    // RFC 7627 §5.3: resuming an extended-master-secret session without the extension (or the
-    // reverse, which we never offer) must abort.
-    if (s.extendedMasterSecret !== this.ems) {
-      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'server resumed the session without extended master secret (RFC 7627 §5.3)', 'handshake_failure');
-    }
-    this.master = s.masterSecret;
-    this.peerChain = s.peerChain;
-    this.authorized = this.offer!.authorized;
-    this.authorizationError = this.offer!.authorizationError;
-    // RFC 5246 §7.3 figure 2: new keys from the session's master secret and the new randoms;
-    // the server's ChangeCipherSpec comes next.
-    const states = deriveCipherStates(c.provider, this.suite!, this.master, this.clientRandom, this.serverRandom, this.recordOptions());
-    this.host.setPendingStates(states.server, states.client);
-  }
-
-  private onCertificate(chain: Uint8Array[]): void {
+  private onCertificate(chain: Uint8Array[]): PeerAuth {
     const c = this.host.config;
     if (chain.length === 0) {
-      // RFC 5246 §7.4.2: ECDHE_ECDSA/ECDHE_RSA servers must send a certificate.
+      // RFC 5246 §7.4.2: a server of a certificate key exchange must send a certificate.
       throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'server sent no certificate', 'handshake_failure');
     }
-    this.peerChain = chain;
     const check = c.verifier(chain, 'server', c.checkHost ?? c.servername);
-    this.authorized = check.ok;
-    if (!check.ok) {
-      this.authorizationError = { code: check.code, message: check.message };
-      if (c.rejectUnauthorized) {
-        throw new TlsError(this.authorizationError.code, this.authorizationError.message, certificateAlert(this.authorizationError.code));
-      }
+    const authorizationError = check.ok ? undefined : { code: check.code, message: check.message };
+    if (authorizationError && c.rejectUnauthorized) {
+      throw new TlsError(authorizationError.code, authorizationError.message, certificateAlert(authorizationError.code));
     }
+    // DESIGN.md invariant 5: in a renegotiation, a server that turns into someone else is
+    // refused now, before our Finished would complete the handshake for it.
+    this.host.checkPeerIdentity(chain, undefined);
+    return authorizationError ? { chain, authorized: false, authorizationError } : { chain, authorized: true };
   }
 
-  private onServerKeyExchange(body: Uint8Array): void {
+  private kxContext(flight: FullFlight, peer: PeerAuth): ClientKeyAgreementContext {
+    const neg = flight.neg;
+    return { config: this.host.config, suite: neg.suite, clientRandom: neg.clientRandom, serverRandom: neg.serverRandom, peerChain: peer.chain };
+  }
+
+  private onServerKeyExchange(flight: FullFlight, peer: PeerAuth, body: Uint8Array): void {
     // The codec keeps the body opaque: its shape is this suite's key exchange's.
-    this.keyAgreement ??= this.kind.client();
-    this.keyAgreement.processServerKeyExchange(this.kxContext, body);
+    flight.ka.processServerKeyExchange(this.kxContext(flight, peer), body);
   }
 
   /**
@@ -518,84 +531,88 @@ export class ClientHandshake extends HandshakeBase<ClientState> {
    * exchanges the application's pskCallback gets the server's hint while the ClientKeyExchange
    * is built, when the key is needed (as OpenSSL calls it).
    */
-  private sendSecondFlight(): void {
+  private sendSecondFlight(flight: FullFlight, serverPeer: PeerAuth, request: CertificateRequest | undefined, ocspResponse: Uint8Array | undefined): ClientFinal {
     const c = this.host.config;
-    const suite = this.suite!;
+    const { neg } = flight;
     let identity: LocalIdentity | undefined;
-    const request = this.certRequest;
     if (request) {
       // RFC 5246 §7.4.6: send a certificate if we have a suitable one, else an empty list.
       identity = this.host.identities.find((id) => id.key.schemes.some((s) => request.signatureSchemes.includes(s)));
-      this.localChain = identity?.chain;
       this.transcript.add(this.host.sendHandshake({ type: 'certificate', certificates: identity ? identity.chain : [] }));
     }
-    this.keyAgreement ??= this.kind.client();
-    const agreed = this.keyAgreement.generateClientKeyExchange(this.kxContext);
-    if (agreed.pskIdentity !== undefined) this.pskIdentity = agreed.pskIdentity;
+    const agreed = flight.ka.generateClientKeyExchange(this.kxContext(flight, serverPeer));
+    let peer = serverPeer;
+    if (agreed.pskIdentity !== undefined) {
+      // RFC 4279 §2: the PSK authenticates the server (its Finished proves it knows the key).
+      // (The identity is ours, chosen by our pskCallback: it is compared with the previous one
+      // when the handshake completes; the server compares it before its Finished.)
+      peer = { chain: serverPeer.chain, authorized: true, pskIdentity: agreed.pskIdentity };
+    }
     this.transcript.add(this.host.sendHandshake(agreed.message));
     // RFC 7627 §3: session_hash covers the transcript up to and including ClientKeyExchange.
-    const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
-    this.master = computeMasterSecret(c.provider, suite, agreed.preMaster, this.clientRandom, this.serverRandom, sessionHash);
-    this.host.masterSecretReady(this.clientRandom, this.master);
+    const sessionHash = neg.ems ? this.transcript.hash(c.provider, neg.suite.hash) : null;
+    const master = computeMasterSecret(c.provider, neg.suite, agreed.preMaster, neg.clientRandom, neg.serverRandom, sessionHash);
+    this.host.masterSecretReady(neg.clientRandom, master);
     if (identity && request) {
       // RFC 5246 §7.4.8: sign all handshake messages so far with a scheme the server listed.
       const scheme = identity.key.schemes.find((s) => request.signatureSchemes.includes(s))!;
       const signature = identity.key.sign(scheme, this.transcript.bytes());
       this.transcript.add(this.host.sendHandshake({ type: 'certificate_verify', scheme, signature }));
     }
-    if (agreed.pskIdentity !== undefined) {
-      // RFC 4279 §2: the PSK authenticates the server (its Finished proves it knows the key).
-      this.authorized = true;
-      this.authorizationError = undefined;
-    }
-    this.sendClientFinished();
-  }
-
-  /** New pending states, ChangeCipherSpec, Finished (RFC 5246 §7.4.9). */
-  private sendClientFinished(): void {
-    const c = this.host.config;
-    const suite = this.suite!;
-    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom, this.recordOptions());
+    // New pending states, ChangeCipherSpec, Finished (RFC 5246 §7.4.9).
+    const keys = { neg, master };
+    const states = deriveCipherStates(c.provider, neg.suite, master, neg.clientRandom, neg.serverRandom, this.recordOptions(neg));
     this.host.setPendingStates(states.server, states.client);
-    this.clientVerify = this.sendChangeCipherSpecAndFinished('client finished');
+    const clientVerify = this.sendChangeCipherSpecAndFinished(keys, 'client finished');
+    return {
+      ...keys, facts: flight.facts, peer, kind: 'full', ka: flight.ka, localChain: identity?.chain, certRequest: request, ocspResponse, clientVerify,
+    };
   }
 
-  private onFinished(got: Uint8Array, raw: Uint8Array): void {
+  protected onFinished(d: ClientFinal, got: Uint8Array, raw: Uint8Array): void {
     const c = this.host.config;
-    const expected = this.checkPeerFinished(got, raw, 'server finished');
+    const expected = this.checkPeerFinished(d, got, raw, 'server finished');
     // RFC 5246 §7.3 figure 2: the client's ChangeCipherSpec and Finished close the abbreviated
     // handshake; its verify_data covers the server's Finished too.
-    if (this.resumed) this.clientVerify = this.sendChangeCipherSpecAndFinished('client finished');
-    const s = this.offer?.session;
+    const clientVerify = d.kind === 'resumed' ? this.sendChangeCipherSpecAndFinished(d, 'client finished') : d.clientVerify;
     const now = c.now();
     let ticket: Uint8Array = new Uint8Array(0);
     let ticketLifetime = 0;
-    if (this.newTicket) {
-      ticket = this.newTicket.ticket;
+    if (d.newTicket) {
+      ticket = d.newTicket.ticket;
       // The hint counts from now (RFC 5077 §3.3); the session stores it from its creation.
-      ticketLifetime = this.newTicket.lifetimeHint === 0 ? 0 : this.newTicket.lifetimeHint + (this.resumed ? Math.max(0, Math.floor((now - s!.createdAt) / 1000)) : 0);
-    } else if (this.resumed) {
-      ticket = s!.ticket;
-      ticketLifetime = s!.ticketLifetime;
+      ticketLifetime = d.newTicket.lifetimeHint === 0 ? 0 : d.newTicket.lifetimeHint + (d.kind === 'resumed' ? Math.max(0, Math.floor((now - d.session.createdAt) / 1000)) : 0);
+    } else if (d.kind === 'resumed') {
+      ticket = d.session.ticket;
+      ticketLifetime = d.session.ticketLifetime;
     }
+    const full = d.kind === 'full' ? d : undefined;
     this.result = {
-      ...this.commonResult(),
-      group: this.resumed ? 0 : this.keyAgreement?.group ?? 0,
-      signatureScheme: this.resumed ? 0 : this.keyAgreement?.signatureScheme ?? 0,
+      ...this.commonResult(d, d.peer, clientVerify),
+      group: full ? full.ka.group : 0,
+      signatureScheme: full ? full.ka.signatureScheme : 0,
       serverVerifyData: expected,
-      ...(this.host.config.requestOcsp ? { ocspResponse: this.ocspResponse ?? null } : {}),
+      ...(c.requestOcsp ? { ocspResponse: full?.ocspResponse ?? null } : {}),
       servername: c.servername,
-      localChain: this.localChain,
-      pskIdentity: this.resumed ? s!.pskIdentity : this.pskIdentity,
-      peerSignatureSchemes: this.certRequest?.signatureSchemes,
-      resumed: this.resumed,
+      localChain: full?.localChain,
+      pskIdentity: d.kind === 'resumed' ? d.session.pskIdentity : d.peer.pskIdentity,
+      peerSignatureSchemes: full?.certRequest?.signatureSchemes,
+      resumed: d.kind === 'resumed',
       // Resumed with a ticket and a session_id we made up: keep offering that one (as OpenSSL's
       // client keeps its own; OpenSSL's DTLS server, resuming in a renegotiation, echoes the
       // session_id the session was last resumed with, not a new one — measured).
-      sessionId: this.resumed ? this.offeredSessionId : this.sessionId,
+      sessionId: d.kind === 'resumed' ? d.offeredSessionId : d.facts.sessionId,
       ticket,
       ticketLifetime,
-      createdAt: this.resumed ? s!.createdAt : now,
+      createdAt: d.kind === 'resumed' ? d.session.createdAt : now,
     };
   }
+}
+
+/** Whether `type` is the first message of a full handshake's server flight after ServerHello. */
+function startsFullServerFlight(suite: CipherSuite, type: HandshakeMessage['type']): boolean {
+  const kind: KeyAgreementKind = keyAgreementOf(suite);
+  if (kind.serverCertificate) return type === 'certificate';
+  if (kind.serverKeyExchange === 'optional') return type === 'server_key_exchange' || type === 'server_hello_done';
+  return type === 'server_key_exchange';
 }

@@ -1,6 +1,10 @@
-// What the client and the server state machines share: the state both end in (ChangeCipherSpec,
-// Finished), the values every handshake negotiates, the Finished computations (RFC 5246
-// §7.4.9), and the part of the HandshakeResult that does not depend on the role.
+// What the client and the server state machines share: the data both settle (Negotiated, the
+// peer's authentication, the keys), the state both end in (ChangeCipherSpec, Finished), the
+// Finished computations (RFC 5246 §7.4.9), and the part of the HandshakeResult that does not
+// depend on the role. Each role's state is a discriminated union whose members carry exactly the
+// data valid there (as rustls' client/tls12.rs: one struct per state); the engine asks the
+// handshake questions (accepts, expectsChangeCipherSpec, awaitsPeerFinished, holdsWrites) and
+// never reads its state.
 import { verifyData } from '../../crypto/prf.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import type { CipherSuite } from '../cipher-suites.js';
@@ -11,42 +15,68 @@ import type { HandshakeMessage, ReceivedHandshakeMessage } from './message-types
 import type { RecordOptions } from './key-schedule.js';
 import { Transcript } from './transcript.js';
 
-/** The two states every handshake passes through at its end. */
-type FinalStates = 'wait_change_cipher_spec' | 'wait_finished' | 'done';
+/** What the hellos settled, valid in every state after the ServerHello (both roles). */
+export interface Negotiated {
+  readonly suite: CipherSuite;
+  readonly clientRandom: Uint8Array;
+  readonly serverRandom: Uint8Array;
+  /** RFC 7627: extended master secret. */
+  readonly ems: boolean;
+  /** RFC 7366: encrypt-then-MAC for this handshake's CBC suite (false for AEAD suites). */
+  readonly etm: boolean;
+  /** RFC 5746: the peer signalled secure renegotiation (initial) / it was bound (renegotiation). */
+  readonly secureRenegotiation: boolean;
+  readonly alpn: string | false;
+}
+
+/** Who the peer proved to be: its certificate chain and our verdict, or its PSK identity. */
+export interface PeerAuth {
+  /** DER, leaf first; empty when it sent none. */
+  readonly chain: Uint8Array[];
+  readonly authorized: boolean;
+  readonly authorizationError?: { code: string; message: string };
+  /** PSK suites (RFC 4279): the client's identity. */
+  readonly pskIdentity?: string;
+}
+
+/** Nothing proved yet (or nothing to prove: a server that asked for no certificate). */
+export const NO_PEER_AUTH: PeerAuth = { chain: [], authorized: false };
+
+/** The end every handshake shares: the keys are known, the peer's ChangeCipherSpec and Finished
+ *  come next. `D` is the role's data for its result. */
+export type FinalState<D> =
+  | { readonly name: 'wait_change_cipher_spec'; readonly data: D }
+  | { readonly name: 'wait_finished'; readonly data: D }
+  | { readonly name: 'done' };
+
+/** What the final states need of a role's data. */
+export interface Keyed {
+  readonly neg: Negotiated;
+  readonly master: Uint8Array;
+}
 
 /** HandshakeResult fields whose value each role computes itself. */
 type RoleFields =
   | 'group' | 'signatureScheme' | 'serverVerifyData' | 'servername' | 'localChain' | 'pskIdentity'
   | 'peerSignatureSchemes' | 'resumed' | 'sessionId' | 'ticket' | 'ticketLifetime' | 'createdAt' | 'ocspResponse';
 
-export abstract class HandshakeBase<S extends string> {
-  abstract state: S | FinalStates;
+export abstract class HandshakeBase<S extends { readonly name: string }, D extends Keyed> {
+  protected abstract state: S | FinalState<D>;
   /** Set when the handshake is complete. */
   result: HandshakeResult | undefined;
   protected readonly host: HandshakeHost;
   /** RFC 5746 binding of a renegotiation (undefined in the initial handshake). */
   protected readonly binding: RenegotiationBinding | undefined;
   protected transcript = new Transcript();
-  protected clientRandom: Uint8Array = new Uint8Array(0);
-  protected serverRandom: Uint8Array = new Uint8Array(0);
-  protected suite: CipherSuite | undefined;
-  protected ems = false;
-  /** RFC 7366 encrypt-then-MAC negotiated for this handshake's CBC suite. */
-  protected etm = false;
-  protected secureRenegotiation = false;
-  protected alpn: string | false = false;
-  /** The peer's certificate chain (DER, leaf first; empty when it sent none). */
-  protected peerChain: Uint8Array[] = [];
-  protected authorized = false;
-  protected authorizationError: { code: string; message: string } | undefined;
-  /** PSK suites: the identity (the client's, as sent). */
-  protected pskIdentity: string | undefined;
-  protected master: Uint8Array = new Uint8Array(0);
-  protected clientVerify: Uint8Array = new Uint8Array(0);
 
   protected constructor(host: HandshakeHost, binding: RenegotiationBinding | undefined) {
     this.host = host;
     this.binding = binding;
+  }
+
+  /** The state's name, for error messages. */
+  get stateName(): string {
+    return this.state.name;
   }
 
   /**
@@ -59,17 +89,37 @@ export abstract class HandshakeBase<S extends string> {
   /** Whether this state takes a message of wire type `type` (RFC 5246 §7.4 HandshakeType). */
   accepts(type: number): boolean {
     const name = handshakeTypeName(type);
+    if (this.state.name === 'wait_finished') return name === 'finished';
     return name !== undefined && this.expectedMessages().includes(name);
   }
 
+  /** A handshake message of the peer (decoded; `raw` for the transcript). */
+  handle(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
+    const s = this.state;
+    if (s.name !== 'wait_finished') {
+      this.handleMessage(msg, raw);
+      return;
+    }
+    // RFC 5246 §7.4.9: after the peer's ChangeCipherSpec, only its Finished.
+    if (msg.type !== 'finished') throw this.unexpected(msg);
+    this.onFinished((s as { data: D }).data, msg.verifyData, raw);
+    this.state = { name: 'done' };
+  }
+
+  /** The role's messages before its Finished. */
+  protected abstract handleMessage(msg: ReceivedHandshakeMessage, raw: Uint8Array): void;
+
+  /** The peer's Finished: check it, finish our side, set `result`. */
+  protected abstract onFinished(data: D, got: Uint8Array, raw: Uint8Array): void;
+
   get expectsChangeCipherSpec(): boolean {
-    return this.state === 'wait_change_cipher_spec';
+    return this.state.name === 'wait_change_cipher_spec';
   }
 
   /** Between the peer's ChangeCipherSpec and its Finished: RFC 5246 §7.4.9, only the Finished
    *  may come (DTLS: data of the new epoch may overtake it, RFC 6347 §4.1). */
   get awaitsPeerFinished(): boolean {
-    return this.state === 'wait_finished';
+    return this.state.name === 'wait_finished';
   }
 
   /** Nothing of this handshake has come from the peer yet (a client waits for the ServerHello,
@@ -82,10 +132,11 @@ export abstract class HandshakeBase<S extends string> {
 
   /** The peer's ChangeCipherSpec arrived (the engine has switched the read state). */
   onChangeCipherSpec(): void {
-    if (this.state !== 'wait_change_cipher_spec') {
-      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `ChangeCipherSpec in state ${this.state}`, 'unexpected_message');
+    const s = this.state;
+    if (s.name !== 'wait_change_cipher_spec') {
+      throw new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `ChangeCipherSpec in state ${s.name}`, 'unexpected_message');
     }
-    this.state = 'wait_finished';
+    this.state = { name: 'wait_finished', data: (s as { data: D }).data };
   }
 
   protected get dtls(): boolean {
@@ -98,20 +149,20 @@ export abstract class HandshakeBase<S extends string> {
 
   /** A message this state does not take: unexpected_message (RFC 5246 §7.2.2). */
   protected unexpected(msg: ReceivedHandshakeMessage): TlsError {
-    return new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected ${msg.type} in state ${this.state}`, 'unexpected_message');
+    return new TlsError(ErrorCode.UNEXPECTED_MESSAGE, `unexpected ${msg.type} in state ${this.state.name}`, 'unexpected_message');
   }
 
   /** verify_data for `label` over the transcript so far (RFC 5246 §7.4.9). */
-  protected finishedData(label: 'client finished' | 'server finished'): Uint8Array {
+  protected finishedData(keys: Keyed, label: 'client finished' | 'server finished'): Uint8Array {
     const c = this.host.config;
-    const hash = this.suite!.hash;
-    return verifyData(c.provider, hash, this.master, label, this.transcript.hash(c.provider, hash));
+    const hash = keys.neg.suite.hash;
+    return verifyData(c.provider, hash, keys.master, label, this.transcript.hash(c.provider, hash));
   }
 
   /** The peer's Finished: its verify_data must equal ours for `label` (constant time), else
    *  decrypt_error (RFC 5246 §7.4.9). Adds it to the transcript; returns the verify_data. */
-  protected checkPeerFinished(got: Uint8Array, raw: Uint8Array, label: 'client finished' | 'server finished'): Uint8Array {
-    const expected = this.finishedData(label);
+  protected checkPeerFinished(keys: Keyed, got: Uint8Array, raw: Uint8Array, label: 'client finished' | 'server finished'): Uint8Array {
+    const expected = this.finishedData(keys, label);
     // RFC 5246 §7.4.9: verify_data is verify_data_length (12) bytes; a Finished of another
     // length is malformed (decode_error, as OpenSSL), not a wrong one.
     if (got.length !== expected.length) {
@@ -125,33 +176,34 @@ export abstract class HandshakeBase<S extends string> {
   }
 
   /** Our ChangeCipherSpec and Finished (RFC 5246 §7.1, §7.4.9); returns our verify_data. */
-  protected sendChangeCipherSpecAndFinished(label: 'client finished' | 'server finished'): Uint8Array {
+  protected sendChangeCipherSpecAndFinished(keys: Keyed, label: 'client finished' | 'server finished'): Uint8Array {
     this.host.sendChangeCipherSpec();
-    const mine = this.finishedData(label);
+    const mine = this.finishedData(keys, label);
     this.transcript.add(this.host.sendHandshake({ type: 'finished', verifyData: mine }));
     return mine;
   }
 
+  /** The HandshakeResult fields both roles fill the same way. */
   /** What the new record protection needs besides keys (key-schedule.ts RecordOptions). */
-  protected recordOptions(): RecordOptions {
-    return { random: this.host.config.random, encryptThenMac: this.etm };
+  protected recordOptions(neg: Negotiated): RecordOptions {
+    return { random: this.host.config.random, encryptThenMac: neg.etm };
   }
 
-  /** The HandshakeResult fields both roles fill the same way. */
-  protected commonResult(): Omit<HandshakeResult, RoleFields> {
+  protected commonResult(keys: Keyed, peer: PeerAuth, clientVerify: Uint8Array): Omit<HandshakeResult, RoleFields> {
+    const neg = keys.neg;
     return {
-      suite: this.suite!,
-      masterSecret: this.master,
-      clientRandom: this.clientRandom,
-      serverRandom: this.serverRandom,
-      extendedMasterSecret: this.ems,
-      encryptThenMac: this.etm,
-      secureRenegotiation: this.secureRenegotiation,
-      clientVerifyData: this.clientVerify,
-      peerChain: this.peerChain,
-      authorized: this.authorized,
-      authorizationError: this.authorizationError,
-      alpnProtocol: this.alpn,
+      suite: neg.suite,
+      masterSecret: keys.master,
+      clientRandom: neg.clientRandom,
+      serverRandom: neg.serverRandom,
+      extendedMasterSecret: neg.ems,
+      encryptThenMac: neg.etm,
+      secureRenegotiation: neg.secureRenegotiation,
+      clientVerifyData: clientVerify,
+      peerChain: peer.chain,
+      authorized: peer.authorized,
+      authorizationError: peer.authorizationError,
+      alpnProtocol: neg.alpn,
     };
   }
 }

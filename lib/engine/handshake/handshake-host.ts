@@ -5,6 +5,7 @@ import type { RecordProtection } from '../record/record-protection.js';
 import type { HandshakeMessage } from './message-types.js';
 import type { SessionState } from './session.js';
 import type { LocalIdentity } from '../../crypto/identity.js';
+import type { ClientHelloInfo } from './client-hello-info.js';
 
 export interface HandshakeHost {
   readonly config: EngineConfig;
@@ -17,6 +18,10 @@ export interface HandshakeHost {
   setPendingStates(read: RecordProtection, write: RecordProtection): void;
   /** Send ChangeCipherSpec and switch our write direction to the pending state (§7.1). */
   sendChangeCipherSpec(): void;
+  /** Server, initial handshake: the ClientHello has arrived, before any of it is acted on.
+   *  Returns true when the application answers first (the handshake then waits for
+   *  ServerHandshake.acceptClientHello(), as rustls' Acceptor / Accepted). */
+  clientHelloReceived(hello: ClientHelloInfo): boolean;
   /** Server: ask the application for an OCSP response for `chain` (leaf first); the answer comes
    *  back through ServerHandshake.respondOcsp(). */
   requestOcspResponse(chain: readonly Uint8Array[]): void;
@@ -26,6 +31,10 @@ export interface HandshakeHost {
    *  resumes); for NSS key logs. A client's resumption is logged when it completes (the server
    *  may still turn it into a full handshake). */
   masterSecretReady(clientRandom: Uint8Array, masterSecret: Uint8Array): void;
+  /** The peer has shown who it is in this handshake (a certificate chain, leaf first, or a PSK
+   *  identity; a resumed session's), before we send our Finished: throws (handshake_failure)
+   *  when a renegotiation's peer is someone else and that is not allowed. */
+  checkPeerIdentity(chain: readonly Uint8Array[], pskIdentity: string | undefined): void;
 }
 
 /** The RFC 5746 binding of a renegotiation to the connection it renegotiates. */

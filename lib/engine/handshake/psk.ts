@@ -1,6 +1,6 @@
 // Pre-shared keys in TLS 1.2 (RFC 4279 §2 PSK, RFC 5489 §2 ECDHE_PSK): the premaster secret,
-// and the application's PSK callbacks checked as node:tls checks them (limits and codes measured
-// with node 20 / OpenSSL 3.0, whose PSK_MAX_IDENTITY_LEN is 256 and PSK_MAX_PSK_LEN 512).
+// and what the protocol makes of the application's PSK callbacks (no key, an empty key, an
+// identity over OpenSSL 3.0's PSK_MAX_IDENTITY_LEN of 256 bytes).
 import { TlsError, ErrorCode } from '../../errors.js';
 import type { PskConfig } from '../config.js';
 import { secretBytes } from '../../crypto/secret-bytes.js';
@@ -38,8 +38,6 @@ export function pskString(bytes: Uint8Array): string {
 }
 
 function invalidArgValue(name: string, message: string): TlsError {
-  // node:tls throws ERR_INVALID_ARG_VALUE from inside the handshake (and sends no alert); we
-  // also tell the peer, with internal_error.
   return new TlsError(ErrorCode.INVALID_ARG, `The argument '${name}' ${message}`, 'internal_error');
 }
 
@@ -50,37 +48,23 @@ function notFound(message: string, alert: 'handshake_failure' | typeof UNKNOWN_P
 /**
  * Client: ask the application for the key and identity for `hint` (RFC 4279 §2: the hint helps
  * the client choose). As node:tls: null/undefined or an empty key aborts the handshake
- * (ERR_SSL_PSK_IDENTITY_NOT_FOUND; OpenSSL then sends handshake_failure); a key over 512 bytes
- * or an identity over 256 bytes (UTF-8) is ERR_INVALID_ARG_VALUE.
+ * (ERR_SSL_PSK_IDENTITY_NOT_FOUND; OpenSSL then sends handshake_failure). (The shell checks the
+ * answer's types and lengths as node:tls does, lib/shell/callback-results.ts.)
  */
 export function clientPsk(cb: NonNullable<PskConfig['client']>, hint: string | null): { psk: Uint8Array; identity: Uint8Array; identityString: string } {
   const answer = cb(hint);
   if (answer === null || answer === undefined) throw notFound('psk identity not found (pskCallback returned no key)', 'handshake_failure');
-  if (typeof answer !== 'object') {
-    throw new TlsError('ERR_INVALID_ARG_TYPE', `The "ret" argument must be of type object. Received type ${typeof answer}`, 'internal_error');
-  }
-  const { psk, identity } = answer;
-  if (!(psk instanceof Uint8Array)) {
-    throw new TlsError('ERR_INVALID_ARG_TYPE', 'The "psk" argument must be an instance of Buffer, TypedArray, or DataView.', 'internal_error');
-  }
-  if (psk.length > PSK_MAX_KEY_LENGTH) throw invalidArgValue('psk', `Pre-shared key exceeds ${PSK_MAX_KEY_LENGTH} bytes`);
-  if (typeof identity !== 'string') {
-    throw new TlsError('ERR_INVALID_ARG_TYPE', `The "identity" argument must be of type string. Received type ${typeof identity}`, 'internal_error');
-  }
-  const identityBytes = utf8Encoder.encode(identity);
-  if (identityBytes.length > PSK_MAX_IDENTITY_LENGTH) {
-    throw invalidArgValue('identity', `PSK identity exceeds ${PSK_MAX_IDENTITY_LENGTH} bytes`);
-  }
   // OpenSSL treats a zero-length key as "no key" (measured through node:tls).
-  if (psk.length === 0) throw notFound('psk identity not found (pskCallback returned an empty key)', 'handshake_failure');
-  return { psk: secretBytes(psk, true), identity: identityBytes, identityString: identity };
+  if (answer.psk.length === 0) throw notFound('psk identity not found (pskCallback returned an empty key)', 'handshake_failure');
+  return { psk: secretBytes(answer.psk, true), identity: utf8Encoder.encode(answer.identity), identityString: answer.identity };
 }
 
 /**
  * Server: the key for the client's identity. As OpenSSL 3.0 (measured against s_server): an
  * identity over PSK_MAX_IDENTITY_LEN is refused with decode_error before the callback; no
  * key (null/undefined/empty) → unknown_psk_identity (RFC 4279 §2 allows it, and node:tls
- * servers send it: measured); as node:tls, a key over 512 bytes is ERR_INVALID_ARG_VALUE.
+ * servers send it: measured). (The shell checks the answer's type and length as node:tls
+ * does, lib/shell/callback-results.ts.)
  */
 export function serverPsk(cb: NonNullable<PskConfig['server']>, identity: Uint8Array): Uint8Array {
   if (identity.length > PSK_MAX_IDENTITY_LENGTH) {
@@ -90,11 +74,7 @@ export function serverPsk(cb: NonNullable<PskConfig['server']>, identity: Uint8A
   if (answer === null || answer === undefined) {
     throw notFound('psk identity not found (pskCallback returned no key)', UNKNOWN_PSK_IDENTITY_ALERT);
   }
-  const psk = answer instanceof Uint8Array ? answer : typeof answer === 'object' ? answer.psk : undefined;
-  if (!(psk instanceof Uint8Array)) {
-    throw new TlsError('ERR_INVALID_ARG_TYPE', 'The "ret" argument must be of type Object, Buffer, TypedArray, or DataView.', 'internal_error');
-  }
-  if (psk.length > PSK_MAX_KEY_LENGTH) throw invalidArgValue('psk', `Pre-shared key exceeds ${PSK_MAX_KEY_LENGTH} bytes`);
+  const psk = answer instanceof Uint8Array ? answer : answer.psk;
   if (psk.length === 0) throw notFound('psk identity not found (pskCallback returned an empty key)', UNKNOWN_PSK_IDENTITY_ALERT);
   return secretBytes(psk, true);
 }

@@ -1,8 +1,10 @@
-// TLS 1.2 server handshake (RFC 5246 §7.3 full handshake, ECDHE per RFC 8422, PSK per RFC 4279
-// §2, ECDHE_PSK per RFC 5489 §2; abbreviated
-// handshake resuming a cached session or an RFC 5077 ticket, and ticket issuance), as an
-// explicit state machine. One instance per handshake; a renegotiation is a new instance with a
-// binding.
+// TLS 1.2 server handshake (RFC 5246 §7.3 full handshake, with the suite's key agreement from
+// key-agreement/; abbreviated handshake resuming a cached session or an RFC 5077 ticket, and
+// ticket issuance), as a state machine whose states carry their data (ServerState). One
+// instance per handshake; a renegotiation is a new instance with a binding.
+//
+// The ClientHello is handled in named steps, as Go's handshake_server.go: processClientHello
+// (checks and extensions) → checkForResumption → pickCipherSuite → sendFullFlight (or resume).
 import type { SigningKey, VerifyingKey } from '../../crypto/provider.js';
 import { TlsError, ErrorCode } from '../../errors.js';
 import { cipherSuiteById, type CipherSuite } from '../cipher-suites.js';
@@ -25,19 +27,81 @@ import { computeMasterSecret, deriveCipherStates } from './key-schedule.js';
 import type { ServerKeyAgreement, ServerKeyAgreementContext } from './key-agreement/key-agreement.js';
 import { keyAgreementOf } from './key-agreement/registry.js';
 import type { ClientHello, Extension, HandshakeMessage, ReceivedHandshakeMessage } from './message-types.js';
+import { clientHelloInfo, type ClientHelloInfo } from './client-hello-info.js';
 import type { SessionState } from './session.js';
-import { HandshakeBase } from './handshake-base.js';
+import {
+  HandshakeBase, NO_PEER_AUTH, type FinalState, type Keyed, type Negotiated, type PeerAuth,
+} from './handshake-base.js';
+
+/** What the ClientHello asked for, read once by processClientHello. */
+interface ClientOffer {
+  readonly ch: ClientHello;
+  readonly secureRenegotiation: boolean;
+  readonly servername: string | undefined;
+  /** supported_groups (RFC 8422 §4: secp256r1 without the extension). */
+  readonly clientGroups: readonly number[];
+  /** The client sent ec_point_formats (we answer it). */
+  readonly pointFormats: boolean;
+  /** signature_algorithms as sent (undefined without the extension). */
+  readonly peerSignatureSchemes: number[] | undefined;
+  /** The schemes we may sign with for this client (its list, or the implied one, ∩ ours). */
+  readonly clientSchemes: readonly number[];
+  readonly ems: boolean;
+  /** The ClientHello offered RFC 7366 encrypt_then_mac (and we allow it). */
+  readonly etmOffered: boolean;
+  /** RFC 6066 §8: the client asked for an OCSP staple. */
+  readonly ocspRequested: boolean;
+  /** RFC 5077: the session_ticket extension's content (undefined without the extension). */
+  readonly clientTicket: Uint8Array | undefined;
+  readonly alpn: string | false;
+}
+
+/** What our ServerHello said, for the rest of the handshake and its result. */
+interface ServerHelloFacts {
+  readonly servername: string | undefined;
+  readonly peerSignatureSchemes: number[] | undefined;
+  /** session_id of our ServerHello. */
+  readonly sessionId: Uint8Array;
+  /** RFC 5077 §3.2: we answered the client's session_ticket and owe it a NewSessionTicket. */
+  readonly issueTicket: boolean;
+}
+
+/** A full handshake, from the suite choice on. */
+interface FullHandshake {
+  readonly neg: Negotiated;
+  readonly hello: ServerHelloFacts;
+  /** Our certificate (undefined in suites without one). */
+  readonly identity: LocalIdentity | undefined;
+  /** The ServerKeyExchange's signature scheme (0: unsigned). */
+  readonly scheme: number;
+  readonly kx: { readonly ka: ServerKeyAgreement; readonly ctx: ServerKeyAgreementContext };
+}
+
+/** What the final states keep for the result: a full handshake's, or a resumed session's. */
+type ServerFinal = Keyed & { readonly hello: ServerHelloFacts; readonly peer: PeerAuth; readonly identity: LocalIdentity | undefined } & (
+  | { readonly kind: 'full'; readonly scheme: number; readonly group: number }
+  /** RFC 5246 §7.3 figure 2: our Finished went first. */
+  | { readonly kind: 'resumed'; readonly session: SessionState; readonly serverVerify: Uint8Array }
+);
 
 type ServerState =
-  | 'wait_client_hello'
+  | { readonly name: 'wait_client_hello' }
+  /** The application looks at the initial ClientHello first (SNI certificate choice, an external
+   *  session cache): acceptClientHello() goes on with it. */
+  | { readonly name: 'wait_client_hello_answer'; readonly ch: ClientHello }
   /** RFC 6066 §8: the client asked for an OCSP staple; the flight waits for respondOcsp(). */
-  | 'wait_ocsp_response'
-  | 'wait_certificate'
-  | 'wait_client_key_exchange'
-  | 'wait_certificate_verify'
-  | 'wait_change_cipher_spec'
-  | 'wait_finished'
-  | 'done';
+  | { readonly name: 'wait_ocsp_response'; readonly full: FullHandshake; readonly pointFormats: boolean }
+  | { readonly name: 'wait_certificate'; readonly full: FullHandshake }
+  | { readonly name: 'wait_client_key_exchange'; readonly full: FullHandshake; readonly peer: PeerAuth }
+  | { readonly name: 'wait_certificate_verify'; readonly full: FullHandshake; readonly peer: PeerAuth; readonly master: Uint8Array };
+
+/** A session the client offered that we resume: its state, its suite, and whether its ticket
+ *  is renewed (sealed under an older key, RFC 5077 §3.3). */
+interface Resumable {
+  readonly state: SessionState;
+  readonly suite: CipherSuite;
+  readonly renewTicket: boolean;
+}
 
 /** Options of one server handshake that a renegotiation may change. */
 export interface ServerHandshakeOptions {
@@ -49,38 +113,10 @@ export interface ServerHandshakeOptions {
   fullHandshake?: boolean;
 }
 
-export class ServerHandshake extends HandshakeBase<ServerState> {
-  state: ServerState = 'wait_client_hello';
-
-  get awaitsFirstPeerMessage(): boolean {
-    return this.state === 'wait_client_hello';
-  }
-
-  /** Until the ClientHello is answered the client still takes data under the current keys. */
-  get holdsWrites(): boolean {
-    return this.state !== 'wait_client_hello';
-  }
+export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
+  protected state: ServerState | FinalState<ServerFinal> = { name: 'wait_client_hello' };
   private readonly opts: ServerHandshakeOptions;
-  private identity: LocalIdentity | undefined;
-  private scheme = 0;
-  /** The suite's key agreement, with what the suite selection chose for it (full handshake). */
-  private keyAgreement: { ka: ServerKeyAgreement; ctx: ServerKeyAgreementContext } | undefined;
-  /** The client's signature_algorithms, as sent (undefined without the extension). */
-  private peerSignatureSchemes: number[] | undefined;
-  /** RFC 6066 §8: the ClientHello asked for an OCSP staple. */
-  private ocspRequested = false;
-  /** The ClientHello offered RFC 7366 encrypt_then_mac. */
-  private etmOffered = false;
-  /** The full flight, waiting for the application's OCSP response. */
-  private pendingFlight: ((staple: Uint8Array | undefined) => void) | undefined;
-  private servername: string | undefined;
-  private serverVerify: Uint8Array = new Uint8Array(0);
-  /** The session being resumed (RFC 5246 §7.3 abbreviated handshake). */
-  private resumedSession: SessionState | undefined;
-  /** RFC 5077 §3.2: we answered the client's session_ticket and owe it a NewSessionTicket. */
-  private issueTicket = false;
-  /** session_id of our ServerHello. */
-  private sessionId: Uint8Array = new Uint8Array(0);
+  private readonly serverRandom: Uint8Array;
 
   constructor(host: HandshakeHost, opts: ServerHandshakeOptions, binding?: RenegotiationBinding) {
     super(host, binding);
@@ -88,51 +124,61 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     this.serverRandom = host.config.random(32);
   }
 
-  /** The server name the client asked for (SNI), once its hello has arrived. */
-  get requestedServername(): string | undefined {
-    return this.servername;
+  get awaitsFirstPeerMessage(): boolean {
+    return this.state.name === 'wait_client_hello';
+  }
+
+  /** Until the ClientHello is answered the client still takes data under the current keys. */
+  get holdsWrites(): boolean {
+    return this.state.name !== 'wait_client_hello' && this.state.name !== 'wait_client_hello_answer';
+  }
+
+  /** The handshake waits for the application's answer to the ClientHello (acceptClientHello()). */
+  get awaitsClientHelloAnswer(): boolean {
+    return this.state.name === 'wait_client_hello_answer';
   }
 
   protected expectedMessages(): readonly HandshakeMessage['type'][] {
-    switch (this.state) {
+    switch (this.state.name) {
       case 'wait_client_hello': return ['client_hello'];
       case 'wait_certificate': return ['certificate'];
       case 'wait_client_key_exchange': return ['client_key_exchange'];
       case 'wait_certificate_verify': return ['certificate_verify'];
-      case 'wait_finished': return ['finished'];
       default: return [];
     }
   }
 
-  handle(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
-    switch (this.state) {
+  protected handleMessage(msg: ReceivedHandshakeMessage, raw: Uint8Array): void {
+    const s = this.state;
+    switch (s.name) {
       case 'wait_client_hello':
         if (msg.type !== 'client_hello') break;
         if (this.needsCookie(msg)) return;
         this.transcript.add(raw);
+        if (this.asksApplication(msg)) {
+          this.state = { name: 'wait_client_hello_answer', ch: msg };
+          return;
+        }
         this.onClientHello(msg);
         return;
       case 'wait_certificate':
         if (msg.type !== 'certificate') break;
         this.transcript.add(raw);
-        this.onClientCertificate(msg.certificates);
-        this.state = 'wait_client_key_exchange';
+        this.state = { name: 'wait_client_key_exchange', full: s.full, peer: this.onClientCertificate(msg.certificates) };
         return;
-      case 'wait_client_key_exchange':
+      case 'wait_client_key_exchange': {
         if (msg.type !== 'client_key_exchange') break;
-        this.onClientKeyExchange(msg.body, raw);
-        this.state = this.peerChain.length > 0 ? 'wait_certificate_verify' : 'wait_change_cipher_spec';
+        const { peer, master } = this.onClientKeyExchange(s.full, s.peer, msg.body, raw);
+        this.state = peer.chain.length > 0
+          ? { name: 'wait_certificate_verify', full: s.full, peer, master }
+          : { name: 'wait_change_cipher_spec', data: this.fullFinal(s.full, peer, master) };
         return;
+      }
       case 'wait_certificate_verify':
         if (msg.type !== 'certificate_verify') break;
-        this.onCertificateVerify(msg.scheme, msg.signature);
+        this.onCertificateVerify(s.peer, msg.scheme, msg.signature);
         this.transcript.add(raw);
-        this.state = 'wait_change_cipher_spec';
-        return;
-      case 'wait_finished':
-        if (msg.type !== 'finished') break;
-        this.onFinished(msg.verifyData, raw);
-        this.state = 'done';
+        this.state = { name: 'wait_change_cipher_spec', data: this.fullFinal(s.full, s.peer, s.master) };
         return;
       default:
         break;
@@ -149,7 +195,82 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     return true;
   }
 
+  /** The initial ClientHello goes to the application first when it wants to see it. A
+   *  ClientHello it cannot be shown (a malformed server_name) goes on, to fail with its alert. */
+  private asksApplication(ch: ClientHello): boolean {
+    if (this.binding) return false;
+    let info: ClientHelloInfo;
+    try {
+      info = clientHelloInfo(ch);
+    } catch {
+      return false;
+    }
+    return this.host.clientHelloReceived(info);
+  }
+
+  /** The application has answered the ClientHello (its choices are in the config's hooks,
+   *  e.g. selectIdentities): the handshake goes on with it. */
+  acceptClientHello(): void {
+    const s = this.state;
+    if (s.name !== 'wait_client_hello_answer') return;
+    this.onClientHello(s.ch);
+  }
+
+  /** The ClientHello, step by step (Go: serverHandshakeState.processClientHello,
+   *  checkForResumption, pickCipherSuite, then the flight). */
   private onClientHello(ch: ClientHello): void {
+    const offer = this.processClientHello(ch);
+    const resumable = this.checkForResumption(offer);
+    if (resumable) {
+      this.resume(offer, resumable);
+      return;
+    }
+    const c = this.host.config;
+    const store = c.sessionStore;
+    // RFC 7627 §5.3 / our rule: only extended-master-secret sessions are ever resumed, so only
+    // they get a session_id or a ticket. With a ticket the session lives in the ticket alone:
+    // the session_id is empty (RFC 5077 §3.4 allows it; the client detects a later resumption
+    // by the echo of the session_id it makes up) and nothing is cached.
+    const issueTicket = store !== undefined && store.tickets && offer.clientTicket !== undefined && offer.ems;
+    const sessionId = store && offer.ems && !issueTicket && store.cacheSize > 0 ? c.random(32) : new Uint8Array(0);
+    const chosen = this.pickCipherSuite(offer);
+    const neg: Negotiated = {
+      suite: chosen.suite, clientRandom: ch.random, serverRandom: this.serverRandom,
+      ems: offer.ems, etm: serverUsesEncryptThenMac(offer.etmOffered, chosen.suite),
+      secureRenegotiation: offer.secureRenegotiation, alpn: offer.alpn,
+    };
+    const full: FullHandshake = {
+      neg,
+      hello: { servername: offer.servername, peerSignatureSchemes: offer.peerSignatureSchemes, sessionId, issueTicket },
+      identity: chosen.identity,
+      scheme: chosen.scheme,
+      kx: {
+        ka: keyAgreementOf(chosen.suite).server(),
+        ctx: {
+          config: c, suite: chosen.suite, clientRandom: ch.random, serverRandom: this.serverRandom,
+          identity: chosen.identity, scheme: chosen.scheme, group: chosen.group, clientGroups: offer.clientGroups, clientVersion: ch.version,
+        },
+      },
+    };
+    if (offer.ocspRequested && c.ocspStapling && chosen.identity) {
+      // RFC 6066 §8: the application may staple an OCSP response for the certificate we chose;
+      // the whole flight waits (the status_request answer goes in the ServerHello).
+      this.state = { name: 'wait_ocsp_response', full, pointFormats: offer.pointFormats };
+      this.host.requestOcspResponse(chosen.identity.chain);
+      return;
+    }
+    this.sendFullFlight(full, offer.pointFormats, undefined);
+  }
+
+  /** The application's answer to requestOcspResponse(): a DER OCSPResponse to staple, or null. */
+  respondOcsp(response: Uint8Array | null): void {
+    const s = this.state;
+    if (s.name !== 'wait_ocsp_response') return;
+    this.sendFullFlight(s.full, s.pointFormats, response !== null && response.length > 0 ? response : undefined);
+  }
+
+  /** Version, compression, RFC 5746, and every extension the rest of the handshake needs. */
+  private processClientHello(ch: ClientHello): ClientOffer {
     const c = this.host.config;
     // RFC 5246 Appendix E.1 / RFC 6347 §4.1: a client offering less than (D)TLS 1.2 cannot talk
     // to us (DTLS versions count down: 1.2 is 0xfefd, 1.0 is 0xfeff).
@@ -160,28 +281,11 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     if (!ch.compressionMethods.includes(0)) {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'client does not offer null compression', 'illegal_parameter');
     }
-    this.clientRandom = ch.random;
     const ext = (type: number): Extension | undefined => findExtension(ch.extensions, type);
-
-    // RFC 5746 §3.6 (initial) / §3.7 (renegotiation).
-    const ri = ext(ExtensionType.renegotiation_info);
-    const riValue = ri ? decodeRenegotiationInfo(ri.data) : undefined;
-    const scsv = ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
-    if (this.binding) {
-      if (scsv) {
-        throw new TlsError(ErrorCode.RENEGOTIATION_INFO_MISMATCH, 'SCSV in a renegotiation ClientHello', 'handshake_failure');
-      }
-      checkRenegotiationInfo(riValue, this.binding.clientVerifyData, 'ClientHello');
-      this.secureRenegotiation = true;
-    } else {
-      if (riValue !== undefined && riValue.length !== 0) {
-        throw new TlsError(ErrorCode.RENEGOTIATION_INFO_MISMATCH, 'initial ClientHello has a non-empty renegotiation_info', 'handshake_failure');
-      }
-      this.secureRenegotiation = scsv || riValue !== undefined;
-    }
+    const secureRenegotiation = this.checkRenegotiationSignal(ch);
 
     const sni = ext(ExtensionType.server_name);
-    this.servername = sni ? decodeServerName(sni.data) : undefined;
+    const servername = sni ? decodeServerName(sni.data) : undefined;
 
     const groupsExt = ext(ExtensionType.supported_groups);
     // RFC 8422 §4: without supported_groups the client supports secp256r1 at least.
@@ -192,205 +296,76 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, 'client does not accept uncompressed points', 'illegal_parameter');
     }
     const sigExt = ext(ExtensionType.signature_algorithms);
-    this.peerSignatureSchemes = sigExt ? decodeSignatureAlgorithms(sigExt.data) : undefined;
+    const peerSignatureSchemes = sigExt ? decodeSignatureAlgorithms(sigExt.data) : undefined;
     // RFC 5246 §7.4.1.4.1: without signature_algorithms the client supports {sha1, the key
     // exchange's signature algorithm}, and nothing else: we never sign with a scheme it did not
     // offer. signature_algorithms_cert alone (RFC 8446 §4.2.3) changes nothing.
     // Our own `signatureSchemes` (sigalgs) restrict what we sign with too, as OpenSSL's
     // tls1_set_server_sigalgs: when the client's list and ours share nothing, that is fatal
     // (handshake_failure) before any suite is considered.
-    const clientSchemes = (this.peerSignatureSchemes ?? IMPLIED_SIGNATURE_SCHEMES).filter((s) => c.signatureSchemes.includes(s));
+    const clientSchemes = (peerSignatureSchemes ?? IMPLIED_SIGNATURE_SCHEMES).filter((s) => c.signatureSchemes.includes(s));
     if (sigExt && clientSchemes.length === 0) {
       throw new TlsError(ErrorCode.NO_SHARED_SIGNATURE_ALGORITHMS, 'no shared signature algorithms', 'handshake_failure');
     }
     const emsExt = ext(ExtensionType.extended_master_secret);
     if (emsExt) decodeExtendedMasterSecret(emsExt.data);
-    this.ems = emsExt !== undefined && c.extendedMasterSecret !== false;
-    this.etmOffered = encryptThenMacOffered(ext(ExtensionType.encrypt_then_mac), this.binding?.encryptThenMac) && c.encryptThenMac !== false;
+    const ems = emsExt !== undefined && c.extendedMasterSecret !== false;
+    const etmOffered = encryptThenMacOffered(ext(ExtensionType.encrypt_then_mac), this.binding?.encryptThenMac) && c.encryptThenMac !== false;
     const statusExt = ext(ExtensionType.status_request);
-    this.ocspRequested = statusExt !== undefined && decodeStatusRequest(statusExt.data);
+    const ocspRequested = statusExt !== undefined && decodeStatusRequest(statusExt.data);
     const ticketExt = ext(ExtensionType.session_ticket);
     const clientTicket = ticketExt ? decodeSessionTicket(ticketExt.data) : undefined;
-
     const alpnExt = ext(ExtensionType.application_layer_protocol_negotiation);
-    if (alpnExt && c.alpnCallback) {
-      this.alpn = this.alpnFromCallback(c.alpnCallback, decodeAlpn(alpnExt.data));
-    } else if (alpnExt && c.alpnProtocols && c.alpnProtocols.length > 0) {
-      const offeredProtocols = decodeAlpn(alpnExt.data);
-      const pick = c.alpnProtocols.find((p) => offeredProtocols.includes(p));
-      // RFC 7301 §3.2: no overlap → fatal no_application_protocol (also when resuming: ALPN is
-      // negotiated in every handshake). The message is OpenSSL's reason, as node reports it.
-      if (pick === undefined) {
-        throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no application protocol', 'no_application_protocol');
-      }
-      this.alpn = pick;
-    }
-
-    const resumable = this.findResumableSession(ch, clientTicket);
-    if (resumable) {
-      this.resume(ch, resumable.state, resumable.renewTicket, formatsExt !== undefined);
-      return;
-    }
-    const store = c.sessionStore;
-    // RFC 7627 §5.3 / our rule: only extended-master-secret sessions are ever resumed, so only
-    // they get a session_id or a ticket. With a ticket the session lives in the ticket alone:
-    // the session_id is empty (RFC 5077 §3.4 allows it; the client detects a later resumption
-    // by the echo of the session_id it makes up) and nothing is cached.
-    this.issueTicket = store !== undefined && store.tickets && clientTicket !== undefined && this.ems;
-    if (store && this.ems && !this.issueTicket && store.cacheSize > 0) this.sessionId = c.random(32);
-
-    // Server preference (RFC 5246 §7.4.1.3: the server picks one suite from the client's list).
-    let chosen: { suite: CipherSuite; identity: LocalIdentity | undefined; scheme: number; group: number | undefined } | undefined;
-    /** A suite whose key exchange needs a group the client does not support. */
-    let noCommonGroup = false;
-    /** A suite and a certificate fit, but no signature scheme the client accepts. */
-    let noCommonScheme = false;
-    for (const suite of this.opts.cipherSuites ?? c.cipherSuites) {
-      if (!ch.cipherSuites.includes(suite.id)) continue;
-      const kind = keyAgreementOf(suite);
-      const group = kind.selectGroup?.(c, clientGroups);
-      if (kind.selectGroup && group === undefined) {
-        noCommonGroup = true;
-        continue;
-      }
-      // As OpenSSL: PSK key exchanges only with a PSK callback.
-      if (!kind.usable(c, 'server')) continue;
-      if (!kind.serverCertificate) {
-        // No certificate involved (RFC 4279 §2, RFC 5489 §2).
-        chosen = { suite, identity: undefined, scheme: 0, group };
-        break;
-      }
-      for (const identity of c.selectIdentities?.(this.servername) ?? this.host.identities) {
-        if (!identityFits(identity.key, suite)) continue;
-        const scheme = kind.signsServerKeyExchange ? pickScheme(identity.key, clientSchemes) : 0;
-        if (scheme !== undefined) {
-          chosen = { suite, identity, scheme, group };
-          break;
-        }
-        noCommonScheme = true;
-      }
-      if (chosen) break;
-    }
-    if (!chosen) {
-      if (noCommonGroup) throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
-      if (noCommonScheme) {
-        // As OpenSSL 3 ("no shared signature algorithms"): SHA-1, all a client without
-        // signature_algorithms accepts, is refused by policy here.
-        const why = sigExt ? 'the client offers none our certificate can make' : 'the client sent no signature_algorithms, so it accepts only SHA-1, which we do not sign with';
-        throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `no signature algorithm in common: ${why}`, 'handshake_failure');
-      }
-      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no cipher suite in common with the client', 'handshake_failure');
-    }
-    this.suite = chosen.suite;
-    this.identity = chosen.identity;
-    this.scheme = chosen.scheme;
-    this.keyAgreement = {
-      ka: keyAgreementOf(chosen.suite).server(),
-      ctx: {
-        config: c, suite: chosen.suite, clientRandom: this.clientRandom, serverRandom: this.serverRandom,
-        identity: chosen.identity, scheme: chosen.scheme, group: chosen.group, clientGroups, clientVersion: ch.version,
-      },
+    const alpn = alpnExt ? this.negotiateAlpn(decodeAlpn(alpnExt.data), servername) : false;
+    return {
+      ch, secureRenegotiation, servername, clientGroups, pointFormats: formatsExt !== undefined,
+      peerSignatureSchemes, clientSchemes, ems, etmOffered, ocspRequested, clientTicket, alpn,
     };
-    const pointFormats = formatsExt !== undefined;
-    if (this.ocspRequested && c.ocspStapling && this.identity) {
-      // RFC 6066 §8: the application may staple an OCSP response for the certificate we chose;
-      // the whole flight waits (the status_request answer goes in the ServerHello).
-      this.state = 'wait_ocsp_response';
-      this.pendingFlight = (staple) => this.sendFullFlight(pointFormats, staple);
-      this.host.requestOcspResponse(this.identity.chain);
-      return;
+  }
+
+  /** RFC 5746 §3.6 (initial handshake) / §3.7 (renegotiation): whether the connection has
+   *  secure renegotiation. */
+  private checkRenegotiationSignal(ch: ClientHello): boolean {
+    const ri = findExtension(ch.extensions, ExtensionType.renegotiation_info);
+    const riValue = ri ? decodeRenegotiationInfo(ri.data) : undefined;
+    const scsv = ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
+    if (this.binding) {
+      if (scsv) {
+        throw new TlsError(ErrorCode.RENEGOTIATION_INFO_MISMATCH, 'SCSV in a renegotiation ClientHello', 'handshake_failure');
+      }
+      checkRenegotiationInfo(riValue, this.binding.clientVerifyData, 'ClientHello');
+      return true;
     }
-    this.sendFullFlight(pointFormats, undefined);
+    if (riValue !== undefined && riValue.length !== 0) {
+      throw new TlsError(ErrorCode.RENEGOTIATION_INFO_MISMATCH, 'initial ClientHello has a non-empty renegotiation_info', 'handshake_failure');
+    }
+    return scsv || riValue !== undefined;
   }
 
-  /** The application's answer to requestOcspResponse(): a DER OCSPResponse to staple, or null. */
-  respondOcsp(response: Uint8Array | null): void {
-    const flight = this.pendingFlight;
-    if (this.state !== 'wait_ocsp_response' || !flight) return;
-    this.pendingFlight = undefined;
-    flight(response !== null && response.length > 0 ? response : undefined);
-  }
-
-  /** ServerHello, Certificate, [CertificateStatus], ServerKeyExchange, [CertificateRequest],
-   *  ServerHelloDone. */
-  private sendFullFlight(pointFormats: boolean, staple: Uint8Array | undefined): void {
+  /** RFC 7301 §3.2: the protocol for the client's list (ALPN is negotiated in every handshake,
+   *  resumptions included); false when we do not take part. */
+  private negotiateAlpn(offeredProtocols: string[], servername: string | undefined): string | false {
     const c = this.host.config;
-    const suite = this.suite!;
-    const { ka, ctx } = this.keyAgreement!;
-    const kind = keyAgreementOf(suite);
-    const exts = this.serverHelloExtensions(pointFormats);
-    // RFC 6066 §8: an empty status_request in the ServerHello announces the CertificateStatus.
-    if (staple) exts.push({ type: ExtensionType.status_request, data: new Uint8Array(0) });
-    // RFC 6066 §3: a server that used the client's server_name answers with an empty extension.
-    if (this.servername !== undefined && !this.binding) exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-    this.sendServerHello(suite, exts);
-    const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
-    if (kind.serverCertificate && this.identity) {
-      send({ type: 'certificate', certificates: this.identity.chain });
-      if (staple) send({ type: 'certificate_status', response: staple });
-    }
-    const skx = ka.generateServerKeyExchange(ctx);
-    if (skx) send(skx);
-    // RFC 4279 §2 / RFC 5489 §2: PSK suites have no CertificateRequest (the PSK authenticates
-    // the client): only key exchanges with a server certificate ask for the client's.
-    if (this.opts.requestCert && kind.serverCertificate) {
-      send({
-        type: 'certificate_request',
-        certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
-        signatureSchemes: [...c.signatureSchemes],
-        certificateAuthorities: [...(c.certificateAuthorities ?? [])],
-      });
-      this.state = 'wait_certificate';
-    } else {
-      this.state = 'wait_client_key_exchange';
-    }
-    send({ type: 'server_hello_done' });
-  }
-
-  /** ServerHello (full or abbreviated handshake); with a ticket to come, the empty SessionTicket
-   *  extension that announces it (RFC 5077 §3.2). */
-  private sendServerHello(suite: CipherSuite, exts: Extension[]): void {
-    if (this.issueTicket) exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(new Uint8Array(0)) });
-    this.transcript.add(this.host.sendHandshake({
-      type: 'server_hello',
-      version: this.protocolVersion,
-      random: this.serverRandom,
-      sessionId: this.sessionId,
-      cipherSuite: suite.id,
-      compressionMethod: 0,
-      extensions: exts,
-    }));
-  }
-
-  /** ServerHello extensions shared by the full and the abbreviated handshake. */
-  private serverHelloExtensions(pointFormats: boolean): Extension[] {
-    const exts: Extension[] = [];
-    if (this.secureRenegotiation) {
-      // RFC 5746 §3.6: empty on the initial handshake; §3.7: both verify_data on renegotiation.
-      const value = this.binding
-        ? concatBytes(this.binding.clientVerifyData, this.binding.serverVerifyData)
-        : new Uint8Array(0);
-      exts.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(value) });
-    }
-    if (this.ems) exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
-    this.etm = serverUsesEncryptThenMac(this.etmOffered, this.suite!);
-    if (this.etm) exts.push({ type: ExtensionType.encrypt_then_mac, data: encodeEncryptThenMac() });
-    if (pointFormats) exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
-    if (this.alpn !== false) {
-      exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([this.alpn]) });
-    }
-    return exts;
-  }
-
-  /** node:tls ALPNCallback: undefined refuses the connection (RFC 7301 §3.2 alert); a name the
-   *  client did not offer is the application's mistake (node throws ERR_TLS_ALPN_CALLBACK_INVALID_RESULT). */
-  private alpnFromCallback(cb: NonNullable<EngineConfig['alpnCallback']>, protocols: string[]): string {
-    const pick = cb({ servername: this.servername, protocols: [...protocols] });
+    if (c.alpnCallback) return this.alpnFromCallback(c.alpnCallback, offeredProtocols, servername);
+    if (!c.alpnProtocols || c.alpnProtocols.length === 0) return false;
+    const pick = c.alpnProtocols.find((p) => offeredProtocols.includes(p));
+    // RFC 7301 §3.2: no overlap → fatal no_application_protocol.
     if (pick === undefined) {
-      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no application protocol', 'no_application_protocol');
+      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no ALPN protocol in common', 'no_application_protocol');
     }
-    if (typeof pick !== 'string' || !protocols.includes(pick)) {
-      throw new TlsError('ERR_TLS_ALPN_CALLBACK_INVALID_RESULT', `ALPN callback returned a value (${String(pick)}) that did not match any of the client's offered protocols (${protocols.join(', ')})`, 'internal_error');
+    return pick;
+  }
+
+  /** node:tls ALPNCallback: undefined refuses the connection (RFC 7301 §3.2 alert). */
+  private alpnFromCallback(cb: NonNullable<EngineConfig['alpnCallback']>, protocols: string[], servername: string | undefined): string {
+    const pick = cb({ servername, protocols: [...protocols] });
+    if (pick === undefined) {
+      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'ALPNCallback refused every protocol the client offered', 'no_application_protocol');
+    }
+    // RFC 7301 §3.2: the server selects one of the client's protocols. (The shell checks the
+    // callback's answer as node:tls does, ERR_TLS_ALPN_CALLBACK_INVALID_RESULT.)
+    if (!protocols.includes(pick)) {
+      throw new TlsError(ErrorCode.INTERNAL, `ALPNCallback chose ${pick}, which the client did not offer`, 'internal_error');
     }
     return pick;
   }
@@ -407,7 +382,8 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
    * Throws handshake_failure when the client offers an extended-master-secret session without
    * the extension (RFC 7627 §5.3 "MUST abort").
    */
-  private findResumableSession(ch: ClientHello, clientTicket: Uint8Array | undefined): { state: SessionState; renewTicket: boolean } | undefined {
+  private checkForResumption(offer: ClientOffer): Resumable | undefined {
+    const { ch, clientTicket } = offer;
     const c = this.host.config;
     const store = c.sessionStore;
     if (!store || this.opts.fullHandshake) return undefined;
@@ -430,17 +406,127 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     const kind = keyAgreementOf(sessionSuite);
     // A PSK suite is allowed only while we have a PSK callback (as for a full handshake).
     if (!kind.usable(c, 'server')) return undefined;
-    if ((state.servername ?? '') !== (this.servername ?? '')) return undefined;
+    if ((state.servername ?? '') !== (offer.servername ?? '')) return undefined;
     if (!state.extendedMasterSecret) return undefined;
     // (PSK suites never carry a client certificate: RFC 4279 §2 has no CertificateRequest.)
     if (this.opts.requestCert && kind.serverCertificate) {
       if (state.peerChain.length === 0) return undefined;
       if (this.opts.rejectUnauthorized && !c.verifier(state.peerChain, 'client').ok) return undefined;
     }
-    if (!this.ems) {
+    if (!offer.ems) {
       throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'client offers to resume an extended-master-secret session without the extension (RFC 7627 §5.3)', 'handshake_failure');
     }
-    return { state, renewTicket: renewTicket && clientTicket !== undefined };
+    return { state, suite: sessionSuite, renewTicket: renewTicket && clientTicket !== undefined };
+  }
+
+  /**
+   * Server preference (RFC 5246 §7.4.1.3: the server picks one suite from the client's list):
+   * the first of our suites the client offers whose key agreement we can run for it (a group
+   * in common, a PSK callback) and, with a certificate, one of ours that fits the suite and can
+   * sign with a scheme the client accepts.
+   */
+  private pickCipherSuite(offer: ClientOffer): { suite: CipherSuite; identity: LocalIdentity | undefined; scheme: number; group: number | undefined } {
+    const c = this.host.config;
+    /** A suite whose key exchange needs a group the client does not support. */
+    let noCommonGroup = false;
+    /** A suite and a certificate fit, but no signature scheme the client accepts. */
+    let noCommonScheme = false;
+    for (const suite of this.opts.cipherSuites ?? c.cipherSuites) {
+      if (!offer.ch.cipherSuites.includes(suite.id)) continue;
+      const kind = keyAgreementOf(suite);
+      const group = kind.selectGroup?.(c, offer.clientGroups);
+      if (kind.selectGroup && group === undefined) {
+        noCommonGroup = true;
+        continue;
+      }
+      // As OpenSSL: PSK key exchanges only with a PSK callback.
+      if (!kind.usable(c, 'server')) continue;
+      // No certificate involved (RFC 4279 §2, RFC 5489 §2).
+      if (!kind.serverCertificate) return { suite, identity: undefined, scheme: 0, group };
+      for (const identity of c.selectIdentities?.(offer.servername) ?? this.host.identities) {
+        if (!identityFits(identity.key, suite)) continue;
+        const scheme = kind.signsServerKeyExchange ? pickScheme(identity.key, offer.clientSchemes) : 0;
+        if (scheme !== undefined) return { suite, identity, scheme, group };
+        noCommonScheme = true;
+      }
+    }
+    if (noCommonGroup) throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no common group', 'handshake_failure');
+    if (noCommonScheme) {
+      // As OpenSSL 3 ("no shared signature algorithms"): SHA-1, all a client without
+      // signature_algorithms accepts, is refused by policy here.
+      const why = offer.peerSignatureSchemes ? 'the client offers none our certificate can make' : 'the client sent no signature_algorithms, so it accepts only SHA-1, which we do not sign with';
+      throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `no signature algorithm in common: ${why}`, 'handshake_failure');
+    }
+    throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, 'no cipher suite in common with the client', 'handshake_failure');
+  }
+
+  /** ServerHello, Certificate, [CertificateStatus], [ServerKeyExchange], [CertificateRequest],
+   *  ServerHelloDone. */
+  private sendFullFlight(full: FullHandshake, pointFormats: boolean, staple: Uint8Array | undefined): void {
+    const c = this.host.config;
+    const suite = full.neg.suite;
+    const kind = keyAgreementOf(suite);
+    const exts = this.serverHelloExtensions(full.neg, pointFormats);
+    // RFC 6066 §8: an empty status_request in the ServerHello announces the CertificateStatus.
+    if (staple) exts.push({ type: ExtensionType.status_request, data: new Uint8Array(0) });
+    // RFC 6066 §3: a server that used the client's server_name answers with an empty extension.
+    if (full.hello.servername !== undefined && !this.binding) exts.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+    this.sendServerHello(full.neg, full.hello, exts);
+    const send = (m: HandshakeMessage): void => this.transcript.add(this.host.sendHandshake(m));
+    if (kind.serverCertificate && full.identity) {
+      send({ type: 'certificate', certificates: full.identity.chain });
+      if (staple) send({ type: 'certificate_status', response: staple });
+    }
+    const skx = full.kx.ka.generateServerKeyExchange(full.kx.ctx);
+    if (skx) send(skx);
+    // RFC 4279 §2 / RFC 5489 §2: PSK suites have no CertificateRequest (the PSK authenticates
+    // the client): only key exchanges with a server certificate ask for the client's.
+    if (this.opts.requestCert && kind.serverCertificate) {
+      send({
+        type: 'certificate_request',
+        certificateTypes: [ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign],
+        signatureSchemes: [...c.signatureSchemes],
+        certificateAuthorities: [...(c.certificateAuthorities ?? [])],
+      });
+      this.state = { name: 'wait_certificate', full };
+    } else {
+      this.state = { name: 'wait_client_key_exchange', full, peer: NO_PEER_AUTH };
+    }
+    send({ type: 'server_hello_done' });
+  }
+
+  /** ServerHello (full or abbreviated handshake); with a ticket to come, the empty SessionTicket
+   *  extension that announces it (RFC 5077 §3.2). */
+  private sendServerHello(neg: Negotiated, hello: ServerHelloFacts, exts: Extension[]): void {
+    if (hello.issueTicket) exts.push({ type: ExtensionType.session_ticket, data: encodeSessionTicket(new Uint8Array(0)) });
+    this.transcript.add(this.host.sendHandshake({
+      type: 'server_hello',
+      version: this.protocolVersion,
+      random: this.serverRandom,
+      sessionId: hello.sessionId,
+      cipherSuite: neg.suite.id,
+      compressionMethod: 0,
+      extensions: exts,
+    }));
+  }
+
+  /** ServerHello extensions shared by the full and the abbreviated handshake. */
+  private serverHelloExtensions(neg: Negotiated, pointFormats: boolean): Extension[] {
+    const exts: Extension[] = [];
+    if (neg.secureRenegotiation) {
+      // RFC 5746 §3.6: empty on the initial handshake; §3.7: both verify_data on renegotiation.
+      const value = this.binding
+        ? concatBytes(this.binding.clientVerifyData, this.binding.serverVerifyData)
+        : new Uint8Array(0);
+      exts.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo(value) });
+    }
+    if (neg.ems) exts.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
+    if (neg.etm) exts.push({ type: ExtensionType.encrypt_then_mac, data: encodeEncryptThenMac() });
+    if (pointFormats) exts.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats([0]) });
+    if (neg.alpn !== false) {
+      exts.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpn([neg.alpn]) });
+    }
+    return exts;
   }
 
   /**
@@ -448,92 +534,97 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
    * (RFC 5077 §3.1, when renewing a ticket sealed under the previous key), ChangeCipherSpec,
    * Finished; then the client's ChangeCipherSpec and Finished.
    */
-  private resume(ch: ClientHello, state: SessionState, renewTicket: boolean, pointFormats: boolean): void {
+  private resume(offer: ClientOffer, { state: session, suite, renewTicket }: Resumable): void {
     const c = this.host.config;
-    const suite = cipherSuiteById(state.suite)!;
-    this.resumedSession = state;
-    this.suite = suite;
-    this.master = state.masterSecret;
-    this.host.masterSecretReady(this.clientRandom, this.master);
-    this.peerChain = state.peerChain;
-    if (state.peerChain.length > 0) {
-      const check = c.verifier(state.peerChain, 'client');
-      this.authorized = check.ok;
-      if (!check.ok) this.authorizationError = { code: check.code, message: check.message };
+    const neg: Negotiated = {
+      suite, clientRandom: offer.ch.random, serverRandom: this.serverRandom,
+      ems: offer.ems, etm: serverUsesEncryptThenMac(offer.etmOffered, suite),
+      secureRenegotiation: offer.secureRenegotiation, alpn: offer.alpn,
+    };
+    const master = session.masterSecret;
+    this.host.masterSecretReady(neg.clientRandom, master);
+    let peer: PeerAuth = { chain: session.peerChain, authorized: false };
+    if (session.peerChain.length > 0) {
+      const check = c.verifier(session.peerChain, 'client');
+      peer = check.ok ? { chain: session.peerChain, authorized: true } : { chain: session.peerChain, authorized: false, authorizationError: { code: check.code, message: check.message } };
     }
-    this.identity = (c.selectIdentities?.(this.servername) ?? this.host.identities).find((id) => identityFits(id.key, suite));
-    this.issueTicket = renewTicket;
+    // RFC 5246 §7.3: the session's peer is the peer now; a renegotiation may not resume another's.
+    this.host.checkPeerIdentity(session.peerChain, session.pskIdentity);
+    const identity = (c.selectIdentities?.(offer.servername) ?? this.host.identities).find((id) => identityFits(id.key, suite));
     // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: echo the client's session_id.
-    this.sessionId = ch.sessionId.slice();
+    const hello: ServerHelloFacts = {
+      servername: offer.servername, peerSignatureSchemes: offer.peerSignatureSchemes, sessionId: offer.ch.sessionId.slice(), issueTicket: renewTicket,
+    };
     // RFC 6066 §3: "When resuming a session, the server MUST NOT include a server_name
     // extension in the server hello."
-    this.sendServerHello(suite, this.serverHelloExtensions(pointFormats));
-    if (this.issueTicket) this.sendNewSessionTicket(state);
-    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom, this.recordOptions());
+    this.sendServerHello(neg, hello, this.serverHelloExtensions(neg, offer.pointFormats));
+    if (hello.issueTicket) this.sendNewSessionTicket(session);
+    const states = deriveCipherStates(c.provider, suite, master, neg.clientRandom, neg.serverRandom, this.recordOptions(neg));
     this.host.setPendingStates(states.client, states.server);
-    this.serverVerify = this.sendChangeCipherSpecAndFinished('server finished');
-    this.state = 'wait_change_cipher_spec';
+    const keys = { neg, master };
+    const serverVerify = this.sendChangeCipherSpecAndFinished(keys, 'server finished');
+    this.state = { name: 'wait_change_cipher_spec', data: { ...keys, hello, peer, identity, kind: 'resumed', session, serverVerify } };
   }
 
   /** RFC 5077 §3.3: the ticket for `state` (a zero-length one when it cannot be sealed). */
   private sendNewSessionTicket(state: SessionState): void {
-    const store = this.host.config.sessionStore!;
+    const store = this.host.config.sessionStore;
+    // (Only issued when the config has a store: see onClientHello and checkForResumption.)
+    if (!store) return;
     const ticket = store.sealTicket(state) ?? new Uint8Array(0);
     this.transcript.add(this.host.sendHandshake({ type: 'new_session_ticket', lifetimeHint: store.secondsLeft(state), ticket }));
   }
 
-  private onClientCertificate(chain: Uint8Array[]): void {
+  private onClientCertificate(chain: Uint8Array[]): PeerAuth {
     const c = this.host.config;
-    this.peerChain = chain;
     if (chain.length === 0) {
-      this.authorized = false;
-      this.authorizationError = { code: 'UNABLE_TO_GET_ISSUER_CERT', message: 'peer did not return a certificate' };
+      const authorizationError = { code: 'UNABLE_TO_GET_ISSUER_CERT', message: 'peer did not return a certificate' };
       if (this.opts.rejectUnauthorized) {
         // RFC 5246 §7.4.6: a server that requires a certificate may answer handshake_failure.
         throw new TlsError(ErrorCode.PEER_DID_NOT_RETURN_A_CERTIFICATE, 'peer did not return a certificate', 'handshake_failure');
       }
-      return;
+      return { chain, authorized: false, authorizationError };
     }
     const check = c.verifier(chain, 'client');
-    this.authorized = check.ok;
-    if (!check.ok) {
-      this.authorizationError = { code: check.code, message: check.message };
-      if (this.opts.rejectUnauthorized) {
-        throw new TlsError(this.authorizationError.code, this.authorizationError.message, certificateAlert(this.authorizationError.code));
-      }
+    const authorizationError = check.ok ? undefined : { code: check.code, message: check.message };
+    if (authorizationError && this.opts.rejectUnauthorized) {
+      throw new TlsError(authorizationError.code, authorizationError.message, certificateAlert(authorizationError.code));
     }
+    // DESIGN.md invariant 5: in a renegotiation, a client that turns into someone else is
+    // refused now, before our Finished would complete the handshake for it.
+    this.host.checkPeerIdentity(chain, undefined);
+    return authorizationError ? { chain, authorized: false, authorizationError } : { chain, authorized: true };
   }
 
-  private onClientKeyExchange(body: Uint8Array, raw: Uint8Array): void {
+  private onClientKeyExchange(full: FullHandshake, peer: PeerAuth, body: Uint8Array, raw: Uint8Array): { peer: PeerAuth; master: Uint8Array } {
     const c = this.host.config;
-    const suite = this.suite!;
-    const { ka, ctx } = this.keyAgreement!;
+    const { neg } = full;
     // The codec keeps the body opaque: its shape is this suite's key exchange's.
-    const agreed = ka.processClientKeyExchange(ctx, body);
-    const preMaster = agreed.preMaster;
+    const agreed = full.kx.ka.processClientKeyExchange(full.kx.ctx, body);
     if (agreed.pskIdentity !== undefined) {
-      this.pskIdentity = agreed.pskIdentity;
       // As node:tls (OpenSSL reports X509_V_OK for a PSK client): with requestCert, the key
       // authenticates the client (its Finished proves it); without, `authorized` stays false.
-      this.authorized = this.opts.requestCert;
+      this.host.checkPeerIdentity([], agreed.pskIdentity);
+      peer = { ...peer, authorized: this.opts.requestCert, pskIdentity: agreed.pskIdentity };
     }
     this.transcript.add(raw);
     // RFC 7627 §3: session_hash up to and including ClientKeyExchange.
-    const sessionHash = this.ems ? this.transcript.hash(c.provider, suite.hash) : null;
-    this.master = computeMasterSecret(c.provider, suite, preMaster, this.clientRandom, this.serverRandom, sessionHash);
-    this.host.masterSecretReady(this.clientRandom, this.master);
-    const states = deriveCipherStates(c.provider, suite, this.master, this.clientRandom, this.serverRandom, this.recordOptions());
+    const sessionHash = neg.ems ? this.transcript.hash(c.provider, neg.suite.hash) : null;
+    const master = computeMasterSecret(c.provider, neg.suite, agreed.preMaster, neg.clientRandom, neg.serverRandom, sessionHash);
+    this.host.masterSecretReady(neg.clientRandom, master);
+    const states = deriveCipherStates(c.provider, neg.suite, master, neg.clientRandom, neg.serverRandom, this.recordOptions(neg));
     this.host.setPendingStates(states.client, states.server);
+    return { peer, master };
   }
 
-  private onCertificateVerify(scheme: number, signature: Uint8Array): void {
+  private onCertificateVerify(peer: PeerAuth, scheme: number, signature: Uint8Array): void {
     const c = this.host.config;
     if (!c.signatureSchemes.includes(scheme)) {
       throw new TlsError(ErrorCode.ILLEGAL_PARAMETER, `CertificateVerify scheme 0x${scheme.toString(16)} was not offered`, 'illegal_parameter');
     }
     let key: VerifyingKey | undefined;
     try {
-      key = c.provider.publicKeyFromCertificate(this.peerChain[0]!);
+      key = c.provider.publicKeyFromCertificate(peer.chain[0]!);
     } catch {
       key = undefined;
     }
@@ -543,32 +634,38 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
     if (!ok) throw new TlsError(ErrorCode.DECRYPT_ERROR, 'CertificateVerify signature does not verify', 'decrypt_error');
   }
 
-  private onFinished(got: Uint8Array, raw: Uint8Array): void {
+  private fullFinal(full: FullHandshake, peer: PeerAuth, master: Uint8Array): ServerFinal {
+    return { neg: full.neg, master, hello: full.hello, peer, identity: full.identity, kind: 'full', scheme: full.scheme, group: full.kx.ka.group };
+  }
+
+  protected onFinished(d: ServerFinal, got: Uint8Array, raw: Uint8Array): void {
     const c = this.host.config;
-    const suite = this.suite!;
-    this.clientVerify = this.checkPeerFinished(got, raw, 'client finished');
-    const resumed = this.resumedSession;
-    const createdAt = resumed ? resumed.createdAt : c.now();
-    if (!resumed) {
-      const fresh = this.sessionState(createdAt);
+    const clientVerify = this.checkPeerFinished(d, got, raw, 'client finished');
+    let serverVerify: Uint8Array;
+    let createdAt: number;
+    if (d.kind === 'resumed') {
+      serverVerify = d.serverVerify;
+      createdAt = d.session.createdAt;
+    } else {
+      createdAt = c.now();
+      const fresh = this.sessionState(d, createdAt);
       // RFC 5077 §3.3: NewSessionTicket before our ChangeCipherSpec (it enters our Finished).
-      if (this.issueTicket) this.sendNewSessionTicket(fresh);
-      this.serverVerify = this.sendChangeCipherSpecAndFinished('server finished');
+      if (d.hello.issueTicket) this.sendNewSessionTicket(fresh);
+      serverVerify = this.sendChangeCipherSpecAndFinished(d, 'server finished');
       // The session becomes resumable once its handshake has completed (RFC 5246 §7.4.9).
-      if (this.sessionId.length > 0) c.sessionStore?.save(fresh);
+      if (d.hello.sessionId.length > 0) c.sessionStore?.save(fresh);
     }
-    const serverVerify = this.serverVerify;
     this.result = {
-      ...this.commonResult(),
-      group: resumed ? 0 : this.keyAgreement?.ka.group ?? 0,
-      signatureScheme: resumed ? 0 : this.scheme,
+      ...this.commonResult(d, d.peer, clientVerify),
+      group: d.kind === 'full' ? d.group : 0,
+      signatureScheme: d.kind === 'full' ? d.scheme : 0,
       serverVerifyData: serverVerify,
-      servername: this.servername,
-      localChain: keyAgreementOf(suite).serverCertificate ? this.identity?.chain : undefined,
-      pskIdentity: resumed ? resumed.pskIdentity : this.pskIdentity,
-      peerSignatureSchemes: this.peerSignatureSchemes,
-      resumed: resumed !== undefined,
-      sessionId: this.sessionId,
+      servername: d.hello.servername,
+      localChain: keyAgreementOf(d.neg.suite).serverCertificate ? d.identity?.chain : undefined,
+      pskIdentity: d.kind === 'resumed' ? d.session.pskIdentity : d.peer.pskIdentity,
+      peerSignatureSchemes: d.hello.peerSignatureSchemes,
+      resumed: d.kind === 'resumed',
+      sessionId: d.hello.sessionId,
       ticket: new Uint8Array(0),
       ticketLifetime: 0,
       createdAt,
@@ -576,20 +673,20 @@ export class ServerHandshake extends HandshakeBase<ServerState> {
   }
 
   /** What a resumption of this (full) handshake's session needs (cache entry, ticket). */
-  private sessionState(createdAt: number): SessionState {
+  private sessionState(d: ServerFinal, createdAt: number): SessionState {
     const s: SessionState = {
       version: this.protocolVersion,
-      suite: this.suite!.id,
-      masterSecret: this.master,
-      extendedMasterSecret: this.ems,
-      peerChain: this.peerChain,
-      sessionId: this.sessionId,
+      suite: d.neg.suite.id,
+      masterSecret: d.master,
+      extendedMasterSecret: d.neg.ems,
+      peerChain: d.peer.chain,
+      sessionId: d.hello.sessionId,
       ticket: new Uint8Array(0),
       ticketLifetime: 0,
       createdAt,
     };
-    if (this.servername !== undefined) s.servername = this.servername;
-    if (this.pskIdentity !== undefined) s.pskIdentity = this.pskIdentity;
+    if (d.hello.servername !== undefined) s.servername = d.hello.servername;
+    if (d.peer.pskIdentity !== undefined) s.pskIdentity = d.peer.pskIdentity;
     return s;
   }
 }
