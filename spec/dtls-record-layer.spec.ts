@@ -59,7 +59,8 @@ function pair(suite: CipherSuite = ALL_CIPHER_SUITES[0]!, readerBytes = 64 * 102
 }
 
 describe('DTLS record layer (RFC 6347 §4.1)', () => {
-  const suites = [...new Map(ALL_CIPHER_SUITES.map((s) => [s.aead, s])).values()];
+  // One suite per AEAD (the CBC construction has its own record tests: spec/cbc-records).
+  const suites = [...new Map(ALL_CIPHER_SUITES.filter((s) => s.aead !== undefined).map((s) => [s.aead, s])).values()];
 
   for (const suite of suites) {
     it(`${suite.aead}: a record of epoch 1 is sealed with epoch || sequence_number as the 64-bit sequence number (§4.1.2.1), as node:crypto computes it`, () => {

@@ -144,7 +144,12 @@ export const COMPAT_COVERAGE: Record<string, Cover[]> = {
   [`${CONTEXT} › \`minVersion\`, \`maxVersion\``]: [P('options', 'minVersion / maxVersion that include TLS 1.2')],
   [`${CONTEXT} › \`honorCipherOrder\``]: [P('options', 'honorCipherOrder')],
   [`${CONTEXT} › \`crl\``]: [S('crl', 'as node:tls says')],
-  [`${CONTEXT} › \`dhparam\``]: [P('api', 'null and false option values are treated as absent'), { absent: 'No finite-field DHE suites' }],
+  [`${CONTEXT} › \`dhparam\``]: [
+    P('api', 'null and false option values are treated as absent'),
+    S('kx-dhe', 'text without DH PARAMETERS (ignored)'),
+    S('kx-dhe', 'DHE and ECDHE listed, no dhparam: ECDHE'),
+    S('kx-dhe', "DHE-PSK-AES128-GCM-SHA256 with 'auto': node:tls uses 1024 bits"),
+  ],
   [`${CONTEXT} › \`privateKeyEngine\`, \`privateKeyIdentifier\`, \`clientCertEngine\``]: [{ absent: 'OpenSSL engines' }],
   [`${CONTEXT} › \`secureOptions\`, \`secureProtocol\``]: [P('options', 'OpenSSL-only options are accepted')],
   [`${CONTEXT} › \`sessionTimeout\`, \`ticketKeys\``]: [P('validation', 'sessionTimeout and ticketKeys options')],
