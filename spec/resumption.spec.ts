@@ -12,7 +12,7 @@ import tls from 'node:tls';
 import { Agent, connect, createServer, type ConnectOptions, type DtlsServer, type Server, type ServerOptions } from '../lib/index.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { nobleProvider } from '../lib/crypto/noble-provider.js';
-import { CIPHER_SUITES } from '../lib/engine/cipher-suites.js';
+import { ALL_CIPHER_SUITES, CIPHER_SUITES, isPskSuite } from '../lib/engine/cipher-suites.js';
 import { ContentType, ExtensionType, HandshakeType } from '../lib/engine/constants.js';
 import type { EngineEvent } from '../lib/engine/engine.js';
 import { decodeBody, encodeBody } from '../lib/engine/handshake/messages.js';
@@ -166,6 +166,43 @@ describe('Session resumption', function () {
         expect(() => decodeSession(bad)).to.throw(TlsError).with.property('code', 'ERR_TLS_DECODE_ERROR');
       }
     });
+  });
+
+  describe('every suite resumes (ticket and session ID), TLS and DTLS, with the extended master secret', () => {
+    const rsaCert = generateCertificate({ keyType: 'rsa2048' });
+    const KEY = new Uint8Array(32).fill(0x5a);
+    const psk = { client: () => ({ psk: KEY, identity: 'resume-every-suite' }), server: () => KEY };
+    for (const transport of ['tls', 'dtls'] as const) {
+      for (const suite of ALL_CIPHER_SUITES) {
+        it(`${transport.toUpperCase()} ${suite.name}`, () => {
+          const w = world(`every/${transport}/${suite.name}`);
+          const common = { cipherSuites: [suite], transport, ...(isPskSuite(suite) ? { psk } : {}) };
+          const cert = suite.auth === 'RSA' ? rsaCert : serverCert;
+          for (const tickets of [true, false]) {
+            const first = w.pair({ cert, client: { ...common, sessionTickets: tickets }, server: common });
+            handshakeFlights(first);
+            const s1 = established(first);
+            expect(first.client.session!.resumed).to.equal(false);
+            expect(s1.extendedMasterSecret).to.equal(true);
+            const second = w.pair({ cert, session: s1, client: { ...common, sessionTickets: tickets }, server: common });
+            handshakeFlights(second);
+            established(second);
+            for (const e of [second.client, second.server]) {
+              expect(e.session!.resumed, `${tickets ? 'ticket' : 'session ID'} resumed`).to.equal(true);
+              expect(e.session!.suite.id).to.equal(suite.id);
+              expect(Buffer.from(e.session!.masterSecret).equals(Buffer.from(s1.masterSecret))).to.equal(true);
+            }
+            const up = seededRandom(`up/${suite.name}`)(3000);
+            const down = seededRandom(`down/${suite.name}`)(3000);
+            second.client.write(up);
+            second.server.write(down);
+            second.run();
+            expect(sha256(EnginePair.dataOf(second.serverEvents))).to.equal(sha256(up));
+            expect(sha256(EnginePair.dataOf(second.clientEvents))).to.equal(sha256(down));
+          }
+        });
+      }
+    }
   });
 
   describe('engine pairs (TLS)', () => {
