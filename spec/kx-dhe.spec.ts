@@ -278,10 +278,11 @@ describe('dhparam / minDHSize parity with node:tls', function () {
     const c = started.peer(await opensslClient({
       port, cipher, waitHandshake: false, extraArgs: psk ? ['-psk', PSK_KEY.toString('hex')] : [],
     }));
-    const line = await c.waitFor(/^(Ciphersuite: \S+|.*alert \w[\w ]*)$/m, EVENT_WAIT_MS);
+    // Whole lines only (up to their newline): the output may arrive cut mid-line.
+    const line = (await c.waitFor(/^(Ciphersuite: \S+|.*alert \w[\w ]*)[^\n]*\n/m, EVENT_WAIT_MS)).trim();
     if (!line.startsWith('Ciphersuite')) return line.replace(/^.*(alert [\w ]+?)(:.*)?$/, '$1').trim();
     // Every suite here has an ephemeral key: s_client -brief reports it after the suite.
-    const key = await c.waitFor(/^Server Temp Key: .*$/m, EVENT_WAIT_MS);
+    const key = (await c.waitFor(/^Server Temp Key: [^\n]+\n/m, EVENT_WAIT_MS)).trim();
     return `${line} / ${key}`;
   }
 

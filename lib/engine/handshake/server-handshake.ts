@@ -351,7 +351,7 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
     const pick = c.alpnProtocols.find((p) => offeredProtocols.includes(p));
     // RFC 7301 §3.2: no overlap → fatal no_application_protocol.
     if (pick === undefined) {
-      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no ALPN protocol in common', 'no_application_protocol');
+      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no application protocol', 'no_application_protocol');
     }
     return pick;
   }
@@ -360,7 +360,7 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
   private alpnFromCallback(cb: NonNullable<EngineConfig['alpnCallback']>, protocols: string[], servername: string | undefined): string {
     const pick = cb({ servername, protocols: [...protocols] });
     if (pick === undefined) {
-      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'ALPNCallback refused every protocol the client offered', 'no_application_protocol');
+      throw new TlsError(ErrorCode.NO_APPLICATION_PROTOCOL, 'no application protocol', 'no_application_protocol');
     }
     // RFC 7301 §3.2: the server selects one of the client's protocols. (The shell checks the
     // callback's answer as node:tls does, ERR_TLS_ALPN_CALLBACK_INVALID_RESULT.)
