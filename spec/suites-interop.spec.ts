@@ -11,7 +11,7 @@
  *
  * Each peer is told the suite (openssl -cipher NAME, a GnuTLS priority string derived from the
  * row: cipher, MAC and key exchange) and, for PSK suites, the key (openssl -psk/-psk_identity,
- * gnutls-serv --pskpasswd). Peers bind port 0 and the port is read from /proc (listeningPort).
+ * gnutls-serv --pskpasswd). Peers bind port 0 and the port is read from /proc (startListeningPeer).
  * CBC suites run MAC-then-encrypt in pairings 1 (s_server -no_etm) and 5 (GnuTLS %NO_ETM) and
  * RFC 7366 encrypt-then-MAC in 2, 3 and 4 (the peers' default); each test checks which one the
  * connection used. Renegotiation while data flows: our side uses the 'conservative' send policy, which holds our
@@ -27,11 +27,11 @@ import {
   ALL_CIPHER_SUITES, connect, createServer, type CipherSuite, type ConnectOptions, type SecureDuplex, type Server,
 } from '../lib/index.js';
 import {
-  GNUTLS_TLS12_PRIORITY, listeningPort, peersTmpDir, requirePeer, sha256Hex, startPeer, opensslClient, randomBytesSeeded,
+  GNUTLS_TLS12_PRIORITY, peersTmpDir, requirePeer, sha256Hex, startListeningPeer, opensslClient, randomBytesSeeded,
   type PeerProcess,
 } from './helpers/peers.js';
 import { makePki, type Pki, type PkiEntry } from './helpers/pki.js';
-import { receiveHashed, sendSeeded } from './helpers/stream-transfer.js';
+import { receiveHashed, renegotiated, sendSeeded } from './helpers/stream-transfer.js';
 import { within } from './helpers/within.js';
 
 const WAIT_MS = 20_000;
@@ -75,12 +75,8 @@ const track = <T extends PeerProcess>(p: T): T => (cleanups.push(() => p.kill())
 
 /** A peer started on port 0: wait for its socket, read the port from /proc. */
 async function peerOnPort0(cmd: string, args: string[], proto: 'tcp' | 'udp'): Promise<{ peer: PeerProcess; port: number }> {
-  let port: number | undefined;
-  const peer = track(await startPeer(cmd, args, {
-    ready: (_out, p) => (port = listeningPort(p.pid, proto)) !== undefined,
-    readyTimeoutMs: WAIT_MS,
-  }));
-  return { peer, port: port! };
+  const peer = track(await startListeningPeer(cmd, args, proto, 0, { readyTimeoutMs: WAIT_MS }));
+  return { peer, port: peer.port };
 }
 
 function opensslServerArgs(s: CipherSuite, dtls: boolean, noEtm = false): string[] {
@@ -115,11 +111,6 @@ function expectEtm(ours: SecureDuplex, s: CipherSuite, etm: boolean): void {
   expect(ours.engine.session?.encryptThenMac, 'encrypt_then_mac').to.equal(s.cbc !== undefined && etm);
 }
 
-function renegotiated(s: SecureDuplex): Promise<void> {
-  return within(new Promise<void>((resolve, reject) => {
-    if (!s.renegotiate({}, (e) => (e ? reject(e) : resolve()))) reject(new Error('renegotiate() returned false'));
-  }), 'renegotiation', WAIT_MS);
-}
 
 /** Both directions over TLS with one renegotiation started after a quarter of our bytes. */
 async function transfer(ours: SecureDuplex, peer: PeerProcess, label: string): Promise<void> {

@@ -3,6 +3,7 @@
 // padding. The raw RSA operations are the provider's (SigningKey.decryptRaw,
 // VerifyingKey.encryptRaw); the padding is here, so that both providers share it and the
 // randomness is the injected one.
+import { ctEqMask, ctGeMask } from '../constant-time.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import type { RandomSource, SigningKey, VerifyingKey } from './provider.js';
 import { secretBytes } from './secret-bytes.js';
@@ -49,17 +50,6 @@ export function encryptPremaster(key: VerifyingKey, premaster: Uint8Array, rando
   }
 }
 
-/** 0xffffffff when a === b, else 0, without a branch (a, b: 32-bit unsigned). */
-function ctEqMask(a: number, b: number): number {
-  const x = (a ^ b) >>> 0;
-  // (x - 1) has its top bit set only for x == 0 (x < 2^31 here: bytes and indices).
-  return ((x - 1) >> 31) | 0;
-}
-
-/** 0xffffffff when a >= b, else 0 (a, b < 2^31), without a branch. */
-function ctGeMask(a: number, b: number): number {
-  return ~((a - b) >> 31) | 0;
-}
 
 /**
  * RFC 5246 §7.4.7.1, server side. Whatever is wrong with the ciphertext (not decryptable, padding

@@ -1,7 +1,7 @@
 // Interop runs for the DHE, DHE_PSK and static RSA suites (spec/kx-dhe.spec.ts,
 // spec/kx-rsa.spec.ts): one handshake, data hashed both ways and a renegotiation while data
 // flows, between ours and openssl s_server / s_client / gnutls-serv / gnutls-cli, over TLS and
-// DTLS. Peers bind port 0 themselves (ipv4ListeningPort reads the port they got).
+// DTLS. Peers bind port 0 themselves (startListeningPeer reads the port they got).
 //
 // DTLS data goes in lock-step (1 KiB, then wait until the other side has it): UDP on loopback
 // drops bursts (docs/peers.md), and a test must count what arrives, not hope.
@@ -11,12 +11,11 @@ import * as fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { connect, createServer, type SecureDuplex, type Server } from '../../lib/index.js';
-import { listeningPort as ipv4ListeningPort } from './proc-sockets.js';
 import {
   GNUTLS_TLS12_PRIORITY, gnutlsClient, opensslClient, peersTmpDir, randomBytesSeeded, randomTextLines, requirePeer, sha256Hex,
-  startPeer, type PeerProcess,
+  startListeningPeer, type PeerProcess,
 } from './peers.js';
-import { receiveHashed, sendSeeded } from './stream-transfer.js';
+import { receiveHashed, renegotiated, sendSeeded } from './stream-transfer.js';
 import { within } from './within.js';
 import type { PkiEntry } from './pki.js';
 import { EnginePair, sha256 } from './engine-pair.js';
@@ -83,30 +82,22 @@ export function nextEvent<T = void>(s: NodeJS.EventEmitter, event: string, ms = 
   }), `waiting for '${event}'`, ms);
 }
 
-/** `renegotiate()` on our socket, resolved when it completed. */
-export function renegotiated(s: SecureDuplex): Promise<void> {
-  return within(new Promise<void>((resolve, reject) => {
-    if (!s.renegotiate({}, (e) => (e ? reject(e) : resolve()))) reject(new Error('renegotiate() returned false'));
-  }), 'renegotiation');
-}
 
 /** openssl s_server on 127.0.0.1, port chosen by the kernel; `-naccept 1`, `-brief` (stdout is
  *  exactly the data received, stdin is sent), renegotiation by the client allowed. */
 export async function opensslServer0(args: readonly string[], dtls: boolean): Promise<{ peer: PeerProcess; port: number }> {
-  const proto = dtls ? 'udp' : 'tcp';
-  const peer = await startPeer('openssl', [
+  const peer = await startListeningPeer('openssl', [
     's_server', '-accept', '127.0.0.1:0', dtls ? '-dtls1_2' : '-tls1_2', '-brief', '-naccept', '1', '-client_renegotiation', ...args,
-  ], { ready: (_out, p) => ipv4ListeningPort(p.pid, proto) !== undefined });
-  return { peer, port: ipv4ListeningPort(peer.pid, proto)! };
+  ], dtls ? 'udp' : 'tcp', 0, {});
+  return { peer, port: peer.port };
 }
 
 /** gnutls-serv --echo (text lines, CRLF kept) on a port the kernel chose. */
 export async function gnutlsEchoServer0(args: readonly string[], udp: boolean, priority: string): Promise<{ peer: PeerProcess; port: number }> {
-  const proto = udp ? 'udp' : 'tcp';
-  const peer = await startPeer('gnutls-serv', [
+  const peer = await startListeningPeer('gnutls-serv', [
     '-p', '0', '--echo', '--crlf', '--disable-client-cert', '--priority', priority, ...(udp ? ['--udp'] : []), ...args,
-  ], { ready: (_out, p) => ipv4ListeningPort(p.pid, proto) !== undefined });
-  return { peer, port: ipv4ListeningPort(peer.pid, proto)! };
+  ], udp ? 'udp' : 'tcp', 0, {});
+  return { peer, port: peer.port };
 }
 
 /** GnuTLS priority for one key exchange over TLS 1.2 / DTLS 1.2. */

@@ -1,7 +1,9 @@
 // Moving seeded random bytes through a SecureDuplex and hashing both ends.
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import type { SecureDuplex } from '../../lib/index.js';
 import { seededRandom } from './deterministic-random.js';
+import { within } from './within.js';
 
 export interface SendResult {
   bytes: number;
@@ -63,4 +65,11 @@ export function receiveHashed(s: Duplex, total: number): Promise<SendResult> {
     s.once('error', reject);
     s.once('close', () => { if (got < total) reject(new Error(`closed after ${got} of ${total} bytes`)); });
   });
+}
+
+/** `renegotiate()` on our socket, resolved when that renegotiation completed (bounded). */
+export function renegotiated(s: SecureDuplex): Promise<void> {
+  return within(new Promise<void>((resolve, reject) => {
+    if (!s.renegotiate({}, (e) => (e ? reject(e) : resolve()))) reject(new Error('renegotiate() returned false'));
+  }), 'renegotiation');
 }
