@@ -61,11 +61,11 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   const reporter = new Reporter();
   reporter.json = args.has('json');
   reporter.hint = (e) => hintFor(e, { role: 'server', dtls: args.has('dtls'), psk: args.has('psk') });
-  const host = args.has('bind-any') ? undefined : '127.0.0.1';
+  const listenHost = args.has('bind-any') ? undefined : '127.0.0.1';
   if (workers !== undefined && !isServerWorker()) {
     certAndKey(args); // unreadable files: one error from the primary, not one per worker
     // DTLS: the primary reserves the UDP port the workers share (all interfaces: as dgram binds without a host).
-    return runPrimary(workers, reporter, args.has('dtls') ? { host: host ?? '0.0.0.0', port: listenPort } : undefined);
+    return runPrimary(workers, reporter, args.has('dtls') ? { host: listenHost ?? '0.0.0.0', port: listenPort } : undefined);
   }
   const options = serverOptions(args, reporter);
   // DTLS workers bind the port the primary reserved, each its own socket (reusePort).
@@ -122,7 +122,7 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       }
     });
     server.once('error', (err: Error) => reject(err));
-    server.listen(bindPort, host, async () => {
+    server.listen(bindPort, listenHost, async () => {
       if (options.reusePort) await boundAtPrimary();
       const addr = server.address();
       if (addr && typeof addr === 'object') {
