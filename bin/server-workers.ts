@@ -110,7 +110,8 @@ export async function runPrimary(count: number, reporter: Reporter, udp?: UdpLis
           // Every worker's socket is in the group: the primary's leaves it, then the workers
           // say they listen (no datagram of a client goes to the primary's unread socket).
           void shared.release().then(() => {
-            for (const x of workers) x.send(SERVING);
+            if (stopping) return;
+            for (const x of workers) if (x.isConnected()) x.send(SERVING);
           });
         }
       });

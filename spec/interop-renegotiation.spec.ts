@@ -12,12 +12,11 @@
  * RENEG_INTEROP_REPORT=FILE (or '-') writes all rows as a Markdown table at the end;
  * RENEG_INTEROP_VERBOSE=1 prints each row, =2 also the peers' stderr.
  *
- * Every wait is on an event or on bytes counted (between two steps a scenario waits until more
- * data has arrived in every direction; the one fixed length is STREAM_MS, how long our client
- * streams before and between its own renegotiations), bounded (timeouts of 3-10 s, loops by
- * count; a harness wait that runs out is an error of the row, so a clean row fails), peers listen/connect on
- * 127.0.0.1 (gnutls-serv cannot bind one address), servers on a port they bind themselves
- * (port 0), and are stopped by PID.
+ * Every wait is on an event or on bytes counted, bounded (timeouts of 3-30 s, loops by count;
+ * a harness wait that runs out is an error of the row, so a clean row fails); between two steps
+ * a scenario waits until more data has arrived in every direction, then streams on for a fixed
+ * 100-300 ms (see FLOW_MS). Peers listen/connect on 127.0.0.1 (gnutls-serv cannot bind one
+ * address), servers on a port they bind themselves (port 0), and are stopped by PID.
  *
  * How each peer program is driven (see also spec/helpers/peers.ts and docs/peers.md):
  * - openssl s_server renegotiates on "r\n" / "R\n" read from stdin, but only in commands mode
@@ -357,15 +356,17 @@ async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<boolea
  *  as an error of the row, so that a scenario expected to be clean fails. */
 class HarnessTimeout extends Error {}
 
-/**
- * How long our client streams before and between its own renegotiations (scenarios c and e with
- * renegotiate()): a length of streaming, not a wait for something. Whether 'eager' puts one of
- * our records inside the window there depends on the state of the stream when renegotiate() is
- * called, and streaming this long is what the measured results were made with: ended by bytes
- * counted instead (four or sixteen chunks more in every direction, or a chunk in flight),
- * gnutls-serv failed our eager client in 75-90 % of runs, against 12 of 12 with this.
+/*
+ * Between two steps (before the first renegotiation, between two) a scenario first waits until
+ * more data has arrived in every direction (bytes counted: data is flowing, however loaded the
+ * machine), then streams on for a fixed time (100-300 ms, `await sleep(...)` after `flowing()`):
+ * a length of streaming, not a wait for something. Whether a renegotiation meets data in flight
+ * (what the 'eager' scenarios and several peer-vs-itself rows fail on) depends on the state of
+ * the stream when it starts, and the measured results were made with these lengths. Ended by
+ * bytes counted alone (four or sixteen chunks more in every direction, or a chunk in flight),
+ * gnutls-serv failed our eager client in 75-90 % of runs instead of 12 of 12, and s_client
+ * against s_server completed 6/6 in one run of about twelve.
  */
-const STREAM_MS = 150;
 
 /** How long a step waits for more data to arrive in every direction. */
 const FLOW_MS = 10_000;
@@ -679,8 +680,9 @@ class Run {
     return moreArrived(this.directions.map((d) => ({ rx: d.rx, bytes: FLOW_CHUNKS * d.pump.chunk })), () => this.failed());
   }
 
-  /** Up to `n` renegotiations by `sock`, one after another (STREAM_MS apart), counted in the
-   *  row; stops at the first that fails (noted) or when the run has failed. */
+  /** Up to `n` renegotiations by `sock`, one after another with data flowing between them (and
+   *  150 ms of streaming), counted in the row; stops at the first that fails (noted) or when the
+   *  run has failed. */
   async renegotiateRepeatedly(sock: SecureDuplex, n: number): Promise<void> {
     for (let i = 0; i < n && !this.failed(); i++) {
       this.row.attempted++;
@@ -690,7 +692,8 @@ class Run {
         return;
       }
       this.row.completed++;
-      await sleep(STREAM_MS);
+      await this.flowing();
+      await sleep(150);
     }
   }
 
@@ -955,6 +958,7 @@ async function scenarioA(client: 'ours' | 'openssl', policy: Row['policy'], comm
     run.direction('→', up, serverIn);
     run.direction('←', down, rx);
     await run.flowing();
+    await sleep(200);
     for (const cmd of commands) {
       if (run.failed()) break;
       run.row.attempted++;
@@ -974,6 +978,7 @@ async function scenarioA(client: 'ours' | 'openssl', policy: Row['policy'], comm
       await s.waitFor(S_SERVER_DONE, 10_000, m);
       if ((await waitUntil(() => done() > before || run.failed(), 5000)) && done() > before) run.row.completed++;
       await run.flowing();
+      await sleep(150);
     }
   } catch (e) {
     run.stopped(e);
@@ -1018,6 +1023,7 @@ async function scenarioB(server: 'ours' | 'openssl', policy: Row['policy'], n: n
     run.direction('→', up, serverRx);
     run.direction('←', down, stdoutOf(cl));
     await run.flowing();
+    await sleep(200);
     for (let i = 0; i < n && !run.failed(); i++) {
       run.row.attempted++;
       // "R" must be the first byte of a read() of s_client's stdin.
@@ -1035,6 +1041,7 @@ async function scenarioB(server: 'ours' | 'openssl', policy: Row['policy'], n: n
       await cl.waitFor(S_CLIENT_DONE, 10_000, m);
       if ((await waitUntil(() => serverDone() > before || run.failed(), 5000)) && serverDone() > before) run.row.completed++;
       await run.flowing();
+      await sleep(150);
     }
   } catch (e) {
     run.stopped(e);
@@ -1057,7 +1064,7 @@ async function scenarioC(policy: RenegotiationSendPolicy, n: number): Promise<Ro
     run.direction('→', new Pump(duplexWriter(c.sock), binChunk, 'c-up', 16 * KiB), stdoutOf(s));
     run.direction('←', new Pump(peerWriter(s), binChunk, 'c-down', 16 * KiB), rx);
     await run.flowing();
-    await sleep(STREAM_MS);
+    await sleep(200);
     await run.renegotiateRepeatedly(c.sock, n);
   } catch (e) {
     run.stopped(e);
@@ -1209,6 +1216,7 @@ async function scenarioDClient(traffic: 'echo' | 'both' | 'down', server: 'ours'
     const receivers = traffic === 'down' || (traffic === 'echo' && server !== 'ours') ? [client] : [client, serverEnd];
     const flowing = (): Promise<void> => moreAtEnds(receivers, () => run.failed());
     await flowing();
+    await sleep(200);
     for (let i = 0; i < n && !run.failed(); i++) {
       run.row.attempted++;
       const before = ss?.renegotiations ?? 0;
@@ -1230,6 +1238,7 @@ async function scenarioDClient(traffic: 'echo' | 'both' | 'down', server: 'ours'
       }
       run.row.completed++;
       await flowing();
+      await sleep(100);
     }
     if (ss) run.note(`our server saw ${ss.renegotiations} renegotiation(s)`);
     if (traffic === 'echo') await checkDirection(run, '→←', client, client, 3000);
@@ -1338,6 +1347,7 @@ async function scenarioDServer(client: 'ours' | 'node', policy: Row['policy'], n
     const server = nodeEnd(srv);
     const flowing = (): Promise<void> => moreAtEnds([server, clientEnd], () => run.failed());
     await flowing();
+    await sleep(200);
     let peerCN: unknown;
     for (let i = 0; i < n && !run.failed(); i++) {
       run.row.attempted++;
@@ -1363,6 +1373,7 @@ async function scenarioDServer(client: 'ours' | 'node', policy: Row['policy'], n
       }
       run.row.completed++;
       await flowing();
+      await sleep(100);
     }
     if (peerCN !== undefined) {
       run.row.facts.peerCN = String(peerCN);
@@ -1459,8 +1470,10 @@ async function scenarioECli(
       run.row.attempted = 1;
       if ((await waitUntil(() => done() >= 1 || run.failed(), 5000)) && done() >= 1 && ss) run.row.completed = 1;
       await run.flowing();
+      await sleep(300);
     } else {
       await run.flowing();
+      await sleep(200);
       for (let i = 0; i < n && !run.failed(); i++) {
         run.row.attempted++;
         // The command must be a line of its own (every chunk of text ends with '\n').
@@ -1478,6 +1491,7 @@ async function scenarioECli(
         }
         if (ss) run.row.completed++;
         await run.flowing();
+        await sleep(150);
       }
     }
   } catch (e) {
@@ -1523,7 +1537,7 @@ async function scenarioEServ(policy: RenegotiationSendPolicy, n: number): Promis
     run.audit(c.sock);
     run.direction('→←', new Pump(duplexWriter(c.sock), textChunk, 'e2-up', 16 * KiB), run.sink(c.sock));
     await run.flowing();
-    await sleep(STREAM_MS);
+    await sleep(200);
     await run.renegotiateRepeatedly(c.sock, n);
   } catch (e) {
     run.stopped(e);
