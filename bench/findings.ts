@@ -1,5 +1,5 @@
 // The parts of docs/performance.md that a run does not measure: what profiling the record path
-// found and what was done about it, and what "all cores" can and cannot do on Node 20. They are
+// found and what was done about it, and what "all cores" can do on Node 20 and on 22.12+. They are
 // written by hand from measurements made with bench/record-path.ts and `node --cpu-prof`, and
 // kept here so that `npm run bench` rewrites the file with them in place.
 
@@ -98,20 +98,36 @@ noble's code and all that is left.
 export const ALL_CORES = `## All cores
 
 \`secure-duplex server --workers N\` runs the server in N processes on node:cluster (\`0\`: one per
-core; docs/cli.md). node:cluster's primary accepts the TCP connections and hands them to the
-workers in turn. The primary makes the session-ticket keys and gives them to every worker, so a
-session resumed by ticket is accepted whichever worker gets the connection (spec/cli-workers:
-\`openssl s_client -sess_in\` is "Reused" at the worker that did not issue the session). The
-table "All cores" above has handshakes/s and bulk throughput with 1 and 2 workers.
+core; docs/cli.md). The primary makes the session-ticket keys, and with \`-u\` the DTLS cookie
+secret, and gives them to every worker: a session resumed by ticket is accepted whichever worker
+gets the connection (spec/cli-workers and spec/cli-workers-dtls: \`openssl s_client -sess_in\` is
+"Reused" at the worker that did not issue the session, over TLS and over DTLS), and a
+HelloVerifyRequest cookie made by one worker is good at the others (spec/dtls-cookie-secret).
+The table "All cores" above has handshakes/s and bulk throughput with 1 and 2 workers, over TLS.
 
-DTLS is refused with \`--workers\`. A DTLS association lives in the worker that holds its keys,
-so every datagram from one client must reach that worker. What Node 20 allows: a UDP socket
-bound in cluster workers is one socket shared by all of them (the primary binds it and hands
-the handle over), and each arriving datagram goes to whichever worker reads first; a worker may
-instead bind with \`exclusive: true\`, but then no two workers can have the same port, because
-Node 20's \`dgram\` has no \`reusePort\` (the kernel's per-4-tuple balancing, \`SO_REUSEPORT\`,
-arrives in \`dgram.createSocket({ reusePort })\` in Node 22.12 and 23.1). Routing datagrams in the
-primary to a worker chosen by the client's address would work on Node 20 but would put every
-datagram through the primary and an IPC hop; that is not built, and not measured. So a DTLS
-server runs in one process.
+TLS: node:cluster's primary accepts the TCP connections and hands them to the workers in turn.
+
+DTLS (\`-u\`) with workers needs Node 22.12 or later (23.1 or later on the 23 line), on Linux. A
+DTLS association lives in the worker that holds its keys, so every datagram from one client must
+reach that worker. Each worker binds its own socket on the port with \`SO_REUSEPORT\`
+(\`dgram.createSocket({ reusePort })\`), and the kernel sends every datagram of one client address
+and port to the same socket: it chooses by a hash of the 4-tuple (spec/cli-workers-dtls runs
+\`server --workers 2 -u\` under Node 22.12: \`openssl s_client -dtls1_2\` clients, three at once,
+each completes its handshake and gets its line echoed, and both workers serve). The primary binds
+the port first, so \`-p 0\` gives one port to all, keeps it until every worker has bound its
+socket, and closes its own before the workers print \`listening:\`. The command line finds out
+whether the running Node can by doing it (a second socket binds the port), not from the version.
+The kernel's choice changes when a socket joins or leaves the port; the workers stay together
+(one that exits stops the rest), and the shared cookie secret keeps a cookie good at whichever
+worker then gets the client.
+
+What Node 20 allows: a UDP socket bound in cluster workers is one socket shared by all of them
+(the primary binds it and hands the handle over), and each arriving datagram goes to whichever
+worker reads first; a worker may instead bind with \`exclusive: true\`, but then no two workers can
+have the same port, because Node 20's \`dgram\` has no \`reusePort\` (it ignores the option). So on
+Node 20 \`--workers\` with \`-u\` is refused (\`ERR_USAGE\`, with what is needed), and a DTLS server
+runs in one process. Routing datagrams in the primary to a worker chosen by the client's address
+would work on Node 20 but would put every datagram through the primary and an IPC hop; that is
+not built, and not measured. The benchmark runs on the machine's Node, so it has no DTLS figures
+with workers.
 `;

@@ -12,7 +12,7 @@ import {
   alpnProtocols, certAndKey, checkSharedFlags, cryptoProviderChoice, HELP_FLAG, identityError, keylogAppender, port, pskSettings, readCertificateFile, renegotiateEveryMs, renegotiationPolicy, sharedFlags,
 } from './tls-options.js';
 import { hintFor } from './error-hints.js';
-import { isServerWorker, runPrimary, secretsFromPrimary, workerCount, workerLine, WORKERS_FLAG } from './server-workers.js';
+import { boundAtPrimary, isServerWorker, runPrimary, secretsFromPrimary, workerCount, workerLine, WORKERS_FLAG } from './server-workers.js';
 
 export const SERVER_FLAGS: readonly FlagSpec[] = [
   ...sharedFlags('port'),
@@ -61,12 +61,23 @@ export async function runServer(argv: readonly string[]): Promise<number> {
   const reporter = new Reporter();
   reporter.json = args.has('json');
   reporter.hint = (e) => hintFor(e, { role: 'server', dtls: args.has('dtls'), psk: args.has('psk') });
+  const listenHost = args.has('bind-any') ? undefined : '127.0.0.1';
   if (workers !== undefined && !isServerWorker()) {
     certAndKey(args); // unreadable files: one error from the primary, not one per worker
-    return runPrimary(workers, reporter);
+    // DTLS: the primary reserves the UDP port the workers share (all interfaces: as dgram binds without a host).
+    return runPrimary(workers, reporter, args.has('dtls') ? { host: listenHost ?? '0.0.0.0', port: listenPort } : undefined);
   }
   const options = serverOptions(args, reporter);
-  if (workers !== undefined) Object.assign(options, await secretsFromPrimary());
+  // DTLS workers bind the port the primary reserved, each its own socket (reusePort).
+  let bindPort = listenPort;
+  if (workers !== undefined) {
+    const { udpPort, ...secrets } = await secretsFromPrimary();
+    Object.assign(options, secrets);
+    if (udpPort !== undefined) {
+      bindPort = udpPort;
+      options.reusePort = true;
+    }
+  }
 
   let server: ReturnType<typeof createServer>;
   try {
@@ -111,7 +122,8 @@ export async function runServer(argv: readonly string[]): Promise<number> {
       }
     });
     server.once('error', (err: Error) => reject(err));
-    server.listen(listenPort, args.has('bind-any') ? undefined : '127.0.0.1', () => {
+    server.listen(bindPort, listenHost, async () => {
+      if (options.reusePort) await boundAtPrimary();
       const addr = server.address();
       if (addr && typeof addr === 'object') {
         const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

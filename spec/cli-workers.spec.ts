@@ -1,28 +1,13 @@
 // `server --workers N` (bin/server-workers.ts): one port served by N node:cluster workers that
 // share the session-ticket keys. openssl s_client's session, issued by one worker, is resumed by
 // another: s_client prints "Reused" and the worker that answered prints session=reused. And the
-// refusals: --workers with -u (DTLS), a count that is not a number.
+// refusals: --workers with -u (DTLS) on a Node without dgram's reusePort, a count that is not a
+// number. DTLS with workers on Node 22.12+: spec/cli-workers-dtls.spec.ts.
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { expectExit, useCliProcesses, type Proc } from './helpers/cli-process.js';
 import { requirePeer } from './helpers/peers.js';
-
-const WORKER_LINE = /^worker: (\d+) pid (\d+) session=(new|reused)$/gm;
-
-/** The worker lines printed so far, in order. */
-function workerLines(server: Proc): { id: number; pid: number; reused: boolean }[] {
-  return [...server.stdout.matchAll(WORKER_LINE)].map((m) => ({ id: Number(m[1]), pid: Number(m[2]), reused: m[3] === 'reused' }));
-}
-
-/** Whether a process with this pid still exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, nodeHasDgramReusePort, workerLines, workerLinesCount } from './helpers/server-workers.js';
 
 describe('CLI: server --workers', function () {
   this.timeout(90_000);
@@ -41,7 +26,7 @@ describe('CLI: server --workers', function () {
       c.endInput();
       await expectExit(c, 0);
       // The worker's line for this connection (connections are one after another).
-      await server.waitFor(new RegExp(`(?:^worker: \\d+ pid \\d+ session=\\w+$[\\s\\S]*?){${seen + 1}}`, 'm'));
+      await workerLinesCount(server, seen + 1);
       return c;
     };
     const first = await sClient(['-sess_out', sess], 0);
@@ -67,10 +52,13 @@ describe('CLI: server --workers', function () {
     for (const pid of pids) expect(alive(pid), `worker pid ${pid} after the primary stopped`).to.equal(false);
   });
 
-  it('--workers with -u is refused (Node 20 cannot keep a DTLS client on one worker); a bad count is a usage error', async () => {
+  it('--workers with -u is refused on a Node without node:dgram\'s reusePort (before 22.12), saying what is needed; a bad count is a usage error', async function () {
+    // The running Node is the suite's (20); spec/cli-workers-dtls runs -u with workers on 22.12.
+    if (nodeHasDgramReusePort(process.versions.node)) this.skip();
     const dtls = run('server --workers -u', ['server', '--workers', '2', '-u', '-p', '0']);
     await expectExit(dtls, 2);
-    expect(dtls.stderr).to.match(/^error: ERR_USAGE: --workers with -u: a DTLS client's datagrams must all reach one worker/m);
+    expect(dtls.stderr).to.match(/^error: ERR_USAGE: --workers with -u needs node:dgram's reusePort \(SO_REUSEPORT: Node 22\.12\+ or 23\.1\+, on Linux\), which this Node \(v20\.[\d.]+, linux\) does not have/m);
+    expect(dtls.stdout, 'no worker started').to.not.match(/^workers:/m);
     const bad = run('server --workers x', ['server', '--workers', 'x', '-p', '0']);
     await expectExit(bad, 2);
     expect(bad.stderr).to.match(/--workers expects a whole number/);

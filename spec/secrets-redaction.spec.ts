@@ -138,7 +138,8 @@ describe('Secrets are never shown by inspect, console.log or JSON.stringify', fu
 
   it('DTLS: client socket, server socket, DtlsServer', async () => {
     const leaf = pki.leaves['ec-p256'];
-    const server = createServer({ transport: 'udp', cert: leaf.certPem, key: leaf.keyPem });
+    const sharedCookieSecret = randomBytes(32); // as `server --workers -u` gives its workers
+    const server = createServer({ transport: 'udp', cert: leaf.certPem, key: leaf.keyPem, cookieSecret: sharedCookieSecret });
     let serverSide: SecureDuplex | undefined;
     server.on('secureConnection', (s: SecureDuplex) => { serverSide = s; s.resume(); });
     const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r(server.address().port)));
@@ -151,6 +152,6 @@ describe('Secrets are never shown by inspect, console.log or JSON.stringify', fu
     for (let i = 0; i < 100 && !serverSide; i++) await new Promise((r) => setTimeout(r, 5));
     const cookieSecret = (server as unknown as { cookies: { secret: Uint8Array } }).cookies.secret;
     expect(cookieSecret).to.have.length(32);
-    expectNoSecrets({ client: c, server: serverSide, DtlsServer: server }, { 'master secret': ms, 'cookie secret': cookieSecret, ...keySecrets(leaf.keyPem) });
+    expectNoSecrets({ client: c, server: serverSide, DtlsServer: server }, { 'master secret': ms, 'cookie secret': cookieSecret, 'shared cookie secret': sharedCookieSecret, ...keySecrets(leaf.keyPem) });
   });
 });

@@ -1,7 +1,7 @@
 // createServer({ transport: 'udp' }): one dgram socket, peers demultiplexed by address and
 // port, a SecureDuplex (DTLS) per peer. No state is kept for a peer until it returns a valid
 // HelloVerifyRequest cookie (RFC 6347 §4.2.1), so spoofed-address floods cost no memory.
-import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket as UdpSocket, type SocketOptions } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { CookieJar } from '../engine/dtls/cookie.js';
@@ -15,6 +15,7 @@ import type { SNICallback } from './sni.js';
 import { ServerContext, withServerContext } from './server-context.js';
 import type { ServerOptions } from './server.js';
 import { equalBytes } from '../equal-bytes.js';
+import { ErrorCode } from '../errors.js';
 
 export interface DtlsServerOptions {
   /** Choose the certificate by SNI name (replaces the addContext() lookup, as in node:tls). */
@@ -35,12 +36,26 @@ export interface DtlsServerOptions {
    *  default receive buffer drops datagrams when many peers send at once. */
   recvBufferSize?: number;
   sendBufferSize?: number;
+  /** Key of the HelloVerifyRequest cookies (RFC 6347 §4.2.1), at least 16 bytes; default random
+   *  per server. Servers given the same secret accept each other's cookies (workers of one port,
+   *  a server restarted on the same address). */
+  cookieSecret?: Uint8Array;
+  /** Bind the UDP socket with SO_REUSEPORT (node:dgram createSocket's `reusePort`, Node 22.12+
+   *  and 23.1+ on Linux and some BSDs): several sockets, in this process or others, share the
+   *  port, and the kernel sends all datagrams of one client address and port to the same socket.
+   *  In node:cluster workers this also keeps the socket out of the primary's shared handle.
+   *  A Node without dgram's `reusePort` ignores it (node:dgram does): the bind then fails with
+   *  EADDRINUSE when the port is taken. */
+  reusePort?: boolean;
 }
 
 /** A peer that has not completed its first handshake is dropped after this long (ms) unless
  *  `handshakeTimeout` says otherwise: far shorter than an established peer's idle time, long
  *  enough for four retransmissions of a lost flight (1 + 2 + 4 + 8 s). */
 export const DEFAULT_PENDING_PEER_TIMEOUT = 20_000;
+
+/** Shortest DtlsServerOptions.cookieSecret: a 128-bit HMAC key. */
+const MIN_COOKIE_SECRET_BYTES = 16;
 
 /** Default total of DtlsServerOptions.maxTotalReassemblyBytes. */
 export const DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES = 16 * 1024 * 1024;
@@ -72,7 +87,14 @@ export class DtlsServer extends withServerContext(EventEmitter) {
     this.#options = options;
     this.context = new ServerContext(options, this, { transport: 'dtls', dtls: options.dtls });
     const e = this.context.engineOptions;
-    this.cookies = new CookieJar(e.provider, e.random, e.now);
+    const secret = options.cookieSecret;
+    if (secret !== undefined && (!(secret instanceof Uint8Array) || secret.length < MIN_COOKIE_SECRET_BYTES)) {
+      throw Object.assign(
+        new TypeError(`The property 'options.cookieSecret' must be a Uint8Array of at least ${MIN_COOKIE_SECRET_BYTES} bytes`),
+        { code: ErrorCode.INVALID_ARG },
+      );
+    }
+    this.cookies = new CookieJar(e.provider, e.random, e.now, undefined, secret);
     this.reassembly = new ReassemblyBudget(options.maxTotalReassemblyBytes ?? DEFAULT_MAX_TOTAL_REASSEMBLY_BYTES);
     if (listener) this.on('secureConnection', listener);
   }
@@ -83,7 +105,9 @@ export class DtlsServer extends withServerContext(EventEmitter) {
       type: host !== undefined && isIP(host) === 6 ? 'udp6' : 'udp4',
       recvBufferSize: this.#options.recvBufferSize,
       sendBufferSize: this.#options.sendBufferSize,
-    });
+      // Typed in @types/node 22.12+; node:dgram 20 ignores it.
+      ...(this.#options.reusePort ? { reusePort: true } : {}),
+    } as SocketOptions);
     this.socket = sock;
     sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     sock.on('error', (err) => this.emit('error', err));
