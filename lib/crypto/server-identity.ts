@@ -2,6 +2,7 @@
 
 import { isIP } from 'node:net';
 import { ErrorCode, TlsError } from '../errors.js';
+import { cachedFacet } from './certificate-cache.js';
 import { toPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 
 /** The error checkServerIdentity returns, with node's extra fields. */
@@ -23,7 +24,8 @@ export class AltNameInvalidError extends TlsError {
 export function checkServerIdentity(hostname: string, certDer: Uint8Array): TlsError | undefined {
   let cert: PeerCertificate;
   try {
-    cert = toPeerCertificate([certDer], false) as PeerCertificate;
+    // Read only here (kept with the certificate's other parses); the error below gets its own.
+    cert = cachedFacet(certDer, 'peerCertificate', (own) => toPeerCertificate([own], false) as PeerCertificate);
   } catch (e) {
     return new TlsError(ErrorCode.DECODE, `unable to parse certificate: ${(e as Error).message}`);
   }
@@ -57,7 +59,7 @@ export function checkServerIdentity(hostname: string, certDer: Uint8Array): TlsE
   } else {
     reason = 'Cert does not contain a DNS name';
   }
-  return valid ? undefined : new AltNameInvalidError(reason, host, cert);
+  return valid ? undefined : new AltNameInvalidError(reason, host, toPeerCertificate([certDer], false) as PeerCertificate);
 }
 
 /** Lowercases A-Z only (locale-independent) and splits on dots, after dropping a final dot. */
