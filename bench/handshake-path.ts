@@ -72,13 +72,22 @@ async function main(argv: string[]): Promise<number> {
   for (let i = 0; i < count; i++) await op();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < count; i++) await op();
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await op();
+    latencies.push(performance.now() - t);
+  }
   const cpu = process.cpuUsage(c0);
   const ms = performance.now() - t0;
   cleanup();
   shut(server);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(`${stack} ${kind} ${certArg} ${groupArg}: ${(count / (ms / 1000)).toFixed(1)}/s, ${(count / cpuSeconds).toFixed(1)}/cpu-s`);
+  latencies.sort((a, b) => a - b);
+  const median = latencies[Math.floor(count / 2)]!;
+  // Handshakes that waited 30 ms or more: a stall (Nagle and delayed ACKs, a timer), not work.
+  const stalled = latencies.filter((l) => l >= 30).length;
+  console.log(`${stack} ${kind} ${certArg} ${groupArg}: ${(count / (ms / 1000)).toFixed(1)}/s, ${(count / cpuSeconds).toFixed(1)}/cpu-s, median ${median.toFixed(2)} ms, ${stalled} of ${count} took 30 ms or more`);
   return 0;
 }
 
