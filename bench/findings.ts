@@ -96,7 +96,6 @@ that, which is the gap in the bulk ratios above. On noble, GHASH and the AES blo
 noble's code and all that is left.
 `;
 
-
 export const HANDSHAKE_PATH = `## Handshake path
 
 What a handshake costs besides its public-key operations, found with \`node --cpu-prof\` on
@@ -154,7 +153,7 @@ What was checked and is as it should be: a flight goes to the socket as one writ
 timer, \`setImmediate\` or promise per handshake message; nodeCryptoProvider runs the PRF,
 HMAC and transcript hashes on node:crypto; a server builds its context once.
 
-Handshakes per CPU-second of the process (both ends), median of 3 rounds, each round running
+Handshakes per CPU-second of the process (both ends), median of 5 rounds, each round running
 the build before the changes, the build after them and node:tls one after the other
 (300 handshakes each, as many again first as warm-up), on a machine shared with other work;
 the ratios are the medians of each round's ratio. The default provider's ceiling is noble's
@@ -163,18 +162,22 @@ CPU time in the same rounds:
 
 | nodeCryptoProvider | before | after | node:tls | before ÷ node:tls | after ÷ node:tls |
 | --- | ---: | ---: | ---: | ---: | ---: |
-| full, ECDSA P-256 certificate, X25519 | 126 | 256 | 309 | 0.41× | 0.85× |
-| full, ECDSA P-256 certificate, P-256 | 163 | 250 | 261 | 0.62× | 0.96× |
-| full, RSA-2048 certificate, X25519 | 118 | 202 | 214 | 0.51× | 1.02× |
-| full, RSA-2048 certificate, P-256 | 142 | 215 | 216 | 0.62× | 0.94× |
-| resumed by ticket | 196 | 309 | 355 | 0.57× | 0.92× |
-| resumed by session ID | 190 | 379 | 406 | 0.51× | 1.00× |
-| PSK (PSK-AES128-GCM-SHA256) | 332 | 388 | 400 | 0.82× | 0.98× |
-| idle renegotiation, client-initiated (renegotiations per CPU-second) | 126 | 457 | 533 | 0.24× | 0.82× |
+| full, ECDSA P-256 certificate, X25519 | 127 | 255 | 297 | 0.43× | 0.83× |
+| full, ECDSA P-256 certificate, P-256 | 163 | 259 | 263 | 0.60× | 0.98× |
+| full, RSA-2048 certificate, X25519 | 119 | 206 | 227 | 0.44× | 0.98× |
+| full, RSA-2048 certificate, P-256 | 152 | 242 | 224 | 0.64× | 0.97× |
+| resumed by ticket | 199 | 325 | 356 | 0.59× | 0.97× |
+| resumed by session ID | 203 | 378 | 381 | 0.55× | 1.06× |
+| PSK (PSK-AES128-GCM-SHA256) | 305 | 369 | 400 | 0.76× | 0.98× |
+| idle renegotiation, client-initiated (renegotiations per CPU-second) | 143 | 457 | 628 | 0.23× | 0.75× |
 
 | default provider (noble) | before | after | ceiling | before ÷ ceiling | after ÷ ceiling |
 | --- | ---: | ---: | ---: | ---: | ---: |
-| full, ECDSA P-256 certificate, X25519 | 57 | 81 | 164 | 0.35× | 0.49× |
+| full, ECDSA P-256 certificate, X25519 | 65 | 84 | 165 | 0.39× | 0.51× |
+
+An idle renegotiation's latency is the inverse of its rate: 0.75× node:tls's rate in CPU time
+is 1.33× its latency. Wall-clock rates on this machine moved too much to add to these (the
+process ran on a share of a CPU that changed from run to run).
 
 The ceiling for the default provider counts what a full ECDHE-ECDSA handshake cannot avoid:
 two key exchanges (a key pair and a shared secret each), one signature and one verification
@@ -194,10 +197,10 @@ What remains, and why:
 - The default provider: noble's own public-key operations take 56 % of a full handshake's
   CPU after the changes (45 % before), garbage collection (mostly of noble's big integers)
   9 %, noble's hashes, HMAC and AES-GCM 6 %, and all the rest 28 %. In the handshake those
-  operations cost about an eighth more CPU than in the ceiling's loop (the JIT and the caches
+  operations cost about a tenth more CPU than in the ceiling's loop (the JIT and the caches
   are shared with everything else) and make most of the garbage, so with nothing else to do a
   full handshake would reach about 0.8× the ceiling, and with the rest of the handshake costing
-  what it costs with nodeCryptoProvider (about 3 ms of CPU for both ends) about 0.55×. 0.9× is
+  what it costs with nodeCryptoProvider (about 3 ms of CPU for both ends) under 0.6×. 0.9× is
   out of reach without public-key code faster than noble's.
 `;
 
