@@ -179,6 +179,13 @@ An idle renegotiation's latency is the inverse of its rate: 0.75× node:tls's ra
 is 1.33× its latency. Wall-clock rates on this machine moved too much to add to these (the
 process ran on a share of a CPU that changed from run to run).
 
+The same in one \`npm run bench -- --quick\` of each build, one after the other (load average
+about 7.5 on 2 cores; × node:tls in the same run, wall clock, so rougher): nodeCryptoProvider's
+full handshakes 0.44×–0.55× before, 0.97×–1.21× after; resumed 0.40× before, 0.85× after; PSK
+0.74× before, 0.99× after; idle renegotiations 0.27× before, 0.76× after (1.32× node:tls's
+latency). The default provider's figures in those runs moved too much with the load to mean
+anything.
+
 The ceiling for the default provider counts what a full ECDHE-ECDSA handshake cannot avoid:
 two key exchanges (a key pair and a shared secret each), one signature and one verification
 (a self-signed certificate that the client trusts is a trust anchor: its own signature is not
