@@ -1,7 +1,8 @@
 // The parts of docs/performance.md that a run does not measure: what profiling the record path
-// found and what was done about it, and what "all cores" can do on Node 20 and on 22.12+. They are
-// written by hand from measurements made with bench/record-path.ts and `node --cpu-prof`, and
-// kept here so that `npm run bench` rewrites the file with them in place.
+// and the handshake path found and what was done about it, and what "all cores" can do on Node 20
+// and on 22.12+. They are written by hand from measurements made with bench/record-path.ts,
+// bench/handshake-path.ts and `node --cpu-prof`, and kept here so that `npm run bench` rewrites
+// the file with them in place.
 
 export const RECORD_PATH = `## Record path
 
@@ -93,6 +94,121 @@ node:crypto's JavaScript layer (one \`Cipheriv\` object per record, its stream m
 buffers it returns) and in the garbage collection of them; node:tls seals in C with none of
 that, which is the gap in the bulk ratios above. On noble, GHASH and the AES block function are
 noble's code and all that is left.
+`;
+
+export const HANDSHAKE_PATH = `## Handshake path
+
+What a handshake costs besides its public-key operations, found with \`node --cpu-prof\` on
+handshakes back to back with both ends in one process
+(\`node --cpu-prof dist/bench/handshake-path.js native full ecdsa X25519 600\`; stacks \`noble\`,
+\`native\`, \`node:tls\`; kinds \`full\`, \`ticket\` and \`id\` (resumed by ticket or by session ID),
+\`psk\`, \`reneg\` (renegotiations of one idle connection); certificate \`ecdsa\` or \`rsa\`; group
+\`X25519\` or \`P-256\`). It prints handshakes per second of wall time and per CPU-second of the
+process, the median time of one, and how many stalled for 30 ms or more. Shares are of the
+process's samples, start-up and idle time left out.
+
+| where the time went, nodeCryptoProvider, ECDSA P-256 and X25519 | full: before | after | resumed by ticket: before | after | renegotiation: before | after |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| certificates: X509Certificate parses, trust store, path validation, host name | 22 % | 4.1 % | 35 % | 6.2 % | 22 % | 3.4 % |
+| X25519 key import and export (node:crypto key objects) | 20 % | 5.8 % | — | — | 26 % | 7.4 % |
+| public-key operations (ECDSA sign and verify, X25519) | 11 % | 13 % | — | — | 13 % | 18 % |
+| random bytes | 0.9 % | 0.2 % | 2.1 % | 0.2 % | 0.8 % | 0.1 % |
+| sockets: connect, writes, close | 10 % | 21 % | 17 % | 27 % | 2.9 % | 5.9 % |
+| record AEAD, HMAC and PRF, transcript hashes (node:crypto objects) | 5.4 % | 11 % | 7.9 % | 16 % | 7.8 % | 18 % |
+| garbage collection | 7.6 % | 6.4 % | 8.9 % | 12 % | 7.3 % | 12 % |
+| the engine, handshake messages, connection set-up, streams and events | 24 % | 39 % | 29 % | 39 % | 21 % | 35 % |
+
+The rows that grew are the work that stayed while the rest shrank.
+
+What was changed:
+
+- **Certificates parsed once, kept by their bytes.** A client parsed the server's certificate
+  with node:crypto's X509Certificate three times per handshake (path validation, host name,
+  ServerKeyExchange key), rebuilt its trust store from \`ca\` on every \`connect()\`, and each
+  X509Certificate parse costs more than an ECDSA verification. What is read from a certificate
+  (the X509Certificate, its public key, the RFC 5280 facts, the names the host-name check
+  reads) is now kept by its exact bytes, at most 256 certificates, least recently used first
+  out; a trust store is found again by the contents of \`ca\`. Only parses are kept: every
+  handshake still validates the whole path (signatures, dates, purposes, name constraints,
+  revocation) and checks the host name and the handshake's own signatures
+  (spec/x509.spec.ts: the verdict follows the clock and a tampered signature).
+- **X25519 keys through JWK.** nodeCryptoProvider imported each ephemeral X25519 key as
+  PKCS #8 and each peer value as SPKI DER, which OpenSSL 3 reads through its generic decoders:
+  ~400 µs a key share. node:crypto imports a JWK key from its raw bytes: ~50 µs, about what
+  generating a key pair costs.
+- **Random bytes in blocks.** One \`randomFillSync\` costs about 12 µs under OpenSSL 3 whatever
+  its size, and a handshake draws several times (randoms, ECDHE secrets, session IDs, ticket
+  IVs). The default random source cuts small draws from a 4 KiB block and zeroes what it
+  hands out.
+- **No object spreads on the handshake path.** In Node 20, \`{ ...a, b: 1 }\` where \`b\` is a
+  new property makes V8 build new hidden classes on every call: the HandshakeResult of each
+  side (a spread of 12 fields followed by 13 more) cost ~90 µs. Results and states are built
+  as one literal.
+- **Per-connection set-up.** A client's \`connect()\` no longer re-expands the same \`ciphers\`
+  string, \`destroy()\` makes no Error unless a renegotiation waits for one, and a server counts
+  its peer's renegotiations without copying the list of their times each time.
+
+What was checked and is as it should be: a flight goes to the socket as one write (one
+\`writev\` when corked: four writes per renegotiation, as node:tls, seen with \`strace\`); no
+timer, \`setImmediate\` or promise per handshake message; nodeCryptoProvider runs the PRF,
+HMAC and transcript hashes on node:crypto; a server builds its context once.
+
+Handshakes per CPU-second of the process (both ends), median of 5 rounds, each round running
+the build before the changes, the build after them and node:tls one after the other
+(300 handshakes each, as many again first as warm-up), on a machine shared with other work;
+the ratios are the medians of each round's ratio. The default provider's ceiling is noble's
+public-key operations for one full handshake (as \`bench/primitives.ts\` calls them), timed in
+CPU time in the same rounds:
+
+| nodeCryptoProvider | before | after | node:tls | before ÷ node:tls | after ÷ node:tls |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| full, ECDSA P-256 certificate, X25519 | 127 | 255 | 297 | 0.43× | 0.83× |
+| full, ECDSA P-256 certificate, P-256 | 163 | 259 | 263 | 0.60× | 0.98× |
+| full, RSA-2048 certificate, X25519 | 119 | 206 | 227 | 0.44× | 0.98× |
+| full, RSA-2048 certificate, P-256 | 152 | 242 | 224 | 0.64× | 0.97× |
+| resumed by ticket | 199 | 325 | 356 | 0.59× | 0.97× |
+| resumed by session ID | 203 | 378 | 381 | 0.55× | 1.06× |
+| PSK (PSK-AES128-GCM-SHA256) | 305 | 369 | 400 | 0.76× | 0.98× |
+| idle renegotiation, client-initiated (renegotiations per CPU-second) | 143 | 457 | 628 | 0.23× | 0.75× |
+
+| default provider (noble) | before | after | ceiling | before ÷ ceiling | after ÷ ceiling |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| full, ECDSA P-256 certificate, X25519 | 65 | 84 | 165 | 0.39× | 0.51× |
+
+An idle renegotiation's latency is the inverse of its rate: 0.75× node:tls's rate in CPU time
+is 1.33× its latency. Wall-clock rates on this machine moved too much to add to these (the
+process ran on a share of a CPU that changed from run to run).
+
+The same in one \`npm run bench -- --quick\` of each build, one after the other (load average
+about 7.5 on 2 cores; × node:tls in the same run, wall clock, so rougher): nodeCryptoProvider's
+full handshakes 0.44×–0.55× before, 0.97×–1.21× after; resumed 0.40× before, 0.85× after; PSK
+0.74× before, 0.99× after; idle renegotiations 0.27× before, 0.76× after (1.32× node:tls's
+latency). The default provider's figures in those runs moved too much with the load to mean
+anything.
+
+The ceiling for the default provider counts what a full ECDHE-ECDSA handshake cannot avoid:
+two key exchanges (a key pair and a shared secret each), one signature and one verification
+(a self-signed certificate that the client trusts is a trust anchor: its own signature is not
+checked, as in OpenSSL). That is right. The node:crypto X25519 primitive exported each public
+key as SPKI DER, which timed OpenSSL's encoder (~80 µs) as X25519; it now exports the raw
+value, as a key share sends it.
+
+What remains, and why:
+
+- nodeCryptoProvider: node:tls runs the record protection, the PRF and the transcript in C
+  with one cipher context per key; through node:crypto each record needs its own \`Cipheriv\`
+  (AES-GCM takes no new nonce), each PRF block two \`Hmac\` objects and each transcript digest
+  a \`Hash\`, with their JavaScript wrappers and their garbage. Those, the engine's own work on each
+  message, and the stream and socket machinery that node:tls also has, are what separates the
+  ratios from 1.0.
+- The default provider: noble's own public-key operations take 56 % of a full handshake's
+  CPU after the changes (45 % before), garbage collection (mostly of noble's big integers)
+  9 %, noble's hashes, HMAC and AES-GCM 6 %, and all the rest 28 %. In the handshake those
+  operations cost about a tenth more CPU than in the ceiling's loop (the JIT and the caches
+  are shared with everything else) and make most of the garbage, so with nothing else to do a
+  full handshake would reach about 0.8× the ceiling, and with the rest of the handshake costing
+  what it costs with nodeCryptoProvider (about 3 ms of CPU for both ends) under 0.6×. 0.9× is
+  out of reach without public-key code faster than noble's.
 `;
 
 export const ALL_CORES = `## All cores

@@ -5,7 +5,7 @@ import type { PrimitiveResult } from './primitives.js';
 import { primitivesTable, renderMarkdown, sectionTable } from './results-table.js';
 import { SECTIONS, type Row } from './results.js';
 import { targetsTable } from './targets.js';
-import { ALL_CORES, RECORD_PATH } from './findings.js';
+import { ALL_CORES, HANDSHAKE_PATH, RECORD_PATH } from './findings.js';
 
 export interface RunReport {
   mode: string;
@@ -107,6 +107,7 @@ None yet: this file is written by \`npm run bench\` on a quiet machine, with the
 machine they came from and a chart of the main ratios (performance.svg).
 
 ${RECORD_PATH}
+${HANDSHAKE_PATH}
 ${ALL_CORES}
 ${METHOD}`;
   }
@@ -149,6 +150,7 @@ ${sections.join('\n\n')}
 ${renderMarkdown(primitivesTable(run.primitives))}
 ${errors}
 ${RECORD_PATH}
+${HANDSHAKE_PATH}
 ${ALL_CORES}
 ${METHOD}`;
 }

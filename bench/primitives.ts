@@ -103,7 +103,9 @@ function keyExchangeRates(budget: Budget): PrimitiveResult[] {
         }),
         'node:crypto': ops(() => {
           const { privateKey, publicKey } = generateKeyPairSync('x25519');
-          publicKey.export({ format: 'der', type: 'spki' });
+          // The raw public value, as a key share sends it (JWK 'x'; an SPKI DER export would
+          // time OpenSSL's encoder, not X25519).
+          publicKey.export({ format: 'jwk' });
           diffieHellman({ privateKey, publicKey: peerXNode });
         }),
       },

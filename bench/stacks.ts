@@ -2,6 +2,7 @@
 // on loopback with the same options: secure-duplex on its default provider (noble), secure-duplex
 // with `cryptoProvider: nodeCryptoProvider`, and node:tls pinned to TLS 1.2.
 import type { AddressInfo } from 'node:net';
+import { constants } from 'node:crypto';
 import tls from 'node:tls';
 import { connect, createServer } from '../lib/index.js';
 import { nodeCryptoProvider } from '../lib/crypto/node-provider.js';
@@ -28,6 +29,8 @@ export interface ConnectionSpec {
   /** The ECDHE group: 'X25519' or 'P-256'. */
   group?: 'X25519' | 'P-256';
   session?: Uint8Array;
+  /** Server: no RFC 5077 tickets (SSL_OP_NO_TICKET), so sessions resume by session ID. */
+  noTickets?: boolean;
 }
 
 export type AnyServer = tls.Server | ReturnType<typeof createServer>;
@@ -53,6 +56,7 @@ export function listen(stack: Stack, spec: ConnectionSpec, onSocket: (s: AnySock
     ciphers: spec.ciphers,
     ecdhCurve: ecdhCurveOf(spec.group),
     ...(isPsk(spec.ciphers) ? PSK_SERVER : {}),
+    ...(spec.noTickets ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
   };
   const accepted = new Set<AnySocket>();
   const wrapped = (s: AnySocket): void => {

@@ -25,6 +25,7 @@ import { nobleProvider as P } from '../lib/crypto/noble-provider.js';
 import { extendedMasterSecret, keyBlock, masterSecret, prf, verifyData } from '../lib/crypto/prf.js';
 import type { AeadAlgorithm, HashAlgorithm, SigningKey, VerifyingKey } from '../lib/crypto/provider.js';
 import { pemBlocks, toPem } from '../lib/crypto/pem.js';
+import { systemRandom } from '../lib/crypto/system-random.js';
 import { NamedGroup, SignatureScheme as S } from '../lib/engine/constants.js';
 import { ErrorCode, TlsError } from '../lib/errors.js';
 
@@ -102,6 +103,31 @@ describe('crypto: TLS 1.2 PRF (RFC 5246 §5)', () => {
     expect(vd.length).to.equal(12);
     expect(toHex(vd)).to.equal(refPrf('sha256', ms, 'client finished', hh, 12));
     expect(toHex(verifyData(P, 'sha256', ms, 'server finished', hh))).to.equal(refPrf('sha256', ms, 'server finished', hh, 12));
+  });
+});
+
+describe('crypto: systemRandom (the default RandomSource)', () => {
+  it('gives each draw its own bytes, of the length asked, across block refills and beyond the pooled size', () => {
+    // 32-byte draws cross several 4 KiB blocks: no two are alike, none is all zeros (the
+    // block zeroes what it hands out: a draw from used bytes would be).
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const r = systemRandom(32);
+      expect(r.length).to.equal(32);
+      expect(r.some((b) => b !== 0), 'not zeroed bytes').to.equal(true);
+      seen.add(Buffer.from(r).toString('hex'));
+    }
+    expect(seen.size).to.equal(1000);
+    for (const n of [0, 1, 48, 256, 257, 5000]) expect(systemRandom(n).length).to.equal(n);
+    // Each draw is a copy: changing one does not change the next.
+    const a = systemRandom(16);
+    const b = systemRandom(16);
+    a.fill(0);
+    expect(b.some((x) => x !== 0)).to.equal(true);
+    // Bytes are spread as a CSPRNG's: 64 KiB of 32-byte draws have every byte value.
+    const counts = new Uint32Array(256);
+    for (let i = 0; i < 2048; i++) for (const x of systemRandom(32)) counts[x]!++;
+    expect(Math.min(...counts)).to.be.greaterThan(100);
   });
 });
 

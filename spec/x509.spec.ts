@@ -14,6 +14,7 @@ import { verifyCertificateChain, type VerifyPurpose, type VerifyResult } from '.
 import { AltNameInvalidError, checkServerIdentity } from '../lib/crypto/server-identity.js';
 import { findTrustedIssuer, trustStore } from '../lib/crypto/trust-store.js';
 import * as der from '../lib/crypto/der.js';
+import { parseCertificate } from '../lib/crypto/parsed-certificate.js';
 import { requirePeer } from './helpers/peers.js';
 import { toPeerCertificate, type PeerCertificate } from '../lib/crypto/peer-certificate.js';
 import { ErrorCode, TlsError } from '../lib/errors.js';
@@ -555,6 +556,27 @@ describe('x509', () => {
       expect(store.bySubject.size, 'the default roots are parsed').to.be.greaterThan(50);
       for (let i = 0; i < 3; i++) verifyCertificateChain(leaf, { purpose: 'server' });
       expect(trustStore(undefined), 'the same parsed store, not a new parse').to.equal(store);
+    });
+
+    it('parses a certificate once, kept by its bytes, but validates the path on every call', () => {
+      const [leaf, intermediate] = pki.intermediate.chain as [Uint8Array, Uint8Array];
+      const ca = [pki.ca.certPem];
+      const mine = Uint8Array.from(leaf);
+      expect(parseCertificate(mine), 'the same bytes give the same parse').to.equal(parseCertificate(Uint8Array.from(leaf)));
+      expect(verifyCertificateChain([mine, intermediate], { ca, purpose: 'server' })).to.deep.equal({ ok: true });
+      // The cache holds its own copy: the caller's buffer changing later changes nothing kept.
+      mine.fill(0);
+      expect(Buffer.from(parseCertificate(leaf).der).equals(Buffer.from(leaf))).to.equal(true);
+      const r0 = verifyCertificateChain([mine, intermediate], { ca, purpose: 'server' });
+      expect(r0.ok ? 'ok' : r0.code).to.equal(ErrorCode.DECODE);
+      // The verdict is not kept: the clock and the signature are checked again each time.
+      const expired = verifyCertificateChain([leaf, intermediate], { ca, purpose: 'server', now: new Date(Date.now() + 3650 * DAY) });
+      expect(expired.ok ? 'ok' : expired.code).to.equal('CERT_HAS_EXPIRED');
+      const tampered = Uint8Array.from(leaf);
+      tampered[tampered.length - 1]! ^= 0x01; // the last byte of the signature value
+      const bad = verifyCertificateChain([tampered, intermediate], { ca, purpose: 'server' });
+      expect(bad.ok ? 'ok' : bad.code).to.equal('CERT_SIGNATURE_FAILURE');
+      expect(verifyCertificateChain([leaf, intermediate], { ca, purpose: 'server' })).to.deep.equal({ ok: true });
     });
 
     it('finds the trust-store issuer node\'s getPeerCertificate(true) would add', () => {

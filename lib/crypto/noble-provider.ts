@@ -2,7 +2,6 @@
 // parsing go through node:crypto, which noble does not cover.
 
 import {
-  X509Certificate,
   createPrivateKey,
   sign as nodeSign,
   verify as nodeVerify,
@@ -38,6 +37,7 @@ import type {
 } from './provider.js';
 import { NamedGroup, SignatureScheme } from '../iana-registry.js';
 import { NobleGcm } from './noble-gcm.js';
+import { cachedPublicKey } from './certificate-cache.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { secretBytes } from './secret-bytes.js';
 import { BigIntDhKeyShare } from './finite-field-dh.js';
@@ -574,7 +574,7 @@ export class NobleCryptoProvider implements CryptoProvider {
 /** The public key of a DER certificate; bad_certificate when it does not parse. */
 export function certificatePublicKey(der: Uint8Array): KeyObject {
   try {
-    return new X509Certificate(Buffer.from(der.buffer, der.byteOffset, der.length)).publicKey;
+    return cachedPublicKey(der);
   } catch (e) {
     throw new TlsError(ErrorCode.HANDSHAKE_FAILURE, `cannot parse certificate: ${(e as Error).message}`, 'bad_certificate');
   }

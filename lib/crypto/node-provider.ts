@@ -19,10 +19,11 @@ import {
   verify as nodeVerify,
   type CipherGCMTypes,
   type ECDH,
+  type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
 import { p256, p384 } from '@noble/curves/nist.js';
-import { concatBytes } from '../concat-bytes.js';
+import { TlsError, ErrorCode } from '../errors.js';
 import {
   NobleCryptoProvider,
   certificatePublicKey,
@@ -153,9 +154,14 @@ class NodeHash implements IncrementalHash {
 // ---------------------------------------------------------------------------------------------
 // ECDHE (RFC 8422 §5.10, RFC 7748 §6.1)
 
-/** RFC 8410 §7 / §4: PKCS #8 and SubjectPublicKeyInfo prefixes of a raw X25519 key. */
-const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
-const X25519_SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
+/** An X25519 key as a JWK (RFC 8037 §2: "OKP", base64url raw keys). node:crypto imports a JWK
+ *  OKP key straight from its raw bytes; a PKCS #8 / SPKI encoding goes through OpenSSL 3's
+ *  decoders, ten times slower. (For a private key node reads `d` and only checks that `x` is a
+ *  string.) */
+function x25519Jwk(raw: Uint8Array, part: 'd' | 'x'): JsonWebKey {
+  const b64 = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('base64url');
+  return part === 'd' ? { kty: 'OKP', crv: 'X25519', d: b64, x: '' } : { kty: 'OKP', crv: 'X25519', x: b64 };
+}
 
 class NativeX25519KeyShare implements KeyShare {
   readonly group = NamedGroup.x25519;
@@ -164,15 +170,16 @@ class NativeX25519KeyShare implements KeyShare {
   constructor(random: RandomSource) {
     // RFC 7748 §6.1: 32 random bytes, clamped by the scalar multiplication.
     const secret = random(32);
-    this.privateKey = createPrivateKey({ key: Buffer.from(concatBytes(X25519_PKCS8_PREFIX, secret)), format: 'der', type: 'pkcs8' });
-    const spki = createPublicKey(this.privateKey).export({ format: 'der', type: 'spki' });
-    this.publicKey = new Uint8Array(spki.subarray(X25519_SPKI_PREFIX.length));
+    if (secret.length !== 32) throw new TlsError(ErrorCode.INTERNAL, 'random source returned wrong length', 'internal_error');
+    this.privateKey = createPrivateKey({ key: x25519Jwk(secret, 'd'), format: 'jwk' });
+    const x = createPublicKey(this.privateKey).export({ format: 'jwk' }).x;
+    this.publicKey = new Uint8Array(Buffer.from(x ?? '', 'base64url'));
   }
   computeSecret(peerPublicKey: Uint8Array): Uint8Array {
     if (peerPublicKey.length !== 32) throw illegalParameter('x25519 public value must be 32 bytes');
     let shared: Buffer;
     try {
-      const publicKey = createPublicKey({ key: Buffer.from(concatBytes(X25519_SPKI_PREFIX, peerPublicKey)), format: 'der', type: 'spki' });
+      const publicKey = createPublicKey({ key: x25519Jwk(peerPublicKey, 'x'), format: 'jwk' });
       shared = diffieHellman({ privateKey: this.privateKey, publicKey });
     } catch {
       // OpenSSL refuses low-order points (their output is all zeros).

@@ -2,7 +2,8 @@
 // need, read once per certificate, and the issuer-matching rules of OpenSSL 3
 // (ossl_x509_likely_issued, X509_check_akid).
 
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { X509Certificate, KeyObject } from 'node:crypto';
+import { cachedFacet, cachedPublicKey, cachedX509 } from './certificate-cache.js';
 import { readAuthorityKeyId, readCrlDistributionPoints, serialKey, signedParts, type DistributionPoint, type SignedData } from './crl.js';
 import * as der from './der.js';
 import { PolicyExtensionReader, type PolicyExtensions } from './certificate-policies.js';
@@ -130,7 +131,7 @@ export interface Cert {
 export function publicKeyOf(c: Cert): KeyObject | null {
   if (c.publicKeyCache === undefined) {
     try {
-      c.publicKeyCache = c.x509.publicKey;
+      c.publicKeyCache = cachedPublicKey(c.der);
     } catch {
       c.publicKeyCache = null;
     }
@@ -139,9 +140,15 @@ export function publicKeyOf(c: Cert): KeyObject | null {
 }
 
 
-/** Parses a DER certificate (RFC 5280 §4.1). Throws on malformed input. */
+/** Parses a DER certificate (RFC 5280 §4.1). Throws on malformed input. The parse is kept by
+ *  the certificate's bytes (certificate-cache.ts): the same certificate is parsed once, and the
+ *  Cert returned may be shared (its fields are not changed after the parse). */
 export function parseCertificate(certDer: Uint8Array): Cert {
-  const x509 = new X509Certificate(certDer);
+  return cachedFacet(certDer, 'rfc5280', readCertificate);
+}
+
+function readCertificate(certDer: Uint8Array): Cert {
+  const x509 = cachedX509(certDer);
   const signed = signedParts(certDer, (fields) => fields[fields[0]?.tag === der.contextTag(0, true) ? 2 : 1]!);
   const tbs = der.children(der.decode(signed.tbs));
   let i = 0;

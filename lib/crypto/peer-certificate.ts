@@ -4,7 +4,8 @@
 // subjectaltname, fingerprints, serialNumber, valid_from/valid_to, etc. are byte-for-byte node's.
 // The `detailed` issuer chain is linked as node's GetPeerCert does (src/crypto/crypto_common.cc).
 
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { cachedX509 } from './certificate-cache.js';
 import { findTrustedIssuer } from './trust-store.js';
 
 /** Subject / issuer distinguished name: attribute short name → value (an array when repeated). */
@@ -73,7 +74,7 @@ export function toPeerCertificate(
   trust?: PeerCertificateTrust,
 ): PeerCertificate | Record<string, never> {
   if (chain.length === 0) return {};
-  const certs = chain.map((d) => new X509Certificate(d));
+  const certs = chain.map((d) => cachedX509(d));
   let cert = certs[0]!;
   const result = legacyObject(cert);
   if (!detailed) return result;
@@ -96,7 +97,7 @@ export function toPeerCertificate(
     while (!cert.checkIssued(cert)) {
       const caDer = findTrustedIssuer(new Uint8Array(cert.raw), trust.ca);
       if (caDer === undefined) break;
-      const ca = new X509Certificate(caDer);
+      const ca = cachedX509(caDer);
       tail.issuerCertificate = legacyObject(ca);
       tail = tail.issuerCertificate;
       // The store returned the certificate we already hold (a self-signed certificate whose

@@ -2,6 +2,7 @@
 
 import { isIP } from 'node:net';
 import { ErrorCode, TlsError } from '../errors.js';
+import { cachedFacet } from './certificate-cache.js';
 import { toPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 
 /** The error checkServerIdentity returns, with node's extra fields. */
@@ -21,26 +22,17 @@ export class AltNameInvalidError extends TlsError {
  *  SANs; names against dNSName SANs (one leftmost wildcard label, not on a two-label pattern);
  *  the subject CN only when there is no dNSName SAN. */
 export function checkServerIdentity(hostname: string, certDer: Uint8Array): TlsError | undefined {
-  let cert: PeerCertificate;
+  let names: HostNames;
   try {
-    cert = toPeerCertificate([certDer], false) as PeerCertificate;
+    names = cachedFacet(certDer, 'hostNames', readHostNames);
   } catch (e) {
     return new TlsError(ErrorCode.DECODE, `unable to parse certificate: ${(e as Error).message}`);
   }
-  const altNames = cert.subjectaltname;
-  const dnsNames: string[] = [];
-  const ips: (string | undefined)[] = [];
-  if (altNames) {
-    for (const name of altNames.includes('"') ? splitEscapedAltNames(altNames) : altNames.split(', ')) {
-      if (name.startsWith('DNS:')) dnsNames.push(name.slice(4));
-      else if (name.startsWith('IP Address:')) ips.push(canonicalizeIp(name.slice(11)));
-    }
-  }
+  const { altNames, dnsNames, ips, cn } = names;
 
   let valid = false;
   let reason = 'Unknown reason';
   const host = String(hostname).replace(/[.]$/, ''); // unfqdn
-  const cn = cert.subject?.CN;
   if (isIP(host) !== 0) {
     valid = ips.includes(canonicalizeIp(host));
     if (!valid) reason = `IP: ${host} is not in the cert's list: ${ips.join(', ')}`;
@@ -57,7 +49,30 @@ export function checkServerIdentity(hostname: string, certDer: Uint8Array): TlsE
   } else {
     reason = 'Cert does not contain a DNS name';
   }
-  return valid ? undefined : new AltNameInvalidError(reason, host, cert);
+  return valid ? undefined : new AltNameInvalidError(reason, host, toPeerCertificate([certDer], false) as PeerCertificate);
+}
+
+/** What the host-name check reads from a certificate, as node's getPeerCertificate() gives it
+ *  (kept with the certificate's other parses: certificate-cache.ts). */
+interface HostNames {
+  readonly altNames: string | undefined;
+  readonly dnsNames: readonly string[];
+  readonly ips: readonly (string | undefined)[];
+  readonly cn: string | string[] | undefined;
+}
+
+function readHostNames(der: Uint8Array): HostNames {
+  const cert = toPeerCertificate([der], false) as PeerCertificate;
+  const altNames = cert.subjectaltname;
+  const dnsNames: string[] = [];
+  const ips: (string | undefined)[] = [];
+  if (altNames) {
+    for (const name of altNames.includes('"') ? splitEscapedAltNames(altNames) : altNames.split(', ')) {
+      if (name.startsWith('DNS:')) dnsNames.push(name.slice(4));
+      else if (name.startsWith('IP Address:')) ips.push(canonicalizeIp(name.slice(11)));
+    }
+  }
+  return { altNames, dnsNames, ips, cn: cert.subject?.CN };
 }
 
 /** Lowercases A-Z only (locale-independent) and splits on dots, after dropping a final dot. */

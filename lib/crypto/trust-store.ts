@@ -70,9 +70,34 @@ export function trustStore(ca: readonly (string | Uint8Array)[] | undefined): Tr
   if (hit !== undefined && hit.items.length === ca.length && hit.items.every((v, k) => v === ca[k])) {
     return hit.store;
   }
-  const store = buildStore(ca.flatMap(anchorsOf));
+  // A client's connect() makes its `ca` array anew each time, with the same contents: the
+  // store is found again by them.
+  const key = contentKey(ca);
+  let store = storeByContent.get(key);
+  if (store === undefined) {
+    store = buildStore(ca.flatMap(anchorsOf));
+    if (storeByContent.size >= MAX_STORES_BY_CONTENT) storeByContent.delete(storeByContent.keys().next().value as string);
+  } else {
+    storeByContent.delete(key);
+  }
+  storeByContent.set(key, store);
   storeCache.set(ca, { items: [...ca], store });
   return store;
+}
+
+const MAX_STORES_BY_CONTENT = 16;
+const storeByContent = new Map<string, TrustStore>();
+
+/** The `ca` entries' contents as one string, each prefixed by its kind and length (so no two
+ *  different lists give the same key). */
+function contentKey(ca: readonly (string | Uint8Array)[]): string {
+  let key = '';
+  for (const item of ca) {
+    key += typeof item === 'string'
+      ? `s${item.length}:${item}`
+      : `b${item.length}:${Buffer.from(item.buffer, item.byteOffset, item.length).toString('latin1')}`;
+  }
+  return key;
 }
 
 export function trustedIssuer(store: TrustStore, subject: Cert, now: number): Cert | undefined {

@@ -247,6 +247,11 @@ export function isPskSuite(s: CipherSuite): boolean {
   return isPskKx(s.kx);
 }
 
+/** Cipher strings already expanded: a client makes its context on every connect(), with the
+ *  same `ciphers` each time. */
+const expandedLists = new Map<string, readonly CipherSuite[]>();
+const MAX_EXPANDED_LISTS = 64;
+
 /**
  * Parse a cipher list as node:tls's `ciphers` option does: OpenSSL's syntax and semantics
  * (cipher-string.ts) over the suites we implement, and IANA names besides. Names of suites we
@@ -255,9 +260,14 @@ export function isPskSuite(s: CipherSuite): boolean {
  */
 export function parseCipherList(list: string | undefined): CipherSuite[] {
   if (list === undefined || list.trim() === '') return [...CIPHER_SUITES];
-  const chosen = expandCipherString(list, ALL_CIPHER_SUITES);
-  if (chosen.length === 0) {
-    throw new TlsError('ERR_SSL_NO_CIPHER_MATCH', `No cipher match for "${list}"`);
+  let chosen = expandedLists.get(list);
+  if (chosen === undefined) {
+    chosen = expandCipherString(list, ALL_CIPHER_SUITES);
+    if (chosen.length === 0) {
+      throw new TlsError('ERR_SSL_NO_CIPHER_MATCH', `No cipher match for "${list}"`);
+    }
+    if (expandedLists.size >= MAX_EXPANDED_LISTS) expandedLists.delete(expandedLists.keys().next().value as string);
+    expandedLists.set(list, chosen);
   }
-  return chosen;
+  return [...chosen];
 }

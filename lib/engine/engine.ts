@@ -677,7 +677,9 @@ export class Engine implements HandshakeHost {
       this.countPeerRenegotiation();
       this.serverHandshakeOptions = { requestCert: c.requestCert, rejectUnauthorized: c.rejectUnauthorized };
     }
-    this.startHandshake(new ServerHandshake(this, { ...this.serverHandshakeOptions, fullHandshake: this.identitiesChanged }, this.binding()), weAsked ? 'local' : 'peer');
+    const o = this.serverHandshakeOptions;
+    const options: ServerHandshakeOptions = { requestCert: o.requestCert, rejectUnauthorized: o.rejectUnauthorized, cipherSuites: o.cipherSuites, fullHandshake: this.identitiesChanged };
+    this.startHandshake(new ServerHandshake(this, options, this.binding()), weAsked ? 'local' : 'peer');
     return true;
   }
 
@@ -729,7 +731,10 @@ export class Engine implements HandshakeHost {
     const limit = this.config.renegotiationLimit ?? 3;
     const windowMs = this.config.renegotiationWindow ?? 600_000;
     const now = this.config.now();
-    this.peerRenegotiations = this.peerRenegotiations.filter((t) => now - t < windowMs);
+    // The times are kept in the order they came: the expired ones are at the front.
+    let expired = 0;
+    while (expired < this.peerRenegotiations.length && now - this.peerRenegotiations[expired]! >= windowMs) expired++;
+    if (expired > 0) this.peerRenegotiations.splice(0, expired);
     this.peerRenegotiations.push(now);
     if (this.peerRenegotiations.length > limit) {
       throw new TlsError(ErrorCode.SESSION_ATTACK, `TLS session renegotiation attack detected (${this.peerRenegotiations.length} in ${windowMs / 1000} s)`, 'handshake_failure');

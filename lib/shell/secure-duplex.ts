@@ -760,13 +760,14 @@ export class SecureDuplex extends Duplex {
     this.secureCallbacks = [];
     // Held data that will never be sent: its writers learn why.
     for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
-    const closed = err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation');
-    if (this.renegotiateCallback) {
+    if (this.renegotiateCallback || this.joinedRenegotiation.length > 0) {
+      // (Made only when someone waits for it: an Error's stack trace costs every destroy().)
+      const closed = err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation');
       const rc = this.renegotiateCallback;
       this.renegotiateCallback = undefined;
-      rc(closed);
+      rc?.(closed);
+      this.releaseJoinedRenegotiation(closed);
     }
-    this.releaseJoinedRenegotiation(closed);
     cb(err);
     // net.Socket's 'close' (hadError), after 'error' (emitted on the next tick by destroy()).
     const hadError = err !== null && err !== undefined;

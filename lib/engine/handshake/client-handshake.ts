@@ -345,7 +345,7 @@ export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
           this.state = { name: 'wait_server_hello_done', flight: s.flight, peer: s.peer, ocspResponse: s.ocspResponse, certRequest: msg };
           return;
         }
-        return this.onServerHelloDone({ ...s, certRequest: undefined }, msg, raw);
+        return this.onServerHelloDone({ flight: s.flight, peer: s.peer, ocspResponse: s.ocspResponse, certRequest: undefined }, msg, raw);
       case 'wait_server_hello_done':
         return this.onServerHelloDone(s, msg, raw);
       case 'wait_new_session_ticket':
@@ -356,7 +356,8 @@ export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
         // §3.3: a zero-length ticket means the server decided not to issue one.
         this.state = {
           name: 'wait_change_cipher_spec',
-          data: msg.ticket.length > 0 ? { ...s.data, newTicket: { ticket: msg.ticket.slice(), lifetimeHint: msg.lifetimeHint } } : s.data,
+          // (Object.assign: a spread followed by a new property costs V8 new hidden classes per call.)
+          data: msg.ticket.length > 0 ? Object.assign({}, s.data, { newTicket: { ticket: msg.ticket.slice(), lifetimeHint: msg.lifetimeHint } }) : s.data,
         };
         return;
       default:
@@ -565,7 +566,7 @@ export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
     this.host.setPendingStates(states.server, states.client);
     const clientVerify = this.sendChangeCipherSpecAndFinished(keys, 'client finished');
     return {
-      ...keys, facts: flight.facts, peer, kind: 'full', ka: flight.ka, localChain: identity?.chain, certRequest: request, ocspResponse, clientVerify,
+      neg, master, facts: flight.facts, peer, kind: 'full', ka: flight.ka, localChain: identity?.chain, certRequest: request, ocspResponse, clientVerify,
     };
   }
 
@@ -587,12 +588,11 @@ export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
       ticketLifetime = d.session.ticketLifetime;
     }
     const full = d.kind === 'full' ? d : undefined;
-    this.result = {
-      ...this.commonResult(d, d.peer, clientVerify),
+    this.result = this.handshakeResult(d, d.peer, clientVerify, {
       group: full ? full.ka.group : 0,
       signatureScheme: full ? full.ka.signatureScheme : 0,
       serverVerifyData: expected,
-      ...(c.requestOcsp ? { ocspResponse: full?.ocspResponse ?? null } : {}),
+      ocspResponse: c.requestOcsp ? full?.ocspResponse ?? null : undefined,
       servername: c.servername,
       localChain: full?.localChain,
       pskIdentity: d.kind === 'resumed' ? d.session.pskIdentity : d.peer.pskIdentity,
@@ -605,7 +605,7 @@ export class ClientHandshake extends HandshakeBase<ClientState, ClientFinal> {
       ticket,
       ticketLifetime,
       createdAt: d.kind === 'resumed' ? d.session.createdAt : now,
-    };
+    });
   }
 }
 

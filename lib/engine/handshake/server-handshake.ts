@@ -563,7 +563,7 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
     this.host.setPendingStates(states.client, states.server);
     const keys = { neg, master };
     const serverVerify = this.sendChangeCipherSpecAndFinished(keys, 'server finished');
-    this.state = { name: 'wait_change_cipher_spec', data: { ...keys, hello, peer, identity, kind: 'resumed', session, serverVerify } };
+    this.state = { name: 'wait_change_cipher_spec', data: { neg, master, hello, peer, identity, kind: 'resumed', session, serverVerify } };
   }
 
   /** RFC 5077 §3.3: the ticket for `state` (a zero-length one when it cannot be sealed). */
@@ -655,8 +655,7 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
       // The session becomes resumable once its handshake has completed (RFC 5246 §7.4.9).
       if (d.hello.sessionId.length > 0) c.sessionStore?.save(fresh);
     }
-    this.result = {
-      ...this.commonResult(d, d.peer, clientVerify),
+    this.result = this.handshakeResult(d, d.peer, clientVerify, {
       group: d.kind === 'full' ? d.group : 0,
       signatureScheme: d.kind === 'full' ? d.scheme : 0,
       serverVerifyData: serverVerify,
@@ -669,7 +668,8 @@ export class ServerHandshake extends HandshakeBase<ServerState, ServerFinal> {
       ticket: new Uint8Array(0),
       ticketLifetime: 0,
       createdAt,
-    };
+      ocspResponse: undefined,
+    });
   }
 
   /** What a resumption of this (full) handshake's session needs (cache entry, ticket). */
