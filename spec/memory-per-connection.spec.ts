@@ -102,9 +102,12 @@ describe('memory per idle connection (server side)', function () {
       cleanups.push(() => conn.destroy());
       const s = conn.engine.session!;
       const kept = { clientRandom: s.clientRandom, serverRandom: s.serverRandom, clientVerifyData: s.clientVerifyData, serverVerifyData: s.serverVerifyData, sessionId: s.sessionId };
-      // RFC 5246 §7.4.1.2 randoms (32 + 32), §7.4.9 verify_data (12 + 12), session_id (≤ 32).
+      // RFC 5246 §7.4.1.2 randoms (32 + 32), §7.4.9 verify_data (12 + 12), session_id (≤ 32),
+      // the client's signature_algorithms (§7.4.1.4.1, 2 bytes each).
+      const schemes = s.peerSignatureSchemes ?? [];
+      expect(schemes.length, 'the client\'s signature schemes are kept').to.be.greaterThan(0);
       for (const [name, v] of Object.entries(kept)) {
-        expect(v.buffer.byteLength, `${name}'s buffer`).to.be.at.most(32 + 32 + 12 + 12 + 32);
+        expect(v.buffer.byteLength, `${name}'s buffer`).to.be.at.most(32 + 32 + 12 + 12 + 32 + 2 * schemes.length);
         expect(v.buffer, `${name} shares the one buffer`).to.equal(s.clientRandom.buffer);
       }
       // The values are right: the client's view of the same handshake.
@@ -114,6 +117,7 @@ describe('memory per idle connection (server side)', function () {
       }
       expect(s.clientRandom.length).to.equal(32);
       expect(s.clientVerifyData.length).to.equal(12);
+      expect(schemes, 'the client\'s signature schemes, as it sent them').to.deep.equal([...client.engine.config.signatureSchemes]);
       // The server's options are read through, not copied; what a connection sets is its own.
       const shared = Object.getPrototypeOf(conn.engine.config) as typeof conn.engine.config;
       expect(Object.keys(conn.engine.config).length, 'options of its own').to.be.below(5);

@@ -148,6 +148,13 @@ export function tlsSocketHalfOpen(socket: Duplex | undefined, option?: boolean):
   return socket ? (socket as { allowHalfOpen?: boolean }).allowHalfOpen === true : option === true;
 }
 
+/** On a transport: the SecureDuplex it carries (what the shared transport listeners act on). */
+const OWNER = Symbol('secureDuplex');
+
+function ownerOf(transport: Duplex): SecureDuplex {
+  return (transport as unknown as Record<typeof OWNER, SecureDuplex>)[OWNER];
+}
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SecureDuplex extends Duplex {
   /** node:tls compatibility: always true. */
@@ -171,12 +178,12 @@ export class SecureDuplex extends Duplex {
   private secureEstablished = false;
   private renegotiateCallback: RenegotiateCallback | undefined;
   /** renegotiate() calls made while a renegotiation was running: called when it ends. */
-  private joinedRenegotiation: RenegotiateCallback[] = [];
+  private joinedRenegotiation: RenegotiateCallback[] | undefined;
   /** Write callbacks waiting for held data to reach the transport. */
-  private heldCallbacks: ((err?: Error) => void)[] = [];
+  private heldCallbacks: ((err?: Error) => void)[] | undefined;
   /** Write callbacks of writes made before the first handshake completed: as in node:tls they
    *  complete with it (so end() after a write waits for the handshake). */
-  private secureCallbacks: ((err?: Error) => void)[] = [];
+  private secureCallbacks: ((err?: Error) => void)[] | undefined;
   /** TLS framing: the first bytes from the peer, until a record header can be checked. */
   private firstBytes: Buffer | undefined = Buffer.alloc(0);
   private readonly connectOptions: ConnectErrorFields | undefined;
@@ -193,7 +200,6 @@ export class SecureDuplex extends Duplex {
   private pendingFinal: ((err?: Error | null) => void) | undefined;
   private handshakeStarted = false;
   private renegotiationDisabled = false;
-  private sniIdentities: readonly LocalIdentity[] | undefined;
   /** setKeyCert(): our certificates from now on. */
   private keyCertIdentities: readonly LocalIdentity[] | undefined;
   private readonly onClientHello: SecureDuplexOptions['onClientHello'];
@@ -229,10 +235,6 @@ export class SecureDuplex extends Duplex {
     this.onClientHello = options.isServer ? options.onClientHello : undefined;
     this.onOcspRequest = options.onOcspRequest;
     if (options.isServer) {
-      const defaults = engineOptions.identities;
-      // setKeyCert() wins; else renegotiations keep the certificate chosen for the initial
-      // handshake's SNI name.
-      engineOptions.selectIdentities = () => this.keyCertIdentities ?? this.sniIdentities ?? defaults;
       // The engine asks about the initial ClientHello ('client-hello' event) and waits.
       if (this.onClientHello) engineOptions.awaitClientHello = true;
       // node:tls calls ALPNCallback with `this` = the socket (so it may call setKeyCert()), and
@@ -243,11 +245,13 @@ export class SecureDuplex extends Duplex {
       if (psk?.server) engineOptions.psk = { ...psk, server: (identity) => psk.server!.call(this, identity) };
     }
     this.engine = new Engine(engineOptions);
-    socket.on('data', (chunk: Buffer) => this.onTransportData(chunk));
-    socket.on('end', () => this.onTransportEnd());
-    socket.on('error', (err: Error) => this.onTransportError(err));
-    socket.on('close', () => this.onTransportClose());
-    socket.on('drain', () => this.emit('transportDrain'));
+    // The transport's listeners are the same functions for every connection (`this`: the
+    // transport, which names its SecureDuplex), not four closures per connection.
+    (socket as Partial<Record<typeof OWNER, SecureDuplex>>)[OWNER] = this;
+    socket.on('data', SecureDuplex.onData);
+    socket.on('end', SecureDuplex.onEnd);
+    socket.on('error', SecureDuplex.onError);
+    socket.on('close', SecureDuplex.onClose);
     const timeout = options.handshakeTimeout ?? 120_000;
     if (timeout > 0) {
       this.handshakeTimer = setTimeout(() => {
@@ -514,7 +518,7 @@ export class SecureDuplex extends Duplex {
       // node:tls: renegotiate() while a renegotiation is running (started by either side) joins
       // it: true, and the callback when that handshake completes (OpenSSL runs one at a time;
       // node calls back at the next handshake done). Its options do not apply to it.
-      this.joinedRenegotiation.push(callback ?? (() => undefined));
+      (this.joinedRenegotiation ??= []).push(callback ?? (() => undefined));
       return true;
     }
     const started = !this.destroyed && !this.renegotiateCallback && this.engine.renegotiate(engineOptions);
@@ -709,13 +713,13 @@ export class SecureDuplex extends Duplex {
     if (!this.secureEstablished) {
       // node:tls holds writes until the first handshake completes; so does the engine, and the
       // write (even an empty one) completes then.
-      this.secureCallbacks.push((err) => cb(err));
+      (this.secureCallbacks ??= []).push((err) => cb(err));
       this.pump();
       return;
     }
     if (this.engine.heldWriteBytes > 0) {
       // Completes when the held data goes out (end of the held window of a renegotiation).
-      this.heldCallbacks.push((err) => cb(err));
+      (this.heldCallbacks ??= []).push((err) => cb(err));
       this.pump();
       return;
     }
@@ -755,9 +759,9 @@ export class SecureDuplex extends Duplex {
       // or close_notify, has been handed to it).
       this.socket.destroy();
     }
-    const cbs = [...this.secureCallbacks, ...this.heldCallbacks];
-    this.heldCallbacks = [];
-    this.secureCallbacks = [];
+    const cbs = [...this.secureCallbacks ?? [], ...this.heldCallbacks ?? []];
+    this.heldCallbacks = undefined;
+    this.secureCallbacks = undefined;
     // Held data that will never be sent: its writers learn why.
     for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
     const closed = err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation');
@@ -774,6 +778,22 @@ export class SecureDuplex extends Duplex {
   }
 
   // --- plumbing ------------------------------------------------------------------------------
+
+  private static onData(this: Duplex, chunk: Buffer): void {
+    ownerOf(this).onTransportData(chunk);
+  }
+
+  private static onEnd(this: Duplex): void {
+    ownerOf(this).onTransportEnd();
+  }
+
+  private static onError(this: Duplex, err: Error): void {
+    ownerOf(this).onTransportError(err);
+  }
+
+  private static onClose(this: Duplex): void {
+    ownerOf(this).onTransportClose();
+  }
 
   private onTransportData(chunk: Buffer): void {
     if (this.destroyed) return;
@@ -817,7 +837,9 @@ export class SecureDuplex extends Duplex {
           this.refuse(AlertDescription.unrecognized_name, err);
           return;
         }
-        if (identities && identities.length > 0) this.sniIdentities = identities;
+        // The certificates for the SNI name, for this handshake and the renegotiations after
+        // it; a setKeyCert() already made wins.
+        if (identities && identities.length > 0 && !this.keyCertIdentities) this.engine.setIdentities(identities);
         this.engine.acceptClientHello();
         if (!this.transportPaused && this.engine.config.transport !== 'dtls') this.socket.resume();
         this.pump();
@@ -975,9 +997,9 @@ export class SecureDuplex extends Duplex {
   }
 
   private releaseHeldCallbacks(): void {
-    if (this.heldCallbacks.length === 0) return;
     const cbs = this.heldCallbacks;
-    this.heldCallbacks = [];
+    if (cbs === undefined) return;
+    this.heldCallbacks = undefined;
     for (const c of cbs) c();
   }
 
@@ -1120,8 +1142,8 @@ export class SecureDuplex extends Duplex {
       this.emit('secure');
       emitSession();
       // Writes made during the handshake went out with its end (the engine's held data).
-      const cbs = this.secureCallbacks;
-      this.secureCallbacks = [];
+      const cbs = this.secureCallbacks ?? [];
+      this.secureCallbacks = undefined;
       for (const c of cbs) c();
       return;
     }
@@ -1141,8 +1163,8 @@ export class SecureDuplex extends Duplex {
   }
 
   private releaseJoinedRenegotiation(err: Error | null): void {
-    const cbs = this.joinedRenegotiation;
-    this.joinedRenegotiation = [];
+    const cbs = this.joinedRenegotiation ?? [];
+    this.joinedRenegotiation = undefined;
     for (const cb of cbs) cb(err);
   }
 
