@@ -17,6 +17,7 @@ import { memoryPerIdleConnection } from '../bench/memory.js';
 import { makeCredentials } from '../bench/credentials.js';
 import { BUDGETS } from '../bench/budget.js';
 import { within } from './helpers/within.js';
+import { SecretBytes } from '../lib/crypto/secret-bytes.js';
 import { runCleanups } from './helpers/cleanups.js';
 
 /** Connections opened beyond the warm ones: enough that the JIT's own allocations (code,
@@ -102,28 +103,45 @@ describe('memory per idle connection (server side)', function () {
       cleanups.push(() => conn.destroy());
       const s = conn.engine.session!;
       const kept = { clientRandom: s.clientRandom, serverRandom: s.serverRandom, clientVerifyData: s.clientVerifyData, serverVerifyData: s.serverVerifyData, sessionId: s.sessionId };
-      // RFC 5246 §7.4.1.2 randoms (32 + 32), §7.4.9 verify_data (12 + 12), session_id (≤ 32),
-      // the client's signature_algorithms (§7.4.1.4.1, 2 bytes each).
+      // The master secret (RFC 5246 §8.1, 48), randoms (§7.4.1.2, 32 + 32), verify_data (§7.4.9,
+      // 12 + 12), session_id (≤ 32), the client's signature_algorithms (§7.4.1.4.1, 2 bytes each).
       const schemes = s.peerSignatureSchemes ?? [];
       expect(schemes.length, 'the client\'s signature schemes are kept').to.be.greaterThan(0);
+      const all = 48 + 32 + 32 + 12 + 12 + 32 + 2 * schemes.length;
+      // The master secret is a redacted view of that one buffer; the other values are copies of
+      // their own bytes, never views of a buffer that holds the secret.
+      expect(s.masterSecret, 'the master secret').to.be.an.instanceOf(SecretBytes);
+      expect(s.masterSecret.length).to.equal(48);
+      expect(s.masterSecret.buffer.byteLength, 'the master secret\'s buffer').to.be.at.most(all);
       for (const [name, v] of Object.entries(kept)) {
-        expect(v.buffer.byteLength, `${name}'s buffer`).to.be.at.most(32 + 32 + 12 + 12 + 32 + 2 * schemes.length);
-        expect(v.buffer, `${name} shares the one buffer`).to.equal(s.clientRandom.buffer);
+        expect(v, name).to.not.be.an.instanceOf(SecretBytes);
+        expect(v.buffer.byteLength, `${name}'s buffer is its own`).to.equal(v.length);
       }
       // The values are right: the client's view of the same handshake.
       const mine = client.engine.session!;
-      for (const [name, v] of Object.entries(kept)) {
+      for (const [name, v] of Object.entries({ ...kept, masterSecret: s.masterSecret })) {
         expect(Buffer.from(v).equals(Buffer.from(mine[name as keyof typeof kept])), name).to.equal(true);
       }
       expect(s.clientRandom.length).to.equal(32);
       expect(s.clientVerifyData.length).to.equal(12);
       expect(schemes, 'the client\'s signature schemes, as it sent them').to.deep.equal([...client.engine.config.signatureSchemes]);
-      // The server's options are read through, not copied; what a connection sets is its own.
-      const shared = Object.getPrototypeOf(conn.engine.config) as typeof conn.engine.config;
-      expect(Object.keys(conn.engine.config).length, 'options of its own').to.be.below(5);
+      // The server's options are read, not copied: a connection that set nothing reads the
+      // object every connection of the server reads; what a connection sets is its own layer.
+      const shared = conn.engine.config;
+      const secondAccepted = new Promise<SecureDuplex>((resolve) => { onConnection = resolve; });
+      const other = connect({ host: '127.0.0.1', port, ca: credentials.certPem, servername: 'localhost' });
+      cleanups.push(() => other.destroy());
+      await within(new Promise<void>((r, j) => { other.once('secureConnect', () => r()); other.once('error', j); }), 'second handshake');
+      const second = await within(secondAccepted, 'the second server connection');
+      cleanups.push(() => second.destroy());
+      expect(second.engine.config, 'both connections read one options object').to.equal(shared);
+      expect(Object.keys(shared).length, 'the server\'s options').to.be.greaterThan(5);
       conn.disableRenegotiation();
       expect(conn.engine.config.allowRenegotiation).to.equal(false);
+      expect(Object.getPrototypeOf(conn.engine.config), 'the connection\'s layer reads through to them').to.equal(shared);
+      expect(Object.keys(conn.engine.config).length, 'options of its own').to.be.below(5);
       expect(shared.allowRenegotiation, 'the server\'s options are unchanged').to.not.equal(false);
+      expect(second.engine.config.allowRenegotiation, 'the other connection\'s').to.not.equal(false);
     } finally {
       await runCleanups(cleanups);
     }

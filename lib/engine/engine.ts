@@ -125,35 +125,39 @@ const FAILED: Phase = Object.freeze({ kind: 'failed' });
 export class Engine implements HandshakeHost {
   /** node:tls enableTrace(): one line per handshake message, ChangeCipherSpec and alert, sent
    *  or received (the shell prints them). Undefined: no tracing. */
-  trace: ((line: string) => void) | undefined;
-  readonly config: EngineOptions;
+  declare trace: ((line: string) => void) | undefined;
+  /** The options. The shell may put a layer of the connection's own over them (read through to
+   *  the shared ones) when it changes one (setServername(), disableRenegotiation()). */
+  config: EngineOptions;
   private currentIdentities: readonly LocalIdentity[];
   protected readonly channel: RecordChannel;
   private phase: Phase = IDLE;
   /** close_notify sent / received (RFC 5246 §7.2.1); either can happen in any phase. */
   private sentCloseNotify = false;
   private receivedCloseNotify = false;
+  // `declare`d fields: a property exists only once something sets it (absent reads as
+  // undefined, a boolean as false), so an idle connection does not carry them.
   /** setIdentities() after a handshake: the next one (a renegotiation) must be full. */
-  private identitiesChanged = false;
+  private declare identitiesChanged: boolean;
   /** Server: the options of the next handshake, when a renegotiation we asked for set them
    *  (else the config's, read when it starts). */
-  private serverHandshakeOptions: ServerHandshakeOptions | undefined;
+  private declare serverHandshakeOptions: ServerHandshakeOptions | undefined;
   private output: Uint8Array[] = [];
   private events: EngineEvent[] = [];
   /** Application data written while it may not be sent yet (initial handshake, held window). */
-  private heldWrites: Uint8Array[] | undefined;
+  private declare heldWrites: Uint8Array[] | undefined;
   private heldBytes = 0;
   /** DTLS: application data of the new epoch that overtook the peer's Finished. */
-  private earlyAppData: Uint8Array[] | undefined;
+  private declare earlyAppData: Uint8Array[] | undefined;
   /** When the peer started its recent renegotiations (ms). These lists and heldWrites exist
    *  while they hold something: an idle connection keeps none. */
-  private peerRenegotiations: number[] | undefined;
+  private declare peerRenegotiations: number[] | undefined;
   /** The last completed handshake; undefined until the first completes. */
   session: HandshakeResult | undefined;
   /** Warning alerts received since the last non-empty record of another type. */
   private warningAlertsInRow = 0;
   /** While the application answers the ClientHello: what came after it, read once it has. */
-  private helloWait: { messages: { type: number; body: Uint8Array; raw: Uint8Array }[]; input: Uint8Array[] } | undefined;
+  private declare helloWait: { messages: { type: number; body: Uint8Array; raw: Uint8Array }[]; input: Uint8Array[] } | undefined;
 
   constructor(options: EngineOptions, channel?: RecordChannel) {
     this.config = options;
@@ -457,7 +461,7 @@ export class Engine implements HandshakeHost {
       }
     }
     this.phase = FAILED;
-    this.heldWrites = undefined;
+    if (this.heldWrites) this.heldWrites = undefined;
     this.heldBytes = 0;
   }
 
@@ -771,7 +775,7 @@ export class Engine implements HandshakeHost {
     // DTLS data of the new epoch held for the peer's Finished (authenticated under keys agreed
     // inside the current session) was sent before the peer closed: deliver it, not drop it.
     const early = this.earlyAppData ?? [];
-    this.earlyAppData = undefined;
+    if (this.earlyAppData) this.earlyAppData = undefined;
     for (const d of early) this.events.push({ type: 'data', data: d, duringRenegotiation: true });
     // The connection is closing, not refusing: the same code as a renegotiation cut short by a
     // closed socket (ECONNRESET).
@@ -819,7 +823,7 @@ export class Engine implements HandshakeHost {
   private onHandshakeComplete(result: HandshakeResult): void {
     const previous = this.session;
     const { initiator, closeAfter } = this.phase.kind === 'handshaking' ? this.phase : { initiator: 'local' as const, closeAfter: false };
-    if (!result.resumed) this.identitiesChanged = false;
+    if (!result.resumed && this.identitiesChanged) this.identitiesChanged = false;
     if (result.resumed && this.config.role === 'client') this.masterSecretReady(result.clientRandom, result.masterSecret);
     this.channel.handshakeDone();
     if (previous) result = this.keepPeerIdentity(previous, result);
@@ -829,7 +833,7 @@ export class Engine implements HandshakeHost {
     this.endHandshake();
     this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator, resumed: result.resumed });
     const early = this.earlyAppData ?? [];
-    this.earlyAppData = undefined;
+    if (this.earlyAppData) this.earlyAppData = undefined;
     for (const d of early) this.events.push({ type: 'data', data: d, duringRenegotiation: false });
     this.flushHeldWrites();
     if (closeAfter) this.close();

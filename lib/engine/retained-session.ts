@@ -4,6 +4,7 @@
 // ClientHello keeps the ClientHello), and it is built by spreading, which in V8 gives every
 // object a hidden class of its own. For the lifetime of an idle connection that costs more
 // than the values themselves, so the engine keeps this compact copy instead.
+import { SecretBytes } from '../crypto/secret-bytes.js';
 import type { CipherSuite } from './cipher-suites.js';
 import type { HandshakeResult } from './handshake/handshake-host.js';
 
@@ -25,14 +26,15 @@ const ETM_UNDEFINED = 32;
 const HAS_SCHEMES = 64;
 
 /**
- * The same session. client_random, server_random, both verify_data (the RFC 5746 binding of the
- * next renegotiation), the session_id and the peer's signature schemes (uint16 each) live in one
- * buffer, and each is a view (the schemes an array) made when it is read: they are read by a
- * renegotiation, getSession(), exportKeyingMaterial() and getSharedSigalgs(), not by an idle
- * connection. The booleans share one number. The master secret stays in its own SecretBytes (no
- * other view may share a buffer with a secret); certificate chains and the ticket are kept as
- * they are. Every field of HandshakeResult is named here, so a field added there fails to
- * compile until it is kept.
+ * The same session. The master secret, client_random, server_random, both verify_data (the
+ * RFC 5746 binding of the next renegotiation), the session_id and the peer's signature schemes
+ * (uint16 each) live in one private SecretBytes buffer. Each value is made when it is read: the
+ * master secret a SecretBytes view, the others copies of their own (no view of a buffer that
+ * holds a secret is ever handed out unredacted), the schemes an array. They are read by a
+ * renegotiation, getSession(), exportKeyingMaterial(), 'keylog' and getSharedSigalgs(), not by an
+ * idle connection. The booleans share one number. Certificate chains and the ticket are kept as
+ * they are. Every field of HandshakeResult is named here, so a field added there fails to compile
+ * until it is kept.
  */
 /** HandshakeResult with every field present (an optional one may hold undefined). */
 type EveryField = { [K in keyof Required<HandshakeResult>]: HandshakeResult[K] };
@@ -41,22 +43,23 @@ export class RetainedSession implements EveryField {
   readonly suite: CipherSuite;
   readonly group: number;
   readonly signatureScheme: number;
-  readonly masterSecret: Uint8Array;
   readonly peerChain: Uint8Array[];
-  readonly authorizationError: HandshakeResult['authorizationError'];
   readonly alpnProtocol: string | false;
-  readonly ocspResponse: Uint8Array | null | undefined;
-  readonly servername: string | undefined;
-  readonly localChain: Uint8Array[] | undefined;
-  readonly pskIdentity: string | undefined;
+  // The optional fields are `declare`d: a property exists only when the handshake gave a value.
+  declare readonly authorizationError: HandshakeResult['authorizationError'];
+  declare readonly ocspResponse: Uint8Array | null | undefined;
+  declare readonly servername: string | undefined;
+  declare readonly localChain: Uint8Array[] | undefined;
+  declare readonly pskIdentity: string | undefined;
   readonly ticket: Uint8Array;
   readonly ticketLifetime: number;
   readonly createdAt: number;
-  /** client_random, server_random, client and server verify_data, session_id, then the peer's
-   *  signature schemes (big-endian uint16), in that order. */
-  readonly #bytes: Uint8Array;
-  /** The lengths of client verify_data (bits 0-7), server verify_data (8-15) and session_id
-   *  (16-23); both randoms are 32 bytes (RFC 5246 §7.4.1.2). */
+  /** The master secret, client_random, server_random, client and server verify_data,
+   *  session_id, then the peer's signature schemes (big-endian uint16), in that order. */
+  readonly #bytes: SecretBytes;
+  /** The lengths of client verify_data (bits 0-7), server verify_data (8-15), session_id
+   *  (16-23) and the master secret (24-29: 48, RFC 5246 §8.1); both randoms are 32 bytes
+   *  (RFC 5246 §7.4.1.2). */
   readonly #lengths: number;
   readonly #flags: number;
 
@@ -64,26 +67,25 @@ export class RetainedSession implements EveryField {
     this.suite = r.suite;
     this.group = r.group;
     this.signatureScheme = r.signatureScheme;
-    this.masterSecret = r.masterSecret;
     this.peerChain = r.peerChain.length === 0 ? NO_CHAIN : r.peerChain;
-    this.authorizationError = r.authorizationError;
     this.alpnProtocol = r.alpnProtocol;
-    this.ocspResponse = r.ocspResponse;
-    this.servername = r.servername;
-    this.localChain = r.localChain;
-    this.pskIdentity = r.pskIdentity;
+    if (r.authorizationError !== undefined) this.authorizationError = r.authorizationError;
+    if (r.ocspResponse !== undefined) this.ocspResponse = r.ocspResponse;
+    if (r.servername !== undefined) this.servername = r.servername;
+    if (r.localChain !== undefined) this.localChain = r.localChain;
+    if (r.pskIdentity !== undefined) this.pskIdentity = r.pskIdentity;
     this.ticket = r.ticket.length === 0 ? NO_TICKET : r.ticket;
     this.ticketLifetime = r.ticketLifetime;
     this.createdAt = r.createdAt;
     if (r.clientRandom.length !== RANDOM || r.serverRandom.length !== RANDOM) throw new RangeError('a TLS random is 32 bytes');
     const lengths = [r.clientVerifyData.length, r.serverVerifyData.length, r.sessionId.length];
-    if (lengths.some((n) => n > 0xff)) throw new RangeError('verify_data and session_id are at most 255 bytes');
-    this.#lengths = lengths[0]! | (lengths[1]! << 8) | (lengths[2]! << 16);
+    if (lengths.some((n) => n > 0xff) || r.masterSecret.length > 0x3f) throw new RangeError('verify_data and session_id are at most 255 bytes, a master secret 63');
+    this.#lengths = lengths[0]! | (lengths[1]! << 8) | (lengths[2]! << 16) | (r.masterSecret.length << 24);
     const schemes = r.peerSignatureSchemes;
-    const parts = [r.clientRandom, r.serverRandom, r.clientVerifyData, r.serverVerifyData, r.sessionId];
+    const parts = [r.masterSecret, r.clientRandom, r.serverRandom, r.clientVerifyData, r.serverVerifyData, r.sessionId];
     let total = schemes === undefined ? 0 : 2 * schemes.length;
     for (const p of parts) total += p.length;
-    const bytes = new Uint8Array(total);
+    const bytes = new SecretBytes(new ArrayBuffer(total));
     let at = 0;
     for (const p of parts) {
       bytes.set(p, at);
@@ -119,24 +121,28 @@ export class RetainedSession implements EveryField {
     return (this.#flags & ETM_UNDEFINED) !== 0 ? undefined : (this.#flags & ETM) !== 0;
   }
 
+  get masterSecret(): Uint8Array {
+    return this.#bytes.subarray(0, this.#masterEnd);
+  }
+
   get clientRandom(): Uint8Array {
-    return this.#bytes.subarray(0, RANDOM);
+    return this.#copy(this.#masterEnd, this.#masterEnd + RANDOM);
   }
 
   get serverRandom(): Uint8Array {
-    return this.#bytes.subarray(RANDOM, 2 * RANDOM);
+    return this.#copy(this.#masterEnd + RANDOM, this.#masterEnd + 2 * RANDOM);
   }
 
   get clientVerifyData(): Uint8Array {
-    return this.#bytes.subarray(2 * RANDOM, this.#clientVerifyEnd);
+    return this.#copy(this.#masterEnd + 2 * RANDOM, this.#clientVerifyEnd);
   }
 
   get serverVerifyData(): Uint8Array {
-    return this.#bytes.subarray(this.#clientVerifyEnd, this.#serverVerifyEnd);
+    return this.#copy(this.#clientVerifyEnd, this.#serverVerifyEnd);
   }
 
   get sessionId(): Uint8Array {
-    return this.#bytes.subarray(this.#serverVerifyEnd, this.#sessionIdEnd);
+    return this.#copy(this.#serverVerifyEnd, this.#sessionIdEnd);
   }
 
   get peerSignatureSchemes(): number[] | undefined {
@@ -147,8 +153,17 @@ export class RetainedSession implements EveryField {
     return out;
   }
 
+  /** A public value: a plain Uint8Array of its own (not a view of the buffer with the secret). */
+  #copy(from: number, to: number): Uint8Array {
+    return new Uint8Array(this.#bytes.subarray(from, to));
+  }
+
+  get #masterEnd(): number {
+    return this.#lengths >>> 24;
+  }
+
   get #clientVerifyEnd(): number {
-    return 2 * RANDOM + (this.#lengths & 0xff);
+    return this.#masterEnd + 2 * RANDOM + (this.#lengths & 0xff);
   }
 
   get #serverVerifyEnd(): number {
