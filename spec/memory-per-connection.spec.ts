@@ -1,11 +1,11 @@
 // What an idle established connection keeps, server side. Not timed: the V8 heap a connection
 // retains after full garbage collections, measured the way the benchmark measures it
 // (bench/memory.ts: a child process holds the server's connections, node:tls clients open them)
-// for our server and for a node:tls server in the same test, and compared. node:tls keeps its
-// TLS state in OpenSSL's native memory, outside the V8 heap, so ours cannot go below its heap
-// figure; the bound says how far above it an idle connection may be. Beside it, what an
-// established connection must not keep: its finished handshakes (weak references cleared by a
-// collection), the ClientHello its values came from, a copy of the server's options.
+// for our server (both providers) and for a node:tls server in the same test, and compared.
+// node:tls keeps its TLS state in OpenSSL's native memory, outside the V8 heap; ours is in the
+// heap, and must still not exceed node's figure. Beside it, what an established connection must
+// not keep: its finished handshakes (weak references cleared by a collection), the ClientHello
+// its values came from, a copy of the server's options.
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { setFlagsFromString } from 'node:v8';
@@ -20,14 +20,21 @@ import { within } from './helpers/within.js';
 import { SecretBytes } from '../lib/crypto/secret-bytes.js';
 import { runCleanups } from './helpers/cleanups.js';
 
-/** Connections opened beyond the warm ones: enough that the JIT's own allocations (code,
- *  feedback) spread thin over them. */
+/** Connections opened beyond the warm ones. */
 const CONNECTIONS = 300;
-/** Our V8 heap per idle connection may be at most this many times node:tls's. Measured on this
- *  machine: 1.5-1.7× (about 6 KiB against node's 3.7-4.0 KiB); before each idle connection
- *  stopped carrying a copy of the server's options, a hidden class per session and per-state
- *  scratch buffers it was 2.7×. */
-const HEAP_RATIO_BOUND = 2;
+/** Measurements of each stack; the medians are compared (one run in several moves by up to
+ *  0.4 KiB per connection, node's as ours). */
+const ROUNDS = 3;
+/**
+ * Our V8 heap per idle connection may be at most this many times node:tls's, both servers run
+ * without the JIT (memoryPerIdleConnection's `jit: false`): the figure is then what each
+ * connection retains, and it is steady. Measured on this machine, loaded (load 5-7 on 2 cores):
+ * noble 3.03-3.17 KiB and native 3.16-3.50 KiB against node:tls's 3.79-3.80 KiB, 0.80-0.92×.
+ * With the JIT on (the benchmark's figure) the code compiled while the connections open is
+ * counted too, and under load it moves a 300-connection figure between 2.6 and 4.1 KiB: too
+ * noisy for a bound of 1 (at 1,000 connections the benchmark measures 0.95-1.05×).
+ */
+const HEAP_RATIO_BOUND = 1;
 
 /** A full garbage collection, with or without --expose-gc. */
 function collectGarbage(): void {
@@ -41,16 +48,27 @@ const runningHandshake = (e: Engine): object | undefined => (e as unknown as { p
 describe('memory per idle connection (server side)', function () {
   this.timeout(180_000);
 
-  it(`V8 heap per idle connection, ${CONNECTIONS} connections, at most ${HEAP_RATIO_BOUND}× node:tls's in the same run`, async function () {
+  it(`V8 heap per idle connection, ${CONNECTIONS} connections, without the JIT: at most ${HEAP_RATIO_BOUND}× node:tls's in the same run (medians of ${ROUNDS}), both providers`, async function () {
+    this.timeout(ROUNDS * 3 * 120_000);
     const credentials = makeCredentials('ecdsa-p256');
     const budget = { ...BUDGETS.check, idleConnections: CONNECTIONS };
-    const node = await within(memoryPerIdleConnection('node:tls', credentials, budget), 'node:tls idle connections', 120_000);
-    const ours = await within(memoryPerIdleConnection('noble', credentials, budget), 'secure-duplex idle connections', 120_000);
-    const kib = (b: number): string => `${(b / 1024).toFixed(2)} KiB`;
-    const ratio = ours.heap / node.heap;
-    expect(node.heap, 'node:tls heap per connection').to.be.greaterThan(0);
-    expect(ratio, `heap per connection: ours ${kib(ours.heap)}, node:tls ${kib(node.heap)} (RSS ${kib(ours.rss)} / ${kib(node.rss)})`)
-      .to.be.at.most(HEAP_RATIO_BOUND);
+    const stacks = ['node:tls', 'noble', 'native'] as const;
+    // Each stack ROUNDS times, in turns (each in a fresh child process); the median of each.
+    const heaps: Record<(typeof stacks)[number], number[]> = { 'node:tls': [], noble: [], native: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const stack of stacks) {
+        const m = await within(memoryPerIdleConnection(stack, credentials, budget, { jit: false }), `${stack} idle connections`, 120_000);
+        heaps[stack].push(m.heap);
+      }
+    }
+    const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+    const kib = (v: number[]): string => v.map((b) => (b / 1024).toFixed(2)).join(', ') + ' KiB';
+    const node = median(heaps['node:tls']);
+    expect(node, 'node:tls heap per connection').to.be.greaterThan(0);
+    for (const stack of ['noble', 'native'] as const) {
+      expect(median(heaps[stack]) / node, `${stack}: heap per connection ${kib(heaps[stack])}, node:tls ${kib(heaps['node:tls'])}`)
+        .to.be.at.most(HEAP_RATIO_BOUND);
+    }
   });
 
   it('a finished handshake (its state machine and its transcript) is unreachable once the connection is established, in a renegotiation too', async function () {
