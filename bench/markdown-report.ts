@@ -5,7 +5,7 @@ import type { PrimitiveResult } from './primitives.js';
 import { primitivesTable, renderMarkdown, sectionTable } from './results-table.js';
 import { SECTIONS, type Row } from './results.js';
 import { targetsTable } from './targets.js';
-import { ALL_CORES, HANDSHAKE_PATH, RECORD_PATH } from './findings.js';
+import { ALL_CORES, HANDSHAKE_PATH, MEMORY, RECORD_PATH } from './findings.js';
 
 export interface RunReport {
   mode: string;
@@ -64,7 +64,7 @@ const METHOD = `## How each figure is measured
   one connection per process, so a loop of them measures process start-up rather than DTLS.
 - **Memory per idle connection**: a fresh child process runs the server of one stack; the
   benchmark opens the connections to it (node:tls clients for every stack, resuming one session)
-  and the child reports RSS and V8 heap after a full garbage collection, once 10 warm-up
+  and the child reports RSS and V8 heap after a full garbage collection, once 100 warm-up
   connections are open and again after the measured ones; the difference is divided by their
   number. Only the server side is counted.
 - **All cores**: the command line's \`server --workers N\` in its own processes (the primary and
@@ -109,6 +109,7 @@ machine they came from and a chart of the main ratios (performance.svg).
 ${RECORD_PATH}
 ${HANDSHAKE_PATH}
 ${ALL_CORES}
+${MEMORY}
 ${METHOD}`;
   }
   const m = run.machine;
@@ -152,5 +153,6 @@ ${errors}
 ${RECORD_PATH}
 ${HANDSHAKE_PATH}
 ${ALL_CORES}
+${MEMORY}
 ${METHOD}`;
 }

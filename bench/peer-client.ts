@@ -20,10 +20,11 @@ export class PeerProcess {
     });
   }
 
-  /** Start a child; `--expose-gc` so its memory samples follow a full collection. */
-  static start(): Promise<PeerProcess> {
+  /** Start a child; `--expose-gc` so its memory samples follow a full collection, and
+   *  `nodeFlags` after it. */
+  static start(nodeFlags: readonly string[] = []): Promise<PeerProcess> {
     const child = fork(new URL('./peer-process.js', import.meta.url), [], {
-      execArgv: ['--expose-gc'],
+      execArgv: ['--expose-gc', ...nodeFlags],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {

@@ -33,6 +33,8 @@ const TARGETS: readonly Target[] = [
   { what: 'renegotiating once a second costs ≤ 5 % throughput', stack: 'native', rowId: 'renegotiation/dip', ratio: vsCeiling, min: 0.95 },
   { what: 'RSS per idle connection ≤ node:tls', stack: 'noble', rowId: 'memory/rss', ratio: vsNode, max: 1 },
   { what: 'RSS per idle connection ≤ node:tls', stack: 'native', rowId: 'memory/rss', ratio: vsNode, max: 1 },
+  { what: 'V8 heap per idle connection ≤ node:tls', stack: 'noble', rowId: 'memory/heap', ratio: vsNode, max: 1 },
+  { what: 'V8 heap per idle connection ≤ node:tls', stack: 'native', rowId: 'memory/heap', ratio: vsNode, max: 1 },
 ];
 
 export function targetsTable(rows: readonly Row[]): Table {

@@ -97,7 +97,8 @@ describe('RFC 5746 attacks (engine)', () => {
     });
     p.handshake();
     // Force the client's engine to believe renegotiation is allowed (a legacy peer would just send).
-    (p.client.session as { secureRenegotiation: boolean }).secureRenegotiation = true;
+    // (The session's flags are getters: an own property shadows this one.)
+    Object.defineProperty(p.client.session!, 'secureRenegotiation', { value: true });
     expect(p.client.renegotiate()).to.equal(true);
     p.run();
     expect(p.clientEvents.some((e) => e.type === 'renegotiation-refused')).to.equal(true);

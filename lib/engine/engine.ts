@@ -112,42 +112,59 @@ type Phase =
   /** A fatal alert was sent or received: nothing more is read or written. */
   | { kind: 'failed' };
 
+/** The TLS channel options of each side: one object for every connection. */
+const CLIENT_CHANNEL = Object.freeze({ role: 'client' as const });
+const SERVER_CHANNEL = Object.freeze({ role: 'server' as const });
+
+// The phases without data of their own: one object each for every connection.
+const IDLE: Phase = Object.freeze({ kind: 'idle' });
+const HELLO_REQUESTED: Phase = Object.freeze({ kind: 'hello-requested' });
+const ESTABLISHED: Phase = Object.freeze({ kind: 'established' });
+const FAILED: Phase = Object.freeze({ kind: 'failed' });
+
 export class Engine implements HandshakeHost {
   /** node:tls enableTrace(): one line per handshake message, ChangeCipherSpec and alert, sent
    *  or received (the shell prints them). Undefined: no tracing. */
-  trace: ((line: string) => void) | undefined;
-  readonly config: EngineOptions;
+  declare trace: ((line: string) => void) | undefined;
+  /** The options. The shell may put a layer of the connection's own over them (read through to
+   *  the shared ones) when it changes one (setServername(), disableRenegotiation()). */
+  config: EngineOptions;
   private currentIdentities: readonly LocalIdentity[];
   protected readonly channel: RecordChannel;
-  private phase: Phase = { kind: 'idle' };
+  private phase: Phase = IDLE;
   /** close_notify sent / received (RFC 5246 §7.2.1); either can happen in any phase. */
   private sentCloseNotify = false;
   private receivedCloseNotify = false;
+  // `declare`d fields: a property exists only once something sets it (absent reads as
+  // undefined, a boolean as false), so an idle connection does not carry them.
   /** setIdentities() after a handshake: the next one (a renegotiation) must be full. */
-  private identitiesChanged = false;
-  private serverHandshakeOptions: ServerHandshakeOptions;
+  private declare identitiesChanged: boolean;
+  /** Server: the options of the next handshake, when a renegotiation we asked for set them
+   *  (else the config's, read when it starts). */
+  private declare serverHandshakeOptions: ServerHandshakeOptions | undefined;
   private output: Uint8Array[] = [];
   private events: EngineEvent[] = [];
   /** Application data written while it may not be sent yet (initial handshake, held window). */
-  private heldWrites: Uint8Array[] = [];
+  private declare heldWrites: Uint8Array[] | undefined;
   private heldBytes = 0;
   /** DTLS: application data of the new epoch that overtook the peer's Finished. */
-  private earlyAppData: Uint8Array[] = [];
-  private peerRenegotiations: number[] = [];
+  private declare earlyAppData: Uint8Array[] | undefined;
+  /** When the peer started its recent renegotiations (ms). These lists and heldWrites exist
+   *  while they hold something: an idle connection keeps none. */
+  private declare peerRenegotiations: number[] | undefined;
   /** The last completed handshake; undefined until the first completes. */
   session: HandshakeResult | undefined;
   /** Warning alerts received since the last non-empty record of another type. */
   private warningAlertsInRow = 0;
   /** While the application answers the ClientHello: what came after it, read once it has. */
-  private helloWait: { messages: { type: number; body: Uint8Array; raw: Uint8Array }[]; input: Uint8Array[] } | undefined;
+  private declare helloWait: { messages: { type: number; body: Uint8Array; raw: Uint8Array }[]; input: Uint8Array[] } | undefined;
 
   constructor(options: EngineOptions, channel?: RecordChannel) {
     this.config = options;
     this.currentIdentities = options.identities;
     this.channel = channel ?? (options.transport === 'dtls'
       ? new DtlsChannel({ role: options.role, now: options.now, ...options.dtls })
-      : new TlsChannel({ role: options.role }));
-    this.serverHandshakeOptions = { requestCert: options.requestCert, rejectUnauthorized: options.rejectUnauthorized };
+      : new TlsChannel(options.role === 'server' ? SERVER_CHANNEL : CLIENT_CHANNEL));
   }
 
   /** The running handshake, if any. */
@@ -162,7 +179,7 @@ export class Engine implements HandshakeHost {
 
   /** No handshake runs any more: established once a session exists, idle before. */
   private endHandshake(): void {
-    if (this.phase.kind !== 'failed') this.phase = this.session ? { kind: 'established' } : { kind: 'idle' };
+    if (this.phase.kind !== 'failed') this.phase = this.session ? ESTABLISHED : IDLE;
   }
 
   // --- inputs --------------------------------------------------------------------------------
@@ -237,7 +254,7 @@ export class Engine implements HandshakeHost {
     }
     if (data.length === 0) return;
     if (this.mustHoldWrites()) {
-      this.heldWrites.push(data);
+      (this.heldWrites ??= []).push(data);
       this.heldBytes += data.length;
       return;
     }
@@ -295,7 +312,7 @@ export class Engine implements HandshakeHost {
       };
       // RFC 5246 §7.4.1.1: HelloRequest asks the client to begin a new handshake; it is not
       // part of any handshake transcript.
-      this.phase = { kind: 'hello-requested' };
+      this.phase = HELLO_REQUESTED;
       this.channel.beginHandshake?.();
       this.sendHandshake({ type: 'hello_request' });
       this.flushHandshake();
@@ -443,8 +460,8 @@ export class Engine implements HandshakeHost {
         /* the alert itself could not be encoded; nothing more to send */
       }
     }
-    this.phase = { kind: 'failed' };
-    this.heldWrites = [];
+    this.phase = FAILED;
+    if (this.heldWrites) this.heldWrites = undefined;
     this.heldBytes = 0;
   }
 
@@ -467,9 +484,9 @@ export class Engine implements HandshakeHost {
   }
 
   private flushHeldWrites(force = false): void {
-    if (this.heldWrites.length === 0 || (!force && this.mustHoldWrites())) return;
     const held = this.heldWrites;
-    this.heldWrites = [];
+    if (held === undefined || (!force && this.mustHoldWrites())) return;
+    this.heldWrites = undefined;
     this.heldBytes = 0;
     if (this.channel.dtls) {
       // RFC 6347: each write is its own record (datagram boundaries are kept).
@@ -550,7 +567,7 @@ export class Engine implements HandshakeHost {
       if (level === AlertLevel.fatal || level !== AlertLevel.warning) {
         const err = new TlsError(ErrorCode.ALERT_RECEIVED, `peer sent fatal alert ${alertName(desc)} (${desc})`);
         err.alertReceived = alertName(desc);
-        this.phase = { kind: 'failed' };
+        this.phase = FAILED;
         this.events.push({ type: 'error', error: err });
         return;
       }
@@ -609,7 +626,8 @@ export class Engine implements HandshakeHost {
       // keys this handshake agreed) may overtake the peer's Finished, in the first handshake as
       // in a renegotiation; keep it until the Finished arrives (bounded; beyond that it is
       // lost, as UDP is). If the Finished never verifies, the handshake fails and it is dropped.
-      if (this.earlyAppData.length < 64) this.earlyAppData.push(data);
+      const early = (this.earlyAppData ??= []);
+      if (early.length < 64) early.push(data);
       return;
     }
     if (!this.session) {
@@ -645,7 +663,7 @@ export class Engine implements HandshakeHost {
       }
     }
     if (!this.handshake && this.config.role === 'server' && !this.session) {
-      this.startHandshake(new ServerHandshake(this, this.serverHandshakeOptions), 'peer');
+      this.startHandshake(new ServerHandshake(this, this.configuredServerHandshake()), 'peer');
     }
     const hs = this.handshake;
     // RFC 5246 §7.2.2 / §7.3: a message the current state does not take is unexpected_message,
@@ -675,12 +693,20 @@ export class Engine implements HandshakeHost {
     }
     if (!weAsked) {
       this.countPeerRenegotiation();
-      this.serverHandshakeOptions = { requestCert: c.requestCert, rejectUnauthorized: c.rejectUnauthorized };
+      this.serverHandshakeOptions = undefined;
     }
-    const o = this.serverHandshakeOptions;
+    const o = this.serverHandshakeOptions ?? this.configuredServerHandshake();
+    this.serverHandshakeOptions = undefined;
+    // One literal, no spread: V8 keeps one hidden class for it.
     const options: ServerHandshakeOptions = { requestCert: o.requestCert, rejectUnauthorized: o.rejectUnauthorized, cipherSuites: o.cipherSuites, fullHandshake: this.identitiesChanged };
     this.startHandshake(new ServerHandshake(this, options, this.binding()), weAsked ? 'local' : 'peer');
     return true;
+  }
+
+  /** Server: the handshake options of the connection's config (node:tls requestCert and
+   *  rejectUnauthorized), for a handshake the client starts. */
+  private configuredServerHandshake(): ServerHandshakeOptions {
+    return { requestCert: this.config.requestCert, rejectUnauthorized: this.config.rejectUnauthorized };
   }
 
   /**
@@ -731,13 +757,15 @@ export class Engine implements HandshakeHost {
     const limit = this.config.renegotiationLimit ?? 3;
     const windowMs = this.config.renegotiationWindow ?? 600_000;
     const now = this.config.now();
-    // The times are kept in the order they came: the expired ones are at the front.
+    // The times are kept in the order they came: the expired ones are at the front. The list is
+    // made at the first renegotiation the peer starts (most connections never have one).
+    const times = (this.peerRenegotiations ??= []);
     let expired = 0;
-    while (expired < this.peerRenegotiations.length && now - this.peerRenegotiations[expired]! >= windowMs) expired++;
-    if (expired > 0) this.peerRenegotiations.splice(0, expired);
-    this.peerRenegotiations.push(now);
-    if (this.peerRenegotiations.length > limit) {
-      throw new TlsError(ErrorCode.SESSION_ATTACK, `TLS session renegotiation attack detected (${this.peerRenegotiations.length} in ${windowMs / 1000} s)`, 'handshake_failure');
+    while (expired < times.length && now - times[expired]! >= windowMs) expired++;
+    if (expired > 0) times.splice(0, expired);
+    times.push(now);
+    if (times.length > limit) {
+      throw new TlsError(ErrorCode.SESSION_ATTACK, `TLS session renegotiation attack detected (${times.length} in ${windowMs / 1000} s)`, 'handshake_failure');
     }
   }
 
@@ -752,8 +780,8 @@ export class Engine implements HandshakeHost {
     this.channel.cancelHandshake?.();
     // DTLS data of the new epoch held for the peer's Finished (authenticated under keys agreed
     // inside the current session) was sent before the peer closed: deliver it, not drop it.
-    const early = this.earlyAppData;
-    this.earlyAppData = [];
+    const early = this.earlyAppData ?? [];
+    if (this.earlyAppData) this.earlyAppData = undefined;
     for (const d of early) this.events.push({ type: 'data', data: d, duringRenegotiation: true });
     // The connection is closing, not refusing: the same code as a renegotiation cut short by a
     // closed socket (ECONNRESET).
@@ -801,7 +829,7 @@ export class Engine implements HandshakeHost {
   private onHandshakeComplete(result: HandshakeResult): void {
     const previous = this.session;
     const { initiator, closeAfter } = this.phase.kind === 'handshaking' ? this.phase : { initiator: 'local' as const, closeAfter: false };
-    if (!result.resumed) this.identitiesChanged = false;
+    if (!result.resumed && this.identitiesChanged) this.identitiesChanged = false;
     if (result.resumed && this.config.role === 'client') this.masterSecretReady(result.clientRandom, result.masterSecret);
     this.channel.handshakeDone();
     if (previous) result = this.keepPeerIdentity(previous, result);
@@ -810,8 +838,8 @@ export class Engine implements HandshakeHost {
     this.session = retainedSession(result);
     this.endHandshake();
     this.events.push({ type: 'handshake', renegotiation: previous !== undefined, initiator, resumed: result.resumed });
-    const early = this.earlyAppData;
-    this.earlyAppData = [];
+    const early = this.earlyAppData ?? [];
+    if (this.earlyAppData) this.earlyAppData = undefined;
     for (const d of early) this.events.push({ type: 'data', data: d, duringRenegotiation: false });
     this.flushHeldWrites();
     if (closeAfter) this.close();

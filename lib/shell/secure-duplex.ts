@@ -148,6 +148,20 @@ export function tlsSocketHalfOpen(socket: Duplex | undefined, option?: boolean):
   return socket ? (socket as { allowHalfOpen?: boolean }).allowHalfOpen === true : option === true;
 }
 
+/** Marks a connection's own layer of engine options (connectionConfig() over the shared ones). */
+const OWN_LAYER = Symbol('ownOptions');
+
+function ownLayer(shared: EngineOptions, own: Partial<EngineOptions>): EngineOptions {
+  return connectionConfig(shared, Object.assign(own, { [OWN_LAYER]: true }));
+}
+
+/** On a transport: the SecureDuplex it carries (what the shared transport listeners act on). */
+const OWNER = Symbol('secureDuplex');
+
+function ownerOf(transport: Duplex): SecureDuplex {
+  return (transport as unknown as Record<typeof OWNER, SecureDuplex>)[OWNER];
+}
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SecureDuplex extends Duplex {
   /** node:tls compatibility: always true. */
@@ -169,35 +183,37 @@ export class SecureDuplex extends Duplex {
   timeout: number | undefined = undefined;
   private readonly isServer: boolean;
   private secureEstablished = false;
-  private renegotiateCallback: RenegotiateCallback | undefined;
-  /** renegotiate() calls made while a renegotiation was running: called when it ends. */
-  private joinedRenegotiation: RenegotiateCallback[] = [];
-  /** Write callbacks waiting for held data to reach the transport. */
-  private heldCallbacks: ((err?: Error) => void)[] = [];
-  /** Write callbacks of writes made before the first handshake completed: as in node:tls they
-   *  complete with it (so end() after a write waits for the handshake). */
-  private secureCallbacks: ((err?: Error) => void)[] = [];
   /** TLS framing: the first bytes from the peer, until a record header can be checked. */
   private firstBytes: Buffer | undefined = Buffer.alloc(0);
-  private readonly connectOptions: ConnectErrorFields | undefined;
-  /** Client: the RFC 5077 ticket of the last handshake (a new one means a new 'session'). */
-  private lastTicket: Uint8Array | undefined;
-  /** Server: our renegotiation asked for a certificate that must then be authorized. */
-  private rejectAfterRenegotiation = false;
   private transportPaused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private ended = false;
-  private tickTimer: NodeJS.Timeout | undefined;
-  private tickAt: number | undefined;
+  // The fields below are `declare`d: a property exists only once something sets it (absent
+  // reads as undefined, a boolean as false), so an idle connection that never used them does
+  // not carry them (8 bytes each).
+  private declare renegotiateCallback: RenegotiateCallback | undefined;
+  /** renegotiate() calls made while a renegotiation was running: called when it ends. */
+  private declare joinedRenegotiation: RenegotiateCallback[] | undefined;
+  /** Write callbacks waiting for held data to reach the transport. */
+  private declare heldCallbacks: ((err?: Error) => void)[] | undefined;
+  /** Write callbacks of writes made before the first handshake completed: as in node:tls they
+   *  complete with it (so end() after a write waits for the handshake). */
+  private declare secureCallbacks: ((err?: Error) => void)[] | undefined;
+  private declare readonly connectOptions: ConnectErrorFields | undefined;
+  /** Client: the RFC 5077 ticket of the last handshake (a new one means a new 'session'). */
+  private declare lastTicket: Uint8Array | undefined;
+  /** Server: our renegotiation asked for a certificate that must then be authorized. */
+  private declare rejectAfterRenegotiation: boolean;
+  private declare tickTimer: NodeJS.Timeout | undefined;
+  private declare tickAt: number | undefined;
   /** _final's callback while close_notify waits for a renegotiation to complete. */
-  private pendingFinal: ((err?: Error | null) => void) | undefined;
-  private handshakeStarted = false;
-  private renegotiationDisabled = false;
-  private sniIdentities: readonly LocalIdentity[] | undefined;
+  private declare pendingFinal: ((err?: Error | null) => void) | undefined;
+  private declare handshakeStarted: boolean;
+  private declare renegotiationDisabled: boolean;
   /** setKeyCert(): our certificates from now on. */
-  private keyCertIdentities: readonly LocalIdentity[] | undefined;
-  private readonly onClientHello: SecureDuplexOptions['onClientHello'];
-  private readonly onOcspRequest: SecureDuplexOptions['onOcspRequest'];
+  private declare keyCertIdentities: readonly LocalIdentity[] | undefined;
+  private declare readonly onClientHello: SecureDuplexOptions['onClientHello'];
+  private declare readonly onOcspRequest: SecureDuplexOptions['onOcspRequest'];
 
   /**
    * `options`: ours (`{ isServer, engine, ... }`, what connect() and Server.wrap() pass), or
@@ -219,35 +235,35 @@ export class SecureDuplex extends Duplex {
     self = this;
     this.socket = socket;
     this.isServer = options.isServer;
-    this.connectOptions = options.connectOptions;
+    if (options.connectOptions) this.connectOptions = options.connectOptions;
     if (options.engine.transport === 'dtls') this.firstBytes = undefined;
-    // This connection's view of the options: what it sets (setServername(),
-    // disableRenegotiation(), the callbacks bound below) is its own, the rest is read from the
-    // shared object a Server hands to every connection, not copied (a copy of ~25 options cost
-    // each idle connection 1.6 KB of heap).
-    const engineOptions = connectionConfig(options.engine);
-    this.onClientHello = options.isServer ? options.onClientHello : undefined;
-    this.onOcspRequest = options.onOcspRequest;
+    // This connection's view of the options: what it sets (the callbacks bound below,
+    // setServername(), disableRenegotiation()) is its own layer (ownConfig()), the rest is read
+    // from the shared object a Server hands to every connection, not copied (a copy of ~25
+    // options cost each idle connection 1.6 KB of heap). A connection that sets nothing reads
+    // the shared object itself.
+    if (options.isServer && options.onClientHello) this.onClientHello = options.onClientHello;
+    if (options.onOcspRequest) this.onOcspRequest = options.onOcspRequest;
+    const own: Partial<EngineOptions> = {};
     if (options.isServer) {
-      const defaults = engineOptions.identities;
-      // setKeyCert() wins; else renegotiations keep the certificate chosen for the initial
-      // handshake's SNI name.
-      engineOptions.selectIdentities = () => this.keyCertIdentities ?? this.sniIdentities ?? defaults;
+      const shared = options.engine;
       // The engine asks about the initial ClientHello ('client-hello' event) and waits.
-      if (this.onClientHello) engineOptions.awaitClientHello = true;
+      if (this.onClientHello) own.awaitClientHello = true;
       // node:tls calls ALPNCallback with `this` = the socket (so it may call setKeyCert()), and
       // the server's pskCallback with the socket first.
-      const alpn = engineOptions.alpnCallback;
-      if (alpn) engineOptions.alpnCallback = (args) => alpn.call(this, args);
-      const psk = engineOptions.psk;
-      if (psk?.server) engineOptions.psk = { ...psk, server: (identity) => psk.server!.call(this, identity) };
+      const alpn = shared.alpnCallback;
+      if (alpn) own.alpnCallback = (args) => alpn.call(this, args);
+      const psk = shared.psk;
+      if (psk?.server) own.psk = { ...psk, server: (identity) => psk.server!.call(this, identity) };
     }
-    this.engine = new Engine(engineOptions);
-    socket.on('data', (chunk: Buffer) => this.onTransportData(chunk));
-    socket.on('end', () => this.onTransportEnd());
-    socket.on('error', (err: Error) => this.onTransportError(err));
-    socket.on('close', () => this.onTransportClose());
-    socket.on('drain', () => this.emit('transportDrain'));
+    this.engine = new Engine(Object.keys(own).length > 0 ? ownLayer(options.engine, own) : options.engine);
+    // The transport's listeners are the same functions for every connection (`this`: the
+    // transport, which names its SecureDuplex), not four closures per connection.
+    (socket as Partial<Record<typeof OWNER, SecureDuplex>>)[OWNER] = this;
+    socket.on('data', SecureDuplex.onData);
+    socket.on('end', SecureDuplex.onEnd);
+    socket.on('error', SecureDuplex.onError);
+    socket.on('close', SecureDuplex.onClose);
     const timeout = options.handshakeTimeout ?? 120_000;
     if (timeout > 0) {
       this.handshakeTimer = setTimeout(() => {
@@ -432,7 +448,7 @@ export class SecureDuplex extends Duplex {
     if (this.handshakeStarted) {
       throw new TlsError('ERR_TLS_INVALID_STATE', 'setServername() must be called before the TLS handshake starts');
     }
-    (this.engine.config as { servername?: string }).servername = name;
+    this.ownConfig().servername = name;
   }
 
   /**
@@ -444,7 +460,7 @@ export class SecureDuplex extends Duplex {
    */
   disableRenegotiation(): void {
     this.renegotiationDisabled = true;
-    (this.engine.config as { allowRenegotiation?: boolean }).allowRenegotiation = false;
+    this.ownConfig().allowRenegotiation = false;
   }
 
   /**
@@ -514,7 +530,7 @@ export class SecureDuplex extends Duplex {
       // node:tls: renegotiate() while a renegotiation is running (started by either side) joins
       // it: true, and the callback when that handshake completes (OpenSSL runs one at a time;
       // node calls back at the next handshake done). Its options do not apply to it.
-      this.joinedRenegotiation.push(callback ?? (() => undefined));
+      (this.joinedRenegotiation ??= []).push(callback ?? (() => undefined));
       return true;
     }
     const started = !this.destroyed && !this.renegotiateCallback && this.engine.renegotiate(engineOptions);
@@ -709,13 +725,13 @@ export class SecureDuplex extends Duplex {
     if (!this.secureEstablished) {
       // node:tls holds writes until the first handshake completes; so does the engine, and the
       // write (even an empty one) completes then.
-      this.secureCallbacks.push((err) => cb(err));
+      (this.secureCallbacks ??= []).push((err) => cb(err));
       this.pump();
       return;
     }
     if (this.engine.heldWriteBytes > 0) {
       // Completes when the held data goes out (end of the held window of a renegotiation).
-      this.heldCallbacks.push((err) => cb(err));
+      (this.heldCallbacks ??= []).push((err) => cb(err));
       this.pump();
       return;
     }
@@ -755,9 +771,9 @@ export class SecureDuplex extends Duplex {
       // or close_notify, has been handed to it).
       this.socket.destroy();
     }
-    const cbs = [...this.secureCallbacks, ...this.heldCallbacks];
-    this.heldCallbacks = [];
-    this.secureCallbacks = [];
+    const cbs = [...this.secureCallbacks ?? [], ...this.heldCallbacks ?? []];
+    this.heldCallbacks = undefined;
+    this.secureCallbacks = undefined;
     // Held data that will never be sent: its writers learn why.
     for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
     if (this.renegotiateCallback || this.joinedRenegotiation.length > 0) {
@@ -775,6 +791,29 @@ export class SecureDuplex extends Duplex {
   }
 
   // --- plumbing ------------------------------------------------------------------------------
+
+  /** This connection's own layer of engine options, put over the shared ones on first use. */
+  private ownConfig(): EngineOptions {
+    const config = this.engine.config;
+    if (Object.hasOwn(config, OWN_LAYER)) return config;
+    return (this.engine.config = ownLayer(config, {}));
+  }
+
+  private static onData(this: Duplex, chunk: Buffer): void {
+    ownerOf(this).onTransportData(chunk);
+  }
+
+  private static onEnd(this: Duplex): void {
+    ownerOf(this).onTransportEnd();
+  }
+
+  private static onError(this: Duplex, err: Error): void {
+    ownerOf(this).onTransportError(err);
+  }
+
+  private static onClose(this: Duplex): void {
+    ownerOf(this).onTransportClose();
+  }
 
   private onTransportData(chunk: Buffer): void {
     if (this.destroyed) return;
@@ -818,7 +857,9 @@ export class SecureDuplex extends Duplex {
           this.refuse(AlertDescription.unrecognized_name, err);
           return;
         }
-        if (identities && identities.length > 0) this.sniIdentities = identities;
+        // The certificates for the SNI name, for this handshake and the renegotiations after
+        // it; a setKeyCert() already made wins.
+        if (identities && identities.length > 0 && !this.keyCertIdentities) this.engine.setIdentities(identities);
         this.engine.acceptClientHello();
         if (!this.transportPaused && this.engine.config.transport !== 'dtls') this.socket.resume();
         this.pump();
@@ -976,9 +1017,9 @@ export class SecureDuplex extends Duplex {
   }
 
   private releaseHeldCallbacks(): void {
-    if (this.heldCallbacks.length === 0) return;
     const cbs = this.heldCallbacks;
-    this.heldCallbacks = [];
+    if (cbs === undefined) return;
+    this.heldCallbacks = undefined;
     for (const c of cbs) c();
   }
 
@@ -1101,10 +1142,13 @@ export class SecureDuplex extends Duplex {
     // node:tls 'session' (client): the session to resume later, for each new session (a full
     // handshake, renegotiations included) and for a resumption whose server renewed the ticket
     // (RFC 5077 §3.3); after 'secureConnect' for the first handshake, as node.
-    const offered = this.lastTicket ?? this.engine.config.session?.ticket;
-    const renewed = sess.ticket.length > 0 && !(offered !== undefined && Buffer.compare(Buffer.from(offered), Buffer.from(sess.ticket)) === 0);
-    this.lastTicket = sess.ticket;
-    const newSession = !this.isServer && (!sess.resumed || renewed);
+    let newSession = false;
+    if (!this.isServer) {
+      const offered = this.lastTicket ?? this.engine.config.session?.ticket;
+      const renewed = sess.ticket.length > 0 && !(offered !== undefined && Buffer.compare(Buffer.from(offered), Buffer.from(sess.ticket)) === 0);
+      this.lastTicket = sess.ticket;
+      newSession = !sess.resumed || renewed;
+    }
     const emitSession = (): void => {
       if (newSession && this.listenerCount('session') > 0) this.emit('session', this.getSession()!);
     };
@@ -1122,8 +1166,10 @@ export class SecureDuplex extends Duplex {
       emitSession();
       // Writes made during the handshake went out with its end (the engine's held data).
       const cbs = this.secureCallbacks;
-      this.secureCallbacks = [];
-      for (const c of cbs) c();
+      if (cbs !== undefined) {
+        this.secureCallbacks = undefined;
+        for (const c of cbs) c();
+      }
       return;
     }
     this.renegotiations++;
@@ -1143,7 +1189,8 @@ export class SecureDuplex extends Duplex {
 
   private releaseJoinedRenegotiation(err: Error | null): void {
     const cbs = this.joinedRenegotiation;
-    this.joinedRenegotiation = [];
+    if (cbs === undefined) return;
+    this.joinedRenegotiation = undefined;
     for (const cb of cbs) cb(err);
   }
 

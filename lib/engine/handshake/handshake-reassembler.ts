@@ -26,10 +26,12 @@ export class HandshakeReassembler {
   private pieces: Uint8Array[] = [];
   private piecesFill = 0;
 
-  constructor(options: HandshakeReassemblerOptions = {}) {
+  /** `first`: the next message is the first of the connection's first handshake (checked as
+   *  such when `role` is given). */
+  constructor(options: HandshakeReassemblerOptions = {}, first = true) {
     // Named fields, not a spread: V8 gives each spread copy a map of its own (~450 bytes that
     // every connection would keep).
-    this.check = { role: options.role, dtls: options.dtls, maxCertificateList: options.maxCertificateList, first: options.role !== undefined };
+    this.check = { role: options.role, dtls: options.dtls, maxCertificateList: options.maxCertificateList, first: first && options.role !== undefined };
   }
 
   /** True while bytes of an incomplete message are buffered. */

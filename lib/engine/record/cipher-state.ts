@@ -15,12 +15,20 @@ const AAD = new Uint8Array(13);
 export class CipherState implements RecordProtection {
   readonly suite: CipherSuite;
   private readonly aead: Aead;
-  private readonly fixedIv: Uint8Array;
+  /** The fixed IV (client/server_write_IV, RFC 5246 §6.3) as three 32-bit words: GCM and CCM
+   *  use 4 bytes (the salt, #iv0), ChaCha20-Poly1305 12. Numbers, not a Uint8Array of 4 or 12
+   *  bytes (about 200 bytes of heap that every connection would keep per direction); private
+   *  (#), so util.inspect and JSON.stringify never show them. */
+  readonly #iv0: number;
+  readonly #iv1: number;
+  readonly #iv2: number;
 
   constructor(provider: CryptoProvider, suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array) {
     this.suite = suite;
     this.aead = provider.aead(suite.aead!, key);
-    this.fixedIv = fixedIv;
+    this.#iv0 = readU32(fixedIv, 0) | 0;
+    this.#iv1 = fixedIv.length >= 12 ? readU32(fixedIv, 4) | 0 : 0;
+    this.#iv2 = fixedIv.length >= 12 ? readU32(fixedIv, 8) | 0 : 0;
   }
 
   /** Bytes this state adds to a plaintext: explicit nonce + tag. */
@@ -37,15 +45,13 @@ export class CipherState implements RecordProtection {
    */
   private setNonce(hi: number, lo: number): void {
     const n = NONCE;
+    writeU32(n, 0, this.#iv0);
     if (this.suite.explicitNonceLength === 8) {
-      n.set(this.fixedIv, 0);
       writeU32(n, 4, hi);
       writeU32(n, 8, lo);
     } else {
-      const iv = this.fixedIv;
-      n[0] = iv[0]!; n[1] = iv[1]!; n[2] = iv[2]!; n[3] = iv[3]!;
-      writeU32(n, 4, (hi ^ readU32(iv, 4)) >>> 0);
-      writeU32(n, 8, (lo ^ readU32(iv, 8)) >>> 0);
+      writeU32(n, 4, (hi ^ this.#iv1) >>> 0);
+      writeU32(n, 8, (lo ^ this.#iv2) >>> 0);
     }
   }
 
@@ -90,7 +96,7 @@ export class CipherState implements RecordProtection {
     if (ptLength < 0) return null;
     if (explicit === 8) {
       // RFC 5288 §3: the nonce is salt || the record's nonce_explicit.
-      NONCE.set(this.fixedIv, 0);
+      writeU32(NONCE, 0, this.#iv0);
       NONCE.set(fragment.subarray(0, 8), 4);
     } else {
       this.setNonce(hi, lo);

@@ -13,13 +13,18 @@ const CCS_BODY = new Uint8Array([1]);
 export class TlsChannel implements RecordChannel {
   readonly dtls = false;
   private readonly records = new TlsRecordLayer();
-  private readonly reassembler: HandshakeReassembler;
-  private queued: Uint8Array[] = [];
+  /** The reassembler, while handshake bytes come: made with the first of a handshake and let go
+   *  when it completes with no partial message held, so an idle connection keeps none. */
+  private reassembler: HandshakeReassembler | undefined;
+  /** A handshake message has been received on this connection (the next reassembler does not
+   *  check for the first message of the first handshake). */
+  private received = false;
+  /** Our handshake messages not yet put in records (none between flights). */
+  private queued: Uint8Array[] | undefined;
 
-  /** `role` lets the reassembler refuse, at the header, a message this side never receives. */
-  constructor(options: HandshakeReassemblerOptions = {}) {
-    this.reassembler = new HandshakeReassembler(options);
-  }
+  /** `role` lets the reassembler refuse, at the header, a message this side never receives.
+   *  `options` is kept as given (an Engine passes one object for all its connections). */
+  constructor(private readonly options: HandshakeReassemblerOptions = {}) {}
 
   get maxFragment(): number {
     return this.records.maxFragment;
@@ -38,29 +43,31 @@ export class TlsChannel implements RecordChannel {
   }
 
   handshakeIn(data: Uint8Array): RawHandshakeMessage[] {
-    return this.reassembler.push(data);
+    const r = (this.reassembler ??= new HandshakeReassembler(this.options, !this.received));
+    this.received = true;
+    return r.push(data);
   }
 
   get handshakePartial(): boolean {
-    return this.reassembler.hasPartial;
+    return this.reassembler?.hasPartial ?? false;
   }
 
   /** Bytes held for a partly received handshake message (bounded by what the peer sent). */
   get handshakeBufferedBytes(): number {
-    return this.reassembler.bufferedBytes;
+    return this.reassembler?.bufferedBytes ?? 0;
   }
 
   queueHandshake(type: number, body: Uint8Array): Uint8Array {
     const raw = tlsHandshakeMessage(type, body);
-    this.queued.push(raw);
+    (this.queued ??= []).push(raw);
     return raw;
   }
 
   /** A whole flight goes out as one burst of handshake records. */
   flush(): Uint8Array[] {
-    if (this.queued.length === 0) return [];
     const parts = this.queued;
-    this.queued = [];
+    if (parts === undefined) return [];
+    this.queued = undefined;
     return [this.records.encode(ContentType.handshake, concatBytes(...parts))];
   }
 
@@ -84,7 +91,9 @@ export class TlsChannel implements RecordChannel {
     this.records.activateRead();
   }
 
-  handshakeDone(): void {}
+  handshakeDone(): void {
+    if (this.reassembler?.hasPartial === false) this.reassembler = undefined;
+  }
 
   tick(): Uint8Array[] {
     return [];
