@@ -776,7 +776,7 @@ export class SecureDuplex extends Duplex {
     this.secureCallbacks = undefined;
     // Held data that will never be sent: its writers learn why.
     for (const c of cbs) c(err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'the connection closed before held data could be sent'));
-    if (this.renegotiateCallback || this.joinedRenegotiation.length > 0) {
+    if (this.renegotiateCallback || (this.joinedRenegotiation?.length ?? 0) > 0) {
       // (Made only when someone waits for it: an Error's stack trace costs every destroy().)
       const closed = err ?? new TlsError(ErrorCode.SOCKET_CLOSED, 'connection closed during renegotiation');
       const rc = this.renegotiateCallback;
