@@ -12,6 +12,11 @@ import { CIPHER_SUITES } from '../lib/engine/cipher-suites.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { EnginePair, sha256 } from './helpers/engine-pair.js';
+import type { Duplex } from 'node:stream';
+import { connect, createServer, type SecureDuplex } from '../lib/index.js';
+import { duplexPair } from './helpers/duplex-pair.js';
+import { makePki } from './helpers/pki.js';
+import { within } from './helpers/within.js';
 
 const ALGS: [AeadAlgorithm, string, number][] = [
   ['AES-128-GCM', 'aes-128-gcm', 16],
@@ -89,5 +94,130 @@ describe('record path: sealInto / openInto and per-key AEAD state', () => {
       expect(sha256(EnginePair.dataOf(p.serverEvents)), `${suite.name} up`).to.equal(sha256(up));
       expect(sha256(EnginePair.dataOf(p.clientEvents)), `${suite.name} down`).to.equal(sha256(down));
     }
+  });
+});
+
+/** The TLS records in `wire` (RFC 5246 §6.2.1: type u8, version u16, length u16, fragment). */
+function recordsOf(wire: Buffer): { type: number; length: number }[] {
+  const out: { type: number; length: number }[] = [];
+  for (let o = 0; o + 5 <= wire.length;) {
+    const length = wire.readUInt16BE(o + 3);
+    out.push({ type: wire[o]!, length });
+    o += 5 + length;
+  }
+  return out;
+}
+
+/** A client over an in-memory pair whose transport writes are recorded (and, once `stuck`, held:
+ *  their callbacks wait for release(), as a socket's wait for a kernel that does not take more). */
+async function tappedPair(): Promise<{
+  client: SecureDuplex; server: SecureDuplex; wire: Buffer[]; stick(): void; release(): void;
+}> {
+  const pki = makePki();
+  const [a, b] = duplexPair();
+  const wire: Buffer[] = [];
+  let held: (() => void)[] | undefined;
+  const write = a._write.bind(a);
+  a._write = (chunk: Buffer, enc: BufferEncoding, cb: (err?: Error | null) => void): void => {
+    wire.push(Buffer.from(chunk));
+    if (held) held.push(() => write(chunk, enc, cb));
+    else write(chunk, enc, cb);
+  };
+  const server = createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem }).wrap(b);
+  const client = connect({ socket: a, servername: 'localhost', ca: pki.ca.certPem, ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' });
+  await within(new Promise((res) => client.once('secureConnect', res)), 'handshake');
+  wire.length = 0;
+  return {
+    client, server, wire,
+    stick: () => { held = []; },
+    release: () => { const h = held ?? []; held = undefined; for (const f of h) f(); },
+  };
+}
+
+function received(s: Duplex, total: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  return within(new Promise((res) => {
+    s.on('data', (d: Buffer) => {
+      chunks.push(d);
+      got += d.length;
+      if (got >= total) res(Buffer.concat(chunks));
+    });
+  }), `${total} bytes`);
+}
+
+describe("record path: the stream's writes", () => {
+  const rnd = seededRandom('record-path-writes');
+  /** AES-128-GCM: an 8-byte explicit nonce and a 16-byte tag around each fragment. */
+  const OVERHEAD = 24;
+
+  it('a burst of small writes in one tick goes out as full records, in order, every callback called in order', async () => {
+    const { client, server, wire } = await tappedPair();
+    const data = Buffer.from(rnd(40 * 1024));
+    const arriving = received(server, data.length);
+    const calls: number[] = [];
+    const returns: boolean[] = [];
+    // 40 writes of 1 KiB in one tick: more than the high-water mark, as an application that
+    // ignores write()'s result does.
+    for (let i = 0; i < 40; i++) returns.push(client.write(data.subarray(i * 1024, (i + 1) * 1024), () => calls.push(i)));
+    // The stream's own backpressure is untouched: false from the write that reaches 16 KiB.
+    expect(returns.indexOf(false)).to.equal(15);
+    expect(sha256(await arriving)).to.equal(sha256(data));
+    await within(new Promise((res) => (client.writableLength === 0 ? res(null) : client.once('drain', res))), 'drain');
+    expect(calls).to.deep.equal([...Array(40).keys()]);
+    const records = recordsOf(Buffer.concat(wire)).filter((r) => r.type === 23);
+    // The first 1 KiB write waits for its tick's end, the other 39 join it: 40 KiB as 16 + 16 + 8
+    // rather than forty records of 1 KiB.
+    expect(records.map((r) => r.length - OVERHEAD)).to.deep.equal([16384, 16384, 8192]);
+    client.destroy();
+    server.destroy();
+  });
+
+  it('a lone small write goes out at the end of its tick, before its callback', async () => {
+    const { client, server, wire } = await tappedPair();
+    const arriving = received(server, 100);
+    let seenOnWire = -1;
+    await within(new Promise<void>((res) => client.write(Buffer.alloc(100, 1), () => { seenOnWire = wire.length; res(); })), 'write callback');
+    expect(seenOnWire).to.equal(1);
+    expect(recordsOf(Buffer.concat(wire)).map((r) => [r.type, r.length - OVERHEAD])).to.deep.equal([[23, 100]]);
+    expect((await arriving).length).to.equal(100);
+    client.destroy();
+    server.destroy();
+  });
+
+  it('a transport that does not take writes is backpressure: write() turns false at the high-water mark, and nothing is lost once it takes them', async () => {
+    const { client, server, stick, release } = await tappedPair();
+    stick();
+    const data = Buffer.from(rnd(64 * 1024));
+    const arriving = received(server, data.length);
+    // One 1 KiB write per turn of the event loop (each flushed alone at the end of its tick).
+    let writes = 0;
+    let ok = true;
+    while (ok && writes < 64) {
+      ok = client.write(data.subarray(writes * 1024, (writes + 1) * 1024));
+      writes++;
+      await new Promise((res) => setImmediate(res));
+    }
+    expect(ok, 'write() returned false').to.equal(false);
+    // The first write is with the stuck transport (its callback waits), the stream holds the
+    // rest: the 16th write reaches the 16 KiB mark, as with node:tls.
+    expect(writes).to.equal(16);
+    expect(client.writableLength).to.equal(16 * 1024);
+    release();
+    await within(new Promise((res) => client.once('drain', res)), 'drain');
+    for (let i = writes; i < 64; i++) client.write(data.subarray(i * 1024, (i + 1) * 1024));
+    expect(sha256(await arriving)).to.equal(sha256(data));
+    client.destroy();
+    server.destroy();
+  });
+
+  it('write() then destroy() in the same tick: the data still reaches the transport first', async () => {
+    const { client, server, wire } = await tappedPair();
+    const arriving = received(server, 300);
+    client.write(Buffer.alloc(300, 3));
+    client.destroy();
+    expect(recordsOf(Buffer.concat(wire)).map((r) => [r.type, r.length - OVERHEAD])).to.deep.equal([[23, 300]]);
+    expect((await arriving).length).to.equal(300);
+    server.destroy();
   });
 });

@@ -24,6 +24,7 @@ import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
 import type { ClientHelloInfo } from '../engine/handshake/client-hello-info.js';
 import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
+import { MAX_PLAINTEXT } from '../engine/constants.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
 import { SIGALG_NAMES, toSecureContext, trustOfVerifier, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { peerX509Chain } from './peer-x509.js';
@@ -198,6 +199,10 @@ export class SecureDuplex extends Duplex {
   private keyCertIdentities: readonly LocalIdentity[] | undefined;
   private readonly onClientHello: SecureDuplexOptions['onClientHello'];
   private readonly onOcspRequest: SecureDuplexOptions['onOcspRequest'];
+  /** A small write waiting for the end of its tick (acceptWrite). */
+  private deferred: { chunks: Buffer[]; bytes: number; cb: (err?: Error | null) => void } | undefined;
+  /** flushWrites is collecting the writes buffered behind the deferred one. */
+  private gathering: { chunks: Buffer[]; cb: ((err?: Error | null) => void) | undefined } | undefined;
 
   /**
    * `options`: ours (`{ isServer, engine, ... }`, what connect() and Server.wrap() pass), or
@@ -669,11 +674,18 @@ export class SecureDuplex extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeData(chunk, cb);
+    this.acceptWrite([chunk], chunk.length, cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    if (this.engine.config.transport === 'dtls' && chunks.length > 1) {
+    if (this.engine.config.transport !== 'dtls') {
+      const list = chunks.map((c) => c.chunk);
+      let bytes = 0;
+      for (const c of list) bytes += c.length;
+      this.acceptWrite(list, bytes, cb);
+      return;
+    }
+    if (chunks.length > 1) {
       // DTLS: each write is its own record/datagram; never merge them.
       let left = chunks.length;
       let failed = false;
@@ -686,7 +698,61 @@ export class SecureDuplex extends Duplex {
       }
       return;
     }
-    this.writeData(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+    this.writeData(chunks[0]!.chunk, cb);
+  }
+
+  /**
+   * TLS: a write smaller than a full record waits for the end of the current tick, so that a
+   * burst of small writes is sealed as full records (one AEAD call and one socket write per
+   * 16 KiB rather than per write: the record's fixed cost dominates a small one). Writes made
+   * meanwhile are buffered by the stream; when the tick ends (flushWrites) the first write
+   * completes, the stream hands the buffered ones over at once (_writev), and all of them go
+   * out together. The last write still completes only when the transport has taken the records,
+   * so a transport that does not keep up is backpressure as before.
+   */
+  private acceptWrite(chunks: Buffer[], bytes: number, cb: (err?: Error | null) => void): void {
+    const gather = this.gathering;
+    if (gather) {
+      // Called from inside flushWrites' completion of the first write: join it.
+      for (const c of chunks) gather.chunks.push(c);
+      gather.cb = cb;
+      return;
+    }
+    if (bytes < MAX_PLAINTEXT && this.secureEstablished && !this.destroyed && this.engine.heldWriteBytes === 0 && this.engine.config.transport !== 'dtls') {
+      this.deferred = { chunks, bytes, cb };
+      process.nextTick(() => this.flushWrites());
+      return;
+    }
+    this.writeData(joinChunks(chunks, bytes), cb);
+  }
+
+  /** The tick of a deferred write ended: send it with whatever was written behind it. */
+  private flushWrites(): void {
+    const d = this.deferred;
+    if (d === undefined) return;
+    this.deferred = undefined;
+    let { chunks, bytes } = d;
+    let cb = d.cb;
+    if (this.writableLength > d.bytes && !this.destroyed && !this.writableCorked) {
+      // More writes wait behind this one: complete it, and the stream passes them to
+      // acceptWrite, synchronously, inside this call (they join `gather`).
+      const gather: { chunks: Buffer[]; cb: ((err?: Error | null) => void) | undefined } = { chunks: [...chunks], cb: undefined };
+      this.gathering = gather;
+      try {
+        d.cb();
+      } finally {
+        this.gathering = undefined;
+      }
+      if (gather.cb !== undefined) {
+        chunks = gather.chunks;
+        bytes = 0;
+        for (const c of chunks) bytes += c.length;
+        cb = gather.cb;
+      } else {
+        cb = ignoreCompletion;
+      }
+    }
+    this.writeData(joinChunks(chunks, bytes), cb);
   }
 
   /**
@@ -750,6 +816,12 @@ export class SecureDuplex extends Duplex {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.clearHandshakeTimer();
     if (this.tickTimer) clearTimeout(this.tickTimer);
+    // A write waiting for the end of its tick goes to the transport before it is destroyed, as
+    // it would have without the wait (net.Socket: write() then destroy() sends what the kernel
+    // takes at once).
+    const d = this.deferred;
+    this.deferred = undefined;
+    if (d !== undefined) this.writeData(joinChunks(d.chunks, d.bytes), d.cb);
     if (!this.socket.destroyed) {
       // As node:tls, the transport is destroyed, not ended (what we wrote before, a fatal alert
       // or close_notify, has been handed to it).
@@ -1150,6 +1222,14 @@ export class SecureDuplex extends Duplex {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = undefined;
   }
+}
+
+/** The callback of a write that flushWrites completed early. */
+function ignoreCompletion(): void {}
+
+/** The chunks of a burst of writes as one buffer (the record layer cuts it into records). */
+function joinChunks(chunks: Buffer[], bytes: number): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
 }
 
 export { pemBlocks };
