@@ -46,7 +46,7 @@ describe('record path: sealInto / openInto and per-key AEAD state', () => {
         let records = 0;
         // Sizes that cross block and word boundaries, then enough full records to pass the
         // threshold well, then small ones under the kept state.
-        const sizes = [0, 1, 13, 16, 17, 1023, 16384, ...Array<number>(6).fill(16384), 0, 1, 15, 31, 100, 1200, 16383];
+        const sizes = [0, 1, 13, 16, 17, 1023, 16384, ...Array<number>(6).fill(16384), 0, 1, 15, 31, 100, 1200, 16383, 20000];
         for (const n of sizes) {
           const nonce = rnd(12);
           const aad = rnd(13);
