@@ -9,6 +9,8 @@ import { nodeCryptoProvider } from '../lib/crypto/node-provider.js';
 import { HOT_AFTER_BYTES } from '../lib/crypto/noble-gcm.js';
 import type { AeadAlgorithm, CryptoProvider } from '../lib/crypto/provider.js';
 import { CIPHER_SUITES } from '../lib/engine/cipher-suites.js';
+import { CipherState } from '../lib/engine/record/cipher-state.js';
+import { TlsRecordLayer } from '../lib/engine/record/tls-record-layer.js';
 import { generateCertificate } from '../lib/crypto/certificate-generator.js';
 import { seededRandom } from './helpers/deterministic-random.js';
 import { EnginePair, sha256 } from './helpers/engine-pair.js';
@@ -77,6 +79,36 @@ describe('record path: sealInto / openInto and per-key AEAD state', () => {
       });
     }
   }
+
+  it("node:crypto's records go out as pieces around the ciphertext it made, byte for byte the records sealed into one buffer; noble's in one buffer", () => {
+    for (const name of ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8']) {
+      const suite = CIPHER_SUITES.find((x) => x.name === name)!;
+      const key = rnd(suite.keyLength);
+      const iv = rnd(suite.fixedIvLength);
+      const layer = (provider: CryptoProvider): TlsRecordLayer => {
+        const l = new TlsRecordLayer();
+        l.setPending(new CipherState(provider, suite, key, iv), new CipherState(provider, suite, key, iv));
+        l.activateWrite();
+        return l;
+      };
+      const pieces = layer(nodeCryptoProvider);
+      const joined = layer(nodeCryptoProvider);
+      const noble = layer(nobleProvider);
+      // 40 000 bytes: two full records and one of 7232 bytes; then small bursts, sealed into one
+      // buffer by every provider; then large again (the sequence numbers stay in step).
+      for (const n of [40_000, 16_384, 100, 4095, 4096, 0, 70_000]) {
+        const data = rnd(n);
+        const records = Math.max(1, Math.ceil(n / 16_384));
+        const got = pieces.encodePieces(23, data);
+        const want = Buffer.from(joined.encode(23, data));
+        expect(got.length, `${name}, ${n} bytes: pieces`).to.equal(n >= 4096 ? 2 * records + 1 : 1);
+        expect(Buffer.concat(got).equals(want), `${name}, ${n} bytes: the same bytes`).to.equal(true);
+        const fromNoble = noble.encodePieces(23, data);
+        expect(fromNoble.length, `${name}, ${n} bytes: noble`).to.equal(1);
+        expect(Buffer.from(fromNoble[0]!).equals(want), `${name}, ${n} bytes: noble's bytes`).to.equal(true);
+      }
+    }
+  });
 
   it('engines on noble and on node:crypto exchange 256 KiB each way on every suite (noble past its kept GCM state)', () => {
     const ec = generateCertificate({ keyType: 'ec-p256' });

@@ -17,10 +17,13 @@ export class CipherState implements RecordProtection {
   private readonly aead: Aead;
   private readonly fixedIv: Uint8Array;
 
+  readonly detachedFrame: { readonly before: number; readonly after: number } | undefined;
+
   constructor(provider: CryptoProvider, suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array) {
     this.suite = suite;
     this.aead = provider.aead(suite.aead!, key);
     this.fixedIv = fixedIv;
+    this.detachedFrame = this.aead.sealDetached ? { before: suite.explicitNonceLength, after: this.aead.tagLength } : undefined;
   }
 
   /** Bytes this state adds to a plaintext: explicit nonce + tag. */
@@ -81,6 +84,18 @@ export class CipherState implements RecordProtection {
     const sealed = aead.seal(NONCE, AAD, plaintext);
     out.set(sealed, o);
     return o + sealed.length - offset;
+  }
+
+  /** sealInto() in pieces (RecordProtection.sealDetached): the explicit nonce into `glue` at
+   *  `beforeAt`, the tag at `afterAt`, the ciphertext returned as the provider made it. */
+  sealDetached(
+    hi: number, lo: number, type: number, version: number,
+    plaintext: Uint8Array, glue: Uint8Array, beforeAt: number, afterAt: number,
+  ): Uint8Array {
+    this.setNonce(hi, lo);
+    this.setAad(hi, lo, type, version, plaintext.length);
+    if (this.suite.explicitNonceLength === 8) glue.set(NONCE.subarray(4), beforeAt);
+    return this.aead.sealDetached!(NONCE, AAD, plaintext, glue, afterAt);
   }
 
   /** Decrypt a record fragment; null when it does not authenticate or is too short. */

@@ -15,6 +15,9 @@ export interface Record {
 }
 
 const HEADER = TLS_RECORD_HEADER_LENGTH;
+/** Below this many bytes a burst is sealed into one buffer even where the ciphertext could be
+ *  sent as it comes (encodePieces): copying a small record costs less than a piece more. */
+const DETACHED_MIN = 4096;
 const TWO32 = 0x1_0000_0000;
 
 export class TlsRecordLayer {
@@ -120,6 +123,36 @@ export class TlsRecordLayer {
       o += this.encodeOne(type, chunk, out, o);
     }
     return o === out.length ? out : out.subarray(0, o);
+  }
+
+  /**
+   * encode() as the pieces to send back to back. With a provider whose ciphertext comes in a
+   * buffer of its own (RecordProtection.sealDetached: node:crypto), records of DETACHED_MIN
+   * bytes or more are not copied into one output buffer: the pieces are the ciphertexts and,
+   * around them, views of one small buffer holding each record's header and explicit nonce and
+   * the previous record's tag (so 2n + 1 pieces for n records). Otherwise, encode()'s one buffer.
+   */
+  encodePieces(type: number, data: Uint8Array): Uint8Array[] {
+    const keys = this.write.current;
+    const frame = keys.cipher?.detachedFrame;
+    if (frame === undefined || data.length < DETACHED_MIN) return [this.encode(type, data)];
+    const max = this.maxFragment;
+    const count = Math.ceil(data.length / max);
+    const before = HEADER + frame.before;
+    const glue = new Uint8Array(count * (before + frame.after));
+    const pieces: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i < count; i++) {
+      const chunk = data.subarray(i * max, Math.min(data.length, (i + 1) * max));
+      const at = i * (before + frame.after);
+      const seq = keys.nextSeq();
+      const ct = keys.cipher!.sealDetached!(Math.floor(seq / TWO32), seq >>> 0, type, this.version, chunk, glue, at + HEADER, at + before);
+      writeTlsRecordHeader(glue, at, type, this.version, frame.before + ct.length + frame.after);
+      pieces.push(glue.subarray(start, at + before), ct);
+      start = at + before;
+    }
+    pieces.push(glue.subarray(start));
+    return pieces;
   }
 
   private encodeOne(type: number, chunk: Uint8Array, out: Uint8Array, o: number): number {
