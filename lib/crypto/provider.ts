@@ -28,7 +28,8 @@ export interface Aead {
   readonly tagLength: number;
   /** Returns ciphertext || tag. */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
-  /** Returns the plaintext, or null when authentication fails. Never throws for bad input. */
+  /** Returns the plaintext, a buffer of its own (never a view of `ciphertextAndTag`), or null
+   *  when authentication fails. Never throws for bad input. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
   /** Optional, the record path's form of seal: ciphertext || tag written into `out` at `offset`
    *  (room for plaintext.length + tagLength bytes), no intermediate buffer. Returns the bytes

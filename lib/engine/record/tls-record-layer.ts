@@ -19,6 +19,10 @@ const HEADER = TLS_RECORD_HEADER_LENGTH;
  *  sent as it comes (encodePieces): copying a small record costs less than a piece more. */
 const DETACHED_MIN = 4096;
 const TWO32 = 0x1_0000_0000;
+/** Where a protected record that arrived across socket chunks is gathered before it is opened:
+ *  one for every connection (records are opened synchronously, one at a time), made at the
+ *  first such record. */
+let SCRATCH: Uint8Array | undefined;
 
 export class TlsRecordLayer {
   private readonly input = new ByteQueue();
@@ -93,9 +97,12 @@ export class TlsRecordLayer {
     if (q.length < HEADER + length) return null;
     const version = (q.peek(1) << 8) | q.peek(2);
     // Header and fragment cut in one piece: a view of the received chunk when the record lies
-    // inside it (no copy); the fragment is a view of that.
-    const fragment = q.take(HEADER + length).subarray(HEADER);
-    if (!keys.cipher) return { type, data: fragment };
+    // inside it (no copy); the fragment is a view of that. A protected record that spans
+    // chunks is gathered in the scratch buffer: open() is done with it before the next record
+    // (RecordProtection.open returns a buffer of its own). A record in the clear is kept by its
+    // reader (the handshake reassembler), so it gets a buffer of its own.
+    if (!keys.cipher) return { type, data: q.take(HEADER + length).subarray(HEADER) };
+    const fragment = q.takeInto(HEADER + length, (SCRATCH ??= new Uint8Array(HEADER + MAX_CIPHERTEXT))).subarray(HEADER);
     const seq = keys.nextSeq();
     const data = keys.cipher.open(Math.floor(seq / TWO32), seq >>> 0, type, version, fragment);
     if (data === null) {
