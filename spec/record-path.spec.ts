@@ -19,6 +19,8 @@ import { connect, createServer, type SecureDuplex } from '../lib/index.js';
 import { duplexPair } from './helpers/duplex-pair.js';
 import { makePki } from './helpers/pki.js';
 import { within } from './helpers/within.js';
+import type { AddressInfo } from 'node:net';
+import { receiveHashed, renegotiated, sendSeeded } from './helpers/stream-transfer.js';
 
 const ALGS: [AeadAlgorithm, string, number][] = [
   ['AES-128-GCM', 'aes-128-gcm', 16],
@@ -273,6 +275,47 @@ describe("record path: the stream's writes", () => {
     expect(sha256(await arriving)).to.equal(sha256(data));
     client.destroy();
     server.destroy();
+  });
+
+  it('bursts of 1000-byte writes both ways while both sides renegotiate, one side on node:crypto: every byte arrives, in order', async function () {
+    this.timeout(120_000);
+    const pki = makePki();
+    let accept: (x: SecureDuplex) => void = () => undefined;
+    const accepted = new Promise<SecureDuplex>((res) => { accept = res; });
+    const srv = createServer({ cert: pki.leaves['ec-p256'].certPem, key: pki.leaves['ec-p256'].keyPem, renegotiationLimit: 100 }, (x) => accept(x));
+    await within(new Promise<void>((res) => srv.listen(0, '127.0.0.1', () => res())), 'listen');
+    const port = (srv.address() as AddressInfo).port;
+    const c = connect({ host: '127.0.0.1', port, ca: pki.ca.certPem, cryptoProvider: nodeCryptoProvider, renegotiationLimit: 100 });
+    await within(new Promise((res) => c.once('secureConnect', res)), 'handshake');
+    const s = await within(accepted, 'accepted');
+    try {
+      const total = 4 * 1024 * 1024;
+      let duringRenegotiation = 0;
+      c.on('renegotiationData', (n: number) => { duringRenegotiation += n; });
+      s.on('renegotiationData', (n: number) => { duringRenegotiation += n; });
+      let renegotiating = true;
+      // Each side writes 1000 bytes at a time until write() says false: bursts of small writes;
+      // while renegotiations remain, a turn of the event loop every 50 writes keeps the transfer
+      // going until they are done.
+      const pace = async (i: number): Promise<void> => {
+        if (renegotiating && i % 50 === 0) await new Promise((res) => setImmediate(res));
+      };
+      const transfers = Promise.all([
+        sendSeeded(c, 'burst-up', total, 1000, pace), sendSeeded(s, 'burst-down', total, 1000, pace),
+        receiveHashed(s, total), receiveHashed(c, total),
+      ]);
+      for (let i = 0; i < 8; i++) await renegotiated(i % 2 === 0 ? c : s);
+      renegotiating = false;
+      const [up, down, gotUp, gotDown] = await within(transfers, 'transfers');
+      expect(gotUp.sha256).to.equal(up.sha256);
+      expect(gotDown.sha256).to.equal(down.sha256);
+      expect(c.renegotiations).to.equal(8);
+      expect(duringRenegotiation, 'bytes that arrived during a renegotiation').to.be.above(0);
+    } finally {
+      c.destroy();
+      s.destroy();
+      srv.close();
+    }
   });
 
   it('write() then destroy() in the same tick: the data still reaches the transport first', async () => {

@@ -752,6 +752,18 @@ export class SecureDuplex extends Duplex {
         cb = ignoreCompletion;
       }
     }
+    if (chunks.length > 1 && bytes <= JOIN_SCRATCH_BYTES && !this.engine.holdsWrites && !this.engine.failed) {
+      // The engine seals the joined bytes before write() returns and keeps none of them (it
+      // would keep them only to hold them): they can be joined in the shared scratch.
+      JOIN_SCRATCH ??= Buffer.allocUnsafeSlow(JOIN_SCRATCH_BYTES);
+      let o = 0;
+      for (const c of chunks) {
+        JOIN_SCRATCH.set(c, o);
+        o += c.length;
+      }
+      this.writeData(JOIN_SCRATCH.subarray(0, bytes), cb);
+      return;
+    }
     this.writeData(joinChunks(chunks, bytes), cb);
   }
 
@@ -1223,6 +1235,11 @@ export class SecureDuplex extends Duplex {
     this.handshakeTimer = undefined;
   }
 }
+
+/** Where flushWrites joins a burst of small writes for the engine to seal (one for every
+ *  connection: the engine is done with it when write() returns), made at the first burst. */
+const JOIN_SCRATCH_BYTES = 64 * 1024;
+let JOIN_SCRATCH: Buffer | undefined;
 
 /** The callback of a write that flushWrites completed early. */
 function ignoreCompletion(): void {}
