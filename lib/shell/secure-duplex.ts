@@ -723,7 +723,7 @@ export class SecureDuplex extends Duplex {
       process.nextTick(() => this.flushWrites());
       return;
     }
-    this.writeData(joinChunks(chunks, bytes), cb);
+    this.writeData(this.joined(chunks, bytes), cb);
   }
 
   /** The tick of a deferred write ended: send it with whatever was written behind it. */
@@ -752,19 +752,22 @@ export class SecureDuplex extends Duplex {
         cb = ignoreCompletion;
       }
     }
-    if (chunks.length > 1 && bytes <= JOIN_SCRATCH_BYTES && !this.engine.holdsWrites && !this.engine.failed) {
-      // The engine seals the joined bytes before write() returns and keeps none of them (it
-      // would keep them only to hold them): they can be joined in the shared scratch.
-      JOIN_SCRATCH ??= Buffer.allocUnsafeSlow(JOIN_SCRATCH_BYTES);
-      let o = 0;
-      for (const c of chunks) {
-        JOIN_SCRATCH.set(c, o);
-        o += c.length;
-      }
-      this.writeData(JOIN_SCRATCH.subarray(0, bytes), cb);
-      return;
+    this.writeData(this.joined(chunks, bytes), cb);
+  }
+
+  /** The chunks of a burst of writes as one buffer for writeData (the record layer cuts it into
+   *  records). When the engine will seal it before write() returns and keep none of it (it keeps
+   *  data only to hold it), in the scratch shared by every connection; else a buffer of its own. */
+  private joined(chunks: Buffer[], bytes: number): Buffer {
+    if (chunks.length === 1) return chunks[0]!;
+    if (bytes > JOIN_SCRATCH_BYTES || this.engine.holdsWrites || this.engine.failed) return Buffer.concat(chunks, bytes);
+    JOIN_SCRATCH ??= Buffer.allocUnsafeSlow(JOIN_SCRATCH_BYTES);
+    let o = 0;
+    for (const c of chunks) {
+      JOIN_SCRATCH.set(c, o);
+      o += c.length;
     }
-    this.writeData(joinChunks(chunks, bytes), cb);
+    return JOIN_SCRATCH.subarray(0, bytes);
   }
 
   /**
@@ -833,7 +836,7 @@ export class SecureDuplex extends Duplex {
     // takes at once).
     const d = this.deferred;
     this.deferred = undefined;
-    if (d !== undefined) this.writeData(joinChunks(d.chunks, d.bytes), d.cb);
+    if (d !== undefined) this.writeData(this.joined(d.chunks, d.bytes), d.cb);
     if (!this.socket.destroyed) {
       // As node:tls, the transport is destroyed, not ended (what we wrote before, a fatal alert
       // or close_notify, has been handed to it).
@@ -1236,7 +1239,7 @@ export class SecureDuplex extends Duplex {
   }
 }
 
-/** Where flushWrites joins a burst of small writes for the engine to seal (one for every
+/** Where a burst of writes is joined for the engine to seal (SecureDuplex.joined; one for every
  *  connection: the engine is done with it when write() returns), made at the first burst. */
 const JOIN_SCRATCH_BYTES = 64 * 1024;
 let JOIN_SCRATCH: Buffer | undefined;
@@ -1244,9 +1247,5 @@ let JOIN_SCRATCH: Buffer | undefined;
 /** The callback of a write that flushWrites completed early. */
 function ignoreCompletion(): void {}
 
-/** The chunks of a burst of writes as one buffer (the record layer cuts it into records). */
-function joinChunks(chunks: Buffer[], bytes: number): Buffer {
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
-}
 
 export { pemBlocks };
