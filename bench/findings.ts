@@ -40,14 +40,15 @@ What was changed:
   imported once per epoch.
 - **Sealing into the record.** \`Aead.sealInto\` writes ciphertext and tag straight into the
   output buffer after the record header (noble ChaCha20-Poly1305 and the kept AES-GCM state write
-  there directly; node:crypto's output is copied once). \`Aead.openInto\` is there for callers
+  there directly; node:crypto's output is copied once, for records under 4 KiB: larger ones go
+  out as node:crypto made them, see below). \`Aead.openInto\` is there for callers
   that own a reusable buffer; the record layer opens with \`open()\`, because the plaintext goes up
   to the application, which may keep it: every provider allocates that one buffer and it is
   handed up as it is, without a copy.
 - **No per-record waste around the cipher.** A record's header and fragment are cut from the
-  input as one view of the received chunk; a burst of records (a flight, or small writes that
-  arrived together and were coalesced into full records) goes to the socket corked, as one
-  \`writev\`; no closure or array is made per write in the stream's write path.
+  input as one view of the received chunk (a protected record that spans two chunks is gathered
+  in one scratch buffer shared by every connection, not a new one); a burst of records (a
+  flight, or small writes sealed together) goes to the socket corked, as one \`writev\`.
 
 Measured with \`bench/record-path.ts\` before and after, on a machine shared with other work.
 Wall-clock rates moved by a factor of three between identical runs, so these figures are MiB
@@ -89,11 +90,96 @@ previous native seal), CPU time, 5 rounds each: noble AES-128-GCM 16 KiB records
 bulk ceiling: the ceiling is noble's one-shot \`gcm()\`, which redoes the per-key work on every
 record.
 
-What remains, and why: on the native provider the record path spends most of its time in
-node:crypto's JavaScript layer (one \`Cipheriv\` object per record, its stream machinery, the
-buffers it returns) and in the garbage collection of them; node:tls seals in C with none of
-that, which is the gap in the bulk ratios above. On noble, GHASH and the AES block function are
-noble's code and all that is left.
+### Small writes, node:crypto's buffers and ChaCha20-Poly1305
+
+Profiled the same way before and after the changes below (shares of the samples of both ends;
+the second half of each profile, after warm-up; idle time and V8's \`(program)\` left out;
+mean of two profiles; \`record-path.js\` with 64 KiB and 1 KiB writes):
+
+| where the time went | native AES-128-GCM 64 KiB: before | after | native 1 KiB: before | after | noble ChaCha20-Poly1305 64 KiB: before | after | noble 1 KiB: before | after |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| sealing and opening (the AEAD and its calls, whole) | 57 % | 62 % | 44 % | 49 % | 84 % | 86 % | 72 % | 78 % |
+| of which node:crypto's \`update()\` | 32 % | 39 % | 22 % | 31 % | | | | |
+| of which node:crypto's cipher object per record, \`setAAD\`, \`final\`, tags | 25 % | 23 % | 22 % | 18 % | | | | |
+| socket writes (system calls) | 7.4 % | 9.2 % | 21 % | 15 % | 4.0 % | 3.0 % | 5.9 % | 4.1 % |
+| garbage collection | 15 % | 15 % | 8.9 % | 8.0 % | 1.4 % | 0.7 % | 3.7 % | 2.5 % |
+| copies and allocations outside the AEAD (output buffers, records across chunks, joined writes) | 7.9 % | 1.2 % | 8.0 % | 1.8 % | 2.9 % | 1.7 % | 6.6 % | 3.6 % |
+| streams, events, record parsing (the rest) | 13 % | 13 % | 19 % | 26 % | 8.0 % | 8.4 % | 12 % | 12 % |
+
+Counted, not timed (the same transfers, per MiB): with 1 KiB writes the receiving end opened
+128 records before and 64 after, and the sending end made 161 socket writes before and 81 after
+(one 16 KiB record per burst of writes, where a burst went out as a 1 KiB and a 15 KiB record);
+with 64 KiB writes, 64 records and 19 socket writes both times.
+
+What was changed:
+
+- **Small writes go out as full records.** A write smaller than a record (16 KiB) waits for the
+  end of the current tick; the writes made meanwhile are handed over together and sealed with
+  it, so a burst of 1 KiB writes becomes 16 KiB records: one AEAD call, one cipher object and one
+  socket write per 16 KiB instead of per write. A lone write still goes out at the end of its
+  tick; the last write of a burst completes when the socket has taken it, so \`write()\` turns
+  false at the same 16 KiB mark as before and a transport that does not keep up is still
+  backpressure (spec/record-path.spec.ts). The burst is joined in one scratch buffer shared by
+  every connection (the engine seals it before \`write()\` returns).
+- **node:crypto's ciphertext goes out as it comes.** \`update()\` returns the ciphertext in a
+  buffer of its own (Node 20 has no update-into). Records of 4 KiB or more are sent as pieces,
+  corked into one \`writev\`: the record's header and explicit nonce, the ciphertext, then its
+  tag with the next record's header, instead of being copied into one output buffer (an
+  allocation and a copy of every byte less per write). The pieces are byte for byte the records
+  sealed into one buffer (spec/record-path.spec.ts).
+- **Records across socket chunks** are gathered in one scratch buffer for the process, not a new
+  buffer each (every provider's \`open()\` returns a buffer of its own, so the scratch is free
+  again when the record is opened).
+- **ChaCha20-Poly1305 on noble** is composed from noble's ChaCha20 and Poly1305
+  (lib/crypto/noble-chacha20-poly1305.ts). noble's one-shot \`chacha20poly1305\` XORs the
+  keystream a byte at a time whenever its output is not 4-byte aligned, which a fragment 5
+  bytes into a record never is, and its Poly1305 copies the whole ciphertext before reading it;
+  the composition XORs in an aligned scratch, 32 bits at a time, and reads the ciphertext where
+  it lies. The AEAD alone, 16 KiB records, CPU time, median of 11 rounds: sealing into a record
+  120 → 156 MiB/s (noble's one-shot into a fresh, aligned buffer, the ceiling's case: 141),
+  opening 144 → 148 MiB/s.
+
+Measured with \`bench/record-path.ts\`, MiB per CPU-second, on a machine whose load average was
+6 to 9 on its 2 cores during the runs: rounds alternate node:tls (or, for noble, its AEAD
+ceiling measured the same way), the build before and the build after; the ratio is taken in
+each round, and the table gives the median over the rounds with the middle half of them in
+brackets:
+
+| transfer | stack | rounds | before ÷ reference | after ÷ reference | after ÷ before |
+| --- | --- | ---: | ---: | ---: | ---: |
+| AES-128-GCM, 64 KiB writes, ÷ node:tls | native | 16 | 0.68× (0.56–0.91) | 0.73× (0.58–0.94) | 1.09× (0.85–1.25) |
+| AES-128-GCM, 1 KiB writes, ÷ node:tls | native | 16 | 0.61× (0.47–0.78) | 0.67× (0.51–0.84) | 1.07× (0.86–1.60), 25 rounds |
+| ChaCha20-Poly1305, 64 KiB writes, ÷ AEAD ceiling | noble | 9 | 0.82× (0.80–0.88) | 0.85× (0.81–0.93) | 1.06× (1.00–1.21) |
+| ChaCha20-Poly1305, 1 KiB writes, ÷ AEAD ceiling | noble | 9 | 0.64× (0.60–0.71) | 0.66× (0.61–0.70) | 1.00× (0.95–1.11) |
+
+On this machine the native rows moved by a factor of two from one round to the next (single
+series gave anything from 1.0× to 1.9× for the 1 KiB after ÷ before), so only the counts above
+and the profile shares are firm; the official figures are those of \`npm run bench\` on a quiet
+machine, at the top of this file.
+
+What remains, and why:
+
+- **native, 64 KiB writes (target 1.0× node:tls).** Sealing and opening are about 60 % of the
+  samples, and nearly all of that is node:crypto itself: a \`Cipheriv\` or \`Decipheriv\` per
+  record (node:crypto cannot give a GCM or ChaCha20-Poly1305 cipher object a new nonce) and the
+  new buffer \`update()\` returns each way. Measured alone with exactly the calls the record layer
+  makes, a 16 KiB record costs about 13.5 µs of CPU to seal and 14.3 µs to open; node:tls, which
+  seals in C into its own buffers, carried a 16 KiB record through both ends, sockets included,
+  in 23 µs in the quiet run above (679 MiB/s). With node:crypto's API the AEAD calls alone cost
+  more than node:tls's whole record, so even with nothing else in the path this provider stays
+  near 0.8× node:tls; 1.0× would need sealing in C (a native addon) or a cipher object that
+  takes a new nonce. Socket writes (about 9 %) and garbage collection (about 15 %) are the
+  other large shares.
+- **native, 1 KiB writes (target 0.8×).** A burst of small writes is now sealed as full
+  records, which halves the records and the socket writes; each record still costs what it
+  costs with 64 KiB writes (above), and each 1 KiB write adds the stream's own bookkeeping
+  (\`Writable\`'s, the same in node:tls).
+- **noble ChaCha20-Poly1305 (target 0.9× the AEAD ceiling).** With 64 KiB writes 86 % of the
+  samples are sealing and opening, nearly all of it noble's ChaCha20 block function and Poly1305
+  block function; what is outside them (socket writes 3 %, streams and events 8 %) is what keeps
+  the ratio below 0.9× in this process, which runs both ends of the connection. With 1 KiB
+  writes records were already mostly full (a burst went out as 1 KiB and 15 KiB records before);
+  the per-write stream bookkeeping of 16 writes per record is the difference from 64 KiB writes.
 `;
 
 export const HANDSHAKE_PATH = `## Handshake path

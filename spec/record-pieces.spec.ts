@@ -121,6 +121,23 @@ describe('record layer pieces', () => {
     ), { numRuns: 300, seed: 20261207 });
   });
 
+  it('ByteQueue.takeInto gathers bytes that span chunks in the scratch it is given, a view of one chunk otherwise, a new buffer when the scratch is too small', () => {
+    const q = new ByteQueue();
+    const scratch = new Uint8Array(8);
+    q.push(new Uint8Array([1, 2, 3]));
+    q.push(new Uint8Array([4, 5, 6, 7, 8, 9, 10, 11, 12, 13]));
+    const spanning = q.takeInto(5, scratch);
+    expect(spanning.buffer).to.equal(scratch.buffer);
+    expect([...spanning]).to.deep.equal([1, 2, 3, 4, 5]);
+    const inside = q.takeInto(3, scratch);
+    expect(inside.buffer).to.not.equal(scratch.buffer);
+    expect([...inside]).to.deep.equal([6, 7, 8]);
+    q.push(new Uint8Array([14, 15, 16, 17, 18, 19, 20]));
+    const large = q.takeInto(10, scratch);
+    expect(large.buffer).to.not.equal(scratch.buffer);
+    expect([...large]).to.deep.equal([9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+  });
+
   it('ByteQueue returns a record inside one chunk as a view, without copying', () => {
     const q = new ByteQueue();
     const chunk = new Uint8Array([1, 2, 3, 4, 5, 6]);

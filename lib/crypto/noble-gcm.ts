@@ -9,6 +9,7 @@ import { gcm, unsafe } from '@noble/ciphers/aes.js';
 import { GHASH } from '@noble/ciphers/_polyval.js';
 import { isLE } from '@noble/ciphers/utils.js';
 import { constantTimeEqual } from '../constant-time.js';
+import { AeadInto } from './aead-into.js';
 
 const BLOCK = 16;
 const TAG = 16;
@@ -81,7 +82,7 @@ interface HotState {
   words: Uint32Array;
 }
 
-export class NobleGcm {
+export class NobleGcm extends AeadInto {
   readonly tagLength = TAG;
   private carried = 0;
   /** Private (#): util.inspect never shows the expanded key or the table. */
@@ -93,6 +94,7 @@ export class NobleGcm {
   readonly #key: number[];
 
   constructor(key: Uint8Array) {
+    super();
     // Sized once (an array grown by push() reserves room for 17 elements).
     const words = new Array<number>(key.length >>> 2);
     for (let i = 0; i < words.length; i++) {
@@ -111,18 +113,6 @@ export class NobleGcm {
       out[4 * i] = v >>> 24; out[4 * i + 1] = (v >>> 16) & 0xff; out[4 * i + 2] = (v >>> 8) & 0xff; out[4 * i + 3] = v & 0xff;
     }
     return out;
-  }
-
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const out = new Uint8Array(plaintext.length + TAG);
-    this.sealInto(nonce, aad, plaintext, out, 0);
-    return out;
-  }
-
-  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    if (ciphertextAndTag.length < TAG) return null;
-    const out = new Uint8Array(ciphertextAndTag.length - TAG);
-    return this.openInto(nonce, aad, ciphertextAndTag, out, 0) < 0 ? null : out;
   }
 
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {

@@ -15,7 +15,6 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { cbc } from '@noble/ciphers/aes.js';
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { AesCcm } from './aes-ccm.js';
@@ -38,6 +37,7 @@ import type {
 import { NamedGroup, SignatureScheme } from '../iana-registry.js';
 import { NobleGcm } from './noble-gcm.js';
 import { cachedPublicKey } from './certificate-cache.js';
+import { NobleChaCha20Poly1305 } from './noble-chacha20-poly1305.js';
 import { ErrorCode, TlsError } from '../errors.js';
 import { secretBytes } from './secret-bytes.js';
 import { BigIntDhKeyShare } from './finite-field-dh.js';
@@ -78,48 +78,6 @@ class NobleIncrementalHash implements IncrementalHash {
 // ---------------------------------------------------------------------------------------------
 // AEADs (RFC 5288 AES-GCM, RFC 7905 ChaCha20-Poly1305). One object per key; nonce and AAD per record.
 
-type CipherCons = (key: Uint8Array, nonce: Uint8Array, aad?: Uint8Array) => {
-  encrypt(plaintext: Uint8Array, output?: Uint8Array): Uint8Array;
-  decrypt(ciphertext: Uint8Array, output?: Uint8Array): Uint8Array;
-};
-
-const TAG_LENGTH = 16;
-
-class NobleAead implements Aead {
-  readonly tagLength = TAG_LENGTH;
-  constructor(
-    private readonly cons: CipherCons,
-    private readonly key: Uint8Array,
-  ) {}
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    return this.cons(this.key, nonce, aad).encrypt(plaintext);
-  }
-  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    if (ciphertextAndTag.length < TAG_LENGTH) return null;
-    try {
-      return this.cons(this.key, nonce, aad).decrypt(ciphertextAndTag);
-    } catch {
-      return null; // tag mismatch or malformed nonce: authentication failure either way
-    }
-  }
-  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
-    const n = plaintext.length + TAG_LENGTH;
-    this.cons(this.key, nonce, aad).encrypt(plaintext, out.subarray(offset, offset + n));
-    return n;
-  }
-  openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
-    const n = ciphertextAndTag.length - TAG_LENGTH;
-    if (n < 0) return -1;
-    try {
-      // noble checks the tag before it writes any plaintext (RFC 8439 §2.8).
-      this.cons(this.key, nonce, aad).decrypt(ciphertextAndTag, out.subarray(offset, offset + n));
-      return n;
-    } catch {
-      return -1;
-    }
-  }
-}
-
 /** AES-CCM (RFC 6655 §3): noble has none; lib/crypto/aes-ccm.ts builds it on noble's AES. */
 class NobleCcm implements Aead {
   private readonly ccm: AesCcm;
@@ -134,13 +92,12 @@ class NobleCcm implements Aead {
   }
 }
 
-/** The AEADs whose noble constructor writes into a caller's buffer (ChaCha20-Poly1305; its
- *  setup per call is a few words, nothing to keep per key). AES-GCM is NobleGcm; AES-CCM is
- *  NobleCcm (ccmTag). */
-const AEADS: Record<AeadAlgorithm, { cons?: CipherCons; keyLength: number; ccmTag?: number }> = {
+/** Key length of each AEAD; AES-CCM's tag length (NobleCcm). AES-GCM is NobleGcm,
+ *  ChaCha20-Poly1305 NobleChaCha20Poly1305. */
+const AEADS: Record<AeadAlgorithm, { keyLength: number; ccmTag?: number }> = {
   'AES-128-GCM': { keyLength: 16 },
   'AES-256-GCM': { keyLength: 32 },
-  'CHACHA20-POLY1305': { cons: chacha20poly1305, keyLength: 32 },
+  'CHACHA20-POLY1305': { keyLength: 32 },
   'AES-128-CCM': { keyLength: 16, ccmTag: 16 },
   'AES-256-CCM': { keyLength: 32, ccmTag: 16 },
   'AES-128-CCM-8': { keyLength: 16, ccmTag: 8 },
@@ -519,7 +476,7 @@ export class NobleCryptoProvider implements CryptoProvider {
     // Own copy: the caller's key-block buffer may be reused or wiped.
     const own = secretBytes(key.slice());
     if (spec.ccmTag !== undefined) return new NobleCcm(own, spec.ccmTag);
-    return spec.cons === undefined ? new NobleGcm(own) : new NobleAead(spec.cons, own);
+    return alg === 'CHACHA20-POLY1305' ? new NobleChaCha20Poly1305(own) : new NobleGcm(own);
   }
 
   generateKeyShare(group: number, random: RandomSource): KeyShare {

@@ -116,18 +116,24 @@ class NodeAead implements Aead {
 
   /** node:crypto has no update-into: its update() output is copied once, into the record. */
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+    const ct = this.sealDetached(nonce, aad, plaintext, out, offset + plaintext.length);
+    out.set(ct, offset);
+    return ct.length + this.tagLength;
+  }
+
+  /** The ciphertext is update()'s own buffer (the ciphers here are stream modes: as long as the
+   *  plaintext). */
+  sealDetached(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagOut: Uint8Array, tagOffset: number): Uint8Array {
     if (this.#empty && plaintext.length === 0) {
-      const sealed = this.#empty.seal(nonce, aad, plaintext);
-      out.set(sealed, offset);
-      return sealed.length;
+      tagOut.set(this.#empty.seal(nonce, aad, plaintext), tagOffset);
+      return plaintext;
     }
     const c = createCipheriv(this.cipher, this.#key, nonce, { authTagLength: this.tagLength });
     c.setAAD(aad, { plaintextLength: plaintext.length });
     const ct = c.update(plaintext);
-    out.set(ct, offset);
     c.final();
-    out.set(c.getAuthTag(), offset + ct.length);
-    return ct.length + this.tagLength;
+    tagOut.set(c.getAuthTag(), tagOffset);
+    return ct;
   }
 
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {

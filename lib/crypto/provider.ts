@@ -28,7 +28,8 @@ export interface Aead {
   readonly tagLength: number;
   /** Returns ciphertext || tag. */
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
-  /** Returns the plaintext, or null when authentication fails. Never throws for bad input. */
+  /** Returns the plaintext, a buffer of its own (never a view of `ciphertextAndTag`), or null
+   *  when authentication fails. Never throws for bad input. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
   /** Optional, the record path's form of seal: ciphertext || tag written into `out` at `offset`
    *  (room for plaintext.length + tagLength bytes), no intermediate buffer. Returns the bytes
@@ -38,6 +39,11 @@ export interface Aead {
    *  (room for ciphertextAndTag.length − tagLength bytes). Returns its length, or −1 when
    *  authentication fails (nothing is written then). Never throws for bad input. */
   openInto?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number;
+  /** Optional, for a provider whose cipher returns the ciphertext in a buffer of its own
+   *  (node:crypto's update()): that buffer, as it is, with the tag written into `tagOut` at
+   *  `tagOffset`. The record layer sends it between the record's header and its tag, where
+   *  sealInto() would copy it into the record. */
+  sealDetached?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, tagOut: Uint8Array, tagOffset: number): Uint8Array;
 }
 
 /** AES in CBC mode bound to one key, without padding (the record layer pads, RFC 5246

@@ -279,6 +279,12 @@ export class Engine implements HandshakeHost {
     return this.phase.kind === 'handshaking' && this.phase.closeAfter;
   }
 
+  /** write() would hold its data now, not seal it at once (before the first handshake
+   *  completes, or in a renegotiation's window between ChangeCipherSpec and Finished). */
+  get holdsWrites(): boolean {
+    return this.phase.kind !== 'failed' && this.mustHoldWrites();
+  }
+
   /** Bytes of application data held back (initial handshake or renegotiation window). */
   get heldWriteBytes(): number {
     return this.heldBytes;

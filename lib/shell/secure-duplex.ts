@@ -24,6 +24,7 @@ import type { HandshakeResult } from '../engine/handshake/handshake-host.js';
 import { encodeSession } from '../engine/handshake/session.js';
 import type { ClientHelloInfo } from '../engine/handshake/client-hello-info.js';
 import { notTlsError, RECORD_HEADER_LENGTH } from './not-tls.js';
+import { MAX_PLAINTEXT } from '../engine/constants.js';
 import { fromTlsSocketOptions, isEngineForm, type TLSSocketOptions } from './tls-socket-options.js';
 import { SIGALG_NAMES, toSecureContext, trustOfVerifier, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { peerX509Chain } from './peer-x509.js';
@@ -214,6 +215,10 @@ export class SecureDuplex extends Duplex {
   private declare keyCertIdentities: readonly LocalIdentity[] | undefined;
   private declare readonly onClientHello: SecureDuplexOptions['onClientHello'];
   private declare readonly onOcspRequest: SecureDuplexOptions['onOcspRequest'];
+  /** A small write waiting for the end of its tick (acceptWrite). */
+  private declare deferred: { chunks: Buffer[]; bytes: number; cb: (err?: Error | null) => void } | undefined;
+  /** flushWrites is collecting the writes buffered behind the deferred one. */
+  private declare gathering: { chunks: Buffer[]; cb: ((err?: Error | null) => void) | undefined } | undefined;
 
   /**
    * `options`: ours (`{ isServer, engine, ... }`, what connect() and Server.wrap() pass), or
@@ -685,11 +690,18 @@ export class SecureDuplex extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeData(chunk, cb);
+    this.acceptWrite([chunk], chunk.length, cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    if (this.engine.config.transport === 'dtls' && chunks.length > 1) {
+    if (this.engine.config.transport !== 'dtls') {
+      const list = chunks.map((c) => c.chunk);
+      let bytes = 0;
+      for (const c of list) bytes += c.length;
+      this.acceptWrite(list, bytes, cb);
+      return;
+    }
+    if (chunks.length > 1) {
       // DTLS: each write is its own record/datagram; never merge them.
       let left = chunks.length;
       let failed = false;
@@ -702,7 +714,76 @@ export class SecureDuplex extends Duplex {
       }
       return;
     }
-    this.writeData(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
+    this.writeData(chunks[0]!.chunk, cb);
+  }
+
+  /**
+   * TLS: a write smaller than a full record waits for the end of the current tick, so that a
+   * burst of small writes is sealed as full records (one AEAD call and one socket write per
+   * 16 KiB rather than per write: the record's fixed cost dominates a small one). Writes made
+   * meanwhile are buffered by the stream; when the tick ends (flushWrites) the first write
+   * completes, the stream hands the buffered ones over at once (_writev), and all of them go
+   * out together. The last write still completes only when the transport has taken the records,
+   * so a transport that does not keep up is backpressure as before.
+   */
+  private acceptWrite(chunks: Buffer[], bytes: number, cb: (err?: Error | null) => void): void {
+    const gather = this.gathering;
+    if (gather) {
+      // Called from inside flushWrites' completion of the first write: join it.
+      for (const c of chunks) gather.chunks.push(c);
+      gather.cb = cb;
+      return;
+    }
+    if (bytes < MAX_PLAINTEXT && this.secureEstablished && !this.destroyed && this.engine.heldWriteBytes === 0 && this.engine.config.transport !== 'dtls') {
+      this.deferred = { chunks, bytes, cb };
+      process.nextTick(() => this.flushWrites());
+      return;
+    }
+    this.writeData(this.joined(chunks, bytes), cb);
+  }
+
+  /** The tick of a deferred write ended: send it with whatever was written behind it. */
+  private flushWrites(): void {
+    const d = this.deferred;
+    if (d === undefined) return;
+    this.deferred = undefined;
+    let { chunks, bytes } = d;
+    let cb = d.cb;
+    if (this.writableLength > d.bytes && !this.destroyed && !this.writableCorked) {
+      // More writes wait behind this one: complete it, and the stream passes them to
+      // acceptWrite, synchronously, inside this call (they join `gather`).
+      const gather: { chunks: Buffer[]; cb: ((err?: Error | null) => void) | undefined } = { chunks: [...chunks], cb: undefined };
+      this.gathering = gather;
+      try {
+        d.cb();
+      } finally {
+        this.gathering = undefined;
+      }
+      if (gather.cb !== undefined) {
+        chunks = gather.chunks;
+        bytes = 0;
+        for (const c of chunks) bytes += c.length;
+        cb = gather.cb;
+      } else {
+        cb = ignoreCompletion;
+      }
+    }
+    this.writeData(this.joined(chunks, bytes), cb);
+  }
+
+  /** The chunks of a burst of writes as one buffer for writeData (the record layer cuts it into
+   *  records). When the engine will seal it before write() returns and keep none of it (it keeps
+   *  data only to hold it), in the scratch shared by every connection; else a buffer of its own. */
+  private joined(chunks: Buffer[], bytes: number): Buffer {
+    if (chunks.length === 1) return chunks[0]!;
+    if (bytes > JOIN_SCRATCH_BYTES || this.engine.holdsWrites || this.engine.failed) return Buffer.concat(chunks, bytes);
+    JOIN_SCRATCH ??= Buffer.allocUnsafeSlow(JOIN_SCRATCH_BYTES);
+    let o = 0;
+    for (const c of chunks) {
+      JOIN_SCRATCH.set(c, o);
+      o += c.length;
+    }
+    return JOIN_SCRATCH.subarray(0, bytes);
   }
 
   /**
@@ -766,6 +847,12 @@ export class SecureDuplex extends Duplex {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.clearHandshakeTimer();
     if (this.tickTimer) clearTimeout(this.tickTimer);
+    // A write waiting for the end of its tick goes to the transport before it is destroyed, as
+    // it would have without the wait (net.Socket: write() then destroy() sends what the kernel
+    // takes at once).
+    const d = this.deferred;
+    this.deferred = undefined;
+    if (d !== undefined) this.writeData(this.joined(d.chunks, d.bytes), d.cb);
     if (!this.socket.destroyed) {
       // As node:tls, the transport is destroyed, not ended (what we wrote before, a fatal alert
       // or close_notify, has been handed to it).
@@ -1199,5 +1286,14 @@ export class SecureDuplex extends Duplex {
     this.handshakeTimer = undefined;
   }
 }
+
+/** Where a burst of writes is joined for the engine to seal (SecureDuplex.joined; one for every
+ *  connection: the engine is done with it when write() returns), made at the first burst. */
+const JOIN_SCRATCH_BYTES = 64 * 1024;
+let JOIN_SCRATCH: Buffer | undefined;
+
+/** The callback of a write that flushWrites completed early. */
+function ignoreCompletion(): void {}
+
 
 export { pemBlocks };

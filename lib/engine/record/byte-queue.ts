@@ -29,6 +29,12 @@ export class ByteQueue {
 
   /** Remove and return the first n bytes (n <= length). */
   take(n: number): Uint8Array {
+    return this.takeInto(n, undefined);
+  }
+
+  /** take(), but bytes that span chunks are copied into `scratch` (when it is large enough)
+   *  rather than a new buffer: for a caller done with them before the next take. */
+  takeInto(n: number, scratch: Uint8Array | undefined): Uint8Array {
     if (n === 0) return new Uint8Array(0); // a zero-length record at the end of the input
     const first = this.chunks[0]!;
     if (first.length - this.head >= n) {
@@ -36,7 +42,7 @@ export class ByteQueue {
       this.advance(n);
       return out;
     }
-    const out = new Uint8Array(n);
+    const out = scratch !== undefined && scratch.length >= n ? scratch.subarray(0, n) : new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0]!;

@@ -12,6 +12,16 @@ import type { RecordProtection } from './record-protection.js';
 const NONCE = new Uint8Array(12);
 const AAD = new Uint8Array(13);
 
+/** The pieces around a ciphertext sealed detached (explicit nonce before, tag after), one
+ *  shared object per shape rather than one per connection and direction. */
+const detachedFrames = new Map<number, { readonly before: number; readonly after: number }>();
+function detachedFrame(before: number, after: number): { readonly before: number; readonly after: number } {
+  const k = before * 256 + after;
+  let f = detachedFrames.get(k);
+  if (!f) detachedFrames.set(k, (f = Object.freeze({ before, after })));
+  return f;
+}
+
 export class CipherState implements RecordProtection {
   readonly suite: CipherSuite;
   private readonly aead: Aead;
@@ -23,12 +33,15 @@ export class CipherState implements RecordProtection {
   readonly #iv1: number;
   readonly #iv2: number;
 
+  readonly detachedFrame: { readonly before: number; readonly after: number } | undefined;
+
   constructor(provider: CryptoProvider, suite: CipherSuite, key: Uint8Array, fixedIv: Uint8Array) {
     this.suite = suite;
     this.aead = provider.aead(suite.aead!, key);
     this.#iv0 = readU32(fixedIv, 0) | 0;
     this.#iv1 = fixedIv.length >= 12 ? readU32(fixedIv, 4) | 0 : 0;
     this.#iv2 = fixedIv.length >= 12 ? readU32(fixedIv, 8) | 0 : 0;
+    this.detachedFrame = this.aead.sealDetached ? detachedFrame(suite.explicitNonceLength, this.aead.tagLength) : undefined;
   }
 
   /** Bytes this state adds to a plaintext: explicit nonce + tag. */
@@ -87,6 +100,18 @@ export class CipherState implements RecordProtection {
     const sealed = aead.seal(NONCE, AAD, plaintext);
     out.set(sealed, o);
     return o + sealed.length - offset;
+  }
+
+  /** sealInto() in pieces (RecordProtection.sealDetached): the explicit nonce into `glue` at
+   *  `beforeAt`, the tag at `afterAt`, the ciphertext returned as the provider made it. */
+  sealDetached(
+    hi: number, lo: number, type: number, version: number,
+    plaintext: Uint8Array, glue: Uint8Array, beforeAt: number, afterAt: number,
+  ): Uint8Array {
+    this.setNonce(hi, lo);
+    this.setAad(hi, lo, type, version, plaintext.length);
+    if (this.suite.explicitNonceLength === 8) glue.set(NONCE.subarray(4), beforeAt);
+    return this.aead.sealDetached!(NONCE, AAD, plaintext, glue, afterAt);
   }
 
   /** Decrypt a record fragment; null when it does not authenticate or is too short. */

@@ -15,6 +15,17 @@ export interface RecordProtection {
   sealInto(hi: number, lo: number, type: number, version: number,
     plaintext: Uint8Array, out: Uint8Array, offset: number): number;
   /** The plaintext of a record fragment, or null for any failure (short, bad tag, MAC or
-   *  padding): RFC 5246 §7.2.2, one bad_record_mac for all of them. Never throws. */
+   *  padding): RFC 5246 §7.2.2, one bad_record_mac for all of them. Never throws. The
+   *  plaintext is a buffer of its own, never a view of `fragment` (which the record layer may
+   *  reuse for the next record). */
   open(hi: number, lo: number, type: number, version: number, fragment: Uint8Array): Uint8Array | null;
+  /** Set when sealDetached() is offered: the bytes a fragment has before its ciphertext (the
+   *  explicit nonce) and after it (the tag). */
+  readonly detachedFrame?: { readonly before: number; readonly after: number };
+  /** Optional, for a provider whose cipher returns the ciphertext in a buffer of its own
+   *  (Aead.sealDetached): protect one record's plaintext as pieces sent back to back. The bytes
+   *  before the ciphertext go into `glue` at `beforeAt`, those after it at `afterAt`; the
+   *  ciphertext is returned, not copied. */
+  sealDetached?(hi: number, lo: number, type: number, version: number,
+    plaintext: Uint8Array, glue: Uint8Array, beforeAt: number, afterAt: number): Uint8Array;
 }

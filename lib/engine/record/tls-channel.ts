@@ -80,7 +80,7 @@ export class TlsChannel implements RecordChannel {
   }
 
   encode(type: number, data: Uint8Array): Uint8Array[] {
-    return [this.records.encode(type, data)];
+    return this.records.encodePieces(type, data);
   }
 
   setPending(read: RecordProtection, write: RecordProtection): void {

@@ -15,7 +15,14 @@ export interface Record {
 }
 
 const HEADER = TLS_RECORD_HEADER_LENGTH;
+/** Below this many bytes a burst is sealed into one buffer even where the ciphertext could be
+ *  sent as it comes (encodePieces): copying a small record costs less than a piece more. */
+const DETACHED_MIN = 4096;
 const TWO32 = 0x1_0000_0000;
+/** Where a protected record that arrived across socket chunks is gathered before it is opened:
+ *  one for every connection (records are opened synchronously, one at a time), made at the
+ *  first such record. */
+let SCRATCH: Uint8Array | undefined;
 
 export class TlsRecordLayer {
   private readonly input = new ByteQueue();
@@ -90,9 +97,12 @@ export class TlsRecordLayer {
     if (q.length < HEADER + length) return null;
     const version = (q.peek(1) << 8) | q.peek(2);
     // Header and fragment cut in one piece: a view of the received chunk when the record lies
-    // inside it (no copy); the fragment is a view of that.
-    const fragment = q.take(HEADER + length).subarray(HEADER);
-    if (!keys.cipher) return { type, data: fragment };
+    // inside it (no copy); the fragment is a view of that. A protected record that spans
+    // chunks is gathered in the scratch buffer: open() is done with it before the next record
+    // (RecordProtection.open returns a buffer of its own). A record in the clear is kept by its
+    // reader (the handshake reassembler), so it gets a buffer of its own.
+    if (!keys.cipher) return { type, data: q.take(HEADER + length).subarray(HEADER) };
+    const fragment = q.takeInto(HEADER + length, (SCRATCH ??= new Uint8Array(HEADER + MAX_CIPHERTEXT))).subarray(HEADER);
     const seq = keys.nextSeq();
     const data = keys.cipher.open(Math.floor(seq / TWO32), seq >>> 0, type, version, fragment);
     if (data === null) {
@@ -120,6 +130,36 @@ export class TlsRecordLayer {
       o += this.encodeOne(type, chunk, out, o);
     }
     return o === out.length ? out : out.subarray(0, o);
+  }
+
+  /**
+   * encode() as the pieces to send back to back. With a provider whose ciphertext comes in a
+   * buffer of its own (RecordProtection.sealDetached: node:crypto), records of DETACHED_MIN
+   * bytes or more are not copied into one output buffer: the pieces are the ciphertexts and,
+   * around them, views of one small buffer holding each record's header and explicit nonce and
+   * the previous record's tag (so 2n + 1 pieces for n records). Otherwise, encode()'s one buffer.
+   */
+  encodePieces(type: number, data: Uint8Array): Uint8Array[] {
+    const keys = this.write.current;
+    const frame = keys.cipher?.detachedFrame;
+    if (frame === undefined || data.length < DETACHED_MIN) return [this.encode(type, data)];
+    const max = this.maxFragment;
+    const count = Math.ceil(data.length / max);
+    const before = HEADER + frame.before;
+    const glue = new Uint8Array(count * (before + frame.after));
+    const pieces: Uint8Array[] = [];
+    let start = 0;
+    for (let i = 0; i < count; i++) {
+      const chunk = data.subarray(i * max, Math.min(data.length, (i + 1) * max));
+      const at = i * (before + frame.after);
+      const seq = keys.nextSeq();
+      const ct = keys.cipher!.sealDetached!(Math.floor(seq / TWO32), seq >>> 0, type, this.version, chunk, glue, at + HEADER, at + before);
+      writeTlsRecordHeader(glue, at, type, this.version, frame.before + ct.length + frame.after);
+      pieces.push(glue.subarray(start, at + before), ct);
+      start = at + before;
+    }
+    pieces.push(glue.subarray(start));
+    return pieces;
   }
 
   private encodeOne(type: number, chunk: Uint8Array, out: Uint8Array, o: number): number {
