@@ -69,16 +69,23 @@ export function errorLine(e: unknown): string {
   return `error: ${code}: ${message}`;
 }
 
-// Group names as node:tls / OpenSSL print them (getEphemeralKeyInfo().name).
-const GROUP_NAMES: Record<number, string> = { 23: 'prime256v1', 24: 'secp384r1', 29: 'X25519' };
+// Group names as node:tls / OpenSSL print them (getEphemeralKeyInfo().name); the RFC 7919
+// finite-field groups by their registry names.
+const GROUP_NAMES: Record<number, string> = {
+  23: 'prime256v1', 24: 'secp384r1', 29: 'X25519',
+  256: 'ffdhe2048', 257: 'ffdhe3072', 258: 'ffdhe4096', 259: 'ffdhe6144', 260: 'ffdhe8192',
+};
 
-/** The ECDHE group of the last handshake. node:tls reports it to clients only
+/** The ephemeral group of the last handshake, or undefined when it had none: a resumed
+ *  handshake has no key exchange (openssl s_client prints no "Server Temp Key" then), nor has a
+ *  static RSA or plain PSK one (group 0). node:tls reports the group to clients only
  *  (getEphemeralKeyInfo() is {} on a server), so the server reads the engine's session. */
 export function groupName(socket: SecureDuplex): string | undefined {
+  if (socket.isSessionReused()) return undefined;
   const info = socket.getEphemeralKeyInfo() as { name?: string } | null;
   if (info && typeof info.name === 'string') return info.name;
   const group = socket.engine.session?.group;
-  return group === undefined ? undefined : GROUP_NAMES[group] ?? `group ${group}`;
+  return group === undefined || group === 0 ? undefined : GROUP_NAMES[group] ?? `group ${group}`;
 }
 
 export function describeConnection(socket: SecureDuplex): string[] {

@@ -142,10 +142,13 @@ describe('CLI: s_client / s_server habits, compared with openssl', function () {
     first.endInput();
     await expectExit(first, 0);
     expect(first.stdout).to.match(/^New, TLSv1\.2, /m);
+    // The ephemeral key of a full handshake is printed; a resumed one had none.
+    expect(first.stdout).to.match(/^Server Temp Key: X25519, /m);
     const again = openssl('openssl s_client', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-sess_in', theirSess, '-CAfile', files.ca]);
     again.endInput();
     await expectExit(again, 0);
     expect(again.stdout).to.match(/^Reused, TLSv1\.2, /m);
+    expect(again.stdout).to.not.match(/^Server Temp Key:/m);
     const theirReconnect = openssl('openssl s_client -reconnect', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-reconnect', '-CAfile', files.ca]);
     theirReconnect.endInput();
     await expectExit(theirReconnect, 0);
@@ -156,9 +159,11 @@ describe('CLI: s_client / s_server habits, compared with openssl', function () {
     const out = run('client --sess-out', [...args, '--sess-out', ourSess]);
     await expectExit(out, 0);
     expect(out.stdout).to.match(/^session: new$/m);
+    expect(out.stdout).to.match(/^group: X25519$/m);
     const into = run('client --sess-in', [...args, '--sess-in', ourSess]);
     await expectExit(into, 0);
     expect(into.stdout).to.match(/^session: reused$/m);
+    expect(into.stdout).to.not.match(/^group:/m);
     const rec = run('client --reconnect 5', [...args, '--reconnect', '5']);
     await expectExit(rec, 0);
     expect(rec.stdout.match(/^session: \w+$/gm)).to.deep.equal(['session: new', ...Array(5).fill('session: reused')]);
