@@ -34,7 +34,11 @@ npm run bench -- --check      # seconds: proves every measurement runs; the figu
 \`\`\`
 
 Close other programs first: every figure is a rate on a shared CPU, and the load average at the
-start of the run is recorded below.
+start of the run is recorded below. Each stack is measured once per row, one after the other, so
+a moment of contention falls on one stack of a row: on the virtual machine these figures come
+from, two quiet runs minutes apart differed by up to 2× on single rows (noble's AES-128-GCM bulk
+31.6 and 12.6 MiB/s, for instance). Read a ratio together with the others of its kind, and run
+the bench twice before trusting a single row.
 `;
 
 const METHOD = `## How each figure is measured
