@@ -363,7 +363,10 @@ direction) are built only for a key that has carried 64 KiB; an idle connection 
 The heap figures also count the code V8's JIT compiles while the connections open: code of the
 process, not of a connection, which keeps growing for the first thousand or so connections and
 under load moves a 300-connection figure by about ±0.5 KiB. The benchmark opens 100 connections
-before its first sample so that most of it falls before. \`spec/memory-per-connection\`
-compares the heap of both providers with node:tls's, both servers running without the JIT (so
-that only what connections retain is counted), and fails above node:tls's figure.
+before its first sample so that most of it falls before; the row "without the JIT" measures the
+same servers with V8's compilers off, which counts only what the connections retain. Our stack
+compiles more of its own code than node:tls, whose TLS work is in C, so with the JIT on ours is
+a few percent above node:tls's heap figure and without it below. \`spec/memory-per-connection\`
+compares the heap of both providers with node:tls's, all servers running without the JIT, and
+fails above node:tls's figure.
 `;

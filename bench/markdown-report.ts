@@ -70,7 +70,9 @@ const METHOD = `## How each figure is measured
   benchmark opens the connections to it (node:tls clients for every stack, resuming one session)
   and the child reports RSS and V8 heap after a full garbage collection, once 100 warm-up
   connections are open and again after the measured ones; the difference is divided by their
-  number. Only the server side is counted.
+  number. Only the server side is counted. The "without the JIT" row runs the same child with
+  \`--no-opt --no-sparkplug --no-flush-bytecode\` (every stack alike): then no code is compiled
+  while the connections open, and the heap figure is what the connections' objects retain.
 - **All cores**: the command line's \`server --workers N\` in its own processes (the primary and
   N workers), with the stack's provider (\`--crypto noble\` or \`--crypto node\`), loaded by 4
   node:tls clients in the benchmark's process at once. Handshakes: each client connects, completes

@@ -216,7 +216,13 @@ function memorySteps(budget: Budget): Step[] {
   const label = (what: string): string => `${what} per connection, server side, ${budget.idleConnections} idle connections (${MEMORY_SUITE})`;
   const rss: RowShape = { id: 'memory/rss', section: 'Memory per idle connection', unit: 'KiB', lowerIsBetter: true, label: label('RSS') };
   const heap: RowShape = { id: 'memory/heap', section: 'Memory per idle connection', unit: 'KiB', lowerIsBetter: true, label: label('V8 heap') };
-  return STACKS.map((stack) => ({
+  // The same servers without V8's compilers: the heap a connection's objects retain, without the
+  // code the JIT compiles while the connections open (the process's, not a connection's).
+  const objects: RowShape = {
+    id: 'memory/heap-objects', section: 'Memory per idle connection', unit: 'KiB', lowerIsBetter: true,
+    label: `${label('V8 heap')}, servers run without the JIT (--no-opt --no-sparkplug): the objects each connection retains`,
+  };
+  const steps: Step[] = STACKS.map((stack) => ({
     label: `${stack}: memory per idle connection`,
     run: async (state) => {
       const rssRow = rowOf(state, rss);
@@ -231,6 +237,21 @@ function memorySteps(budget: Budget): Step[] {
       }
     },
   }));
+  for (const stack of STACKS) {
+    steps.push({
+      label: `${stack}: memory per idle connection, no JIT`,
+      run: async (state) => {
+        const row = rowOf(state, objects);
+        try {
+          row.values[stack] = (await memoryPerIdleConnection(stack, ecdsa, state.budget, { jit: false })).heap / 1024;
+        } catch (e) {
+          row.values[stack] = NaN;
+          state.errors.push(`memory without the JIT (${stack}): ${(e as Error).message}`);
+        }
+      },
+    });
+  }
+  return steps;
 }
 
 /** `server --workers 1` and `--workers 2`: the two-worker row's ceiling is the one-worker

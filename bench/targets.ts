@@ -35,6 +35,8 @@ const TARGETS: readonly Target[] = [
   { what: 'RSS per idle connection ≤ node:tls', stack: 'native', rowId: 'memory/rss', ratio: vsNode, max: 1 },
   { what: 'V8 heap per idle connection ≤ node:tls', stack: 'noble', rowId: 'memory/heap', ratio: vsNode, max: 1 },
   { what: 'V8 heap per idle connection ≤ node:tls', stack: 'native', rowId: 'memory/heap', ratio: vsNode, max: 1 },
+  { what: 'V8 heap per idle connection, objects only (no JIT) ≤ node:tls', stack: 'noble', rowId: 'memory/heap-objects', ratio: vsNode, max: 1 },
+  { what: 'V8 heap per idle connection, objects only (no JIT) ≤ node:tls', stack: 'native', rowId: 'memory/heap-objects', ratio: vsNode, max: 1 },
 ];
 
 export function targetsTable(rows: readonly Row[]): Table {

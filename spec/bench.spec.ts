@@ -26,6 +26,7 @@ const EXPECTED: { id: string; stacks: string[]; ceiling: boolean }[] = [
   { id: 'dtls/handshakes', stacks: OURS, ceiling: true },
   { id: 'memory/rss', stacks: ALL, ceiling: false },
   { id: 'memory/heap', stacks: ALL, ceiling: false },
+  { id: 'memory/heap-objects', stacks: ALL, ceiling: false },
   ...['handshakes', 'bulk'].flatMap((kind) => [
     { id: `workers/${kind}/1`, stacks: OURS, ceiling: false },
     // The ceiling of the two-worker row is the one-worker figure.
