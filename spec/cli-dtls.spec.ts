@@ -73,9 +73,13 @@ describe('CLI over DTLS (-u)', function () {
       app.send(sent[i]!, front, '127.0.0.1');
       await new Promise((r) => setTimeout(r, 3));
       // UDP has no flow control: on the loss-free path at most 8 datagrams are on their way
-      // (bounded wait); through the lossy relay the echo count falls behind by design.
+      // (bounded wait). Through the lossy relay the echo count falls behind by design (about
+      // 0.9 × 0.9 of the datagrams make the round trip), so the sender keeps only 60 % of them
+      // ahead: enough that the relay's own losses never hold it, while a busy machine cannot
+      // make the kernel drop datagrams the sender piled into the processes' socket buffers.
       const until = Date.now() + 5_000;
-      while (!relayRates && got.length < i - 8 && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+      const behind = relayRates ? Math.floor(i * 0.6) - 8 : i - 8;
+      while (got.length < behind && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
     }
     const m = Buffer.alloc(4);
     m.writeUInt32BE(MARKER, 0);

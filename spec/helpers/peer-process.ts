@@ -152,6 +152,17 @@ const livePeers = new Set<PeerProcessImpl>();
 let tmpDir: string | null = null;
 
 /** A per-test-run temporary directory (removed at exit). */
+/** `work`, with the peer's command line, state and output tails added to its error when it
+ *  fails: what the peer said is often the reason (an error it printed before closing). */
+export async function withPeerDiagnostics<T>(peer: PeerProcess, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    // A new error (mocha prints the stack, which keeps the message it was made with).
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${peer.diagnostics()}`, { cause: e });
+  }
+}
+
 export function peersTmpDir(): string {
   if (!tmpDir) tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'secure-duplex-peers-'));
   return tmpDir;

@@ -12,6 +12,7 @@ export {
   type PeerMark,
   type ListeningPeer,
   type PeerProcess,
+  withPeerDiagnostics,
   type StartPeerOptions,
 } from './peer-process.js';
 export { opensslClient, opensslServer, type OpensslClientOptions, type OpensslServerOptions } from './openssl-peer.js';
